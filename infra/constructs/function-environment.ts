@@ -1,0 +1,51 @@
+import type { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
+import type { MetdbInfraConfig } from '../config.js';
+import type { TopicName } from '../function-specs.js';
+
+/** The environment variables every function reads (the contract with `functions/`). */
+export interface FunctionEnvironment {
+  readonly GOOGLE_CLOUD_PROJECT: string;
+  /** Cloud SQL instance connection name, `project:region:instance`. */
+  readonly METDB_CLOUDSQL_INSTANCE: string;
+  readonly METDB_DB_NAME: string;
+  /** IAM database user: the service account email without `.gserviceaccount.com`. */
+  readonly METDB_DB_USER: string;
+  /** `PUBLIC` (connector over mTLS, no authorized networks) or `PRIVATE`. */
+  readonly METDB_DB_IP_TYPE: 'PUBLIC' | 'PRIVATE';
+  /** Connections per instance; the connection budget counts with it. */
+  readonly METDB_DB_POOL_SIZE: string;
+  readonly METDB_UPLOAD_BUCKET: string;
+  readonly METDB_RESULTS_BUCKET: string;
+  /** Topic names (short ids, not `projects/.../topics/...`). */
+  readonly METDB_TILES_TOPIC: string;
+  readonly METDB_AGGREGATE_TOPIC: string;
+  readonly METDB_REPROCESS_TOPIC: string;
+}
+
+export interface FunctionEnvironmentInput {
+  readonly config: MetdbInfraConfig;
+  readonly accountId: string;
+  readonly connectionName: string;
+  readonly uploadBucket: string;
+  readonly resultsBucket: string;
+  readonly topics: Readonly<Record<TopicName, PubsubTopic>>;
+}
+
+/** The environment of one function; the same for all four except the database user. */
+export function functionEnvironment(input: FunctionEnvironmentInput): { [name: string]: string } {
+  const { config, accountId, topics } = input;
+  const environment: FunctionEnvironment = {
+    GOOGLE_CLOUD_PROJECT: config.project,
+    METDB_CLOUDSQL_INSTANCE: input.connectionName,
+    METDB_DB_NAME: config.sql.databaseName,
+    METDB_DB_USER: `${accountId}@${config.project}.iam`,
+    METDB_DB_IP_TYPE: 'PUBLIC',
+    METDB_DB_POOL_SIZE: String(config.dbPoolSize),
+    METDB_UPLOAD_BUCKET: input.uploadBucket,
+    METDB_RESULTS_BUCKET: input.resultsBucket,
+    METDB_TILES_TOPIC: topics.tiles.name,
+    METDB_AGGREGATE_TOPIC: topics.aggregate.name,
+    METDB_REPROCESS_TOPIC: topics.reprocess.name,
+  };
+  return { ...environment };
+}

@@ -1,0 +1,138 @@
+import { MetdbError } from '../shared/errors/metdb-error.js';
+import type { ConfigOverrides, EnvironmentName, MetdbInfraConfig } from './config.js';
+import { checkConfig, ENVIRONMENT_NAMES } from './config.js';
+
+/**
+ * The development environment: smallest tiers, no high availability, buckets that `destroy`
+ * may empty. Connection budget: (4 + 10 + 3 + 2) instances × pool 2 + 10 reserved = 48 <= 100.
+ */
+const dev: MetdbInfraConfig = {
+  environment: 'dev',
+  project: 'metdb-dev',
+  region: 'europe-west1',
+  namePrefix: 'metdb-dev',
+  labels: { app: 'metdb', env: 'dev', 'managed-by': 'cdktf' },
+  stateBucket: undefined,
+  functionsSourceDir: '.stage/functions',
+  dbPoolSize: 2,
+  ingress: 'ALLOW_INTERNAL_ONLY',
+  functions: {
+    ingest: { memory: '1Gi', cpu: '1', timeoutSeconds: 300, maxInstances: 4, minInstances: 0 },
+    registerTile: { memory: '2Gi', cpu: '1', timeoutSeconds: 300, maxInstances: 10, minInstances: 0 },
+    aggregate: { memory: '2Gi', cpu: '1', timeoutSeconds: 540, maxInstances: 3, minInstances: 0 },
+    reprocess: { memory: '512Mi', cpu: '1', timeoutSeconds: 120, maxInstances: 2, minInstances: 0 },
+  },
+  sql: {
+    databaseVersion: 'MYSQL_8_0',
+    tier: 'db-g1-small',
+    edition: 'ENTERPRISE',
+    availabilityType: 'ZONAL',
+    diskSizeGb: 10,
+    maxConnections: 100,
+    reservedConnections: 10,
+    retainedBackups: 7,
+    transactionLogRetentionDays: 7,
+    backupStartTime: '02:00',
+    deletionProtection: false,
+    databaseName: 'metdb',
+  },
+  buckets: {
+    location: 'EUROPE-WEST1',
+    uploadNoncurrentDeleteDays: 7,
+    resultsNearlineAfterDays: 30,
+    forceDestroy: true,
+  },
+  pubsub: {
+    maxDeliveryAttempts: 5,
+    minimumBackoff: '10s',
+    maximumBackoff: '600s',
+    deadLetterRetention: '604800s',
+  },
+};
+
+/**
+ * Production: a dedicated-core tier, regional (HA) database, deletion protection on.
+ * Connection budget: (10 + 60 + 10 + 4) instances × pool 2 + 20 reserved = 188 <= 400.
+ */
+const prod: MetdbInfraConfig = {
+  ...dev,
+  environment: 'prod',
+  project: 'metdb-prod',
+  namePrefix: 'metdb-prod',
+  labels: { app: 'metdb', env: 'prod', 'managed-by': 'cdktf' },
+  functions: {
+    ingest: { memory: '2Gi', cpu: '1', timeoutSeconds: 300, maxInstances: 10, minInstances: 0 },
+    registerTile: { memory: '2Gi', cpu: '1', timeoutSeconds: 300, maxInstances: 60, minInstances: 0 },
+    aggregate: { memory: '4Gi', cpu: '2', timeoutSeconds: 540, maxInstances: 10, minInstances: 0 },
+    reprocess: { memory: '512Mi', cpu: '1', timeoutSeconds: 120, maxInstances: 4, minInstances: 0 },
+  },
+  sql: {
+    ...dev.sql,
+    tier: 'db-custom-2-7680',
+    availabilityType: 'REGIONAL',
+    diskSizeGb: 50,
+    maxConnections: 400,
+    reservedConnections: 20,
+    retainedBackups: 30,
+    deletionProtection: true,
+  },
+  buckets: {
+    ...dev.buckets,
+    uploadNoncurrentDeleteDays: 30,
+    resultsNearlineAfterDays: 90,
+    forceDestroy: false,
+  },
+};
+
+export const ENVIRONMENTS: Readonly<Record<EnvironmentName, MetdbInfraConfig>> = { dev, prod };
+
+function isEnvironmentName(value: string): value is EnvironmentName {
+  return (ENVIRONMENT_NAMES as readonly string[]).includes(value);
+}
+
+/** A set environment variable, or `undefined` if unset or empty. */
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+/**
+ * The configuration to deploy, chosen by environment variables:
+ * - `METDB_ENV`: `dev` (default) or `prod`;
+ * - `METDB_GCP_PROJECT`, `METDB_GCP_REGION`: override the environment's project and region;
+ * - `METDB_STATE_BUCKET`: keep the Terraform state in this GCS bucket (default: local file);
+ * - `METDB_FUNCTIONS_SOURCE`: the staged functions directory (default `.stage/functions`).
+ * Throws a permanent `MetdbError` for an unknown environment or an invalid result.
+ */
+export function loadConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): MetdbInfraConfig {
+  const name = nonEmpty(env.METDB_ENV) ?? 'dev';
+  if (!isEnvironmentName(name)) {
+    throw new MetdbError(
+      'invalid-value',
+      `METDB_ENV='${name}': expected one of ${ENVIRONMENT_NAMES.join(', ')}`,
+    );
+  }
+  const project = nonEmpty(env.METDB_GCP_PROJECT);
+  const region = nonEmpty(env.METDB_GCP_REGION);
+  const stateBucket = nonEmpty(env.METDB_STATE_BUCKET);
+  const functionsSourceDir = nonEmpty(env.METDB_FUNCTIONS_SOURCE);
+  const overrides: ConfigOverrides = {
+    ...(project === undefined ? {} : { project }),
+    ...(region === undefined ? {} : { region }),
+    ...(stateBucket === undefined ? {} : { stateBucket }),
+    ...(functionsSourceDir === undefined ? {} : { functionsSourceDir }),
+  };
+  return withOverrides(ENVIRONMENTS[name], overrides);
+}
+
+/** An environment with some settings replaced, validated (including the connection budget). */
+export function withOverrides(base: MetdbInfraConfig, overrides: ConfigOverrides): MetdbInfraConfig {
+  const merged: MetdbInfraConfig = { ...base, ...overrides };
+  // A region override moves the buckets with the functions unless they are multi-regional.
+  const buckets =
+    overrides.region !== undefined && base.buckets.location === base.region.toUpperCase()
+      ? { ...base.buckets, location: overrides.region.toUpperCase() }
+      : base.buckets;
+  return checkConfig({ ...merged, buckets });
+}

@@ -1,0 +1,75 @@
+import type { FunctionName } from './config.js';
+
+/** The topics of the pipeline (the dead-letter topic is separate, see `PipelineTopics`). */
+export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess';
+export const TOPIC_NAMES: readonly TopicName[] = ['uploads', 'tiles', 'aggregate', 'reprocess'];
+
+/** Access a function needs to one bucket: read objects, or read and write them. */
+export type BucketAccess = 'none' | 'read' | 'readWrite';
+
+/** What one function is and what it may touch: the least-privilege table of the deployment. */
+export interface FunctionSpec {
+  readonly name: FunctionName;
+  /** Short name for resource and service account ids (lowercase, dashes). */
+  readonly slug: string;
+  /** functions-framework target registered in `dist/functions/index.js`. */
+  readonly entryPoint: FunctionName;
+  /** The topic whose push subscription triggers the function. */
+  readonly trigger: TopicName;
+  /** Topics the function publishes to (`roles/pubsub.publisher` on each, nothing else). */
+  readonly publishes: readonly TopicName[];
+  readonly uploadBucket: BucketAccess;
+  readonly resultsBucket: BucketAccess;
+  readonly description: string;
+}
+
+/**
+ * The four functions. Every one also gets `roles/cloudsql.client`, `roles/cloudsql.instanceUser`
+ * (IAM database login) and `roles/logging.logWriter`, and a Cloud SQL IAM user.
+ */
+export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
+  ingest: {
+    name: 'ingest',
+    slug: 'ingest',
+    entryPoint: 'ingest',
+    trigger: 'uploads',
+    // Plans registration jobs once an image and its reference are present.
+    publishes: ['tiles'],
+    // Reads the upload, writes the canonical object `datasets/<datasetId>/images/<imageId>.<ext>`.
+    uploadBucket: 'readWrite',
+    resultsBucket: 'none',
+    description: 'Validates an upload, assigns its ID, records it and plans its registration',
+  },
+  registerTile: {
+    name: 'registerTile',
+    slug: 'register-tile',
+    entryPoint: 'registerTile',
+    trigger: 'tiles',
+    // The caller that completes a job publishes its aggregation message.
+    publishes: ['aggregate'],
+    uploadBucket: 'read',
+    resultsBucket: 'none',
+    description: 'Registers one tile by phase correlation and records its shift',
+  },
+  aggregate: {
+    name: 'aggregate',
+    slug: 'aggregate',
+    entryPoint: 'aggregate',
+    trigger: 'aggregate',
+    publishes: [],
+    // Reads the images to render registered images, stacks and the QC report into results.
+    uploadBucket: 'read',
+    resultsBucket: 'readWrite',
+    description: 'Solves one transform per image from its tile shifts and writes the results',
+  },
+  reprocess: {
+    name: 'reprocess',
+    slug: 'reprocess',
+    entryPoint: 'reprocess',
+    trigger: 'reprocess',
+    publishes: ['tiles'],
+    uploadBucket: 'read',
+    resultsBucket: 'none',
+    description: 'Plans new job versions of a dataset or images with new parameters',
+  },
+};
