@@ -5,7 +5,7 @@ import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-projec
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import type { FunctionName, MetdbInfraConfig } from './config.js';
-import { FUNCTION_NAMES } from './config.js';
+import { checkConfig, FUNCTION_NAMES } from './config.js';
 import { FUNCTION_SPECS } from './function-specs.js';
 import { ProjectApis } from './constructs/project-apis.js';
 import { StorageBuckets } from './constructs/storage-buckets.js';
@@ -26,6 +26,7 @@ export class MetdbStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, config: MetdbInfraConfig) {
     super(scope, id);
+    checkConfig(config);
     const { project, region, namePrefix, labels } = config;
     new GoogleProvider(this, 'google', { project, region, defaultLabels: { ...labels } });
     if (config.stateBucket !== undefined) {

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { App } from 'cdktf';
 import type { MetdbInfraConfig } from './config.js';
+import { checkConfig } from './config.js';
 import { MetdbStack } from './metdb-stack.js';
 
 export interface SynthesizeOptions {
@@ -19,9 +20,13 @@ export function stackName(config: MetdbInfraConfig): string {
   return `metdb-${config.environment}`;
 }
 
-/** Synthesizes the stack of one environment to Terraform JSON, offline. */
+/**
+ * Synthesizes the stack of one environment to Terraform JSON, offline. Throws a permanent
+ * `MetdbError` before writing anything if the config is invalid or over its connection budget.
+ */
 export function synthesize(config: MetdbInfraConfig, options: SynthesizeOptions = {}): SynthesisResult {
   const { outdir = 'cdktf.out' } = options;
+  checkConfig(config);
   const app = new App({ outdir, skipValidation: false });
   const name = stackName(config);
   new MetdbStack(app, name, config);

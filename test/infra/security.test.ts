@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FunctionName } from '../../infra/config.js';
+import { ENVIRONMENTS } from '../../infra/environments.js';
+import { FUNCTION_SPECS } from '../../infra/function-specs.js';
+import type { Block, SynthesizedStack } from './synth-stack.js';
+import { allStrings, field, resourcesOf, synthStack } from './synth-stack.js';
+
+let stack: SynthesizedStack;
+beforeAll(() => {
+  stack = synthStack(ENVIRONMENTS.prod);
+});
+afterAll(() => stack.cleanup());
+
+/** Every IAM grant of the stack, whatever the resource type. */
+const iamGrants = (): { type: string; grant: Block }[] =>
+  Object.entries(stack.json.resource)
+    .filter(([type]) => type.endsWith('_iam_member'))
+    .flatMap(([type, blocks]) => Object.values(blocks).map((grant) => ({ type, grant })));
+
+const grantsTo = (memberPattern: RegExp): { type: string; role: unknown; target: string }[] =>
+  iamGrants()
+    .filter(({ grant }) => memberPattern.test(String(grant.member)))
+    .map(({ type, grant }) => ({
+      type,
+      role: grant.role,
+      target: String(grant.bucket ?? grant.topic ?? grant.subscription ?? grant.name ?? grant.project),
+    }));
+
+describe('infra security (prod)', () => {
+  it('grants nothing to allUsers or allAuthenticatedUsers', () => {
+    const strings = allStrings(stack.json.resource);
+    expect(strings.length).toBeGreaterThan(100);
+    expect(strings.filter((s) => /allUsers|allAuthenticatedUsers/.test(s))).toEqual([]);
+  });
+
+  it('uses no primitive roles and no authoritative IAM resources', () => {
+    const roles = iamGrants().map(({ grant }) => String(grant.role));
+    expect(roles.length).toBeGreaterThan(20);
+    expect(roles.filter((role) => /^roles\/(owner|editor|viewer)$/.test(role))).toEqual([]);
+    const authoritative = Object.keys(stack.json.resource).filter((type) =>
+      /_iam_(binding|policy)$/.test(type),
+    );
+    expect(authoritative).toEqual([]);
+  });
+
+  it('gives each function service account exactly the roles of its spec', () => {
+    for (const spec of Object.values(FUNCTION_SPECS)) {
+      const grants = grantsTo(new RegExp(`\\.fn-${spec.slug}_identity_account_[0-9A-F]+\\.member\\}$`));
+      const project = grants.filter((g) => g.type === 'google_project_iam_member').map((g) => g.role);
+      expect(project.sort(), spec.name).toEqual([
+        'roles/cloudsql.client',
+        'roles/cloudsql.instanceUser',
+        'roles/logging.logWriter',
+      ]);
+      const buckets = grants
+        .filter((g) => g.type === 'google_storage_bucket_iam_member')
+        .map((g) => `${/buckets_(\w+?)_/.exec(g.target)?.[1]}:${String(g.role)}`);
+      expect(buckets.sort(), spec.name).toEqual(LEAST_PRIVILEGE[spec.name].buckets);
+      const topics = grants
+        .filter((g) => g.type === 'google_pubsub_topic_iam_member')
+        .map((g) => `${/pubsub_([\w-]+?)_[0-9A-F]+\./.exec(g.target)?.[1]}:${String(g.role)}`);
+      expect(topics.sort(), spec.name).toEqual(LEAST_PRIVILEGE[spec.name].topics);
+      expect(grants.length, spec.name).toBe(project.length + buckets.length + topics.length);
+    }
+  });
+
+  it('limits the Cloud SQL roles to the Met-db instance by an IAM condition', () => {
+    const sqlGrants = resourcesOf(stack.json, 'google_project_iam_member').filter((g) =>
+      String(g.role).startsWith('roles/cloudsql.'),
+    );
+    expect(sqlGrants).toHaveLength(8);
+    for (const grant of sqlGrants) {
+      expect(field(grant, 'condition').expression).toBe(
+        'resource.type == "sqladmin.googleapis.com/Instance" && ' +
+          'resource.name == "projects/metdb-prod/instances/metdb-prod-mysql"',
+      );
+    }
+  });
+
+  it('lets the push account only invoke the four functions', () => {
+    const grants = grantsTo(/google_service_account\.push-account\.member/);
+    expect(grants).toHaveLength(4);
+    for (const grant of grants) {
+      expect(grant.type).toBe('google_cloud_run_v2_service_iam_member');
+      expect(grant.role).toBe('roles/run.invoker');
+      expect(grant.target).toMatch(/google_cloudfunctions2_function\..*\.service_config\[0\]\.service/);
+    }
+  });
+
+  it('gives the Pub/Sub and GCS service agents what dead-lettering and notifications need', () => {
+    const pubsubAgent = grantsTo(/@gcp-sa-pubsub\.iam\.gserviceaccount\.com$/);
+    expect(pubsubAgent.filter((g) => g.role === 'roles/pubsub.publisher').map((g) => g.target)).toEqual([
+      expect.stringMatching(/pubsub_dead-letter_/) as string,
+    ]);
+    const subscriber = pubsubAgent.filter((g) => g.role === 'roles/pubsub.subscriber');
+    expect(subscriber).toHaveLength(4);
+    expect(subscriber.every((g) => /_push_[0-9A-F]+\.name\}$/.test(g.target))).toBe(true);
+    expect(pubsubAgent).toHaveLength(5);
+    const gcsAgent = grantsTo(/data\.google_storage_project_service_account\./);
+    expect(gcsAgent).toEqual([
+      {
+        type: 'google_pubsub_topic_iam_member',
+        role: 'roles/pubsub.publisher',
+        target: expect.stringMatching(/pubsub_uploads_/) as string,
+      },
+    ]);
+  });
+
+  it('protects the prod database from deletion and keeps it highly available', () => {
+    const [instance] = resourcesOf(stack.json, 'google_sql_database_instance');
+    expect(instance?.deletion_protection).toBe(true);
+    const settings = field(instance ?? {}, 'settings');
+    expect(settings.deletion_protection_enabled).toBe(true);
+    expect(settings.availability_type).toBe('REGIONAL');
+    for (const bucket of resourcesOf(stack.json, 'google_storage_bucket')) {
+      expect(bucket.public_access_prevention).toBe('enforced');
+      expect(bucket.force_destroy).toBe(String(bucket.name).endsWith('-sources'));
+    }
+  });
+});
+
+/** The grants each function must have, written out so that widening one is a visible change. */
+const LEAST_PRIVILEGE: Readonly<Record<FunctionName, { buckets: string[]; topics: string[] }>> = {
+  ingest: { buckets: ['uploads:roles/storage.objectAdmin'], topics: ['tiles:roles/pubsub.publisher'] },
+  registerTile: {
+    buckets: ['uploads:roles/storage.objectViewer'],
+    topics: ['aggregate:roles/pubsub.publisher'],
+  },
+  aggregate: {
+    buckets: ['results:roles/storage.objectAdmin', 'uploads:roles/storage.objectViewer'],
+    topics: [],
+  },
+  reprocess: { buckets: ['uploads:roles/storage.objectViewer'], topics: ['tiles:roles/pubsub.publisher'] },
+};
