@@ -41,7 +41,9 @@ export function pixelTypeOf(data: PixelArray): PixelType {
 
 export function ndarray<T extends PixelArray>(data: T, shape: readonly number[]): NdArray<T> {
   if (sizeOf(shape) !== data.length) {
-    throw new RangeError(`shape [${shape.join(', ')}] needs ${sizeOf(shape)} elements, data has ${data.length}`);
+    throw new RangeError(
+      `shape [${shape.join(', ')}] needs ${sizeOf(shape)} elements, data has ${data.length}`,
+    );
   }
   return { data, shape: [...shape] };
 }

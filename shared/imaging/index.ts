@@ -1,0 +1,11 @@
+export * from './ndarray.js';
+export { detectImageFormat } from './image-format.js';
+export type { ImageFormat } from './image-format.js';
+export type { DecodedImage, ImageInfo } from './image-info.js';
+export { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS } from './decode-options.js';
+export type { DecodeOptions } from './decode-options.js';
+export { decodeImage } from './decode-image.js';
+export { inspectImage } from './inspect-image.js';
+export { readImageFile } from './read-image-file.js';
+export { parseMrcHeader } from './mrc-header.js';
+export type { MrcHeader } from './mrc-header.js';
