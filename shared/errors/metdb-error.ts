@@ -20,7 +20,8 @@ export type ErrorCode =
   | 'invalid-value'
   | 'not-found'
   | 'conflict'
-  | 'unavailable';
+  | 'unavailable'
+  | 'migration-failed';
 
 export class MetdbError extends Error {
   override readonly name = 'MetdbError';

@@ -1,0 +1,16 @@
+/**
+ * The versioned migrations as code (so that they bundle into Cloud Functions), by name in
+ * apply order. Names sort lexically in the order they must run. Never edit a released
+ * migration: add a new one.
+ */
+import type { Kysely } from 'kysely';
+import * as m0001 from './0001_initial.js';
+
+export interface MigrationModule {
+  up(db: Kysely<any>): Promise<void>;
+  down?(db: Kysely<any>): Promise<void>;
+}
+
+export const migrations: Readonly<Record<string, MigrationModule>> = {
+  '0001_initial': m0001,
+};

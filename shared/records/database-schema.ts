@@ -1,0 +1,145 @@
+/**
+ * The tables as Kysely sees them (see docs/schema.md and migrations/). Column names are the SQL
+ * names (snake_case) so that code and ad-hoc SQL share one vocabulary. Values are as stored:
+ * JSON columns hold JSON text, timestamps ISO-8601 UTC text (`2025-01-31T12:00:00.000Z`),
+ * booleans 0/1. Repositories convert to the `*Row` types below.
+ */
+import type { Selectable } from 'kysely';
+
+export const IMAGE_STATUSES = ['received', 'ingested', 'failed'] as const;
+/** `received`: row claimed, canonical object not yet written; `ingested`: usable; `failed`: see failure_reason. */
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+export const JOB_STATES = ['pending', 'running', 'aggregating', 'done', 'failed'] as const;
+/** pending -> running (tiles published) -> aggregating (last tile recorded) -> done | failed. */
+export type JobState = (typeof JOB_STATES)[number];
+
+export const PIXEL_TYPES = [
+  'uint8',
+  'uint16',
+  'uint32',
+  'int8',
+  'int16',
+  'int32',
+  'float32',
+  'float64',
+] as const;
+export type PixelType = (typeof PIXEL_TYPES)[number];
+
+export interface DatasetsTable {
+  id: string;
+  name: string;
+  settings: string | null;
+  reference_image_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ImagesTable {
+  id: string;
+  dataset_id: string;
+  source_key: string;
+  source_bucket: string;
+  source_object: string;
+  source_generation: string;
+  storage_path: string;
+  format: string;
+  byte_size: number | null;
+  content_hash: string | null;
+  width: number | null;
+  height: number | null;
+  depth: number | null;
+  channels: number | null;
+  pages: number | null;
+  pixel_type: PixelType | null;
+  status: ImageStatus;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface JobsTable {
+  id: string;
+  dataset_id: string;
+  reference_image_id: string;
+  moving_image_id: string;
+  version: number;
+  request_key: string | null;
+  parameters: string;
+  state: JobState;
+  tiles_total: number;
+  tiles_done: number;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface TileResultsTable {
+  job_id: string;
+  tile_index: number;
+  region: string;
+  shift_z: number | null;
+  shift_y: number | null;
+  shift_x: number | null;
+  peak: number | null;
+  error: number | null;
+  weight: number | null;
+  skipped: number;
+  skip_reason: string | null;
+  duration_ms: number;
+  created_at: string;
+}
+
+export interface RegistrationsTable {
+  job_id: string;
+  image_id: string;
+  shift_z: number | null;
+  shift_y: number;
+  shift_x: number;
+  transform: string | null;
+  residual_rms: number | null;
+  residual_max: number | null;
+  residuals: string | null;
+  ncc_before: number | null;
+  ncc_after: number | null;
+  tiles_used: number;
+  tiles_rejected: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ProcessedEventsTable {
+  idempotency_key: string;
+  kind: string;
+  processed_at: string;
+}
+
+export interface Database {
+  datasets: DatasetsTable;
+  images: ImagesTable;
+  jobs: JobsTable;
+  tile_results: TileResultsTable;
+  registrations: RegistrationsTable;
+  processed_events: ProcessedEventsTable;
+}
+
+/** A tile's region in the image, in pixels, axis order (z,) y, x: start offsets and sizes. */
+export interface TileRegion {
+  start: number[];
+  size: number[];
+}
+
+export type DatasetRow = Omit<Selectable<DatasetsTable>, 'settings'> & { settings: unknown };
+export type ImageRow = Selectable<ImagesTable>;
+export type JobRow = Omit<Selectable<JobsTable>, 'parameters'> & { parameters: unknown };
+export type TileResultRow = Omit<Selectable<TileResultsTable>, 'region' | 'skipped'> & {
+  region: TileRegion;
+  skipped: boolean;
+};
+export type RegistrationRow = Omit<Selectable<RegistrationsTable>, 'transform' | 'residuals'> & {
+  transform: unknown;
+  residuals: unknown;
+};
+export type ProcessedEventRow = Selectable<ProcessedEventsTable>;

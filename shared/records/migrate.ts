@@ -1,0 +1,119 @@
+/**
+ * Applies the code-defined migrations of migrations/index.ts with Kysely's Migrator (which
+ * records them in `kysely_migration` and serialises concurrent runs with
+ * `kysely_migration_lock`). The migrations are plain modules, not files read at run time, so
+ * they bundle into Cloud Functions.
+ */
+import {
+  Migrator,
+  NO_MIGRATIONS,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  type MigrationResult,
+} from 'kysely';
+import { migrations as allMigrations, type MigrationModule } from '../../migrations/index.js';
+import { MetdbError } from '../errors/metdb-error.js';
+import { toDatabaseError } from './database-error.js';
+
+/** A MigrationProvider over a record of name -> {up, down}. */
+export function codeMigrationProvider(
+  migrations: Readonly<Record<string, MigrationModule>> = allMigrations,
+): MigrationProvider {
+  return {
+    getMigrations: () => {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(migrations)) {
+        out[name] =
+          m.down === undefined
+            ? { up: (db) => m.up(db) }
+            : { up: (db) => m.up(db), down: (db) => m.down!(db) };
+      }
+      return Promise.resolve(out);
+    },
+  };
+}
+
+export interface MigrationOutcome {
+  /** Names of the migrations executed by this call, in order. */
+  executed: string[];
+}
+
+export interface MigrateOptions {
+  /** The migrations to use. @default the set in migrations/index.ts */
+  migrations?: Readonly<Record<string, MigrationModule>>;
+}
+
+function migratorFor<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
+  return new Migrator({ db, provider: codeMigrationProvider(options.migrations) });
+}
+
+/** Applies every pending migration. Throws a MetdbError naming the failed migration. */
+export async function migrateToLatest<DB>(
+  db: Kysely<DB>,
+  options: MigrateOptions = {},
+): Promise<MigrationOutcome> {
+  return outcome('migrate to latest', await migratorFor(db, options).migrateToLatest());
+}
+
+export interface MigrateDownOptions extends MigrateOptions {
+  /** How many migrations to undo, newest first; `'all'` undoes every one. @default 1 */
+  steps?: number | 'all';
+}
+
+/** Undoes the newest applied migration(s). */
+export async function migrateDown<DB>(
+  db: Kysely<DB>,
+  options: MigrateDownOptions = {},
+): Promise<MigrationOutcome> {
+  const { steps = 1 } = options;
+  const migrator = migratorFor(db, options);
+  if (steps === 'all') return outcome('migrate down', await migrator.migrateTo(NO_MIGRATIONS));
+  const executed: string[] = [];
+  for (let i = 0; i < steps; i++) {
+    const step = outcome('migrate down', await migrator.migrateDown());
+    if (step.executed.length === 0) break;
+    executed.push(...step.executed);
+  }
+  return { executed };
+}
+
+/** Migrates up or down to the named migration (inclusive). */
+export async function migrateTo<DB>(
+  db: Kysely<DB>,
+  name: string,
+  options: MigrateOptions = {},
+): Promise<MigrationOutcome> {
+  return outcome(`migrate to ${name}`, await migratorFor(db, options).migrateTo(name));
+}
+
+/** The migrations and whether each is applied. */
+export async function migrationStatus<DB>(
+  db: Kysely<DB>,
+  options: MigrateOptions = {},
+): Promise<{ name: string; executedAt: Date | undefined }[]> {
+  const infos = await migratorFor(db, options).getMigrations();
+  return infos.map((m) => ({ name: m.name, executedAt: m.executedAt }));
+}
+
+function outcome(
+  operation: string,
+  result: { error?: unknown; results?: MigrationResult[] },
+): MigrationOutcome {
+  const results = result.results ?? [];
+  if (result.error !== undefined) {
+    const failed = results.find((r) => r.status === 'Error')?.migrationName;
+    const cause = toDatabaseError(result.error, operation);
+    if (cause instanceof MetdbError) throw cause;
+    const message = result.error instanceof Error ? result.error.message : JSON.stringify(result.error);
+    throw new MetdbError(
+      'migration-failed',
+      `${operation} failed${failed === undefined ? '' : ` in ${failed}`}: ${message}`,
+      {
+        details: { migration: failed },
+        cause: result.error,
+      },
+    );
+  }
+  return { executed: results.filter((r) => r.status === 'Success').map((r) => r.migrationName) };
+}

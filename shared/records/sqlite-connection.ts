@@ -1,0 +1,47 @@
+/**
+ * Opens a better-sqlite3 connection with the settings Met-db relies on, and remembers which
+ * Kysely instance wraps which raw connection (the fan-in runs its transaction synchronously on
+ * the raw handle, see record-tile-result.ts).
+ *
+ * Settings: WAL journal (readers never block the writer), `busy_timeout` (a writer waits for
+ * another process's write lock instead of failing at once), foreign keys on, synchronous NORMAL.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+
+export type SqliteHandle = BetterSqlite3.Database;
+
+export interface SqliteOptions {
+  /** How long a writer waits for another connection's lock before SQLITE_BUSY, in ms. @default 5000 */
+  busyTimeoutMs?: number;
+}
+
+export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHandle {
+  const { busyTimeoutMs = 5000 } = options;
+  const inMemory = path === ':memory:' || path === '';
+  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
+  const handle = new BetterSqlite3(path);
+  try {
+    handle.pragma(`busy_timeout = ${Math.max(0, Math.round(busyTimeoutMs))}`);
+    if (!inMemory) handle.pragma('journal_mode = WAL');
+    handle.pragma('synchronous = NORMAL');
+    handle.pragma('foreign_keys = ON');
+  } catch (error) {
+    handle.close();
+    throw error;
+  }
+  return handle;
+}
+
+const handles = new WeakMap<object, SqliteHandle>();
+
+/** Records that `db` (a Kysely instance) runs on the raw SQLite connection `handle`. */
+export function registerSqliteHandle(db: object, handle: SqliteHandle): void {
+  handles.set(db, handle);
+}
+
+/** The raw SQLite connection behind a Kysely instance opened by openDatabase, if any. */
+export function sqliteHandleOf(db: object): SqliteHandle | undefined {
+  return handles.get(db);
+}
