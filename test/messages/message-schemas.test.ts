@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { isMetdbError, type MetdbError } from '../../shared/errors/metdb-error.js';
+import { parseAggregateMessage } from '../../shared/messages/aggregate-message.js';
+import {
+  parseReprocessMessage,
+  reprocessMessageAttributes,
+} from '../../shared/messages/reprocess-message.js';
+import { parseTileMessage, tileMessageAttributes } from '../../shared/messages/tile-message.js';
+import { DATASET_ID, exampleTileMessage, JOB_ID, MOVING_ID, REFERENCE_ID } from './message-examples.js';
+
+function failure(fn: () => unknown): MetdbError {
+  try {
+    fn();
+  } catch (error) {
+    if (isMetdbError(error, 'invalid-message')) return error;
+    throw error;
+  }
+  throw new Error('expected an invalid-message error');
+}
+
+describe('tile message', () => {
+  it('accepts a valid message after a JSON round trip and derives its attributes', () => {
+    const wire: unknown = JSON.parse(JSON.stringify(exampleTileMessage()));
+    const m = parseTileMessage(wire);
+    expect(m).toEqual(exampleTileMessage());
+    expect(tileMessageAttributes(m)).toEqual({ schemaVersion: '1', jobId: JOB_ID, tileIndex: '3' });
+  });
+
+  it('accepts a 3D brick', () => {
+    const m = exampleTileMessage();
+    m.reference.shape = m.moving.shape = [64, 256, 256];
+    m.region = { start: [0, 128, 64], size: [32, 128, 128] };
+    expect(parseTileMessage(m).region.size).toEqual([32, 128, 128]);
+  });
+
+  it.each([
+    ['a missing jobId', (m: Record<string, unknown>) => delete m.jobId, 'jobId'],
+    ['a non-uuid jobId', (m: Record<string, unknown>) => (m.jobId = 'job-1'), 'jobId'],
+    ['a fractional tileIndex', (m: Record<string, unknown>) => (m.tileIndex = 1.5), 'tileIndex'],
+    [
+      'tileIndex >= tileCount',
+      (m: Record<string, unknown>) => (m.tileIndex = 16),
+      'tileIndex: must be below tileCount 16',
+    ],
+    ['an unknown field', (m: Record<string, unknown>) => (m.extra = true), 'Unrecognized key'],
+    [
+      'a region beyond the image',
+      (m: Record<string, unknown>) => ((m.region as { start: number[] }).start = [900, 0]),
+      'region: ends at 1156 on axis 0',
+    ],
+    [
+      'a 2D region on a 3D image',
+      (m: Record<string, unknown>) => ((m.moving as { shape: number[] }).shape = [2, 1024, 1024]),
+      'moving.shape',
+    ],
+    [
+      'upsampleFactor < 1',
+      (m: Record<string, unknown>) => ((m.params as { upsampleFactor: number }).upsampleFactor = 0.5),
+      'params.upsampleFactor',
+    ],
+    [
+      'an unknown normalization',
+      (m: Record<string, unknown>) => ((m.params as { normalization: string }).normalization = 'max'),
+      'params.normalization',
+    ],
+    [
+      'inverted clip percentiles',
+      (m: Record<string, unknown>) =>
+        ((m.params as { preprocessing: { clipPercentiles: number[] } }).preprocessing.clipPercentiles = [
+          99, 1,
+        ]),
+      'low percentile must be below high',
+    ],
+  ])('rejects %s with a permanent invalid-message error naming the field', (_label, mutate, expected) => {
+    const m = exampleTileMessage() as unknown as Record<string, unknown>;
+    mutate(m);
+    const error = failure(() => parseTileMessage(m));
+    expect(error.kind).toBe('permanent');
+    expect(error.message).toContain(expected);
+  });
+
+  it('rejects another schema version with a message that says which versions', () => {
+    const error = failure(() => parseTileMessage({ ...exampleTileMessage(), schemaVersion: 2 }));
+    expect(error.message).toBe('tile message: unsupported schemaVersion 2 (this code reads 1)');
+    expect(error.details.schemaVersion).toBe(2);
+    expect(
+      failure(() => parseTileMessage({ ...exampleTileMessage(), schemaVersion: undefined })).message,
+    ).toContain('schemaVersion');
+  });
+
+  it.each([[null], ['text'], [42], [[]]])('rejects the non-object %j', (value) => {
+    expect(failure(() => parseTileMessage(value)).code).toBe('invalid-message');
+  });
+});
+
+describe('aggregate message', () => {
+  it('accepts { schemaVersion: 1, jobId } and nothing else', () => {
+    expect(parseAggregateMessage({ schemaVersion: 1, jobId: JOB_ID })).toEqual({
+      schemaVersion: 1,
+      jobId: JOB_ID,
+    });
+    expect(failure(() => parseAggregateMessage({ schemaVersion: 1 })).message).toContain('jobId');
+    expect(
+      failure(() => parseAggregateMessage({ schemaVersion: 1, jobId: JOB_ID, tiles: 3 })).message,
+    ).toContain('Unrecognized key');
+  });
+});
+
+describe('reprocess message', () => {
+  it('accepts a dataset with partial params, defaulting params to {}', () => {
+    const m = parseReprocessMessage({
+      schemaVersion: 1,
+      datasetId: DATASET_ID,
+      params: {
+        upsampleFactor: 50,
+        preprocessing: { window: 'tukey', tukeyAlpha: 0.25 },
+        tileSize: [256, 256],
+      },
+      requestedBy: 'ops@example.org',
+      requestId: 'rerun-2024-06-01',
+    });
+    expect(m).toMatchObject({ datasetId: DATASET_ID, params: { upsampleFactor: 50 } });
+    expect(reprocessMessageAttributes(m)).toEqual({
+      schemaVersion: '1',
+      datasetId: DATASET_ID,
+      requestId: 'rerun-2024-06-01',
+    });
+    expect(parseReprocessMessage({ schemaVersion: 1, imageIds: [REFERENCE_ID, MOVING_ID] })).toEqual({
+      schemaVersion: 1,
+      imageIds: [REFERENCE_ID, MOVING_ID],
+      params: {},
+    });
+  });
+
+  it('rejects both targets, no target, an empty image list and unknown params', () => {
+    expect(
+      failure(() => parseReprocessMessage({ schemaVersion: 1, datasetId: DATASET_ID, imageIds: [MOVING_ID] }))
+        .message,
+    ).toBe('reprocess message: give exactly one of datasetId and imageIds (got both)');
+    expect(failure(() => parseReprocessMessage({ schemaVersion: 1 })).message).toContain('(got neither)');
+    expect(() => parseReprocessMessage({ schemaVersion: 1, imageIds: [] })).toThrow(/reprocess message/);
+    const error = failure(() =>
+      parseReprocessMessage({ schemaVersion: 1, datasetId: DATASET_ID, params: { upsample: 10 } }),
+    );
+    expect(error.message).toContain('upsample');
+  });
+});
