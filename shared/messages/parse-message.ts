@@ -33,6 +33,6 @@ export function parseMessage<S extends z.ZodType>(schema: S, value: unknown, wha
 
 function versionOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null && 'schemaVersion' in value
-    ? (value).schemaVersion
+    ? value.schemaVersion
     : undefined;
 }
