@@ -1,0 +1,145 @@
+import { nextPffftSize } from './fft-sizes.js';
+import { complexPlan, type PffftComplexPlan } from './complex-plan.js';
+import { HeapBuffer, pffft } from './pffft-module.js';
+
+/**
+ * A chirp-z ("zoom") evaluation of a 1-D DFT at R equispaced fractional points:
+ *
+ *   out[k] = sum_{j=0}^{J-1} q[j] exp(+2 pi i (m0 + j) (x0 + k / U) / n),   k = 0 .. R-1
+ *
+ * (frequencies m0 .. m0+J-1 of a period-n signal, evaluated at positions x0 + k/U). This is the
+ * sum that the matrix-multiply upsampled DFT of Guizar-Sicairos et al. (2008) computes, in
+ * O((J + R) log(J + R)) instead of O(J R), using Bluestein's identity
+ * jk = (j^2 + k^2 - (k-j)^2) / 2 and one FFT convolution of size L >= J + R - 1.
+ *
+ * The convolution filter's spectrum depends on (J, R, n, U) only and is computed once per plan;
+ * the per-call factors (which depend on x0 and m0) are cheap O(J + R) vectors.
+ */
+export class ZoomDft {
+  readonly length: number;
+  private readonly plan: PffftComplexPlan;
+  private readonly filter: HeapBuffer;
+  private readonly a: HeapBuffer;
+  private readonly ab: HeapBuffer;
+  private readonly pre: Float64Array;
+  private readonly post: Float64Array;
+
+  constructor(
+    readonly terms: number,
+    readonly outputs: number,
+    readonly period: number,
+    readonly upsample: number,
+  ) {
+    this.length = nextPffftSize(terms + outputs - 1, 'complex');
+    this.plan = complexPlan(this.length) as PffftComplexPlan;
+    const L = this.length;
+    this.filter = new HeapBuffer(2 * L);
+    this.a = new HeapBuffer(2 * L);
+    this.ab = new HeapBuffer(2 * L);
+    this.pre = new Float64Array(2 * terms);
+    this.post = new Float64Array(2 * outputs);
+    // g[t] = exp(-i pi t^2 / (n U)) for t in -(J-1) .. R-1, stored circularly.
+    const f = this.filter.view;
+    f.fill(0);
+    for (let t = -(terms - 1); t < outputs; t++) {
+      const angle = -Math.PI * this.chirpPhase(t);
+      const idx = t >= 0 ? t : L + t;
+      f[2 * idx] = Math.cos(angle);
+      f[2 * idx + 1] = Math.sin(angle);
+    }
+    this.plan.transformUnordered(this.filter.ptr, 'forward');
+  }
+
+  /** t^2 / (n U), reduced modulo 2 for an accurate angle. */
+  private chirpPhase(t: number): number {
+    const nu = this.period * this.upsample;
+    return ((t * t) % (2 * nu)) / nu;
+  }
+
+  /** Sets the evaluation window: first frequency m0 and first position x0. */
+  prepare(m0: number, x0: number): void {
+    const { terms, outputs, period, upsample } = this;
+    for (let j = 0; j < terms; j++) {
+      // exp(2 pi i j x0 / n) * exp(i pi j^2 / (n U))
+      const angle = (2 * Math.PI * ((j * x0) % period)) / period + Math.PI * this.chirpPhase(j);
+      this.pre[2 * j] = Math.cos(angle);
+      this.pre[2 * j + 1] = Math.sin(angle);
+    }
+    for (let k = 0; k < outputs; k++) {
+      // exp(2 pi i m0 (x0 + k/U) / n) * exp(i pi k^2 / (n U))
+      const angle =
+        (2 * Math.PI * ((m0 * (x0 + k / upsample)) % period)) / period + Math.PI * this.chirpPhase(k);
+      this.post[2 * k] = Math.cos(angle);
+      this.post[2 * k + 1] = Math.sin(angle);
+    }
+  }
+
+  /**
+   * Evaluates one line: q[j] = input[inOffset + j * inStride] (complex, interleaved, stride in
+   * complex elements), out[k] = output[outOffset + k * outStride].
+   */
+  run(
+    input: Float32Array | Float64Array,
+    inOffset: number,
+    inStride: number,
+    output: Float32Array | Float64Array,
+    outOffset: number,
+    outStride: number,
+  ): void {
+    const { terms, outputs, pre, post } = this;
+    const a = this.a.view;
+    for (let j = 0; j < terms; j++) {
+      const p = 2 * (inOffset + j * inStride);
+      const qr = input[p]!;
+      const qi = input[p + 1]!;
+      const cr = pre[2 * j]!;
+      const ci = pre[2 * j + 1]!;
+      a[2 * j] = qr * cr - qi * ci;
+      a[2 * j + 1] = qr * ci + qi * cr;
+    }
+    a.fill(0, 2 * terms);
+    this.plan.transformUnordered(this.a.ptr, 'forward');
+    const ab = this.ab.view;
+    ab.fill(0);
+    pffft._pffft_zconvolve_accumulate(
+      this.plan.setup,
+      this.a.ptr,
+      this.filter.ptr,
+      this.ab.ptr,
+      1 / this.length,
+    );
+    this.plan.transformUnordered(this.ab.ptr, 'backward');
+    for (let k = 0; k < outputs; k++) {
+      const yr = ab[2 * k]!;
+      const yi = ab[2 * k + 1]!;
+      const cr = post[2 * k]!;
+      const ci = post[2 * k + 1]!;
+      const p = 2 * (outOffset + k * outStride);
+      output[p] = yr * cr - yi * ci;
+      output[p + 1] = yr * ci + yi * cr;
+    }
+  }
+
+  free(): void {
+    this.filter.free();
+    this.a.free();
+    this.ab.free();
+  }
+}
+
+const cache = new Map<string, ZoomDft>();
+
+/** A cached zoom DFT plan (plans are reused across calls with the same geometry). */
+export function zoomDft(terms: number, outputs: number, period: number, upsample: number): ZoomDft {
+  const key = `${terms}:${outputs}:${period}:${upsample}`;
+  let plan = cache.get(key);
+  if (plan === undefined) {
+    if (cache.size > 64) {
+      for (const p of cache.values()) p.free();
+      cache.clear();
+    }
+    plan = new ZoomDft(terms, outputs, period, upsample);
+    cache.set(key, plan);
+  }
+  return plan;
+}

@@ -1,0 +1,71 @@
+import { MetdbError } from '../errors/metdb-error.js';
+import { sizeOf, type NdArray } from '../imaging/ndarray.js';
+import type { ComplexNdArray } from './complex-ndarray.js';
+
+const PIXEL_TYPES = [Uint8Array, Uint16Array, Float32Array, Float64Array] as const;
+
+/** Checks one image: a supported typed array, a valid non-empty shape, finite values. */
+export function assertImage(value: unknown, name: string, complex = false): asserts value is NdArray {
+  if (typeof value !== 'object' || value === null) {
+    throw new MetdbError('invalid-argument', `${name} must be an array with a shape, got ${String(value)}`);
+  }
+  const { data, shape } = value as { data?: unknown; shape?: unknown };
+  const allowed = complex ? PIXEL_TYPES.slice(2) : PIXEL_TYPES;
+  if (!allowed.some((T) => data instanceof T)) {
+    const types = allowed.map((T) => T.name).join(', ');
+    throw new MetdbError('invalid-argument', `${name}.data must be one of ${types}`, {
+      details: { argument: name },
+    });
+  }
+  if (!Array.isArray(shape) || shape.some((s) => !Number.isInteger(s) || (s as number) < 0)) {
+    throw new MetdbError('invalid-argument', `${name}.shape must be an array of non-negative integers`, {
+      details: { argument: name, shape },
+    });
+  }
+  const pixels = data as Float64Array;
+  const size = sizeOf(shape as number[]);
+  if (shape.length === 0 || size === 0) {
+    throw new MetdbError('empty-array', `${name} is empty (shape [${shape.join(', ')}])`, {
+      details: { argument: name, shape },
+    });
+  }
+  if (pixels.length !== (complex ? 2 : 1) * size) {
+    throw new MetdbError(
+      'invalid-argument',
+      `${name}.data has ${pixels.length} values, shape [${shape.join(', ')}] needs ${(complex ? 2 : 1) * size}`,
+      { details: { argument: name, shape } },
+    );
+  }
+  if (pixels instanceof Float32Array || pixels instanceof Float64Array) {
+    for (let i = 0; i < pixels.length; i++) {
+      if (!Number.isFinite(pixels[i])) {
+        throw new MetdbError(
+          'non-finite',
+          `${name} contains a non-finite value (${pixels[i]}) at index ${i}`,
+          {
+            details: { argument: name, index: i },
+          },
+        );
+      }
+    }
+  }
+}
+
+/** Checks a reference/moving pair: both valid, same shape. */
+export function assertImagePair(
+  reference: unknown,
+  moving: unknown,
+  complex = false,
+): asserts reference is NdArray | ComplexNdArray {
+  assertImage(reference, 'reference', complex);
+  assertImage(moving, 'moving', complex);
+  const a = reference.shape;
+  const b = moving.shape;
+  if (a.length !== b.length || a.some((s, i) => s !== b[i])) {
+    throw new MetdbError(
+      'shape-mismatch',
+      `reference and moving must have the same shape, got [${a.join(', ')}] and [${b.join(', ')}]`,
+      { details: { reference: a, moving: b } },
+    );
+  }
+}
