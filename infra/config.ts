@@ -87,7 +87,10 @@ export interface MetdbInfraConfig {
   readonly region: string;
   /** Prefix of every resource name (lowercase letters, digits, dashes; at most 14 characters). */
   readonly namePrefix: string;
-  /** Labels put on every resource that takes labels. */
+  /**
+   * Labels put on every resource that takes labels. Use `_`, not `-`, in keys: `cdktf synth --hcl`
+   * rewrites dashed keys of the provider's `default_labels` to underscores.
+   */
   readonly labels: Readonly<Record<string, string>>;
   /** GCS bucket holding the Terraform state; `undefined` keeps the state in a local file. */
   readonly stateBucket: string | undefined;

@@ -11,7 +11,7 @@ const dev: MetdbInfraConfig = {
   project: 'metdb-dev',
   region: 'europe-west1',
   namePrefix: 'metdb-dev',
-  labels: { app: 'metdb', env: 'dev', 'managed-by': 'cdktf' },
+  labels: { app: 'metdb', env: 'dev', managed_by: 'cdktf' },
   stateBucket: undefined,
   functionsSourceDir: '.stage/functions',
   dbPoolSize: 2,
@@ -59,7 +59,7 @@ const prod: MetdbInfraConfig = {
   environment: 'prod',
   project: 'metdb-prod',
   namePrefix: 'metdb-prod',
-  labels: { app: 'metdb', env: 'prod', 'managed-by': 'cdktf' },
+  labels: { app: 'metdb', env: 'prod', managed_by: 'cdktf' },
   functions: {
     ingest: { memory: '2Gi', cpu: '1', timeoutSeconds: 300, maxInstances: 10, minInstances: 0 },
     registerTile: { memory: '2Gi', cpu: '1', timeoutSeconds: 300, maxInstances: 60, minInstances: 0 },
