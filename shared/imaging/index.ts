@@ -9,3 +9,5 @@ export { inspectImage } from './inspect-image.js';
 export { readImageFile } from './read-image-file.js';
 export { parseMrcHeader } from './mrc-header.js';
 export type { MrcHeader } from './mrc-header.js';
+export { encodeTiff } from './encode-tiff.js';
+export type { EncodeTiffOptions } from './encode-tiff.js';
