@@ -80,12 +80,16 @@ export function parseDatabaseTarget(target: string, options: { poolSize?: number
       poolSize: options.poolSize ?? DEFAULT_POOL_SIZE,
     };
   }
+  if (/^sqlite:/i.test(t)) {
+    // sqlite:path, sqlite:///absolute/path, sqlite://relative/path, sqlite::memory:
+    const path = t.slice('sqlite:'.length).replace(/^\/\//, '');
+    if (path === '') throw configError('database target', target, 'a SQLite path after sqlite:');
+    return { kind: 'sqlite', path };
+  }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(t)) {
     throw configError('database target', redact(t), 'a mysql:// URL or a SQLite path');
   }
-  const path = t.startsWith('sqlite:') ? t.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '') : t;
-  if (path === '') throw configError('database target', target, 'a SQLite path after sqlite:');
-  return { kind: 'sqlite', path };
+  return { kind: 'sqlite', path: t };
 }
 
 /** A stable key for caching one pool per configuration (no secrets in it). */

@@ -52,8 +52,12 @@ function codeOf(error: unknown): { code: string | undefined; errno: number | und
   };
 }
 
-/** Deadlock, lock wait timeout or SQLite busy: the same transaction may simply be run again. */
+/**
+ * Deadlock, lock wait timeout or SQLite busy (also as the cause of a MetdbError): the same
+ * transaction may simply be run again.
+ */
 export function isLockConflict(error: unknown): boolean {
+  if (isMetdbError(error)) return error.kind === 'transient' && isLockConflict(error.cause);
   const { code, errno } = codeOf(error);
   return (
     code === 'ER_LOCK_DEADLOCK' ||
