@@ -28,3 +28,37 @@ export async function datasetWithPair(db: Kysely<Database>, name = 'beads-2025')
   const moving = await image(2);
   return { dataset, reference, moving };
 }
+
+/** A deterministic shuffle (mulberry32) so that a failure can be replayed. */
+export function shuffled<T>(items: T[], seed: number): T[] {
+  let a = seed >>> 0;
+  const random = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+/** 20 tiles x 3 copies of each tile result for `jobId`, shuffled by `seed`. */
+export function deliveries(jobId: string, seed: number, tiles = 20, copies = 3) {
+  const all = Array.from({ length: tiles * copies }, (_, k) => k % tiles).map((i) => ({
+    job_id: jobId,
+    tile_index: i,
+    region: { start: [Math.floor(i / 5) * 64, (i % 5) * 64], size: [64, 64] },
+    shift_y: 1 + i / 100,
+    shift_x: -2,
+    peak: 0.8,
+    error: 0.2,
+    weight: 0.8,
+    duration_ms: 5,
+  }));
+  return shuffled(all, seed);
+}
