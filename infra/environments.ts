@@ -13,7 +13,7 @@ const dev: MetdbInfraConfig = {
   namePrefix: 'metdb-dev',
   labels: { app: 'metdb', env: 'dev', managed_by: 'cdktf' },
   stateBucket: undefined,
-  functionsSourceDir: '.stage/functions',
+  functionsSourceDir: 'dist/stage/functions',
   dbPoolSize: 2,
   ingress: 'ALLOW_INTERNAL_ONLY',
   functions: {
@@ -100,7 +100,7 @@ function nonEmpty(value: string | undefined): string | undefined {
  * - `METDB_ENV`: `dev` (default) or `prod`;
  * - `METDB_GCP_PROJECT`, `METDB_GCP_REGION`: override the environment's project and region;
  * - `METDB_STATE_BUCKET`: keep the Terraform state in this GCS bucket (default: local file);
- * - `METDB_FUNCTIONS_SOURCE`: the staged functions directory (default `.stage/functions`).
+ * - `METDB_FUNCTIONS_SOURCE`: the staged functions directory (default `dist/stage/functions`).
  * Throws a permanent `MetdbError` for an unknown environment or an invalid result.
  */
 export function loadConfig(

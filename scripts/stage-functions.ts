@@ -1,6 +1,6 @@
 /**
  * Stages the Cloud Functions source: `npm run stage:functions [-- <outdir>]` (default
- * `.stage/functions`), after `npm run build`. The staged directory is what the infra archives
+ * `dist/stage/functions`), after `npm run build`. The staged directory is what the infra archives
  * (TerraformAsset) and Cloud Build installs with `npm ci`:
  * - `dist/` (compiled JS and source maps; `dist/functions/index.js` registers the four
  *   functions-framework targets, migrations under `dist/migrations/`), minus what the functions
@@ -12,14 +12,14 @@
  * Only the file names and contents matter to the archive hash, so an unchanged build gives an
  * unchanged archive and Terraform redeploys nothing.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MetdbError } from '../shared/errors/metdb-error.js';
 
 const ENTRY = 'dist/functions/index.js';
-/** Top-level `dist/` folders the functions never load. */
-const SKIPPED_DIST_FOLDERS = new Set(['bench', 'infra', 'scripts', 'test']);
+/** Top-level `dist/` folders the functions never load (`stage` holds the staged copy itself). */
+const SKIPPED_DIST_FOLDERS = new Set(['bench', 'infra', 'scripts', 'stage', 'test']);
 
 interface PackageJson {
   readonly name: string;
@@ -98,16 +98,24 @@ function keepDistFile(distDir: string, source: string): boolean {
 export function stageFunctions(root: string, outDir: string): string {
   const distDir = join(root, 'dist');
   if (!existsSync(join(root, ENTRY))) {
-    throw new MetdbError('not-found', `${ENTRY} is missing: run \`npm run build\` first`, {
-      details: { root },
-    });
+    throw new MetdbError(
+      'not-found',
+      `${ENTRY} is missing: run \`npm run build\` first (it compiles functions/index.ts)`,
+      {
+        details: { root },
+      },
+    );
   }
   rmSync(outDir, { recursive: true, force: true });
   mkdirSync(outDir, { recursive: true });
-  cpSync(distDir, join(outDir, 'dist'), {
-    recursive: true,
-    filter: (source) => keepDistFile(distDir, source),
-  });
+  // Entry by entry: the default output lies inside dist/, which a single cpSync refuses.
+  for (const entry of readdirSync(distDir)) {
+    if (SKIPPED_DIST_FOLDERS.has(entry)) continue;
+    cpSync(join(distDir, entry), join(outDir, 'dist', entry), {
+      recursive: true,
+      filter: (source) => keepDistFile(distDir, source),
+    });
+  }
   const manifest = productionManifest(readJson<PackageJson>(join(root, 'package.json')));
   writeJson(join(outDir, 'package.json'), manifest);
   const lockPath = join(root, 'package-lock.json');
@@ -121,7 +129,7 @@ const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fil
 if (isMain) {
   // Compiled to dist/scripts/stage-functions.js: the repository root is two levels up.
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-  const outDir = resolve(root, process.argv[2] ?? '.stage/functions');
+  const outDir = resolve(root, process.argv[2] ?? 'dist/stage/functions');
   try {
     stageFunctions(root, outDir);
     console.log(`functions staged in ${relative(process.cwd(), outDir) || '.'}`);

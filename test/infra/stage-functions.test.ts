@@ -51,7 +51,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('stage:functions', () => {
   it('copies the compiled functions, migrations and shared code, not bench, infra or declarations', () => {
-    const out = stageFunctions(root, join(root, '.stage/functions'));
+    const out = stageFunctions(root, join(root, 'dist/stage/functions'));
     expect(existsSync(join(out, 'dist/functions/index.js'))).toBe(true);
     expect(existsSync(join(out, 'dist/functions/index.js.map'))).toBe(true);
     expect(existsSync(join(out, 'dist/migrations/0001-initial.js'))).toBe(true);
@@ -59,10 +59,12 @@ describe('stage:functions', () => {
     expect(existsSync(join(out, 'dist/functions/index.d.ts'))).toBe(false);
     expect(existsSync(join(out, 'dist/bench'))).toBe(false);
     expect(existsSync(join(out, 'dist/infra'))).toBe(false);
+    // The default output lies inside dist/: it must not copy itself.
+    expect(existsSync(join(out, 'dist/stage'))).toBe(false);
   });
 
   it('writes a production package.json whose main is the functions entry', () => {
-    const out = join(root, '.stage/functions');
+    const out = join(root, 'dist/stage/functions');
     const pkg = JSON.parse(readFileSync(join(out, 'package.json'), 'utf8')) as Record<string, unknown>;
     expect(pkg).toEqual({
       name: 'metdb-functions',
@@ -75,7 +77,7 @@ describe('stage:functions', () => {
   });
 
   it('prunes dev-only packages from the lock file and rewrites its root entry', () => {
-    const lock = JSON.parse(readFileSync(join(root, '.stage/functions/package-lock.json'), 'utf8')) as {
+    const lock = JSON.parse(readFileSync(join(root, 'dist/stage/functions/package-lock.json'), 'utf8')) as {
       name: string;
       packages: Record<string, Record<string, unknown>>;
     };
@@ -94,7 +96,7 @@ describe('stage:functions', () => {
   });
 
   it('starts from a clean directory and fails clearly without a build', () => {
-    const out = join(root, '.stage/functions');
+    const out = join(root, 'dist/stage/functions');
     writeFileSync(join(out, 'stale.txt'), 'old');
     stageFunctions(root, out);
     expect(existsSync(join(out, 'stale.txt'))).toBe(false);
