@@ -4,7 +4,7 @@ import { fftnInPlace, halfShape, irfftn, rfftn } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';
 import { resolveOptions, type PhaseCrossCorrelationOptions } from './phase-cross-correlation-options.js';
 import { upsampledDftFull, upsampledDftHalf } from './upsampled-dft.js';
-import { assertImagePair } from './validate-input.js';
+import { assertFinite, assertImagePair } from './validate-input.js';
 
 export type { PhaseCrossCorrelationOptions } from './phase-cross-correlation-options.js';
 
@@ -82,25 +82,32 @@ function correlateImages(
     // Cross-power spectrum P = A conj(B) into a, a copy into b for the inverse transform.
     let srcAmp = 0;
     let tgtAmp = 0;
-    for (let i = 0; i < hsize; i++) {
-      const x = i % h;
-      const w = x === 0 || (n % 2 === 0 && x === h - 1) ? 1 : 2;
-      const ar = pa[2 * i]!;
-      const ai = pa[2 * i + 1]!;
-      const br = pb[2 * i]!;
-      const bi = pb[2 * i + 1]!;
-      srcAmp += w * (ar * ar + ai * ai);
-      tgtAmp += w * (br * br + bi * bi);
-      let pr = ar * br + ai * bi;
-      let pi = ai * br - ar * bi;
-      if (opts.normalization === 'phase') {
-        const mag = Math.max(Math.hypot(pr, pi), eps);
-        pr /= mag;
-        pi /= mag;
+    const rows = hsize / h;
+    const phase = opts.normalization === 'phase';
+    for (let r = 0; r < rows; r++) {
+      for (let x = 0; x < h; x++) {
+        const i = 2 * (r * h + x);
+        // Energy of the full spectrum from its half: interior columns stand for two.
+        const w = x === 0 || (n % 2 === 0 && x === h - 1) ? 1 : 2;
+        const ar = pa[i]!;
+        const ai = pa[i + 1]!;
+        const br = pb[i]!;
+        const bi = pb[i + 1]!;
+        srcAmp += w * (ar * ar + ai * ai);
+        tgtAmp += w * (br * br + bi * bi);
+        let pr = ar * br + ai * bi;
+        let pi = ai * br - ar * bi;
+        if (phase) {
+          const mag = Math.max(Math.sqrt(pr * pr + pi * pi), eps);
+          pr /= mag;
+          pi /= mag;
+        }
+        pa[i] = pb[i] = pr;
+        pa[i + 1] = pb[i + 1] = pi;
       }
-      pa[2 * i] = pb[2 * i] = pr;
-      pa[2 * i + 1] = pb[2 * i + 1] = pi;
     }
+    if (!Number.isFinite(srcAmp)) assertFinite(reference, 'reference');
+    if (!Number.isFinite(tgtAmp)) assertFinite(moving, 'moving');
     const cc = new Float32Array(size);
     irfftn(b, shape, cc);
     let best = 0;
@@ -147,20 +154,22 @@ function correlateSpectra(
       let pr = ar * br + ai * bi;
       let pi = ai * br - ar * bi;
       if (opts.normalization === 'phase') {
-        const mag = Math.max(Math.hypot(pr, pi), eps);
+        const mag = Math.max(Math.sqrt(pr * pr + pi * pi), eps);
         pr /= mag;
         pi /= mag;
       }
       product[2 * i] = pr;
       product[2 * i + 1] = pi;
     }
+    if (!Number.isFinite(srcAmp)) assertFinite(reference, 'reference');
+    if (!Number.isFinite(tgtAmp)) assertFinite(moving, 'moving');
     buffer.view.set(product);
     fftnInPlace(buffer, shape, 'backward');
     const cc = buffer.view;
     let best = 0;
     let bestAbs = -1;
     for (let i = 0; i < size; i++) {
-      const v = Math.hypot(cc[2 * i]!, cc[2 * i + 1]!);
+      const v = cc[2 * i]! * cc[2 * i]! + cc[2 * i + 1]! * cc[2 * i + 1]!;
       if (v > bestAbs) {
         bestAbs = v;
         best = i;
@@ -201,7 +210,7 @@ function finish(
     let best = 0;
     let bestAbs = -1;
     for (let i = 0; i < cc.length / 2; i++) {
-      const v = Math.hypot(cc[2 * i]!, cc[2 * i + 1]!);
+      const v = cc[2 * i]! * cc[2 * i]! + cc[2 * i + 1]! * cc[2 * i + 1]!;
       if (v > bestAbs) {
         bestAbs = v;
         best = i;

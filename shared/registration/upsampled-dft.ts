@@ -111,7 +111,7 @@ function contractLeadingAxes(
       for (let i = 0; i < stride; i++) {
         // Reorder the line to frequencies m0 .. m0 + n - 1.
         for (let j = 0; j < n; j++) {
-          const k = (((m0 + j) % n) + n) % n;
+          const k = j < -m0 ? j + m0 + n : j + m0;
           const src = 2 * ((o * n + k) * stride + i);
           line[2 * j] = current[src]!;
           line[2 * j + 1] = current[src + 1]!;

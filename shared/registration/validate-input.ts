@@ -36,19 +36,24 @@ export function assertImage(value: unknown, name: string, complex = false): asse
       { details: { argument: name, shape } },
     );
   }
-  if (pixels instanceof Float32Array || pixels instanceof Float64Array) {
-    for (let i = 0; i < pixels.length; i++) {
-      if (!Number.isFinite(pixels[i])) {
-        throw new MetdbError(
-          'non-finite',
-          `${name} contains a non-finite value (${pixels[i]}) at index ${i}`,
-          {
-            details: { argument: name, index: i },
-          },
-        );
-      }
+}
+
+/**
+ * Throws the 'non-finite' error naming the first NaN or infinite value of a float image. Callers
+ * detect non-finite input for free (it poisons the spectral energy) and call this to explain it.
+ */
+export function assertFinite(image: { data: ArrayLike<number> }, name: string): void {
+  const { data } = image;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      throw new MetdbError('non-finite', `${name} contains a non-finite value (${data[i]}) at index ${i}`, {
+        details: { argument: name, index: i },
+      });
     }
   }
+  throw new MetdbError('non-finite', `${name} overflows single precision (values beyond 3.4e38)`, {
+    details: { argument: name },
+  });
 }
 
 /** Checks a reference/moving pair: both valid, same shape. */
