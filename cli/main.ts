@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+/**
+ * The `metdb` command. Each subcommand lives in its own file; this one dispatches and turns every
+ * failure into one readable line and an exit code (never a stack trace):
+ * 0 done, 1 failed (bad file, database down...), 2 bad usage.
+ */
+import { isMetdbError } from '../shared/errors/metdb-error.js';
+import { migrateCommand } from './migrate.js';
+import { registerCommand, REGISTER_USAGE } from './register-command.js';
+import { UsageError } from './usage-error.js';
+
+const USAGE = `usage: metdb <command> [options]
+
+commands:
+  register <reference> <moving>   register one pair of images and print the shift
+  migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
+
+Run "metdb <command> --help" for a command's options.`;
+
+const out = (line: string): void => void process.stdout.write(`${line}\n`);
+const err = (line: string): void => void process.stderr.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'register':
+      return registerCommand(args, out);
+    case 'migrate':
+      return migrateCommand(args, { out, err });
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      out(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      throw new UsageError(`unknown command "${command}"`, USAGE);
+  }
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof UsageError) {
+    err(`metdb: ${error.message}\n\n${error.usage === '' ? REGISTER_USAGE : error.usage}`);
+    process.exitCode = 2;
+  } else if (isMetdbError(error)) {
+    err(`metdb: ${error.message}`);
+    process.exitCode = 1;
+  } else {
+    err(`metdb: unexpected failure: ${error instanceof Error ? error.message : String(error)}`);
+    if (process.env['METDB_DEBUG']) console.error(error);
+    process.exitCode = 1;
+  }
+}

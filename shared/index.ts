@@ -1,0 +1,8 @@
+/**
+ * Met-db's library API: the registration engine, image input/output and the records layer.
+ * The pipeline use cases and the adapters are exported from their own modules.
+ */
+export * from './registration/index.js';
+export * from './imaging/index.js';
+export { MetdbError, isMetdbError } from './errors/metdb-error.js';
+export type { ErrorCode, ErrorKind } from './errors/metdb-error.js';

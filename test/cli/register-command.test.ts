@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = new URL('../../', import.meta.url).pathname;
+const images = join(root, 'test/fixtures/images');
+
+/** Runs the real CLI entry point (TypeScript through tsx, so no build is needed). */
+function metdb(...args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('metdb register', () => {
+  it('prints the shift of the bundled sample pair as JSON', () => {
+    const r = metdb('register', 'samples/u2os/reference.tif', 'samples/u2os/moving.tif', '--upsample', '20', '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as { shift: number[]; error: number; phasediff: number };
+    const truth = JSON.parse(spawnSync('cat', [join(root, 'samples/u2os/truth.json')], { encoding: 'utf8' }).stdout) as {
+      shift: number[];
+    };
+    result.shift.forEach((s, a) => expect(Math.abs(s - truth.shift[a]!)).toBeLessThanOrEqual(0.05 + 1e-9));
+    expect(Object.keys(result).sort()).toEqual(['error', 'phasediff', 'shift']);
+  });
+
+  it('prints a readable line without --json, 3D stacks included', () => {
+    const r = metdb('register', join(images, 'blobs3d_skeleton.tif'), join(images, 'blobs3d_skeleton.tif'));
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^shift z=0\.000 y=0\.000 x=0\.000 px/);
+  });
+
+  it('names a corrupt file and exits non-zero without a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metdb-cli-'));
+    const bad = join(dir, 'notes.tif');
+    writeFileSync(bad, 'this is a text file, not a TIFF');
+    const r = metdb('register', bad, join(images, 'cell.png'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(bad);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('rejects mismatched shapes with a clear message', () => {
+    const r = metdb('register', join(images, 'cell.png'), join(images, 'camera_crop.jpg'));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/same shape/);
+  });
+
+  it('reports bad usage with exit code 2', () => {
+    expect(metdb('register', 'only-one.tif').code).toBe(2);
+    expect(metdb('register', 'a.tif', 'b.tif', '--upsample', '0').code).toBe(2);
+    expect(metdb('register', 'a.tif', 'b.tif', '--normalization', 'weird').code).toBe(2);
+    expect(metdb('frobnicate').code).toBe(2);
+  });
+});
