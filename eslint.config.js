@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'cdktf.out/**', 'node_modules/**', 'coverage/**', '.gen/**', 'test/fixtures/**', '**/*.js', '**/*.py'] },
+  { ignores: ['.scratch/**', '**/*.mjs', 'dist/**', 'cdktf.out/**', 'node_modules/**', 'coverage/**', '.gen/**', 'test/fixtures/**', '**/*.js', '**/*.py'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
