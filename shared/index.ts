@@ -6,3 +6,4 @@ export * from './registration/index.js';
 export * from './imaging/index.js';
 export { MetdbError, isMetdbError } from './errors/metdb-error.js';
 export type { ErrorCode, ErrorKind } from './errors/metdb-error.js';
+export * as records from './records/index.js';
