@@ -1,0 +1,143 @@
+/**
+ * The Pub/Sub bus and the push harness on the real emulator and the real functions-framework CLI:
+ * one emulator for this file (started here unless PUBSUB_EMULATOR_HOST points at a live one).
+ */
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PubSubBus } from '../../shared/adapters/pubsub-bus.js';
+import { decodePubSubCloudEvent } from '../../shared/messages/pubsub-cloud-event.js';
+import { startFunction, type FunctionServer } from '../support/function-server.js';
+import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.js';
+import { createTopology, type Topology } from '../support/pubsub-topology.js';
+
+const FIXTURE = 'test/support/fixtures/cloud-event-functions.js';
+const run = randomUUID().slice(0, 8);
+const topics = { bus: `bus-${run}`, ok: `ok-${run}`, poison: `poison-${run}` };
+const dir = mkdtempSync(join(tmpdir(), 'metdb-pubsub-test-'));
+const recordFile = join(dir, 'deliveries.jsonl');
+
+let emulator: PubSubEmulator;
+let topology: Topology;
+const servers: FunctionServer[] = [];
+
+interface Recorded {
+  target: string;
+  id: string;
+  type: string;
+  source: string;
+  data: unknown;
+}
+
+function recorded(): Recorded[] {
+  if (!existsSync(recordFile)) return [];
+  return readFileSync(recordFile, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Recorded);
+}
+
+async function until<T>(what: string, probe: () => T | undefined, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  emulator = await startPubSubEmulator();
+  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
+  process.env.METADATA_SERVER_DETECTION = 'none'; // no GCE metadata probes (and their warnings) from the clients
+  const env = { FIXTURE_RECORD_FILE: recordFile };
+  const [record, alwaysFail] = await Promise.all([
+    startFunction('record', { source: FIXTURE, env }),
+    startFunction('alwaysFail', { source: FIXTURE, env }),
+  ]);
+  servers.push(record, alwaysFail);
+  topology = await createTopology(emulator.host, emulator.projectId, [
+    { topic: topics.bus, maxDeliveryAttempts: 'none' },
+    { topic: topics.ok, pushTo: record.url },
+    { topic: topics.poison, pushTo: alwaysFail.url, maxDeliveryAttempts: 5 },
+  ]);
+});
+
+afterAll(async () => {
+  await topology?.destroy();
+  await Promise.all(servers.map((s) => s.stop()));
+  await emulator?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('PubSubBus on the emulator', () => {
+  it('publishes JSON with attributes and resolves with the server message id', async () => {
+    const bus = new PubSubBus({
+      projectId: emulator.projectId,
+      topics: { tiles: topics.bus, aggregate: topics.bus, reprocess: topics.bus },
+    });
+    const ids = await Promise.all([
+      bus.publish('tiles', { schemaVersion: 1, n: 1 }, { jobId: 'j1' }),
+      bus.publish('aggregate', { schemaVersion: 1, n: 2 }),
+    ]);
+    expect(ids.every((id) => /^\d+$/.test(id))).toBe(true);
+    const messages = await topology.pulled(topics.bus, 2);
+    const bodies = messages
+      .map((m) => JSON.parse(m.data.toString('utf8')) as { n: number })
+      .sort((a, b) => a.n - b.n);
+    expect(bodies).toEqual([
+      { schemaVersion: 1, n: 1 },
+      { schemaVersion: 1, n: 2 },
+    ]);
+    expect(messages.find((m) => m.id === ids[0])?.attributes).toEqual({ jobId: 'j1' });
+    await bus.close();
+  });
+
+  it('turns a publish to a missing topic into a transient MetdbError', async () => {
+    const bus = new PubSubBus({
+      projectId: emulator.projectId,
+      topics: { tiles: `missing-${run}`, aggregate: `missing-${run}`, reprocess: `missing-${run}` },
+    });
+    await expect(bus.publish('tiles', { a: 1 })).rejects.toMatchObject({
+      code: 'unavailable',
+      kind: 'transient',
+    });
+    await bus.close();
+  });
+});
+
+describe('push subscriptions to functions-framework (the harness)', () => {
+  it('delivers a published message to the function as a messagePublished CloudEvent', async () => {
+    const bus = new PubSubBus({
+      projectId: emulator.projectId,
+      topics: { tiles: topics.ok, aggregate: topics.ok, reprocess: topics.ok },
+    });
+    const id = await bus.publish('tiles', { schemaVersion: 1, hello: 'wörld' }, { jobId: 'j2' });
+    await bus.close();
+    const event = await until('the push', () => recorded().find((r) => r.target === 'record' && r.id === id));
+    expect(event.type).toBe('google.cloud.pubsub.topic.v1.messagePublished');
+    expect(event.source).toBe(`//pubsub.googleapis.com/projects/${emulator.projectId}/topics/${topics.ok}`);
+    expect(decodePubSubCloudEvent(event)).toMatchObject({
+      messageId: id,
+      data: { schemaVersion: 1, hello: 'wörld' },
+      attributes: { jobId: 'j2' },
+    });
+  });
+
+  it('redelivers a message whose function fails, then moves it to the dead-letter topic after 5 attempts', async () => {
+    const bus = new PubSubBus({
+      projectId: emulator.projectId,
+      topics: { tiles: topics.poison, aggregate: topics.poison, reprocess: topics.poison },
+    });
+    const id = await bus.publish('tiles', { schemaVersion: 1, poison: true });
+    await bus.close();
+    const [dead] = await topology.deadLettered(topics.poison, 1, 45_000);
+    expect(JSON.parse(dead?.data.toString('utf8') ?? '')).toEqual({ schemaVersion: 1, poison: true });
+    const attempts = recorded().filter((r) => r.target === 'alwaysFail' && r.id === id);
+    expect(attempts).toHaveLength(5);
+    expect(servers[1]?.output()).toContain('fixture failure');
+  });
+});
