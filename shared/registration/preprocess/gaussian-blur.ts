@@ -76,12 +76,28 @@ function blurAxis(
     for (let i = 0; i < n; i++) {
       const c = (i + r) * lanes;
       for (let w = 0; w < lanes; w++) acc[w] = k0 * (block[c + w] as number);
-      for (let t = 1; t <= r; t++) {
+      let t = 1;
+      for (; t + 1 <= r; t += 2) {
+        const ka = kernel[r + t] as number;
+        const kb = kernel[r + t + 1] as number;
+        const pa = c - t * lanes;
+        const qa = c + t * lanes;
+        const pb = pa - lanes;
+        const qb = qa + lanes;
+        for (let w = 0; w < lanes; w++) {
+          acc[w] =
+            (acc[w] as number) +
+            ka * ((block[pa + w] as number) + (block[qa + w] as number)) +
+            kb * ((block[pb + w] as number) + (block[qb + w] as number));
+        }
+      }
+      if (t <= r) {
         const kt = kernel[r + t] as number;
         const p = c - t * lanes;
         const q = c + t * lanes;
-        for (let w = 0; w < lanes; w++)
+        for (let w = 0; w < lanes; w++) {
           acc[w] = (acc[w] as number) + kt * ((block[p + w] as number) + (block[q + w] as number));
+        }
       }
       const off = i * inner;
       for (let w = 0; w < lanes; w++) dst[(starts[w] as number) + off] = acc[w] as number;

@@ -36,21 +36,49 @@ export function medianFilter(image: NdArray, size: readonly number[]): NdArray<F
       rest = Math.floor(rest / w);
     }
   }
+  // flat offsets of the window elements, for pixels whose window lies inside the image
+  const flat = new Float64Array(count);
+  for (let j = 0; j < count; j++) {
+    let off = 0;
+    for (let k = 0; k < ndim; k++)
+      off += ((disp[j * ndim + k] as number) - (radius[k] as number)) * (strides[k] as number);
+    flat[j] = off;
+  }
   const window = new Float64Array(count);
   const mid = count >> 1;
   const out = new Float64Array(data.length);
   const coord = new Int32Array(ndim);
   const base = new Float64Array(ndim);
-  for (let i = 0; i < data.length; i++) {
-    for (let k = 0; k < ndim; k++) base[k] = (coord[k] as number) * (2 * (radius[k] as number) + 1);
-    for (let j = 0; j < count; j++) {
-      let idx = 0;
-      for (let k = 0; k < ndim; k++)
-        idx += (tables[k] as Float64Array)[(base[k] as number) + (disp[j * ndim + k] as number)] as number;
-      window[j] = data[idx] as number;
+  const last = ndim - 1;
+  const nx = shape[last] as number;
+  const rx = radius[last] as number;
+  for (let i = 0; i < data.length;) {
+    // one line along the last axis; the leading coordinates are fixed
+    let rowInterior = true;
+    for (let k = 0; k < last; k++) {
+      const c = coord[k] as number;
+      if (c < (radius[k] as number) || c >= (shape[k] as number) - (radius[k] as number)) rowInterior = false;
     }
-    out[i] = medianOf(window, count, mid);
-    for (let k = ndim - 1; k >= 0; k--) {
+    for (let x = 0; x < nx; x++, i++) {
+      if (rowInterior && x >= rx && x < nx - rx) {
+        for (let j = 0; j < count; j++) window[j] = data[i + (flat[j] as number)] as number;
+      } else {
+        coord[last] = x;
+        for (let k = 0; k < ndim; k++) base[k] = (coord[k] as number) * (2 * (radius[k] as number) + 1);
+        for (let j = 0; j < count; j++) {
+          let idx = 0;
+          for (let k = 0; k < ndim; k++) {
+            idx += (tables[k] as Float64Array)[
+              (base[k] as number) + (disp[j * ndim + k] as number)
+            ] as number;
+          }
+          window[j] = data[idx] as number;
+        }
+      }
+      out[i] = medianOf(window, count, mid);
+    }
+    coord[last] = 0;
+    for (let k = last - 1; k >= 0; k--) {
       if (++(coord[k] as number) < (shape[k] as number)) break;
       coord[k] = 0;
     }

@@ -1,5 +1,5 @@
 import { MetdbError } from '../../errors/metdb-error.js';
-import { stridesOf, type NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../imaging/ndarray.js';
 import { checkImage } from './check-image.js';
 import {
   allocate,
@@ -87,28 +87,42 @@ export function removeBackground(
 function fitPlane(image: NdArray): Float64Array {
   const { data, shape } = image;
   const ndim = shape.length;
-  const strides = stridesOf(shape);
   const n = data.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += data[i] as number;
   mean /= n;
-  const slope = shape.map((len, k) => {
-    // sum over the grid of (x_k - c_k)(v - mean), grouped by x_k
-    const c = (len - 1) / 2;
-    const stride = strides[k] as number;
-    let num = 0;
-    for (let i = 0; i < n; i++) num += ((Math.floor(i / stride) % len) - c) * ((data[i] as number) - mean);
-    const den = (n / len) * ((len * (len * len - 1)) / 12);
-    return den > 0 ? num / den : 0;
-  });
-  const plane = new Float64Array(n);
+  // sums over the grid of (x_k - c_k)(v - mean), accumulated with an N-D counter
+  const num = new Float64Array(ndim);
+  const coord = new Int32Array(ndim);
+  const centre = shape.map((len) => (len - 1) / 2);
   for (let i = 0; i < n; i++) {
-    let v = mean;
-    for (let k = 0; k < ndim; k++) {
-      const len = shape[k] as number;
-      v += (slope[k] as number) * ((Math.floor(i / (strides[k] as number)) % len) - (len - 1) / 2);
+    const dv = (data[i] as number) - mean;
+    for (let k = 0; k < ndim; k++)
+      num[k] = (num[k] as number) + ((coord[k] as number) - (centre[k] as number)) * dv;
+    for (let k = ndim - 1; k >= 0; k--) {
+      if (++(coord[k] as number) < (shape[k] as number)) break;
+      coord[k] = 0;
     }
-    plane[i] = v;
   }
+  const slope = shape.map((len, k) => {
+    const den = (n / len) * ((len * (len * len - 1)) / 12);
+    return den > 0 ? (num[k] as number) / den : 0;
+  });
+  // the plane, separably: start from the mean and add each axis' ramp
+  const plane = new Float64Array(n).fill(mean);
+  let outer = 1;
+  shape.forEach((len, k) => {
+    const inner = n / outer / len;
+    const b = slope[k] as number;
+    const c = centre[k] as number;
+    for (let o = 0; o < outer; o++) {
+      for (let x = 0; x < len; x++) {
+        const ramp = b * (x - c);
+        const from = (o * len + x) * inner;
+        for (let j = from; j < from + inner; j++) plane[j] = (plane[j] as number) + ramp;
+      }
+    }
+    outer *= len;
+  });
   return plane;
 }
