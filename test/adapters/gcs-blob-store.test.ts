@@ -81,6 +81,26 @@ describe('GcsBlobStore on the real client against the GCS JSON API double', () =
     await expect(store.get('t.bin')).rejects.toMatchObject({ code: 'unavailable', kind: 'transient' });
   });
 
+  it('accepts a resumable upload sent in several chunks and announces each finalized object', async () => {
+    const finalized: Record<string, unknown>[] = [];
+    double.onFinalize((resource) => finalized.push(resource));
+    const data = Buffer.alloc(3 * 256 * 1024 + 5, 7);
+    await storage
+      .bucket('chunked')
+      .file('c.bin')
+      .save(data, { resumable: true, chunkSize: 256 * 1024 });
+    const [back] = await storage.bucket('chunked').file('c.bin').download();
+    expect(back.equals(data)).toBe(true);
+    expect(
+      double.requests.filter((r) => r.startsWith('PUT /upload/storage/v1/b/chunked/o?')).length,
+    ).toBeGreaterThan(1);
+    expect(finalized.find((r) => r.bucket === 'chunked')).toMatchObject({
+      name: 'c.bin',
+      size: String(data.length),
+      crc32c: crc32cBase64(data),
+    });
+  });
+
   it('lists across pages', async () => {
     const store = new GcsBlobStore('paged', { storage });
     for (let i = 0; i < 5; i++) await store.put(`p/${i}.txt`, new Uint8Array([i]));

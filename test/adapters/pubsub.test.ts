@@ -12,6 +12,8 @@ import { decodePubSubCloudEvent } from '../../shared/messages/pubsub-cloud-event
 import { startFunction, type FunctionServer } from '../support/function-server.js';
 import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.js';
 import { createTopology, type Topology } from '../support/pubsub-topology.js';
+import { eventarcFinalized, gcsNotification } from '../support/storage-events.js';
+import { parseStorageEvent } from '../../shared/messages/storage-event.js';
 
 const FIXTURE = 'test/support/fixtures/cloud-event-functions.js';
 const run = randomUUID().slice(0, 8);
@@ -125,6 +127,33 @@ describe('push subscriptions to functions-framework (the harness)', () => {
       data: { schemaVersion: 1, hello: 'wörld' },
       attributes: { jobId: 'j2' },
     });
+  });
+
+  it('turns a GCS notification and an Eventarc delivery of the same upload into the same storage event', async () => {
+    const resource = {
+      bucket: 'uploads',
+      name: 'ds 1/ünï ../f.tif',
+      generation: '1717236000123456',
+      size: '12',
+      contentType: 'image/tiff',
+    };
+    const { data, attributes } = gcsNotification(resource);
+    const [messageId] = [await topology.pubsub.topic(topics.ok).publishMessage({ data, attributes })];
+    const viaPush = await until('the notification', () =>
+      recorded().find((r) => r.target === 'record' && r.id === messageId),
+    );
+    const direct = eventarcFinalized(resource, `eventarc-${run}`);
+    const response = await fetch(servers[0]?.url ?? '', {
+      method: 'POST',
+      headers: direct.headers,
+      body: direct.body,
+    });
+    expect(response.status).toBeLessThan(300);
+    const viaEventarc = await until('the CloudEvent', () =>
+      recorded().find((r) => r.id === `eventarc-${run}`),
+    );
+    expect(parseStorageEvent(viaPush)).toEqual(parseStorageEvent(viaEventarc));
+    expect(parseStorageEvent(viaPush)).toMatchObject({ kind: 'finalized', name: resource.name, size: 12 });
   });
 
   it('redelivers a message whose function fails, then moves it to the dead-letter topic after 5 attempts', async () => {
