@@ -1,6 +1,6 @@
 import { sizeOf, type NdArray } from '../imaging/ndarray.js';
 import type { ComplexNdArray } from './complex-ndarray.js';
-import { fftnInPlace, halfShape, irfftn, rfftn } from './fft/fftn.js';
+import { fftnInPlace, frequencyMajorToRowMajor, halfShape, irfftn, rfftn } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';
 import { resolveOptions, type PhaseCrossCorrelationOptions } from './phase-cross-correlation-options.js';
 import { upsampledDftFull, upsampledDftHalf } from './upsampled-dft.js';
@@ -84,11 +84,12 @@ function correlateImages(
     let tgtAmp = 0;
     const rows = hsize / h;
     const phase = opts.normalization === 'phase';
-    for (let r = 0; r < rows; r++) {
-      for (let x = 0; x < h; x++) {
-        const i = 2 * (r * h + x);
-        // Energy of the full spectrum from its half: interior columns stand for two.
-        const w = x === 0 || (n % 2 === 0 && x === h - 1) ? 1 : 2;
+    // Frequency-major half spectrum: element (x, row) at x * rows + row.
+    for (let x = 0; x < h; x++) {
+      // Energy of the full spectrum from its half: interior columns stand for two.
+      const w = x === 0 || (n % 2 === 0 && x === h - 1) ? 1 : 2;
+      for (let r = 0; r < rows; r++) {
+        const i = 2 * (x * rows + r);
         const ar = pa[i]!;
         const ai = pa[i + 1]!;
         const br = pb[i]!;
@@ -120,9 +121,10 @@ function correlateImages(
       }
     }
     const coarse: Peak = { index: unravel(best, shape), value: [cc[best]! / size, 0] };
-    return finish(coarse, shape, opts, srcAmp, tgtAmp, size, (start, region) =>
-      upsampledDftHalf(a, shape, { region, upsample: opts.upsampleFactor, start }),
-    );
+    return finish(coarse, shape, opts, srcAmp, tgtAmp, size, (start, region) => {
+      frequencyMajorToRowMajor(a, b, h, rows);
+      return upsampledDftHalf(b, shape, { region, upsample: opts.upsampleFactor, start });
+    });
   } finally {
     a.free();
     b.free();
@@ -195,7 +197,7 @@ function finish(
   srcAmp: number,
   tgtAmp: number,
   size: number,
-  upsampled: (start: number[], region: number) => Float64Array,
+  upsampled: (start: number[], region: number) => Float32Array,
 ): PhaseCrossCorrelationResult {
   const shift = coarse.index.map((i, a) => (i > Math.trunc(shape[a]! / 2) ? i - shape[a]! : i));
   let ccMax = coarse.value;

@@ -23,30 +23,29 @@ export interface UpsampledRegion {
 }
 
 /**
- * Upsampled DFT of the half spectrum of a real signal (numpy rfftn layout: the last axis holds
- * bins 0 .. floor(n/2)). Hermitian symmetry supplies the other half: each line L along the last
+ * Upsampled DFT of the half spectrum of a real signal in row-major layout (numpy's rfftn layout:
+ * the last axis holds bins 0 .. floor(n/2); see `frequencyMajorToRowMajor`). Hermitian symmetry supplies the other half: each line L along the last
  * axis and its mirror line L' (negated leading indices) are summed from one chirp-z each.
  */
 export function upsampledDftHalf(
   spectrum: HeapBuffer,
   shape: readonly number[],
   { region, upsample, start }: UpsampledRegion,
-): Float64Array {
+): Float32Array {
   const d = shape.length;
   const n = shape[d - 1]!;
   const h = Math.floor(n / 2) + 1;
   const terms = Math.ceil(n / 2);
   const lead = shape.slice(0, d - 1);
   const lines = sizeOf(lead);
-  const partial = new Float64Array(2 * lines * region);
+  const sums = new Float32Array(2 * lines * region);
   const czt = zoomDft(terms, region, n, upsample);
   const x0 = start[d - 1]!;
   czt.prepare(0, x0);
   const half = spectrum.view; // taken after the plan exists: plans may grow the heap
-  for (let line = 0; line < lines; line++) czt.run(half, line * h, 1, partial, line * region, 1);
+  for (let line = 0; line < lines; line++) czt.run(half, line * h, 1, 0, sums, line * region, 1);
 
-  // S_L(t) = C_L(t) + conj(C_L'(t) - P_L'[0]) + [n even] P_L[n/2] exp(-i pi t)
-  const out = new Float64Array(partial.length);
+  // In place, a line with its mirror: S_L(t) = C_L(t) + conj(C_L'(t) - P_L'[0]) + [n even] P_L[n/2] exp(-i pi t)
   const leadStrides = stridesOf(lead);
   const nyquist = n % 2 === 0;
   const turn = new Float64Array(2 * region);
@@ -64,59 +63,66 @@ export function upsampledDftHalf(
       rest -= i * s;
       mirror += ((lead[a]! - i) % lead[a]!) * s;
     }
-    const p0r = half[2 * mirror * h]!;
-    const p0i = half[2 * mirror * h + 1]!;
-    const nyr = nyquist ? half[2 * (line * h + h - 1)]! : 0;
-    const nyi = nyquist ? half[2 * (line * h + h - 1) + 1]! : 0;
+    if (mirror < line) continue; // done with its pair
+    const p0r = half[2 * line * h]!;
+    const p0i = half[2 * line * h + 1]!;
+    const q0r = half[2 * mirror * h]!;
+    const q0i = half[2 * mirror * h + 1]!;
+    const pnr = nyquist ? half[2 * (line * h + h - 1)]! : 0;
+    const pni = nyquist ? half[2 * (line * h + h - 1) + 1]! : 0;
+    const qnr = nyquist ? half[2 * (mirror * h + h - 1)]! : 0;
+    const qni = nyquist ? half[2 * (mirror * h + h - 1) + 1]! : 0;
     for (let k = 0; k < region; k++) {
       const o = 2 * (line * region + k);
       const m = 2 * (mirror * region + k);
       const tr = turn[2 * k]!;
       const ti = turn[2 * k + 1]!;
-      out[o] = partial[o]! + (partial[m]! - p0r) + (nyr * tr - nyi * ti);
-      out[o + 1] = partial[o + 1]! - (partial[m + 1]! - p0i) + (nyr * ti + nyi * tr);
+      const cr = sums[o]!;
+      const ci = sums[o + 1]!;
+      const mr = sums[m]!;
+      const mi = sums[m + 1]!;
+      sums[o] = cr + (mr - q0r) + (pnr * tr - pni * ti);
+      sums[o + 1] = ci - (mi - q0i) + (pnr * ti + pni * tr);
+      if (m !== o) {
+        sums[m] = mr + (cr - p0r) + (qnr * tr - qni * ti);
+        sums[m + 1] = mi - (ci - p0i) + (qnr * ti + qni * tr);
+      }
     }
   }
-  return contractLeadingAxes(out, [...lead, region], d - 1, { region, upsample, start });
+  return contractLeadingAxes(sums, [...lead, region], d - 1, { region, upsample, start });
 }
 
-/** Upsampled DFT of a full complex spectrum (interleaved, any float type). */
+/** Upsampled DFT of a full complex spectrum (interleaved). */
 export function upsampledDftFull(
   spectrum: Float32Array | Float64Array,
   shape: readonly number[],
   params: UpsampledRegion,
-): Float64Array {
-  const data = spectrum instanceof Float64Array ? spectrum : Float64Array.from(spectrum);
+): Float32Array {
+  const data = spectrum instanceof Float32Array ? spectrum : Float32Array.from(spectrum);
   return contractLeadingAxes(data, [...shape], shape.length, params);
 }
 
 /** Contracts axes count-1 .. 0 (full signed-frequency spectra along each) to `region` points. */
 function contractLeadingAxes(
-  data: Float64Array,
+  data: Float32Array,
   shape: number[],
   count: number,
   { region, upsample, start }: UpsampledRegion,
-): Float64Array {
+): Float32Array {
   let current = data;
   for (let axis = count - 1; axis >= 0; axis--) {
     const n = shape[axis]!;
     const stride = sizeOf(shape.slice(axis + 1));
     const outer = sizeOf(shape.slice(0, axis));
-    const next = new Float64Array(2 * outer * region * stride);
+    const next = new Float32Array(2 * outer * region * stride);
+    // Frequencies m0 .. m0 + n - 1 (fftfreq order rotated to start at the most negative one).
     const m0 = -Math.floor(n / 2);
+    const rotate = (m0 + n) % n;
     const czt = zoomDft(n, region, n, upsample);
     czt.prepare(m0, start[axis]!);
-    const line = new Float64Array(2 * n);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < stride; i++) {
-        // Reorder the line to frequencies m0 .. m0 + n - 1.
-        for (let j = 0; j < n; j++) {
-          const k = j < -m0 ? j + m0 + n : j + m0;
-          const src = 2 * ((o * n + k) * stride + i);
-          line[2 * j] = current[src]!;
-          line[2 * j + 1] = current[src + 1]!;
-        }
-        czt.run(line, 0, 1, next, o * region * stride + i, stride);
+        czt.run(current, o * n * stride + i, stride, rotate, next, o * region * stride + i, stride);
       }
     }
     shape[axis] = region;

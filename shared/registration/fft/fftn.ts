@@ -17,6 +17,20 @@ export function halfShape(shape: readonly number[]): number[] {
   return out;
 }
 
+/**
+ * Shape of the frequency-major half spectrum that `rfftn` produces: [h, d0, ..., d(k-1)] for a
+ * real array [d0, ..., d(k-1), n] with h = floor(n/2) + 1. The last-axis frequency comes first,
+ * so that every other axis is transformed on (nearly) contiguous lines and a 2D transform needs no
+ * strided gathers at all; element (x, r) is at x * rows + r, r the row index of the real array.
+ */
+export function frequencyMajorShape(shape: readonly number[]): number[] {
+  const n = shape[shape.length - 1]!;
+  return [Math.floor(n / 2) + 1, ...shape.slice(0, -1)];
+}
+
+/** Rows transformed together before a blocked transpose into the frequency-major layout. */
+const ROWS_PER_BLOCK = 16;
+
 const LINES_PER_BATCH = 16;
 
 /**
@@ -36,6 +50,11 @@ export function transformAxis(
   let stride = 1;
   for (let k = axis + 1; k < shape.length; k++) stride *= shape[k]!;
   const outer = sizeOf(shape) / (n * stride);
+  if (stride === 1 && n % 2 === 0) {
+    // Contiguous lines of an even length stay 16-byte aligned: transform them where they are.
+    for (let o = 0; o < outer; o++) plan.transform(buffer.at(2 * o * n), direction);
+    return;
+  }
   const batch = Math.min(LINES_PER_BATCH, stride);
   const scratch = new HeapBuffer(2 * n * batch);
   try {
@@ -68,33 +87,82 @@ export function fftnInPlace(buffer: HeapBuffer, shape: readonly number[], direct
   for (let axis = shape.length - 1; axis >= 0; axis--) transformAxis(buffer, shape, axis, direction);
 }
 
-/** Real-input N-D FFT: `out` receives the half spectrum (2 * size(halfShape(shape)) floats). */
+/**
+ * Real-input N-D FFT into the frequency-major half spectrum (see `frequencyMajorShape`;
+ * `out` holds 2 * size(halfShape(shape)) floats).
+ */
 export function rfftn(input: PixelArray, shape: readonly number[], out: HeapBuffer): void {
-  const spectral = halfShape(shape);
   const n = shape[shape.length - 1]!;
   const plan = realPlan(n);
+  const h = plan.h;
   const rows = sizeOf(shape) / n;
-  const o = out.view;
-  const h2 = 2 * plan.h;
-  for (let r = 0; r < rows; r++) plan.forward(input, r * n, o, r * h2);
-  for (let axis = shape.length - 2; axis >= 0; axis--) transformAxis(out, spectral, axis, 'forward');
+  const scratch = new HeapBuffer(2 * h * ROWS_PER_BLOCK);
+  try {
+    const s = scratch.view;
+    const s64 = new Float64Array(s.buffer, scratch.ptr, h * ROWS_PER_BLOCK);
+    const o64 = new Float64Array(out.view.buffer, out.ptr, out.length / 2);
+    for (let r0 = 0; r0 < rows; r0 += ROWS_PER_BLOCK) {
+      const b = Math.min(ROWS_PER_BLOCK, rows - r0);
+      for (let t = 0; t < b; t++) plan.forward(input, (r0 + t) * n, s, 2 * t * h);
+      // Blocked transpose: complex values move as one float64 (a float32 pair, bits copied).
+      for (let x = 0; x < h; x++) {
+        const dst = x * rows + r0;
+        for (let t = 0; t < b; t++) o64[dst + t] = s64[t * h + x]!;
+      }
+    }
+  } finally {
+    scratch.free();
+  }
+  const spectral = frequencyMajorShape(shape);
+  for (let axis = spectral.length - 1; axis >= 1; axis--) transformAxis(out, spectral, axis, 'forward');
 }
 
 /**
- * Inverse of `rfftn` (unnormalised: divide by size(shape) for the true inverse). `spectrum` is
- * overwritten. `out` receives size(shape) real values.
+ * Inverse of `rfftn` (unnormalised: divide by size(shape) for the true inverse). `spectrum`
+ * (frequency-major) is overwritten. `out` receives size(shape) real values, row-major.
  */
 export function irfftn(
   spectrum: HeapBuffer,
   shape: readonly number[],
   out: Float32Array | Float64Array,
 ): void {
-  const spectral = halfShape(shape);
-  for (let axis = 0; axis < shape.length - 1; axis++) transformAxis(spectrum, spectral, axis, 'backward');
+  const spectral = frequencyMajorShape(shape);
+  for (let axis = 1; axis < spectral.length; axis++) transformAxis(spectrum, spectral, axis, 'backward');
   const n = shape[shape.length - 1]!;
   const plan = realPlan(n);
+  const h = plan.h;
   const rows = sizeOf(shape) / n;
-  const s = spectrum.view;
-  const h2 = 2 * plan.h;
-  for (let r = 0; r < rows; r++) plan.backward(s, r * h2, out, r * n);
+  const scratch = new HeapBuffer(2 * h * ROWS_PER_BLOCK);
+  try {
+    const s = scratch.view;
+    const s64 = new Float64Array(s.buffer, scratch.ptr, h * ROWS_PER_BLOCK);
+    const i64 = new Float64Array(spectrum.view.buffer, spectrum.ptr, spectrum.length / 2);
+    for (let r0 = 0; r0 < rows; r0 += ROWS_PER_BLOCK) {
+      const b = Math.min(ROWS_PER_BLOCK, rows - r0);
+      for (let x = 0; x < h; x++) {
+        const src = x * rows + r0;
+        for (let t = 0; t < b; t++) s64[t * h + x] = i64[src + t]!;
+      }
+      for (let t = 0; t < b; t++) plan.backward(s, 2 * t * h, out, (r0 + t) * n);
+    }
+  } finally {
+    scratch.free();
+  }
+}
+
+/**
+ * Copies a frequency-major half spectrum ([h, rows], see `frequencyMajorShape`) into numpy's
+ * row-major rfftn layout ([rows, h]) in `dst`, by blocks that stay in cache.
+ */
+export function frequencyMajorToRowMajor(src: HeapBuffer, dst: HeapBuffer, h: number, rows: number): void {
+  const a = new Float64Array(src.view.buffer, src.ptr, h * rows);
+  const b = new Float64Array(dst.view.buffer, dst.ptr, h * rows);
+  const B = ROWS_PER_BLOCK;
+  for (let x0 = 0; x0 < h; x0 += B) {
+    const x1 = Math.min(h, x0 + B);
+    for (let r0 = 0; r0 < rows; r0 += B) {
+      const r1 = Math.min(rows, r0 + B);
+      for (let x = x0; x < x1; x++) for (let r = r0; r < r1; r++) b[r * h + x] = a[x * rows + r]!;
+    }
+  }
 }

@@ -75,21 +75,26 @@ export class ZoomDft {
   }
 
   /**
-   * Evaluates one line: q[j] = input[inOffset + j * inStride] (complex, interleaved, stride in
-   * complex elements), out[k] = output[outOffset + k * outStride].
+   * Evaluates one line: q[j] = input[inOffset + ((j + rotate) mod terms) * inStride] (complex,
+   * interleaved; offsets and strides in complex elements; `rotate` in 0 .. terms-1 lets a line
+   * stored in fftfreq order be read from its most negative frequency), and writes
+   * out[k] to output[outOffset + k * outStride].
    */
   run(
-    input: Float32Array | Float64Array,
+    input: Float32Array,
     inOffset: number,
     inStride: number,
-    output: Float32Array | Float64Array,
+    rotate: number,
+    output: Float32Array,
     outOffset: number,
     outStride: number,
   ): void {
     const { terms, outputs, pre, post } = this;
     const a = this.a.view;
+    let k = rotate;
     for (let j = 0; j < terms; j++) {
-      const p = 2 * (inOffset + j * inStride);
+      const p = 2 * (inOffset + k * inStride);
+      if (++k === terms) k = 0;
       const qr = input[p]!;
       const qi = input[p + 1]!;
       const cr = pre[2 * j]!;
@@ -109,12 +114,12 @@ export class ZoomDft {
       1 / this.length,
     );
     this.plan.transformUnordered(this.ab.ptr, 'backward');
-    for (let k = 0; k < outputs; k++) {
-      const yr = ab[2 * k]!;
-      const yi = ab[2 * k + 1]!;
-      const cr = post[2 * k]!;
-      const ci = post[2 * k + 1]!;
-      const p = 2 * (outOffset + k * outStride);
+    for (let m = 0; m < outputs; m++) {
+      const yr = ab[2 * m]!;
+      const yi = ab[2 * m + 1]!;
+      const cr = post[2 * m]!;
+      const ci = post[2 * m + 1]!;
+      const p = 2 * (outOffset + m * outStride);
       output[p] = yr * cr - yi * ci;
       output[p + 1] = yr * ci + yi * cr;
     }
