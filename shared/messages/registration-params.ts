@@ -1,26 +1,26 @@
 import { z } from 'zod';
+import {
+  validatePreprocessOptions,
+  type PreprocessOptions,
+} from '../registration/preprocess/validate-preprocess-options.js';
 
 /**
- * Preprocessing applied to both tiles before phase correlation, in this order: binning,
- * hot-pixel suppression, background removal, percentile clipping, window. Each step is off when
- * its field is absent (or `window: 'none'`).
+ * Preprocessing applied to both tiles before phase correlation: the engine's JSON-friendly
+ * `PreprocessOptions` (`hotPixels`, `clip`, `background`, `bin`, `window`, `dtype`; each step
+ * skipped when absent or false), checked by the engine's own `validatePreprocessOptions` and
+ * returned normalised (defaults filled in), so the message and the engine cannot disagree.
  */
-export const PreprocessingSchema = z.strictObject({
-  /** Sum blocks of `bin` pixels along every axis before registering (shifts are reported in full-resolution pixels). */
-  bin: z.int().min(1).max(16).optional(),
-  /** Replace pixels further than this many median absolute deviations from their 3x3 median. */
-  hotPixelThreshold: z.number().positive().max(1000).optional(),
-  /** Subtract a Gaussian-blurred copy with this sigma, in pixels. */
-  backgroundSigma: z.number().positive().max(10_000).optional(),
-  /** Clip intensities to these [low, high] percentiles, each in [0, 100], low < high. */
-  clipPercentiles: z
-    .tuple([z.number().min(0).max(100), z.number().min(0).max(100)])
-    .refine(([low, high]) => low < high, 'low percentile must be below high')
-    .optional(),
-  /** Window applied to each tile against edge effects. */
-  window: z.enum(['none', 'hann', 'tukey']),
-  /** Tukey window taper fraction in [0, 1] (0: rectangular, 1: Hann). Only with `window: 'tukey'`. */
-  tukeyAlpha: z.number().min(0).max(1).optional(),
+export const PreprocessingSchema = z.looseObject({}).transform((value, ctx): PreprocessOptions => {
+  try {
+    return validatePreprocessOptions(value);
+  } catch (error) {
+    ctx.issues.push({
+      code: 'custom',
+      message: error instanceof Error ? error.message : String(error),
+      input: value,
+    });
+    return z.NEVER;
+  }
 });
 export type Preprocessing = z.output<typeof PreprocessingSchema>;
 
@@ -48,7 +48,7 @@ export type RegistrationParams = z.output<typeof RegistrationParamsSchema>;
 export const RegistrationParamsPatchSchema = z.strictObject({
   upsampleFactor: RegistrationParamsSchema.shape.upsampleFactor.optional(),
   normalization: RegistrationParamsSchema.shape.normalization.optional(),
-  preprocessing: PreprocessingSchema.partial().optional(),
+  preprocessing: PreprocessingSchema.optional(),
   minTileSignal: RegistrationParamsSchema.shape.minTileSignal.optional(),
   channel: RegistrationParamsSchema.shape.channel.optional(),
   /** Tile edge in pixels along each axis (y, x) or (z, y, x); one number for all axes. */

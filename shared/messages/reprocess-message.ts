@@ -23,10 +23,9 @@ const common = {
  * Topic `reprocess`: plan new job versions for a whole dataset or for some images, with new
  * parameters. Earlier jobs and results stay. Exactly one of `datasetId` and `imageIds`.
  */
-export const ReprocessMessageSchema = z.union([
-  z.strictObject({ ...common, datasetId: z.uuid() }),
-  z.strictObject({ ...common, imageIds: z.array(z.uuid()).min(1).max(10_000) }),
-]);
+const ForDataset = z.strictObject({ ...common, datasetId: z.uuid() });
+const ForImages = z.strictObject({ ...common, imageIds: z.array(z.uuid()).min(1).max(10_000) });
+export const ReprocessMessageSchema = z.union([ForDataset, ForImages]);
 export type ReprocessMessage = z.output<typeof ReprocessMessageSchema>;
 
 export function parseReprocessMessage(value: unknown): ReprocessMessage {
@@ -40,7 +39,9 @@ export function parseReprocessMessage(value: unknown): ReprocessMessage {
       );
     }
   }
-  return parseMessage(ReprocessMessageSchema, value, 'reprocess message');
+  // Validate against the branch the message chose, for errors that name the field (a union says "Invalid input").
+  const branch = typeof value === 'object' && value !== null && 'imageIds' in value ? ForImages : ForDataset;
+  return parseMessage(branch, value, 'reprocess message');
 }
 
 export function reprocessMessageAttributes(m: ReprocessMessage): MessageAttributes {

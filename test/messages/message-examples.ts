@@ -29,7 +29,7 @@ export function exampleTileMessage(): TileMessage {
     params: {
       upsampleFactor: 20,
       normalization: 'phase',
-      preprocessing: { window: 'hann', clipPercentiles: [0.5, 99.5] },
+      preprocessing: { dtype: 'float64', clip: { low: 0.5, high: 99.5 }, window: { type: 'hann' } },
       minTileSignal: 0,
       channel: 0,
     },

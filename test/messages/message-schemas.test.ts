@@ -66,10 +66,14 @@ describe('tile message', () => {
     [
       'inverted clip percentiles',
       (m: Record<string, unknown>) =>
-        ((m.params as { preprocessing: { clipPercentiles: number[] } }).preprocessing.clipPercentiles = [
-          99, 1,
-        ]),
-      'low percentile must be below high',
+        ((m.params as { preprocessing: Record<string, unknown> }).preprocessing.clip = { low: 99, high: 1 }),
+      'params.preprocessing: clipPercentiles: low (99) is above high (1)',
+    ],
+    [
+      'an unknown preprocessing step',
+      (m: Record<string, unknown>) =>
+        ((m.params as { preprocessing: Record<string, unknown> }).preprocessing.denoise = true),
+      "params.preprocessing: preprocess: unknown option 'denoise'",
     ],
   ])('rejects %s with a permanent invalid-message error naming the field', (_label, mutate, expected) => {
     const m = exampleTileMessage() as unknown as Record<string, unknown>;
@@ -113,13 +117,16 @@ describe('reprocess message', () => {
       datasetId: DATASET_ID,
       params: {
         upsampleFactor: 50,
-        preprocessing: { window: 'tukey', tukeyAlpha: 0.25 },
+        preprocessing: { window: { type: 'tukey', alpha: 0.25 } },
         tileSize: [256, 256],
       },
       requestedBy: 'ops@example.org',
       requestId: 'rerun-2024-06-01',
     });
-    expect(m).toMatchObject({ datasetId: DATASET_ID, params: { upsampleFactor: 50 } });
+    expect(m).toMatchObject({
+      datasetId: DATASET_ID,
+      params: { upsampleFactor: 50, preprocessing: { window: { type: 'tukey', alpha: 0.25 } } },
+    });
     expect(reprocessMessageAttributes(m)).toEqual({
       schemaVersion: '1',
       datasetId: DATASET_ID,
