@@ -1,0 +1,71 @@
+import type { ComplexNdArray } from '../registration/complex-ndarray.js';
+import { ifftn } from '../registration/fourier-transform.js';
+import { stridesOf } from '../imaging/ndarray.js';
+
+/** Half-width, pixels, of the box around the peak left out of the background estimate. */
+const PEAK_RADIUS = 2;
+
+/**
+ * Height of the cross-correlation peak over the background of the correlation surface: the
+ * largest |c(x)| divided by the RMS of |c| outside a 5-pixel (per axis) box around it, where c is
+ * the inverse DFT of the (phase-normalised, with `normalization: 'phase'`) cross-power spectrum
+ * A conj(B). Dimensionless. For unrelated images (noise) the peak is only the largest of N random
+ * values, about sqrt(2 ln N) (4 for a 64x64 tile); a real match stands out far above (tens to
+ * hundreds). A peak-to-noise figure in the spirit of the PIV correlation-quality measures
+ * (Charonko & Vlachos 2013, Meas. Sci. Technol. 24 065301).
+ *
+ * @param a spectrum of the reference (full complex N-D DFT, as `fftn` returns)
+ * @param b spectrum of the moving image, same shape
+ */
+export function correlationPeakRatio(
+  a: ComplexNdArray,
+  b: ComplexNdArray,
+  normalization: 'phase' | 'none',
+): number {
+  const { shape } = a;
+  const n = a.data.length / 2;
+  const power = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const ar = a.data[2 * i]!;
+    const ai = a.data[2 * i + 1]!;
+    const br = b.data[2 * i]!;
+    const bi = b.data[2 * i + 1]!;
+    let pr = ar * br + ai * bi;
+    let pi = ai * br - ar * bi;
+    if (normalization === 'phase') {
+      const mag = Math.hypot(pr, pi);
+      if (mag > 0) {
+        pr /= mag;
+        pi /= mag;
+      }
+    }
+    power[2 * i] = pr;
+    power[2 * i + 1] = pi;
+  }
+  const surface = ifftn({ complex: true, data: power, shape });
+  const magnitude = new Float64Array(n);
+  let best = 0;
+  for (let i = 0; i < n; i++) {
+    const m = Math.hypot(surface.data[2 * i]!, surface.data[2 * i + 1]!);
+    magnitude[i] = m;
+    if (m > magnitude[best]!) best = i;
+  }
+  // Background RMS outside the (periodic) box around the peak.
+  const strides = stridesOf(shape);
+  const peak = shape.map((_, k) => Math.floor(best / strides[k]!) % shape[k]!);
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    let near = true;
+    for (let k = 0; k < shape.length && near; k++) {
+      const len = shape[k]!;
+      const d = Math.abs((Math.floor(i / strides[k]!) % len) - peak[k]!);
+      near = Math.min(d, len - d) <= PEAK_RADIUS;
+    }
+    if (near) continue;
+    sum += magnitude[i]! * magnitude[i]!;
+    count++;
+  }
+  if (count === 0 || sum === 0) return magnitude[best]! > 0 ? Number.POSITIVE_INFINITY : 0;
+  return magnitude[best]! / Math.sqrt(sum / count);
+}

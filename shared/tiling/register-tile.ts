@@ -1,0 +1,163 @@
+import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
+import { MetdbError } from '../errors/metdb-error.js';
+import type { NdArray } from '../imaging/ndarray.js';
+import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
+import { hannWindow } from '../registration/preprocess/hann-window.js';
+import { preprocess } from '../registration/preprocess/preprocess.js';
+import { fftn } from '../registration/fourier-transform.js';
+import { correlationPeakRatio } from './correlation-peak-ratio.js';
+import { tukeyWindow } from '../registration/preprocess/tukey-window.js';
+import {
+  validatePreprocessOptions,
+  type PreprocessOptions,
+} from '../registration/preprocess/validate-preprocess-options.js';
+import { DEFAULT_MIN_TILE_SIGNAL, tileSignal } from './tile-signal.js';
+
+export interface RegisterTileParams {
+  /** Subpixel precision 1/upsampleFactor pixel, as `phaseCrossCorrelation`. @default 1 */
+  upsampleFactor?: number;
+  /** 'phase' (phase correlation) or 'none' (plain cross-correlation). @default 'phase' */
+  normalization?: 'phase' | 'none';
+  /**
+   * Window applied to both tiles (after subtracting each tile's mean) before correlating, so that
+   * content entering or leaving across the tile border does not create a false peak at zero shift.
+   * @default 'tukey'
+   */
+  window?: 'hann' | 'tukey' | 'none';
+  /** Fraction of the Tukey window inside the tapers. @default 0.5 */
+  tukeyAlpha?: number;
+  /**
+   * Preprocessing of both tiles before windowing (`preprocess` of shared/registration; give no
+   * `window` there, use `window` above). With binning, shifts are still reported in tile pixels.
+   * @default none
+   */
+  preprocess?: PreprocessOptions;
+  /**
+   * Tiles whose `tileSignal(...).signal` (the lower of reference and moving, measured on the raw
+   * tiles) is below this are skipped and not correlated. 0 correlates every tile.
+   * @default DEFAULT_MIN_TILE_SIGNAL (0.1)
+   */
+  minSignal?: number;
+}
+
+export interface TileRegistration {
+  /** Shift registering the moving tile onto the reference tile, pixels, axis order (z,) y, x. */
+  shift: number[];
+  /** `phaseCrossCorrelation`'s error (NaN when skipped). */
+  error: number;
+  /** `phaseCrossCorrelation`'s phase difference, radians (0 when skipped). */
+  phasediff: number;
+  /**
+   * Correlation quality in [-1, 1]: the NCC of the (preprocessed, unwindowed) tiles after shifting
+   * the moving tile by `shift`, over their valid overlap only. Near 1 for real matches, near 0 for
+   * noise; NaN when skipped or undefined.
+   */
+  quality: number;
+  /** `correlationPeakRatio` of the windowed tiles: about 4 for noise, tens and more for real matches (0 when skipped). */
+  peakRatio: number;
+  /**
+   * Suggested aggregation weight, `max(0, peakRatio / sqrt(2 ln N) - 1)` with N the number of
+   * pixels of the tile: sqrt(2 ln N) is what the peak of pure noise reaches, so noise-only and
+   * failed tiles weigh about 0 and clear matches weigh 1 to 20. 0 when skipped.
+   */
+  weight: number;
+  /** The lower `tileSignal(...).signal` of the two raw tiles. */
+  signal: number;
+  /** Set when the tile was not registered: why. */
+  skipped?: 'low-signal';
+}
+
+/**
+ * Registers one moving tile onto its reference tile: signal check, optional preprocessing, mean
+ * removal and window, `phaseCrossCorrelation`, then a quality figure usable as a weight.
+ * Pure: no IO, deterministic.
+ *
+ * @param referenceTile reference pixels, axis order (z,) y, x
+ * @param movingTile moving pixels, same shape
+ * @throws MetdbError 'shape-mismatch', 'empty-array', 'non-finite', 'invalid-argument'
+ */
+export function registerTile(
+  referenceTile: NdArray,
+  movingTile: NdArray,
+  params: RegisterTileParams = {},
+): TileRegistration {
+  const { shape } = referenceTile;
+  if (movingTile.shape.length !== shape.length || movingTile.shape.some((n, k) => n !== shape[k])) {
+    throw new MetdbError(
+      'shape-mismatch',
+      `registerTile: tile shapes [${shape.join(', ')}] and [${movingTile.shape.join(', ')}] differ`,
+    );
+  }
+  const { upsampleFactor = 1, normalization = 'phase', window = 'tukey', tukeyAlpha = 0.5 } = params;
+  const minSignal = params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL;
+  const signal = Math.min(tileSignal(referenceTile).signal, tileSignal(movingTile).signal);
+  const zeros = shape.map(() => 0);
+  if (signal < minSignal) {
+    return {
+      shift: zeros,
+      error: Number.NaN,
+      phasediff: 0,
+      quality: Number.NaN,
+      peakRatio: 0,
+      weight: 0,
+      signal,
+      skipped: 'low-signal',
+    };
+  }
+  const options = validatePreprocessOptions(params.preprocess ?? {});
+  if (options.window !== undefined && window !== 'none') {
+    throw new MetdbError(
+      'invalid-argument',
+      "registerTile: give the window either in params.window or in params.preprocess.window, not both (set window: 'none')",
+    );
+  }
+  const reference = preprocess(referenceTile, options);
+  const moving = preprocess(movingTile, options);
+  const bins = binFactors(options, shape.length);
+  const windowed = [
+    centredWindowed(reference, window, tukeyAlpha),
+    centredWindowed(moving, window, tukeyAlpha),
+  ] as const;
+  const spectra = [fftn(windowed[0]), fftn(windowed[1])] as const;
+  const result = phaseCrossCorrelation(spectra[0], spectra[1], {
+    upsampleFactor,
+    normalization,
+    space: 'fourier',
+  });
+  const peakRatio = correlationPeakRatio(spectra[0], spectra[1], normalization);
+  const quality = normalizedCrossCorrelation(reference, moving, { shift: result.shift });
+  const shift = result.shift.map((s, k) => (s === 0 ? 0 : s * bins[k]!));
+  const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));
+  return {
+    shift,
+    error: result.error,
+    phasediff: result.phasediff,
+    quality,
+    peakRatio,
+    weight: Math.max(0, peakRatio / baseline - 1),
+    signal,
+  };
+}
+
+/** The image minus its mean, times the window (a fresh float64 array). */
+function centredWindowed(
+  image: NdArray,
+  window: 'hann' | 'tukey' | 'none',
+  alpha: number,
+): NdArray<Float64Array> {
+  const { data, shape } = image;
+  let mean = 0;
+  for (let i = 0; i < data.length; i++) mean += data[i]!;
+  mean /= data.length;
+  const out = new Float64Array(data.length);
+  const w = window === 'none' ? null : window === 'hann' ? hannWindow(shape) : tukeyWindow(shape, { alpha });
+  for (let i = 0; i < data.length; i++) out[i] = (data[i]! - mean) * (w === null ? 1 : w.data[i]!);
+  return { data: out, shape: [...shape] };
+}
+
+/** The binning factor per axis of validated preprocess options (1 without binning). */
+function binFactors(options: PreprocessOptions, ndim: number): number[] {
+  const bin = options.bin;
+  const factor = typeof bin === 'object' ? (bin.factor ?? 2) : 1;
+  return Array.isArray(factor) ? [...factor] : new Array<number>(ndim).fill(factor);
+}
