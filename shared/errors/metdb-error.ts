@@ -21,7 +21,8 @@ export type ErrorCode =
   | 'not-found'
   | 'conflict'
   | 'unavailable'
-  | 'migration-failed';
+  | 'migration-failed'
+  | 'insufficient-data';
 
 export class MetdbError extends Error {
   override readonly name = 'MetdbError';
