@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely';
+import type { Database, ImageRow } from '../records/database-schema.js';
+import { getDataset } from '../records/datasets-repository.js';
+import { listImages } from '../records/images-repository.js';
+import { latestJobFor } from '../records/jobs-repository.js';
+import { getRegistration } from '../records/registrations-repository.js';
+import { listTileResults } from '../records/tile-results-repository.js';
+import type { ImageResult, TileShift } from './image-result.js';
+
+/**
+ * Reads one row per image of a dataset from the records (images, their latest job, its
+ * registration and tile results), ordered by file name. Read-only; works on MySQL and SQLite.
+ */
+export async function collectImageResults(db: Kysely<Database>, datasetId: string): Promise<ImageResult[]> {
+  const dataset = await getDataset(db, datasetId);
+  const images = await listImages(db, datasetId);
+  const results: ImageResult[] = [];
+  for (const image of images) {
+    const shape = shapeOf(image);
+    const base = {
+      imageId: image.id,
+      file: image.source_object,
+      shape,
+      pixelType: image.pixel_type,
+      residualRms: null,
+      residualMax: null,
+      tileErrorMedian: null,
+      nccBefore: null,
+      nccAfter: null,
+      tilesUsed: 0,
+      tilesRejected: 0,
+      tiles: [],
+    };
+    if (image.status === 'failed') {
+      results.push({
+        ...base,
+        role: 'failed',
+        failureReason: image.failure_reason,
+        jobId: null,
+        shift: null,
+      });
+      continue;
+    }
+    const job = await latestJobFor(db, datasetId, image.id);
+    if (job === undefined) {
+      const isReference = dataset?.reference_image_id === image.id;
+      results.push({
+        ...base,
+        role: isReference ? 'reference' : 'pending',
+        failureReason: null,
+        jobId: null,
+        shift: isReference && shape !== null ? shape.map(() => 0) : null,
+      });
+      continue;
+    }
+    const registration = job.state === 'done' ? await getRegistration(db, job.id, image.id) : undefined;
+    const tileRows = await listTileResults(db, job.id);
+    const tiles: TileShift[] = tileRows.map((t) => ({
+      index: t.tile_index,
+      start: t.region.start,
+      size: t.region.size,
+      shift:
+        t.skipped || t.shift_y === null || t.shift_x === null ? null : withZ(t.shift_z, t.shift_y, t.shift_x),
+      weight: t.weight,
+      skipped: t.skipped,
+    }));
+    const errors = tileRows
+      .filter((t) => !t.skipped && t.error !== null && Number.isFinite(t.error))
+      .map((t) => t.error!);
+    if (registration === undefined) {
+      results.push({
+        ...base,
+        role: job.state === 'failed' ? 'failed' : 'pending',
+        failureReason: job.failure_reason,
+        jobId: job.id,
+        shift: null,
+        tiles,
+      });
+      continue;
+    }
+    results.push({
+      ...base,
+      role: 'registered',
+      failureReason: null,
+      jobId: job.id,
+      shift: withZ(registration.shift_z, registration.shift_y, registration.shift_x),
+      residualRms: registration.residual_rms,
+      residualMax: registration.residual_max,
+      tileErrorMedian: median(errors),
+      nccBefore: registration.ncc_before,
+      nccAfter: registration.ncc_after,
+      tilesUsed: registration.tiles_used,
+      tilesRejected: registration.tiles_rejected,
+      tiles,
+    });
+  }
+  return results.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+function withZ(z: number | null, y: number, x: number): number[] {
+  return z === null ? [y, x] : [z, y, x];
+}
+
+function shapeOf(image: ImageRow): number[] | null {
+  if (image.width === null || image.height === null) return null;
+  return image.depth !== null && image.depth > 1
+    ? [image.depth, image.height, image.width]
+    : [image.height, image.width];
+}
+
+function median(values: number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

@@ -1,0 +1,57 @@
+/**
+ * One row per image of a run, as the outputs (shifts.csv, shifts.json, report.html) show it: the
+ * image's identity and status and, when registered, its latest job's shift and quality figures.
+ */
+export interface ImageResult {
+  /** The image ID (UUIDv7). */
+  readonly imageId: string;
+  /** The uploaded object name (for a local run: the file's name in the folder). */
+  readonly file: string;
+  /** 'reference' (the dataset's reference), 'registered', 'failed' (bad file or failed job), 'pending'. */
+  readonly role: 'reference' | 'registered' | 'failed' | 'pending';
+  /** Why the image or its job failed (null otherwise). */
+  readonly failureReason: string | null;
+  /** The latest job of the image (null for the reference and images without a job). */
+  readonly jobId: string | null;
+  /** Image shape, axis order (z,) y, x, pixels (null if the file could not be read). */
+  readonly shape: readonly number[] | null;
+  /** Pixel type of the input ('uint8', 'uint16', 'float32'...), null if unknown. */
+  readonly pixelType: string | null;
+  /**
+   * The shift registering the image onto the reference, pixels, axis order (z,) y, x (zeros for the
+   * reference, null when not registered). Apply it with `interpolatedShift(image, shift)`.
+   */
+  readonly shift: readonly number[] | null;
+  /** Root mean square and largest residual of the used tiles about the solved shift, pixels. */
+  readonly residualRms: number | null;
+  readonly residualMax: number | null;
+  /** Median phase-correlation error of the used tiles (scikit-image's `error`). */
+  readonly tileErrorMedian: number | null;
+  /** Normalised cross-correlation with the reference before and after applying the shift, [-1, 1]. */
+  readonly nccBefore: number | null;
+  readonly nccAfter: number | null;
+  readonly tilesUsed: number;
+  readonly tilesRejected: number;
+  /** Tiles of the job, with their own shifts: the per-tile shift field. */
+  readonly tiles: readonly TileShift[];
+}
+
+/** One tile's result, in reference pixels, axis order (z,) y, x. */
+export interface TileShift {
+  readonly index: number;
+  readonly start: readonly number[];
+  readonly size: readonly number[];
+  /** Null when the tile was skipped (too little signal...). */
+  readonly shift: readonly number[] | null;
+  readonly weight: number | null;
+  readonly skipped: boolean;
+}
+
+/** Axis names for a shift of this length: ['y', 'x'] or ['z', 'y', 'x']. */
+export function axisNames(ndim: number): string[] {
+  return ndim === 3
+    ? ['z', 'y', 'x']
+    : ndim === 2
+      ? ['y', 'x']
+      : Array.from({ length: ndim }, (_, k) => `axis${k}`);
+}

@@ -1,0 +1,129 @@
+import { axisNames, type ImageResult } from '../outputs/image-result.js';
+import { escapeHtml } from './escape-html.js';
+import { nccChart } from './ncc-chart.js';
+import { tileFieldChart } from './tile-field-chart.js';
+import { trajectoryChart } from './trajectory-chart.js';
+
+export interface ReportInput {
+  /** Dataset name (the folder's name for a local run). */
+  readonly dataset: string;
+  /** One row per image, in series order (file name order). */
+  readonly results: readonly ImageResult[];
+  /** When the run finished. */
+  readonly finishedAt: Date;
+  /** Free-form facts shown under the title (workers, duration, database...). */
+  readonly facts?: Readonly<Record<string, string>>;
+  /** Tile fields drawn (one small plot per registered image, the worst first). @default 12 */
+  readonly maxTileFields?: number;
+}
+
+/**
+ * The QC report: one self-contained HTML page (inline CSS and SVG, no script, no external
+ * font or image): the shift trajectory over the series, NCC before and after per image, the
+ * per-tile shift fields (worst images first: lowest NCC after registration), and a summary table.
+ */
+export function renderReport(input: ReportInput): string {
+  const { dataset, results, finishedAt, facts = {}, maxTileFields = 12 } = input;
+  const ndim = Math.max(2, ...results.map((r) => r.shift?.length ?? 2));
+  const axes = axisNames(ndim);
+  const labels = results.map((_, i) => String(i));
+  const registered = results.filter((r) => r.role === 'registered');
+  const failed = results.filter((r) => r.role === 'failed');
+  const trajectory = trajectoryChart(
+    labels,
+    axes.map((name, a) => ({
+      name,
+      values: results.map((r) => (r.shift === null ? null : (r.shift[a - (ndim - r.shift.length)] ?? 0))),
+    })),
+  );
+  const ncc = nccChart(
+    results.map((r, i) => ({ label: labels[i]!, before: r.nccBefore, after: r.nccAfter })),
+  );
+  const worstFirst = [...registered]
+    .filter((r) => r.shape !== null && r.tiles.length > 0)
+    .sort((a, b) => (a.nccAfter ?? -2) - (b.nccAfter ?? -2))
+    .slice(0, maxTileFields);
+  const fields = worstFirst.map((r) =>
+    tileFieldChart(`#${results.indexOf(r)} ${r.file}`, r.shape!, r.tiles, r.shift, {
+      id: `plot-tiles-${results.indexOf(r)}`,
+    }),
+  );
+  const factRows = Object.entries({
+    images: String(results.length),
+    registered: String(registered.length),
+    failed: String(failed.length),
+    ...facts,
+  })
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Met-db QC report: ${escapeHtml(dataset)}</title>
+<style>${STYLE}</style></head>
+<body>
+<h1>Met-db QC report: ${escapeHtml(dataset)}</h1>
+<p class="muted">Finished ${escapeHtml(finishedAt.toISOString())}. Shifts register each image onto the reference (pixels, axis order ${axes.join(', ')}).</p>
+<table class="facts">${factRows}</table>
+<h2>Shift trajectory</h2>
+<figure>${trajectory}</figure>
+<h2>NCC before and after</h2>
+<figure>${ncc}</figure>
+<h2>Per-tile shift fields</h2>
+<p class="muted">Worst images first (lowest NCC after registration). Arrows: each tile's shift, magnified; colour: distance from the image's solved shift (green near, red 0.5 px or more). Crosses: skipped tiles.</p>
+<div class="fields">${fields.length > 0 ? fields.join('') : '<p>No tile results.</p>'}</div>
+<h2>Summary</h2>
+${summaryTable(results, axes)}
+</body></html>
+`;
+}
+
+function summaryTable(results: readonly ImageResult[], axes: readonly string[]): string {
+  const ndim = axes.length;
+  const num = (v: number | null, d = 3) => (v === null || !Number.isFinite(v) ? '' : v.toFixed(d));
+  const head = [
+    '#',
+    'file',
+    'role',
+    ...axes.map((a) => `shift ${a}`),
+    'NCC before',
+    'NCC after',
+    'residual rms',
+    'tiles used',
+    'tiles rejected',
+    'note',
+  ];
+  const rows = results.map((r, i) => {
+    const shift =
+      r.shift === null
+        ? axes.map(() => null)
+        : [...new Array<number>(ndim - r.shift.length).fill(0), ...r.shift];
+    const cells = [
+      String(i),
+      r.file,
+      r.role,
+      ...shift.map((s) => num(s)),
+      num(r.nccBefore, 4),
+      num(r.nccAfter, 4),
+      num(r.residualRms),
+      String(r.tilesUsed),
+      String(r.tilesRejected),
+      r.failureReason ?? '',
+    ];
+    return `<tr class="${r.role}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+  });
+  return `<table class="summary"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+const STYLE = `
+body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}
+h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
+.muted{color:#666;font-size:.9em}figure{margin:0}
+table{border-collapse:collapse;font-size:.85em}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}
+.summary td:nth-child(n+4){text-align:right;font-variant-numeric:tabular-nums}
+tr.failed td{color:#b00020}tr.reference td{font-weight:600}
+.fields{display:flex;flex-wrap:wrap;gap:12px}
+svg .chart-title{font-size:13px;font-weight:600;fill:#222}svg .tick{font-size:11px;fill:#555}svg .label{font-size:12px;fill:#333}
+svg .grid{stroke:#eee}svg .axis{stroke:#888}svg .canvas{fill:#f7f7f7;stroke:#bbb}
+svg .tile{fill:none;stroke:#ccc;stroke-dasharray:2 2}svg .skipped{stroke:#999;stroke-width:1.5}
+`;
