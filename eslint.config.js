@@ -3,7 +3,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['.scratch/**', '**/*.mjs', 'dist/**', 'cdktf.out/**', 'node_modules/**', 'coverage/**', '.gen/**', 'test/fixtures/**', '**/*.js', '**/*.py'] },
+  {
+    ignores: [
+      '.scratch/**',
+      '**/*.mjs',
+      'dist/**',
+      'cdktf.out/**',
+      'node_modules/**',
+      'coverage/**',
+      '.gen/**',
+      'test/fixtures/**',
+      '**/*.js',
+      '**/*.py',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -53,11 +53,15 @@ export async function registerCommand(args: string[], out: (line: string) => voi
   ]);
   const result = phaseCrossCorrelation(reference.array, moving.array, { upsampleFactor, normalization });
   if (values.json) {
-    out(JSON.stringify({ shift: result.shift, error: finiteOrNull(result.error), phasediff: result.phasediff }));
+    out(
+      JSON.stringify({ shift: result.shift, error: finiteOrNull(result.error), phasediff: result.phasediff }),
+    );
   } else {
     const axes = result.shift.length === 3 ? ['z', 'y', 'x'] : ['y', 'x'];
     const shift = result.shift.map((s, i) => `${axes[i] ?? `axis${i}`}=${s.toFixed(3)}`).join(' ');
-    out(`shift ${shift} px (moves ${movingPath} onto ${referencePath}); error ${result.error.toFixed(4)}; phasediff ${result.phasediff.toFixed(4)} rad`);
+    out(
+      `shift ${shift} px (moves ${movingPath} onto ${referencePath}); error ${result.error.toFixed(4)}; phasediff ${result.phasediff.toFixed(4)} rad`,
+    );
   }
   return 0;
 }

@@ -18,11 +18,20 @@ function metdb(...args: string[]) {
 
 describe('metdb register', () => {
   it('prints the shift of the bundled sample pair as JSON', () => {
-    const r = metdb('register', 'samples/u2os/reference.tif', 'samples/u2os/moving.tif', '--upsample', '20', '--json');
+    const r = metdb(
+      'register',
+      'samples/u2os/reference.tif',
+      'samples/u2os/moving.tif',
+      '--upsample',
+      '20',
+      '--json',
+    );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const result = JSON.parse(r.stdout) as { shift: number[]; error: number; phasediff: number };
-    const truth = JSON.parse(spawnSync('cat', [join(root, 'samples/u2os/truth.json')], { encoding: 'utf8' }).stdout) as {
+    const truth = JSON.parse(
+      spawnSync('cat', [join(root, 'samples/u2os/truth.json')], { encoding: 'utf8' }).stdout,
+    ) as {
       shift: number[];
     };
     result.shift.forEach((s, a) => expect(Math.abs(s - truth.shift[a]!)).toBeLessThanOrEqual(0.05 + 1e-9));
