@@ -1,0 +1,101 @@
+import { z } from 'zod';
+import { MetdbError } from '../errors/metdb-error.js';
+import {
+  RegistrationParamsPatchSchema,
+  type RegistrationParams,
+  type RegistrationParamsPatch,
+} from '../messages/registration-params.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import { DEFAULT_MIN_TILE_SIGNAL } from '../tiling/tile-signal.js';
+
+/** The name of a dataset's optional settings file, in the dataset's folder of the upload bucket. */
+export const SETTINGS_FILE = 'metdb.json';
+
+/**
+ * `<dataset>/metdb.json`: any subset of the registration parameters (`upsampleFactor`,
+ * `normalization`, `preprocessing`, `minTileSignal`, `channel`, `tileSize`, `tileOverlap`, as in a
+ * reprocess message) plus `reference`, the object name (relative to the dataset folder) of the
+ * reference image. Unknown keys are rejected.
+ */
+export const DatasetSettingsSchema = z.strictObject({
+  ...RegistrationParamsPatchSchema.shape,
+  /** Reference image, relative to the dataset folder (`frame_00.tif`). @default the first image by object name */
+  reference: z.string().min(1).max(1024).optional(),
+});
+export type DatasetSettings = z.output<typeof DatasetSettingsSchema>;
+
+/** Parameters of one registration job: what every tile message carries, plus the tiling. */
+export interface JobParams extends RegistrationParams {
+  /** Tile edge, pixels, one number for all axes or one per axis ((z,) y, x). */
+  tileSize: number | number[];
+  /** Overlap of neighbouring tiles, fraction of the tile edge. */
+  tileOverlap: number;
+}
+
+/**
+ * The defaults: tile 256 px (2D) or 64 px (3D), overlap 0.25, upsample factor 20, phase
+ * normalisation, a Tukey window (alpha 0.5) and no other preprocessing, channel 0, tiles whose
+ * `tileSignal` is below 10 skipped.
+ */
+export function defaultJobParams(ndim: number): JobParams {
+  return {
+    upsampleFactor: 20,
+    normalization: 'phase',
+    preprocessing: { dtype: 'float64', window: { type: 'tukey', alpha: 0.5 } },
+    minTileSignal: DEFAULT_MIN_TILE_SIGNAL,
+    channel: 0,
+    tileSize: ndim >= 3 ? 64 : 256,
+    tileOverlap: 0.25,
+  };
+}
+
+/**
+ * Defaults, then the dataset's settings, then a request's parameters (later wins, field by field;
+ * `preprocessing` merges step by step).
+ */
+export function resolveJobParams(
+  ndim: number,
+  ...patches: (RegistrationParamsPatch | undefined)[]
+): JobParams {
+  const params = defaultJobParams(ndim);
+  for (const patch of patches) {
+    if (patch === undefined) continue;
+    const { preprocessing, ...rest } = patch;
+    for (const [key, value] of Object.entries(rest)) {
+      if (value !== undefined && key !== 'reference')
+        (params as unknown as Record<string, unknown>)[key] = value;
+    }
+    if (preprocessing !== undefined) params.preprocessing = { ...params.preprocessing, ...preprocessing };
+  }
+  return params;
+}
+
+/** The registration parameters of a tile message (the job's parameters without the tiling). */
+export function tileParamsOf(params: JobParams): RegistrationParams {
+  const { tileSize: _size, tileOverlap: _overlap, ...rest } = params;
+  return rest;
+}
+
+/**
+ * Reads `<datasetName>/metdb.json` from the upload bucket: `{}` when absent; a permanent
+ * `MetdbError('invalid-value')` naming the file and the problem when it is not valid JSON or not
+ * valid settings.
+ */
+export async function loadDatasetSettings(uploads: BlobStore, datasetName: string): Promise<DatasetSettings> {
+  const key = `${datasetName}/${SETTINGS_FILE}`;
+  const bytes = await uploads.get(key);
+  if (bytes === undefined) return {};
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(bytes).toString('utf8'));
+  } catch (error) {
+    throw new MetdbError('invalid-value', `${key}: not JSON`, { details: { key }, cause: error });
+  }
+  const result = DatasetSettingsSchema.safeParse(json);
+  if (result.success) return result.data;
+  const summary = result.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`);
+  throw new MetdbError('invalid-value', `${key}: ${summary.join('; ')}`, {
+    details: { key, issues: summary },
+    cause: result.error,
+  });
+}

@@ -1,0 +1,77 @@
+import { MetdbError } from '../errors/metdb-error.js';
+import { decodeImage } from '../imaging/decode-image.js';
+import type { DecodedImage } from '../imaging/image-info.js';
+import type { BlobStore } from '../ports/blob-store.js';
+
+export interface DecodedImageCacheOptions {
+  /** Largest total of decoded pixel bytes kept, bytes. @default 256 MiB */
+  maxBytes?: number;
+}
+
+/**
+ * A small least-recently-used cache of decoded canonical images, per process: a function instance
+ * registering many tiles of the same pair decodes each image once. Keyed by bucket, object name and
+ * channel (canonical objects are written once and never change). Concurrent requests for the same
+ * image share one decode.
+ */
+export class DecodedImageCache {
+  private readonly maxBytes: number;
+  private readonly entries = new Map<string, Promise<DecodedImage>>();
+  private readonly sizes = new Map<string, number>();
+
+  constructor(options: DecodedImageCacheOptions = {}) {
+    this.maxBytes = options.maxBytes ?? 256 * 2 ** 20;
+  }
+
+  /**
+   * The decoded image at `key` in `store`. A missing object is a permanent
+   * `MetdbError('not-found')`; decoding errors are the decoder's.
+   */
+  get(store: BlobStore, key: string, channel: number): Promise<DecodedImage> {
+    const id = `${store.bucket}\u0000${key}\u0000${channel}`;
+    const cached = this.entries.get(id);
+    if (cached !== undefined) {
+      this.entries.delete(id);
+      this.entries.set(id, cached); // most recently used last
+      return cached;
+    }
+    const loading = load(store, key, channel).then(
+      (image) => {
+        this.sizes.set(id, image.array.data.byteLength);
+        this.evict(id);
+        return image;
+      },
+      (error: unknown) => {
+        this.entries.delete(id);
+        throw error;
+      },
+    );
+    this.entries.set(id, loading);
+    return loading;
+  }
+
+  private evict(keep: string): void {
+    let total = 0;
+    for (const size of this.sizes.values()) total += size;
+    for (const id of this.entries.keys()) {
+      if (total <= this.maxBytes) break;
+      if (id === keep || !this.sizes.has(id)) continue;
+      total -= this.sizes.get(id) ?? 0;
+      this.sizes.delete(id);
+      this.entries.delete(id);
+    }
+  }
+}
+
+async function load(store: BlobStore, key: string, channel: number): Promise<DecodedImage> {
+  const bytes = await store.get(key);
+  if (bytes === undefined) {
+    throw new MetdbError('not-found', `canonical image ${store.bucket}/${key} does not exist`, {
+      details: { bucket: store.bucket, key },
+    });
+  }
+  return decodeImage(bytes, { channel });
+}
+
+/** The process-wide cache of the functions and the local runner. */
+export const decodedImages = new DecodedImageCache();

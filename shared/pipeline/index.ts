@@ -1,0 +1,26 @@
+/** The use cases of the event pipeline, written against ports only (see pipeline-deps.ts). */
+export * from './pipeline-deps.js';
+export * from './dataset-settings.js';
+export { datasetReference } from './dataset-reference.js';
+export { DecodedImageCache, decodedImages, type DecodedImageCacheOptions } from './decoded-image-cache.js';
+export {
+  ingestUpload,
+  datasetFolderOf,
+  CANONICAL_PREFIX,
+  UNSORTED_DATASET,
+  type IngestResult,
+} from './ingest-upload.js';
+export { planNewImage, paramsHash } from './plan-new-image.js';
+export {
+  planRegistration,
+  shapeOf,
+  type PlanRegistrationInput,
+  type PlanRegistrationResult,
+} from './plan-registration.js';
+export {
+  registerTileFromMessage,
+  registerTileParams,
+  type RegisterTileResult,
+} from './register-tile-from-message.js';
+export { aggregateJob, type AggregateJobResult } from './aggregate-job.js';
+export { reprocessDataset, type ReprocessResult } from './reprocess-dataset.js';

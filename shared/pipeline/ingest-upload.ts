@@ -1,0 +1,225 @@
+import { createHash } from 'node:crypto';
+import { isMetdbError } from '../errors/metdb-error.js';
+import { decodeImage } from '../imaging/decode-image.js';
+import { detectImageFormat } from '../imaging/image-format.js';
+import { inspectImage } from '../imaging/inspect-image.js';
+import type { FinalizedObject } from '../messages/storage-event.js';
+import type { ImageRow } from '../records/database-schema.js';
+import { getOrCreateDataset } from '../records/datasets-repository.js';
+import { insertImageOrGet, updateImage, type NewImage } from '../records/images-repository.js';
+import { SETTINGS_FILE } from './dataset-settings.js';
+import { planNewImage } from './plan-new-image.js';
+import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+
+/** Objects under this prefix are Met-db's canonical copies, never uploads. */
+export const CANONICAL_PREFIX = 'datasets/';
+/** Dataset of objects that are not inside a dataset folder (recorded as failed there). */
+export const UNSORTED_DATASET = '_unsorted';
+
+export interface IngestResult {
+  readonly outcome: 'ingested' | 'duplicate' | 'failed' | 'ignored';
+  readonly imageId?: string;
+  readonly datasetId?: string;
+  /** Why the upload failed or was ignored. */
+  readonly reason?: string;
+  /** Jobs planned (or found already planned) by this call. */
+  readonly jobIds: string[];
+}
+
+/**
+ * Ingests one finalized upload: validates it (size, format by magic bytes, header limits,
+ * decodable), records the image row (ID, canonical path, content hash), writes the canonical
+ * object `datasets/<datasetId>/images/<imageId>.<ext>` (create-only) and plans registration when
+ * the dataset's reference is present (see `planNewImage`).
+ *
+ * - Bad input never throws: the row ends `failed` with the reason, and the result says so.
+ * - Idempotent: a redelivered event finds its row by (bucket, object, generation); the same bytes
+ *   under another name find the row by content hash; neither creates anything. A redelivery of an
+ *   ingested upload plans again, which plans nothing new.
+ * - Ignored: canonical copies (`datasets/...`), settings files (`metdb.json`), an object already
+ *   overwritten by a newer generation or deleted (its own event covers it).
+ * Transient errors (database, storage) are rethrown for a retry.
+ */
+export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject): Promise<IngestResult> {
+  const { bucket, name, generation, size } = object;
+  const base = name.slice(name.lastIndexOf('/') + 1);
+  if (name.startsWith(CANONICAL_PREFIX)) return ignored('a canonical copy, not an upload');
+  if (base === SETTINGS_FILE) return ignored('dataset settings, not an image');
+  const folder = datasetFolderOf(name);
+  const { dataset } = await getOrCreateDataset(deps.db, { name: folder.dataset });
+  const row: NewImage = {
+    dataset_id: dataset.id,
+    source_bucket: bucket,
+    source_object: name,
+    source_generation: generation,
+    byte_size: size,
+  };
+  const fail = (reason: string, extra: Partial<NewImage> = {}) => recordFailure(deps, row, reason, extra);
+  if (folder.problem !== undefined) return fail(folder.problem);
+  if (size === 0) return fail('empty object (0 bytes)');
+  if (size > deps.limits.maxBytes)
+    return fail(`object of ${size} bytes exceeds the ${deps.limits.maxBytes}-byte limit`);
+
+  const store = storeOf(deps, bucket);
+  let bytes: Uint8Array | undefined;
+  try {
+    const head = await store.head(name);
+    if (head === undefined) return ignored('the object no longer exists');
+    if (head.generation !== generation)
+      return ignored(`the object was overwritten (generation ${head.generation})`);
+    bytes = await store.get(name);
+  } catch (error) {
+    // e.g. a name the local folder refuses (`..` segments): a bad upload, not a retry
+    if (isMetdbError(error) && error.kind === 'permanent') return fail(error.message);
+    throw error;
+  }
+  if (bytes === undefined) return ignored('the object no longer exists');
+  const contentHash = createHash('sha256').update(bytes).digest('hex');
+  const format = detectImageFormat(bytes);
+  const inserted = await insertImageOrGet(deps.db, {
+    ...row,
+    byte_size: bytes.length,
+    content_hash: contentHash,
+    ...(format === undefined
+      ? {}
+      : { format: format === 'tiff' ? 'tif' : format === 'jpeg' ? 'jpg' : format }),
+  });
+  let image = inserted.image;
+  if (!inserted.created && (inserted.duplicateOf === 'content' || image.status === 'failed')) {
+    return {
+      outcome: inserted.duplicateOf === 'content' ? 'duplicate' : 'failed',
+      imageId: image.id,
+      datasetId: dataset.id,
+      ...(image.failure_reason === null ? {} : { reason: image.failure_reason }),
+      jobIds: [],
+    };
+  }
+  if (image.status === 'received') {
+    const validated = await validate(deps, bytes);
+    if (typeof validated === 'string') return markFailed(deps, image, validated);
+    try {
+      await deps.blobs.put(image.storage_path, bytes, {
+        ifGenerationMatch: 0,
+        metadata: { imageId: image.id, source: `${bucket}/${name}#${generation}` },
+      });
+    } catch (error) {
+      if (!isMetdbError(error, 'conflict')) throw error; // written by an earlier delivery: same bytes
+    }
+    image =
+      (await updateImage(deps.db, image.id, {
+        status: 'ingested',
+        width: validated.width,
+        height: validated.height,
+        depth: validated.depth,
+        channels: validated.channels,
+        pages: validated.depth,
+        pixel_type: validated.pixelType,
+      })) ?? image;
+  }
+  const plans = await planNewImage(deps, dataset, image, bucket);
+  return {
+    outcome: inserted.created ? 'ingested' : 'duplicate',
+    imageId: image.id,
+    datasetId: dataset.id,
+    jobIds: plans.map((p) => p.jobId),
+  };
+}
+
+interface Validated {
+  width: number;
+  height: number;
+  depth: number;
+  channels: number;
+  pixelType: 'uint8' | 'uint16' | 'float32';
+}
+
+/** The decoded image's facts, or the reason the upload is unusable. */
+async function validate(deps: PipelineDeps, bytes: Uint8Array): Promise<Validated | string> {
+  const limits = { maxBytes: deps.limits.maxBytes, maxPixels: deps.limits.maxPixels };
+  try {
+    await inspectImage(bytes, limits);
+    const { info } = await decodeImage(bytes, limits);
+    return {
+      width: info.width,
+      height: info.height,
+      depth: info.depth,
+      channels: info.channels,
+      pixelType: info.pixelType,
+    };
+  } catch (error) {
+    if (isMetdbError(error) && error.kind === 'transient') throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    return isMetdbError(error) ? message : `could not decode the image: ${message}`;
+  }
+}
+
+async function recordFailure(
+  deps: PipelineDeps,
+  row: NewImage,
+  reason: string,
+  extra: Partial<NewImage>,
+): Promise<IngestResult> {
+  const { image, created } = await insertImageOrGet(deps.db, {
+    ...row,
+    ...extra,
+    status: 'failed',
+    failure_reason: clip(reason),
+  });
+  if (!created && image.status === 'received') return markFailed(deps, image, reason);
+  return {
+    outcome: 'failed',
+    imageId: image.id,
+    datasetId: image.dataset_id,
+    reason: image.failure_reason ?? reason,
+    jobIds: [],
+  };
+}
+
+async function markFailed(deps: PipelineDeps, image: ImageRow, reason: string): Promise<IngestResult> {
+  deps.logger.warn(`ingest: upload ${image.source_object} is not usable: ${reason}`, {
+    imageId: image.id,
+    datasetId: image.dataset_id,
+  });
+  await updateImage(deps.db, image.id, { status: 'failed', failure_reason: clip(reason) });
+  return {
+    outcome: 'failed',
+    imageId: image.id,
+    datasetId: image.dataset_id,
+    reason: clip(reason),
+    jobIds: [],
+  };
+}
+
+function ignored(reason: string): IngestResult {
+  return { outcome: 'ignored', reason, jobIds: [] };
+}
+
+function clip(reason: string): string {
+  return reason.length <= 1024 ? reason : `${reason.slice(0, 1023)}…`;
+}
+
+/**
+ * The dataset of an object name: its first path segment. Objects at the top of the bucket, or whose
+ * first segment cannot be a dataset name (empty, over 255 characters, control characters), go to
+ * `_unsorted` with a reason.
+ */
+export function datasetFolderOf(name: string): { dataset: string; problem?: string } {
+  const slash = name.indexOf('/');
+  const first = slash < 0 ? '' : name.slice(0, slash);
+  if (slash < 0)
+    return {
+      dataset: UNSORTED_DATASET,
+      problem: `object ${JSON.stringify(name)} is not inside a dataset folder (<dataset>/<file>)`,
+    };
+  if (
+    first === '' ||
+    first.length > 255 ||
+    [...first].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
+  ) {
+    return {
+      dataset: UNSORTED_DATASET,
+      problem: `object ${JSON.stringify(name)}: the folder name is not a valid dataset name`,
+    };
+  }
+  return { dataset: first };
+}

@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from '../logging/logger.js';
+import type { BlobStore } from '../ports/blob-store.js';
+import type { Bus, TopicName } from '../ports/bus.js';
+import type { Clock } from '../ports/clock.js';
+import type { Database } from '../records/database-schema.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS } from '../imaging/decode-options.js';
+
+/** Upload limits checked by `ingestUpload` before and while decoding. */
+export interface PipelineLimits {
+  /** Largest accepted upload, bytes. @default DEFAULT_MAX_BYTES (2^31 - 1) */
+  maxBytes: number;
+  /** Largest accepted image, voxels (width x height x depth), checked on the header. @default 1.5e9 */
+  maxPixels: number;
+}
+
+export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
+  maxBytes: DEFAULT_MAX_BYTES,
+  maxPixels: DEFAULT_MAX_PIXELS,
+};
+
+/**
+ * Everything the use cases of `shared/pipeline` need, as ports only (no cloud type): the Cloud
+ * Functions build it from the environment once per instance (functions/deps.ts), the local runner
+ * from a folder, SQLite and its in-process bus.
+ */
+export interface PipelineDeps {
+  readonly db: Kysely<Database>;
+  /** The store of canonical images (`datasets/<datasetId>/images/<imageId>.<ext>`): the results bucket. */
+  readonly blobs: BlobStore;
+  /**
+   * The store of an upload bucket, by name (uploads arrive from buckets named by their events).
+   * @default () => blobs (one bucket, or one folder, for everything)
+   */
+  readonly bucket?: (name: string) => BlobStore;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /**
+   * The logical topics the use cases publish to. The `Bus` maps logical names to the deployment's
+   * topic ids, so these are normally `'tiles'` and `'aggregate'`.
+   */
+  readonly topics: { readonly tiles: TopicName; readonly aggregate: TopicName };
+  readonly limits: PipelineLimits;
+}
+
+/** The store holding `bucket` (the canonical store when the name is its own or none is given). */
+export function storeOf(deps: PipelineDeps, bucket?: string): BlobStore {
+  if (bucket === undefined || bucket === deps.blobs.bucket || deps.bucket === undefined) return deps.blobs;
+  return deps.bucket(bucket);
+}

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import type { DatasetRow, ImageRow } from '../records/database-schema.js';
+import { listImages } from '../records/images-repository.js';
+import { datasetReference } from './dataset-reference.js';
+import { loadDatasetSettings, resolveJobParams, type JobParams } from './dataset-settings.js';
+import { planRegistration, shapeOf, type PlanRegistrationResult } from './plan-registration.js';
+import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+
+/**
+ * After `image` is ingested into `dataset` (uploaded to `uploadBucket`): once the dataset's
+ * reference is present, plan the registration of this image, or, if this image is the reference,
+ * of every other ingested image of the dataset. Parameters: defaults, then `<dataset>/metdb.json`.
+ *
+ * Idempotent: the request key of each job is `plan:<referenceId>:<movingId>:<hash of the
+ * parameters>`, so re-running (a redelivered upload event, two racing ingests) plans nothing new.
+ */
+export async function planNewImage(
+  deps: PipelineDeps,
+  dataset: DatasetRow,
+  image: ImageRow,
+  uploadBucket: string,
+): Promise<PlanRegistrationResult[]> {
+  const settings = await loadDatasetSettings(storeOf(deps, uploadBucket), dataset.name);
+  const reference = await datasetReference(deps, dataset, settings);
+  if (reference === undefined) return [];
+  const moving =
+    reference.id === image.id
+      ? (await listImages(deps.db, dataset.id, { status: 'ingested' })).filter((i) => i.id !== reference.id)
+      : [image];
+  const params = resolveJobParams(shapeOf(reference).length, settings);
+  const results: PlanRegistrationResult[] = [];
+  for (const m of moving) {
+    results.push(
+      await planRegistration(deps, {
+        datasetId: dataset.id,
+        reference,
+        moving: m,
+        params,
+        requestKey: `plan:${reference.id}:${m.id}:${paramsHash(params)}`,
+      }),
+    );
+  }
+  return results;
+}
+
+/** A short hash of parameters (key order as resolved, which is deterministic). */
+export function paramsHash(params: JobParams): string {
+  return createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 16);
+}

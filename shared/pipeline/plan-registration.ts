@@ -1,0 +1,111 @@
+import { MetdbError } from '../errors/metdb-error.js';
+import { aggregateMessageAttributes, type AggregateMessage } from '../messages/aggregate-message.js';
+import { SCHEMA_VERSION } from '../messages/parse-message.js';
+import { tileMessageAttributes, type ImageRef, type TileMessage } from '../messages/tile-message.js';
+import type { ImageRow } from '../records/database-schema.js';
+import { createJobVersion, markJobState, startJob } from '../records/jobs-repository.js';
+import { planTiles } from '../tiling/plan-tiles.js';
+import { tileParamsOf, type JobParams } from './dataset-settings.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+export interface PlanRegistrationInput {
+  readonly datasetId: string;
+  readonly reference: ImageRow;
+  readonly moving: ImageRow;
+  readonly params: JobParams;
+  /** Idempotency key of this planning request: the same key plans one job, once. */
+  readonly requestKey: string;
+  /** Recorded with the job's parameters (reprocessing: who asked and why). */
+  readonly request?: { requestedBy?: string; reason?: string };
+}
+
+export interface PlanRegistrationResult {
+  readonly jobId: string;
+  /** The job row was created by this call. */
+  readonly created: boolean;
+  /** Tile messages published by this call (0 when the job had already started). */
+  readonly published: number;
+  readonly tilesTotal: number;
+  /** Set when the job could not be planned and was marked failed. */
+  readonly failed?: string;
+}
+
+/**
+ * Plans the registration of `moving` onto `reference`: a job version (one per request key), its
+ * tiles (`planTiles` on the reference's shape), one self-contained `TileMessage` per tile on the
+ * tiles topic, then `startJob(tilesTotal)`.
+ *
+ * Idempotent: a job already started is left alone (nothing published). Tiles are published
+ * before the job is started, so a planner that dies halfway leaves the job `pending` and the
+ * redelivered request publishes them all again (duplicates are harmless: tile results are keyed
+ * by job and tile; tiles recorded before `startJob` still count).
+ */
+export async function planRegistration(
+  deps: PipelineDeps,
+  input: PlanRegistrationInput,
+): Promise<PlanRegistrationResult> {
+  const { reference, moving, params } = input;
+  const { job, created } = await createJobVersion(deps.db, {
+    dataset_id: input.datasetId,
+    reference_image_id: reference.id,
+    moving_image_id: moving.id,
+    parameters: input.request === undefined ? params : { ...params, request: input.request },
+    request_key: input.requestKey,
+  });
+  const base = { jobId: job.id, created, published: 0, tilesTotal: job.tiles_total };
+  if (job.state !== 'pending') return base;
+  const refShape = shapeOf(reference);
+  const movShape = shapeOf(moving);
+  if (refShape.join('x') !== movShape.join('x')) {
+    const reason = `the moving image's shape ${movShape.join('x')} differs from the reference's ${refShape.join('x')} (axis order (z,) y, x)`;
+    await markJobState(deps.db, job.id, 'failed', { from: 'pending', reason });
+    return { ...base, failed: reason };
+  }
+  const tiles = planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap });
+  const tileParams = tileParamsOf(params);
+  const ref = imageRef(deps, reference, refShape);
+  const mov = imageRef(deps, moving, movShape);
+  await Promise.all(
+    tiles.map((tile) => {
+      const message: TileMessage = {
+        schemaVersion: SCHEMA_VERSION,
+        jobId: job.id,
+        tileIndex: tile.index,
+        tileCount: tiles.length,
+        datasetId: input.datasetId,
+        reference: ref,
+        moving: mov,
+        region: { start: [...tile.start], size: [...tile.size] },
+        params: tileParams,
+      };
+      return deps.bus.publish(deps.topics.tiles, message, tileMessageAttributes(message));
+    }),
+  );
+  const started = await startJob(deps.db, job.id, tiles.length);
+  if (started.completedJob) {
+    const message: AggregateMessage = { schemaVersion: SCHEMA_VERSION, jobId: job.id };
+    await deps.bus.publish(deps.topics.aggregate, message, aggregateMessageAttributes(message));
+  }
+  return { ...base, published: tiles.length, tilesTotal: tiles.length };
+}
+
+/** An ingested image's decoded shape, axis order (z,) y, x. */
+export function shapeOf(image: ImageRow): number[] {
+  if (image.status !== 'ingested' || image.width === null || image.height === null) {
+    throw new MetdbError('invalid-value', `image ${image.id} is not ingested (status ${image.status})`, {
+      details: { imageId: image.id, status: image.status },
+    });
+  }
+  const depth = image.depth ?? 1;
+  return depth > 1 ? [depth, image.height, image.width] : [image.height, image.width];
+}
+
+function imageRef(deps: PipelineDeps, image: ImageRow, shape: number[]): ImageRef {
+  const pixelType = image.pixel_type;
+  if (pixelType !== 'uint8' && pixelType !== 'uint16' && pixelType !== 'float32') {
+    throw new MetdbError('invalid-value', `image ${image.id} has pixel type ${String(pixelType)}`, {
+      details: { imageId: image.id, pixelType },
+    });
+  }
+  return { imageId: image.id, bucket: deps.blobs.bucket, path: image.storage_path, shape, pixelType };
+}

@@ -1,0 +1,143 @@
+import { isMetdbError } from '../errors/metdb-error.js';
+import { aggregateMessageAttributes, type AggregateMessage } from '../messages/aggregate-message.js';
+import { SCHEMA_VERSION } from '../messages/parse-message.js';
+import type { TileMessage } from '../messages/tile-message.js';
+import { recordTileResult, type NewTileResult } from '../records/record-tile-result.js';
+import { getTileResult } from '../records/tile-results-repository.js';
+import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
+import { extractRegion } from '../tiling/extract-region.js';
+import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
+import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
+import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+
+export interface RegisterTileResult {
+  readonly jobId: string;
+  readonly tileIndex: number;
+  /** This delivery stored the tile result (false: a duplicate, nothing changed). */
+  readonly inserted: boolean;
+  /** This delivery completed the job and published its aggregation message. */
+  readonly completedJob: boolean;
+  /** Why the tile was recorded as skipped (flat, image unreadable...). */
+  readonly skipped?: string;
+}
+
+/**
+ * Registers one tile: reads the two canonical images named by the message (decoded once per
+ * process, `DecodedImageCache`), cuts the region out of both, `registerTile` (preprocessing, the
+ * window, phase correlation, a quality weight), and records the result with `recordTileResult`.
+ * The delivery that records the job's last tile publishes the `AggregateMessage`.
+ *
+ * Tiles that cannot be registered (too little signal, an unreadable image, a shape that does not
+ * match the message) are recorded as skipped with their reason and weight 0, so the job still
+ * completes; the aggregation ignores them. A tile already recorded is not computed again.
+ */
+export async function registerTileFromMessage(
+  deps: PipelineDeps,
+  message: TileMessage,
+  cache: DecodedImageCache = decodedImages,
+): Promise<RegisterTileResult> {
+  const { jobId, tileIndex, region } = message;
+  const ids = { jobId, tileIndex };
+  if ((await getTileResult(deps.db, jobId, tileIndex)) !== undefined) {
+    return { ...ids, inserted: false, completedJob: false };
+  }
+  const started = Date.now();
+  const row = await measure(deps, message, cache);
+  const { inserted, completedJob } = await recordTileResult(deps.db, {
+    ...row,
+    job_id: jobId,
+    tile_index: tileIndex,
+    region: { start: region.start, size: region.size },
+    duration_ms: Date.now() - started,
+  });
+  if (completedJob) {
+    const aggregate: AggregateMessage = { schemaVersion: SCHEMA_VERSION, jobId };
+    await deps.bus.publish(deps.topics.aggregate, aggregate, aggregateMessageAttributes(aggregate));
+  }
+  return {
+    ...ids,
+    inserted,
+    completedJob,
+    ...(row.skipped === true && row.skip_reason != null ? { skipped: row.skip_reason } : {}),
+  };
+}
+
+type Measured = Omit<NewTileResult, 'job_id' | 'tile_index' | 'region' | 'duration_ms'>;
+
+async function measure(deps: PipelineDeps, m: TileMessage, cache: DecodedImageCache): Promise<Measured> {
+  try {
+    const channel = m.params.channel;
+    const [reference, moving] = await Promise.all([
+      cache.get(storeOf(deps, m.reference.bucket), m.reference.path, channel),
+      cache.get(storeOf(deps, m.moving.bucket), m.moving.path, channel),
+    ]);
+    for (const [which, image, expected] of [
+      ['reference', reference, m.reference.shape],
+      ['moving', moving, m.moving.shape],
+    ] as const) {
+      if (image.array.shape.join('x') !== expected.join('x')) {
+        return skipped(
+          `the ${which} image decodes to ${image.array.shape.join('x')}, the message says ${expected.join('x')}`,
+        );
+      }
+    }
+    const result = registerTile(
+      extractRegion(reference.array, m.region),
+      extractRegion(moving.array, m.region),
+      registerTileParams(m.params),
+    );
+    const ndim = result.shift.length;
+    return {
+      shift_z: ndim === 3 ? result.shift[0]! : null,
+      shift_y: result.shift[ndim - 2]!,
+      shift_x: result.shift[ndim - 1]!,
+      peak: finite(result.peakRatio),
+      error: finite(result.error),
+      weight: result.skipped === undefined ? result.weight : 0,
+      skipped: result.skipped !== undefined,
+      skip_reason:
+        result.skipped === undefined
+          ? null
+          : `${result.skipped} (signal ${result.signal.toFixed(2)}, minimum ${m.params.minTileSignal})`,
+    };
+  } catch (error) {
+    if (isMetdbError(error) && error.kind === 'permanent') return skipped(error.message);
+    throw error;
+  }
+}
+
+/** The tile message's parameters as `registerTile` takes them (the window is its own option there). */
+export function registerTileParams(params: TileMessage['params']): RegisterTileParams {
+  const { window, ...preprocess } = params.preprocessing;
+  const w = windowOf(window);
+  return {
+    upsampleFactor: params.upsampleFactor,
+    normalization: params.normalization,
+    window: w.window,
+    ...(w.alpha === undefined ? {} : { tukeyAlpha: w.alpha }),
+    preprocess,
+    minSignal: params.minTileSignal,
+  };
+}
+
+function windowOf(window: false | WindowOption | undefined): {
+  window: 'hann' | 'tukey' | 'none';
+  alpha?: number;
+} {
+  if (window === undefined || window === false) return { window: 'none' };
+  if (window === 'hann' || window === 'tukey') return { window };
+  if (window.type === 'hann') return { window: 'hann' };
+  return { window: 'tukey', ...(window.alpha === undefined ? {} : { alpha: window.alpha }) };
+}
+
+function skipped(reason: string): Measured {
+  return {
+    skipped: true,
+    skip_reason: reason.length <= 255 ? reason : `${reason.slice(0, 254)}…`,
+    weight: 0,
+  };
+}
+
+function finite(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
