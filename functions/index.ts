@@ -1,0 +1,16 @@
+/**
+ * The Cloud Functions of Met-db, registered with functions-framework (deploy or serve with
+ * `--target=<name> --signature-type=cloudevent`): `ingest`, `registerTile`, `aggregate`, `reprocess`.
+ */
+import { cloudEvent } from '@google-cloud/functions-framework';
+import { aggregate } from './aggregate.js';
+import { ingest } from './ingest.js';
+import { registerTile } from './register-tile.js';
+import { reprocess } from './reprocess.js';
+
+cloudEvent('ingest', ingest);
+cloudEvent('registerTile', registerTile);
+cloudEvent('aggregate', aggregate);
+cloudEvent('reprocess', reprocess);
+
+export { aggregate, ingest, registerTile, reprocess };
