@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WorkerPoolBus, type SettledDelivery } from '../../shared/local/worker-pool-bus.js';
+
+const handlerModule = new URL('./fake-worker-handler.ts', import.meta.url);
+let bus: WorkerPoolBus | undefined;
+const dirs: string[] = [];
+
+afterEach(async () => {
+  await bus?.close();
+  bus = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'metdb-pool-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('WorkerPoolBus', () => {
+  it('runs worker-topic messages on worker threads and their publications on the main thread', async () => {
+    const settled: SettledDelivery[] = [];
+    const aggregated: unknown[] = [];
+    bus = new WorkerPoolBus({
+      workers: 2,
+      handlerModule,
+      handlerOptions: {},
+      mainThread: {
+        aggregate: (message) => {
+          aggregated.push(message);
+          return Promise.resolve('ok');
+        },
+      },
+      onSettled: (e) => settled.push(e),
+    });
+    for (let n = 1; n <= 6; n++) await bus.publish('tiles', { n, publish: n === 6 });
+    await bus.idle();
+    const tiles = settled.filter((e) => e.topic === 'tiles');
+    expect(tiles.map((e) => (e.result as { doubled: number }).doubled).sort((a, b) => a - b)).toEqual([
+      2, 4, 6, 8, 10, 12,
+    ]);
+    expect(tiles.every((e) => e.outcome === 'done')).toBe(true);
+    const threads = new Set(tiles.map((e) => (e.result as { threadId: number }).threadId));
+    expect(threads.has(0)).toBe(false);
+    expect(aggregated).toEqual([{ n: 12 }]);
+    expect(bus.deadLetters).toEqual([]);
+  });
+
+  it('redelivers after a transient error and after a worker dies; dead-letters permanent errors', async () => {
+    const dir = tempDir();
+    const settled: SettledDelivery[] = [];
+    bus = new WorkerPoolBus({
+      workers: 1,
+      handlerModule,
+      handlerOptions: {},
+      onSettled: (e) => settled.push(e),
+    });
+    await bus.publish('tiles', { n: 1, fail: 'transient', marker: join(dir, 'a') });
+    await bus.publish('tiles', { n: 2, crash: true, marker: join(dir, 'b') });
+    await bus.publish('tiles', { n: 3, fail: 'permanent' });
+    await bus.publish('tiles', { n: 4 });
+    await bus.idle();
+    const byN = (n: number) => settled.filter((e) => e.messageId === String(n)).map((e) => e.outcome);
+    expect(byN(1)).toEqual(['retry', 'done']);
+    expect(byN(2)).toEqual(['retry', 'done']);
+    expect(byN(3)).toEqual(['dead-letter']);
+    expect(byN(4)).toEqual(['done']);
+    expect(bus.deadLetters).toHaveLength(1);
+    expect(bus.deadLetters[0]).toMatchObject({
+      topic: 'tiles',
+      attempts: 1,
+      error: { kind: 'permanent', code: 'invalid-message' },
+    });
+  });
+
+  it('refuses topics it has no handler for, and publishing after close', async () => {
+    bus = new WorkerPoolBus({ workers: 1, handlerModule, handlerOptions: {} });
+    await expect(bus.publish('reprocess', {})).rejects.toThrow(/no handler/);
+    await bus.close();
+    await expect(bus.publish('tiles', { n: 1 })).rejects.toThrow(/closed/);
+  });
+});
