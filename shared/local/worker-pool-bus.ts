@@ -26,6 +26,8 @@ export interface WorkerPoolBusOptions {
    * error (or its worker dies). Permanent errors are dead-lettered at once. @default 5
    */
   maxAttempts?: number;
+  /** Called when a message is accepted (progress: the number of tiles to do grows). */
+  onPublished?: (topic: TopicName, messageId: string) => void;
   /** Called after each delivery settles (progress, logs). */
   onSettled?: (event: SettledDelivery) => void;
   /** @default no logging */
@@ -105,6 +107,7 @@ export class WorkerPoolBus implements Bus {
     const id = String(this.nextId++);
     const wire = JSON.parse(JSON.stringify(message)) as unknown;
     const delivery: Delivery = { id, topic, message: wire, attributes: { ...attributes }, attempts: 0 };
+    this.options.onPublished?.(topic, id);
     if (topic === this.workerTopic) {
       this.queue.push(delivery);
       this.dispatch();

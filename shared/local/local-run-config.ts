@@ -1,0 +1,19 @@
+import type { DatabaseConfig } from '../records/database-config.js';
+import type { LogLevel } from '../logging/logger.js';
+import type { PipelineLimits } from '../pipeline/pipeline-deps.js';
+
+/**
+ * What every thread of a local run needs to rebuild its own pipeline dependencies (structured-
+ * cloneable, sent to each worker): the database, the folder of canonical images, the upload folder.
+ */
+export interface LocalRunConfig {
+  readonly database: DatabaseConfig;
+  /** Folder holding the canonical images (`datasets/<id>/images/<id>.<ext>`), the "results bucket". */
+  readonly blobsRoot: string;
+  /** The input folder and the dataset name it stands for. */
+  readonly uploadsRoot: string;
+  readonly dataset: string;
+  readonly limits: PipelineLimits;
+  /** Lowest level of the pipeline's JSON log lines (on stderr). @default 'warn' */
+  readonly logLevel?: LogLevel;
+}
