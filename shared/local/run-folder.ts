@@ -128,12 +128,13 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
       tilesTotal,
       elapsedMs: Date.now() - started,
     });
-  let mainDeps: PipelineDeps | undefined;
+  // The aggregation handler needs the deps, the deps need the bus: bound once both exist.
+  const main: { deps?: PipelineDeps } = {};
   const bus = new WorkerPoolBus({
     workers,
     handlerModule: siblingModule(import.meta.url, 'tile-worker-handler'),
     handlerOptions: config,
-    mainThread: { aggregate: (m) => aggregateJob(mainDeps!, parseAggregateMessage(m)) },
+    mainThread: { aggregate: (m) => aggregateJob(main.deps!, parseAggregateMessage(m)) },
     onPublished: (topic) => {
       if (topic === 'tiles') tilesTotal++;
     },
@@ -151,7 +152,7 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
       throw error;
     },
   );
-  mainDeps = deps;
+  main.deps = deps;
   try {
     await migrateToLatest(handle.db);
     const outcomes: FileOutcome[] = [];
