@@ -1,0 +1,165 @@
+import { readFile } from 'node:fs/promises';
+import { relative } from 'node:path';
+import { parseArgs } from 'node:util';
+import { runFolder, type RunSummary } from '../shared/local/run-folder.js';
+import { axisNames } from '../shared/outputs/image-result.js';
+import { createProgress } from './progress.js';
+import { UsageError } from './usage-error.js';
+
+export const RUN_USAGE = `usage: metdb run <folder> [--out DIR] [--workers N] [--db URL] [--average full|overlap|none] [--json] [--truth FILE]
+
+Registers every image of <folder> (TIFF 8/16-bit or float, multi-page stacks, PNG, JPEG, MRC) onto
+the dataset's reference (the first file by name, or "reference" in <folder>/metdb.json, which also
+takes tileSize, upsampleFactor, preprocessing... as in the cloud pipeline), tile by tile on worker
+threads, and writes to DIR (default <folder>/metdb-out): metdb.sqlite, shifts.csv, shifts.json,
+registered/*.tif, average.tif and report.html. Shifts are in pixels, axis order (z,) y, x, and
+register each image onto the reference.
+
+  --out DIR        output folder (default <folder>/metdb-out)
+  --workers N      worker threads (default: all cores)
+  --db URL         database: SQLite path or mysql://user:pass@host/db (default DIR/metdb.sqlite)
+  --average MODE   stacked average on the full canvas, cropped to the common overlap, or none
+  --json           print only the summary as JSON (no progress)
+  --truth FILE     compare with known shifts ({ frames: [{ file, shift }] }) and print the errors
+
+Bad files are reported and recorded as failed; the exit code is 1 only if nothing was registered.`;
+
+/** `metdb run <folder>`: the pipeline on a folder, on this machine. Returns the exit code. */
+export async function runCommand(args: string[], out: (line: string) => void): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        workers: { type: 'string' },
+        db: { type: 'string' },
+        average: { type: 'string', default: 'full' },
+        json: { type: 'boolean', default: false },
+        truth: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, RUN_USAGE);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(RUN_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('expected one folder', RUN_USAGE);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 256)) {
+    throw new UsageError(`--workers must be an integer from 1 to 256, got "${values.workers}"`, RUN_USAGE);
+  }
+  const average = values.average;
+  if (average !== 'full' && average !== 'overlap' && average !== 'none') {
+    throw new UsageError(`--average must be full, overlap or none, got "${average}"`, RUN_USAGE);
+  }
+  const progress = createProgress({ mode: values.json ? 'none' : undefined });
+  let summary: RunSummary;
+  try {
+    summary = await runFolder(positionals[0]!, {
+      ...(values.out === undefined ? {} : { out: values.out }),
+      ...(workers === undefined ? {} : { workers }),
+      ...(values.db === undefined ? {} : { db: values.db }),
+      average: average === 'none' ? false : average,
+      ...(values.json ? { logLevel: 'error' as const } : {}),
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.finish();
+  }
+  const truth = values.truth === undefined ? undefined : await compareWithTruth(summary, values.truth);
+  if (values.json) out(JSON.stringify(summaryJson(summary, truth)));
+  else printSummary(summary, truth, out);
+  return summary.registered > 0 ? 0 : 1;
+}
+
+interface TruthComparison {
+  readonly file: string;
+  readonly expected: number[];
+  readonly recovered: number[] | null;
+  /** Largest absolute error over the axes, pixels (null when not registered). */
+  readonly error: number | null;
+}
+
+async function compareWithTruth(summary: RunSummary, path: string): Promise<TruthComparison[]> {
+  const truth = JSON.parse(await readFile(path, 'utf8')) as { frames?: { file: string; shift: number[] }[] };
+  return (truth.frames ?? []).map((f) => {
+    const r = summary.results.find((x) => x.file === f.file);
+    const recovered = r?.shift === null || r === undefined ? null : [...r.shift];
+    const error =
+      recovered === null ? null : Math.max(...f.shift.map((s, a) => Math.abs(s - (recovered[a] ?? NaN))));
+    return { file: f.file, expected: f.shift, recovered, error };
+  });
+}
+
+function summaryJson(s: RunSummary, truth: TruthComparison[] | undefined): unknown {
+  return {
+    dataset: s.dataset,
+    datasetId: s.datasetId,
+    folder: s.folder,
+    out: s.out,
+    workers: s.workers,
+    elapsedMs: s.elapsedMs,
+    tiles: s.tiles,
+    registered: s.registered,
+    failed: s.failed,
+    images: s.results.map(({ tiles: _tiles, ...rest }) => rest),
+    files: s.files,
+    ignored: s.ignored,
+    deadLetters: s.deadLetters.map((d) => ({ topic: d.topic, attempts: d.attempts, error: d.error })),
+    outputs: s.outputs,
+    ...(truth === undefined ? {} : { truth }),
+  };
+}
+
+function printSummary(
+  s: RunSummary,
+  truth: TruthComparison[] | undefined,
+  out: (line: string) => void,
+): void {
+  const seconds = (s.elapsedMs / 1000).toFixed(1);
+  out(
+    `metdb run ${s.dataset}: ${s.results.length} images, ${s.registered} registered, ${s.failed} failed; ${s.tiles} tiles in ${seconds} s on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
+  );
+  const width = Math.max(4, ...s.results.map((r) => r.file.length));
+  for (const r of s.results) {
+    const axes = axisNames(r.shift?.length ?? 2);
+    const shift = r.shift === null ? '' : r.shift.map((v, a) => `${axes[a]}=${v.toFixed(3)}`).join(' ');
+    const ncc =
+      r.nccBefore === null || r.nccAfter === null
+        ? ''
+        : `  NCC ${r.nccBefore.toFixed(3)} -> ${r.nccAfter.toFixed(3)}`;
+    const reason = r.failureReason === null ? '' : `  ${r.failureReason}`;
+    out(`  ${r.file.padEnd(width)}  ${r.role.padEnd(10)}  ${shift}${ncc}${reason}`);
+  }
+  if (s.ignored.length > 0) out(`  ignored (not images): ${s.ignored.join(', ')}`);
+  if (s.deadLetters.length > 0) {
+    out(
+      `  ${s.deadLetters.length} message(s) could not be processed: ${s.deadLetters.map((d) => d.error.message).join('; ')}`,
+    );
+  }
+  const rel = (p: string) => relative(process.cwd(), p) || '.';
+  out(
+    `outputs in ${rel(s.out)}: shifts.csv, shifts.json, report.html, ${s.outputs.registered.length} registered image(s)${s.outputs.average === null ? '' : ', average.tif'}`,
+  );
+  if (truth !== undefined) {
+    const known = truth.filter((t) => t.error !== null);
+    const worst = Math.max(0, ...known.map((t) => t.error!));
+    const mean = known.length === 0 ? 0 : known.reduce((a, t) => a + t.error!, 0) / known.length;
+    out(
+      `compared with the known shifts: ${known.length}/${truth.length} frames recovered, max error ${worst.toFixed(3)} px, mean ${mean.toFixed(3)} px`,
+    );
+    for (const t of truth) {
+      const rec =
+        t.recovered === null ? 'not registered' : `[${t.recovered.map((v) => v.toFixed(3)).join(', ')}]`;
+      out(
+        `  ${t.file.padEnd(width)}  known [${t.expected.map((v) => v.toFixed(3)).join(', ')}]  recovered ${rec}${t.error === null ? '' : `  error ${t.error.toFixed(3)} px`}`,
+      );
+    }
+  }
+}
