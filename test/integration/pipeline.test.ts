@@ -17,7 +17,7 @@ import { startFunction, type FunctionServer } from '../support/function-server.j
 import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
 import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.js';
 import { createTopology, type Topology } from '../support/pubsub-topology.js';
-import { gcsNotification } from '../support/storage-events.js';
+import { eventarcFinalized, gcsNotification } from '../support/storage-events.js';
 import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
 import { buildDistIfStale } from './build-dist.js';
 import { allRows, deliveryLines, pullAll, until } from './pipeline-harness.js';
@@ -221,6 +221,16 @@ describe('the event pipeline on the Pub/Sub emulator, functions-framework and Ma
       return Promise.resolve(done ? true : undefined);
     });
     timings.redeliveryMs = Date.now() - t;
+    // The same uploads once more, as Eventarc CloudEvents posted straight to the function.
+    for (const n of notifications) {
+      const event = eventarcFinalized(JSON.parse(n.data.toString('utf8')) as Record<string, unknown>);
+      const response = await fetch(servers.ingest!.url, {
+        method: 'POST',
+        headers: event.headers,
+        body: event.body,
+      });
+      expect(response.ok).toBe(true);
+    }
     const after = await allRows(db);
     expect(after).toEqual(before);
     const aggregations = deliveryLines(servers.aggregate!.output(), 'aggregate').filter(
