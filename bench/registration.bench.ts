@@ -85,7 +85,7 @@ function noisy(image: NdArray, sigma: number, seed: number): NdArray<Float32Arra
 }
 
 function time(f: () => unknown): { median: number; min: number } {
-  f(); // warm-up: plans, twiddles and JIT
+  for (let w = 0; w < 3; w++) f(); // warm-up: plans, twiddles and the JIT
   const t: number[] = [];
   for (let r = 0; r < REPEATS; r++) {
     const t0 = performance.now();
