@@ -25,6 +25,8 @@ export interface PlanTilesOptions {
   overlap?: number | readonly number[];
   /** Smallest tile edge allowed, pixels; a `tileSize` below it is an error. @default 8 */
   minTileSize?: number;
+  /** A plan of more tiles than this is an error (a guard against absurd tile sizes). @default 100000 */
+  maxTiles?: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export interface PlanTilesOptions {
  * @throws MetdbError 'invalid-argument' for a bad shape, tile size or overlap
  */
 export function planTiles(shape: readonly number[], options: PlanTilesOptions): TileRegion[] {
-  const { tileSize, overlap = 0.25, minTileSize = 8 } = options;
+  const { tileSize, overlap = 0.25, minTileSize = 8, maxTiles = 100_000 } = options;
   const ndim = shape.length;
   if (ndim < 1 || shape.some((n) => !Number.isInteger(n) || n < 1)) {
     throw invalid(`shape must be positive integers, got [${shape.join(', ')}]`, { shape });
@@ -63,6 +65,9 @@ export function planTiles(shape: readonly number[], options: PlanTilesOptions): 
   });
   const counts = axes.map((a) => a.starts.length);
   const total = counts.reduce((p, c) => p * c, 1);
+  if (total > maxTiles) {
+    throw invalid(`${total} tiles (${counts.join(' x ')}) exceed maxTiles ${maxTiles}`, { counts, maxTiles });
+  }
   const tiles: TileRegion[] = [];
   for (let index = 0; index < total; index++) {
     const grid = new Array<number>(ndim);
