@@ -2,7 +2,7 @@ import { readdir } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { readImageFile } from '../imaging/read-image-file.js';
-import { createLogger, type LogLevel } from '../logging/logger.js';
+import { createLogger, logLevelFromEnv, type LogLevel } from '../logging/logger.js';
 import { parseAggregateMessage } from '../messages/aggregate-message.js';
 import { collectImageResults } from '../outputs/collect-image-results.js';
 import type { ImageResult } from '../outputs/image-result.js';
@@ -47,7 +47,7 @@ export interface RunFolderOptions {
   average?: 'full' | 'overlap' | false;
   /** Write registered images. @default true */
   registeredImages?: boolean;
-  /** Level of the pipeline's JSON log lines on stderr. @default 'warn' */
+  /** Level of the pipeline's JSON log lines on stderr. @default METDB_LOG_LEVEL, else 'warn' ('silent' under vitest) */
   logLevel?: LogLevel;
   /** Only these files of the folder (names relative to it). @default every image file at its top level */
   files?: readonly string[];
@@ -105,7 +105,7 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
   const dataset = basename(root);
   const out = resolve(options.out ?? join(root, 'metdb-out'));
   const workers = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
-  const logLevel = options.logLevel ?? 'warn';
+  const logLevel = options.logLevel ?? defaultLogLevel();
   const config: LocalRunConfig = {
     database: parseDatabaseTarget(options.db ?? join(out, 'metdb.sqlite')),
     blobsRoot: join(out, 'blobs'),
@@ -240,4 +240,10 @@ async function listInputs(
   }
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return { files: files.sort(byName), ignored: ignored.sort(byName) };
+}
+
+/** METDB_LOG_LEVEL if set, quiet under vitest, else warnings and errors only (the progress is the news). */
+function defaultLogLevel(): LogLevel {
+  const level = logLevelFromEnv();
+  return process.env.METDB_LOG_LEVEL !== undefined || level === 'silent' ? level : 'warn';
 }
