@@ -8,8 +8,9 @@ const PEAK_RADIUS = 2;
 /**
  * Height of the cross-correlation peak over the background of the correlation surface: the
  * largest |c(x)| divided by the RMS of |c| outside a 5-pixel (per axis) box around it, where c is
- * the inverse DFT of the (phase-normalised, with `normalization: 'phase'`) cross-power spectrum
- * A conj(B). Dimensionless. For unrelated images (noise) the peak is only the largest of N random
+ * the inverse DFT of the phase-normalised cross-power spectrum A conj(B) / |A conj(B)| (always
+ * phase-normalised: its peak is sharp, so the figure means the same whichever normalization
+ * found the shift; a plain cross-correlation peak is too broad for a 5-pixel box). Dimensionless. For unrelated images (noise) the peak is only the largest of N random
  * values, about sqrt(2 ln N) (4 for a 64x64 tile); a real match stands out far above (tens to
  * hundreds). A peak-to-noise figure in the spirit of the PIV correlation-quality measures
  * (Charonko & Vlachos 2013, Meas. Sci. Technol. 24 065301).
@@ -17,11 +18,7 @@ const PEAK_RADIUS = 2;
  * @param a spectrum of the reference (full complex N-D DFT, as `fftn` returns)
  * @param b spectrum of the moving image, same shape
  */
-export function correlationPeakRatio(
-  a: ComplexNdArray,
-  b: ComplexNdArray,
-  normalization: 'phase' | 'none',
-): number {
+export function correlationPeakRatio(a: ComplexNdArray, b: ComplexNdArray): number {
   const { shape } = a;
   const n = a.data.length / 2;
   const power = new Float64Array(2 * n);
@@ -32,12 +29,10 @@ export function correlationPeakRatio(
     const bi = b.data[2 * i + 1]!;
     let pr = ar * br + ai * bi;
     let pi = ai * br - ar * bi;
-    if (normalization === 'phase') {
-      const mag = Math.hypot(pr, pi);
-      if (mag > 0) {
-        pr /= mag;
-        pi /= mag;
-      }
+    const mag = Math.hypot(pr, pi);
+    if (mag > 0) {
+      pr /= mag;
+      pi /= mag;
     }
     power[2 * i] = pr;
     power[2 * i + 1] = pi;

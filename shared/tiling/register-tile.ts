@@ -124,7 +124,7 @@ export function registerTile(
     normalization,
     space: 'fourier',
   });
-  const peakRatio = correlationPeakRatio(spectra[0], spectra[1], normalization);
+  const peakRatio = correlationPeakRatio(spectra[0], spectra[1]);
   const quality = normalizedCrossCorrelation(reference, moving, { shift: result.shift });
   const shift = result.shift.map((s, k) => (s === 0 ? 0 : s * bins[k]!));
   const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));
