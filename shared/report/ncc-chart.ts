@@ -47,13 +47,11 @@ export function nccChart(bars: readonly NccBar[], frame: ChartFrame = DEFAULT_FR
       );
     }
   });
-  const lx = frame.width - frame.right - 80;
+  // Legend in the title row, right-aligned, so it never covers the bars.
   (['before', 'after'] as const).forEach((name, k) => {
-    const ly = frame.top + 4 + k * 16;
-    parts.push(
-      `<rect x="${lx}" y="${ly - 6}" width="12" height="12" fill="${SERIES_COLOURS[k === 0 ? 1 : 0]!}"/>`,
-    );
-    parts.push(`<text x="${lx + 18}" y="${ly + 4}" class="tick">${name}</text>`);
+    const lx = frame.width - frame.right - (2 - k) * 72;
+    parts.push(`<rect x="${lx}" y="6" width="12" height="12" fill="${SERIES_COLOURS[k === 0 ? 1 : 0]!}"/>`);
+    parts.push(`<text x="${lx + 18}" y="16" class="tick">${name}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');

@@ -66,12 +66,10 @@ export function trajectoryChart(
         `<circle cx="${f(x(i))}" cy="${f(y(v))}" r="3.5" fill="${colour}"><title>${escapeHtml(`${frameLabels[i] ?? i}: ${s.name} = ${v.toFixed(3)} px`)}</title></circle>`,
       );
     });
-    const lx = frame.width - frame.right - 60;
-    const ly = frame.top + 4 + k * 16;
-    parts.push(
-      `<line x1="${lx}" x2="${lx + 18}" y1="${ly}" y2="${ly}" stroke="${colour}" stroke-width="2"/>`,
-    );
-    parts.push(`<text x="${lx + 24}" y="${ly + 4}" class="tick">${escapeHtml(s.name)}</text>`);
+    // Legend in the title row, right-aligned, so it never covers the data.
+    const lx = frame.width - frame.right - (series.length - k) * 56;
+    parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="12" y2="12" stroke="${colour}" stroke-width="2"/>`);
+    parts.push(`<text x="${lx + 24}" y="16" class="tick">${escapeHtml(s.name)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
