@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { watchFolder } from '../shared/local/watch-folder.js';
+import { UsageError } from './usage-error.js';
+
+export const WATCH_USAGE = `usage: metdb watch <folder> [--out DIR] [--workers N] [--db URL] [--debounce MS]
+
+Processes image files as they are dropped into <folder> (like uploads to a bucket: once a file's
+size is stable), with the same pipeline and outputs as "metdb run" (rewritten after each batch),
+until Ctrl-C.`;
+
+/** `metdb watch <folder>`: run the pipeline on files as they arrive, until SIGINT. Returns the exit code. */
+export async function watchCommand(args: string[], out: (line: string) => void): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        workers: { type: 'string' },
+        db: { type: 'string' },
+        debounce: { type: 'string', default: '500' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, WATCH_USAGE);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(WATCH_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('expected one folder', WATCH_USAGE);
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 256)) {
+    throw new UsageError(`--workers must be an integer from 1 to 256, got "${values.workers}"`, WATCH_USAGE);
+  }
+  const debounceMs = Number(values.debounce);
+  if (!(Number.isFinite(debounceMs) && debounceMs >= 0)) {
+    throw new UsageError(
+      `--debounce must be a number of milliseconds, got "${values.debounce}"`,
+      WATCH_USAGE,
+    );
+  }
+  const folder = positionals[0]!;
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  out(`watching ${folder} (Ctrl-C to stop)`);
+  let failures = 0;
+  try {
+    await watchFolder(
+      folder,
+      {
+        ...(values.out === undefined ? {} : { out: values.out }),
+        ...(workers === undefined ? {} : { workers }),
+        ...(values.db === undefined ? {} : { db: values.db }),
+        debounceMs,
+        onBatch: (files, s) => {
+          for (const f of files) {
+            const r = s.results.find((x) => x.file === f);
+            const shift =
+              r?.shift === null || r === undefined
+                ? ''
+                : ` shift [${r.shift.map((v) => v.toFixed(3)).join(', ')}]`;
+            out(`${f}: ${r?.role ?? 'pending'}${shift}${r?.failureReason ? ` (${r.failureReason})` : ''}`);
+          }
+          out(`${s.registered} registered, ${s.failed} failed; outputs in ${s.out}`);
+        },
+        onError: (error) => {
+          failures++;
+          out(`batch failed: ${error instanceof Error ? error.message : String(error)}`);
+        },
+      },
+      controller.signal,
+    );
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  out('stopped');
+  return failures > 0 ? 1 : 0;
+}
