@@ -61,40 +61,60 @@ export function normalizedCrossCorrelation(
   const count = lo.reduce((p, l, i) => p * (hi[i]! - l), 1);
   if (count < 2) return Number.NaN;
   const strides = stridesOf(shape);
-  const corners = 1 << ndim;
+  const corners = cornerTaps(f, strides);
   const av = new Float64Array(count);
   const bv = new Float64Array(count);
+  const last = ndim - 1;
   const p = [...lo];
-  for (let j = 0; j < count; j++) {
-    let ai = 0;
-    for (let i = 0; i < ndim; i++) ai += p[i]! * strides[i]!;
-    av[j] = a.data[ai]!;
-    let sum = 0;
-    for (let c = 0; c < corners; c++) {
-      let w = 1;
-      let bi = 0;
-      for (let i = 0; i < ndim; i++) {
-        const up = (c >> (ndim - 1 - i)) & 1;
-        const fi = f[i]!;
-        if (up === 1 && fi === 0) {
-          w = 0;
-          break;
+  const run = hi[last]! - lo[last]!;
+  const kOffset = k.reduce((s, ki, i) => s + ki * strides[i]!, 0);
+  const taps = corners.length;
+  const tapOffset = Int32Array.from(corners, ([offset]) => offset + kOffset);
+  const tapWeight = Float64Array.from(corners, ([, w]) => w);
+  // Rows along the last axis (an odometer over the others), each a contiguous run in `a`.
+  for (let j = 0; j < count; j += run) {
+    let rowBase = 0;
+    for (let i = 0; i < last; i++) rowBase += p[i]! * strides[i]!;
+    for (let x = 0; x < run; x++) {
+      const ai = rowBase + lo[last]! + x;
+      av[j + x] = a.data[ai]!;
+      let sum = 0;
+      if (overlapOnly) {
+        for (let t = 0; t < taps; t++) sum += tapWeight[t]! * b.data[ai + tapOffset[t]!]!;
+      } else {
+        p[last] = lo[last]! + x;
+        for (const [, w, up] of corners) {
+          let bi = 0;
+          for (let i = 0; i < ndim; i++) {
+            const n = shape[i]!;
+            bi += ((((p[i]! + k[i]! + up[i]!) % n) + n) % n) * strides[i]!;
+          }
+          sum += w * b.data[bi]!;
         }
-        w *= up === 1 ? fi : 1 - fi;
-        const n = shape[i]!;
-        let q = p[i]! + k[i]! + up;
-        if (!overlapOnly) q = ((q % n) + n) % n;
-        bi += q * strides[i]!;
       }
-      if (w !== 0) sum += w * b.data[bi]!;
+      bv[j + x] = sum;
     }
-    bv[j] = sum;
-    for (let i = ndim - 1; i >= 0; i--) {
+    for (let i = last - 1; i >= 0; i--) {
       if (++p[i]! < hi[i]!) break;
       p[i] = lo[i]!;
     }
   }
   return pearson(av, bv);
+}
+
+/**
+ * The 2^ndim multilinear-interpolation taps with a non-zero weight: flat offset, weight, and the
+ * 0/1 step along each axis.
+ */
+function cornerTaps(f: readonly number[], strides: readonly number[]): [number, number, number[]][] {
+  const ndim = f.length;
+  const taps: [number, number, number[]][] = [];
+  for (let c = 0; c < 1 << ndim; c++) {
+    const up = f.map((_, i) => (c >> (ndim - 1 - i)) & 1);
+    const w = up.reduce((p, u, i) => p * (u === 1 ? f[i]! : 1 - f[i]!), 1);
+    if (w !== 0) taps.push([up.reduce((s, u, i) => s + u * strides[i]!, 0), w, up]);
+  }
+  return taps;
 }
 
 function pearson(a: Float64Array, b: Float64Array): number {

@@ -29,7 +29,7 @@ export function correlationPeakRatio(a: ComplexNdArray, b: ComplexNdArray): numb
     const bi = b.data[2 * i + 1]!;
     let pr = ar * br + ai * bi;
     let pi = ai * br - ar * bi;
-    const mag = Math.hypot(pr, pi);
+    const mag = Math.sqrt(pr * pr + pi * pi);
     if (mag > 0) {
       pr /= mag;
       pi /= mag;
@@ -41,26 +41,32 @@ export function correlationPeakRatio(a: ComplexNdArray, b: ComplexNdArray): numb
   const magnitude = new Float64Array(n);
   let best = 0;
   for (let i = 0; i < n; i++) {
-    const m = Math.hypot(surface.data[2 * i]!, surface.data[2 * i + 1]!);
+    const re = surface.data[2 * i]!;
+    const im = surface.data[2 * i + 1]!;
+    const m = Math.sqrt(re * re + im * im);
     magnitude[i] = m;
     if (m > magnitude[best]!) best = i;
   }
-  // Background RMS outside the (periodic) box around the peak.
-  const strides = stridesOf(shape);
-  const peak = shape.map((_, k) => Math.floor(best / strides[k]!) % shape[k]!);
+  // Background RMS outside the (periodic) box around the peak: everything minus the box.
   let sum = 0;
-  let count = 0;
-  for (let i = 0; i < n; i++) {
-    let near = true;
-    for (let k = 0; k < shape.length && near; k++) {
+  for (let i = 0; i < n; i++) sum += magnitude[i]! * magnitude[i]!;
+  const strides = stridesOf(shape);
+  const peak = shape.map((len, k) => Math.floor(best / strides[k]!) % len);
+  const spans = shape.map((len) => Math.min(len, 2 * PEAK_RADIUS + 1));
+  const boxSize = spans.reduce((p, c) => p * c, 1);
+  for (let j = 0; j < boxSize; j++) {
+    let rest = j;
+    let index = 0;
+    for (let k = shape.length - 1; k >= 0; k--) {
       const len = shape[k]!;
-      const d = Math.abs((Math.floor(i / strides[k]!) % len) - peak[k]!);
-      near = Math.min(d, len - d) <= PEAK_RADIUS;
+      const offset = (rest % spans[k]!) - (spans[k]! === len ? peak[k]! : PEAK_RADIUS);
+      rest = Math.floor(rest / spans[k]!);
+      index += ((((peak[k]! + offset) % len) + len) % len) * strides[k]!;
     }
-    if (near) continue;
-    sum += magnitude[i]! * magnitude[i]!;
-    count++;
+    sum -= magnitude[index]! * magnitude[index]!;
   }
+  sum = Math.max(0, sum);
+  const count = n - boxSize;
   if (count === 0 || sum === 0) return magnitude[best]! > 0 ? Number.POSITIVE_INFINITY : 0;
   return magnitude[best]! / Math.sqrt(sum / count);
 }

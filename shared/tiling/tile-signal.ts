@@ -1,5 +1,6 @@
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../imaging/ndarray.js';
+import { selectKth } from '../registration/preprocess/select-kth.js';
 
 /** Robust texture figures of one tile; intensities in the tile's own units. */
 export interface TileSignal {
@@ -30,12 +31,12 @@ export interface TileSignal {
 export const DEFAULT_MIN_TILE_SIGNAL = 0.1;
 
 /** At most this many samples enter each order statistic (a fixed, deterministic stride above it). */
-const MAX_SAMPLES = 1 << 16;
+const MAX_SAMPLES = 1 << 14;
 
 /**
  * Measures how much spatially coherent signal a tile has relative to its pixel noise, to skip or
- * down-weight flat tiles before a phase correlation. Deterministic and cheap (two sorts of at most
- * 65536 samples). It cannot tell texture finer than a pixel from noise: that is what the
+ * down-weight flat tiles before a phase correlation. Deterministic and cheap (linear-time selections
+ * over at most 16384 samples). It cannot tell texture finer than a pixel from noise: that is what the
  * correlation's own quality figure (`registerTile`'s `peakRatio`) is for.
  *
  * @param tile pixels, axis order (z,) y, x
@@ -82,9 +83,9 @@ function sample(count: number, at: (i: number) => number): Float64Array {
 }
 
 function winsorisedStd(values: Float64Array): number {
-  const sorted = values.slice().sort();
-  const lo = quantile(sorted, 0.005);
-  const hi = quantile(sorted, 0.995);
+  const scratch = values.slice();
+  const lo = quantile(scratch, 0.005);
+  const hi = quantile(scratch, 0.995);
   let mean = 0;
   for (const v of values) mean += Math.min(hi, Math.max(lo, v));
   mean /= values.length;
@@ -115,17 +116,22 @@ function differenceNoise(tile: NdArray): number {
     }
     step = block;
   }
-  const used = diffs.subarray(0, k).sort();
+  const used = diffs.subarray(0, k);
   const median = quantile(used, 0.5);
   for (let i = 0; i < used.length; i++) used[i] = Math.abs(used[i]! - median);
-  used.sort();
   return (1.4826 * quantile(used, 0.5)) / Math.SQRT2;
 }
 
-/** Linear-interpolated quantile q in [0, 1] of ascending `sorted` (numpy's default method). */
-function quantile(sorted: Float64Array, q: number): number {
-  const pos = q * (sorted.length - 1);
+/**
+ * Linear-interpolated quantile q in [0, 1] of `values` (numpy's default method), by selection in
+ * expected linear time; reorders `values`.
+ */
+function quantile(values: Float64Array, q: number): number {
+  const pos = q * (values.length - 1);
   const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, sorted.length - 1);
-  return sorted[lo]! + (pos - lo) * (sorted[hi]! - sorted[lo]!);
+  selectKth(values, lo);
+  if (pos === lo) return values[lo]!;
+  let next = Number.POSITIVE_INFINITY;
+  for (let i = lo + 1; i < values.length; i++) if (values[i]! < next) next = values[i]!;
+  return values[lo]! + (pos - lo) * (next - values[lo]!);
 }
