@@ -7,3 +7,5 @@ export * from './imaging/index.js';
 export { MetdbError, isMetdbError } from './errors/metdb-error.js';
 export type { ErrorCode, ErrorKind } from './errors/metdb-error.js';
 export * as records from './records/index.js';
+export * from './tiling/index.js';
+export * from './aggregation/index.js';

@@ -35,8 +35,10 @@ export const RegistrationParamsSchema = z.strictObject({
   normalization: z.enum(['phase', 'none']),
   preprocessing: PreprocessingSchema,
   /**
-   * Tiles whose reference standard deviation (after preprocessing, in intensity units) is below
-   * this are skipped and recorded as such, never aggregated. 0 keeps every tile.
+   * Tiles whose signal (`tileSignal`: variance over the noise variance estimated from neighbouring
+   * pixel differences, minus 1; unitless, about 0 for noise or flat tiles) is below this are
+   * skipped and recorded as such, never aggregated. 0 keeps every tile (noise-only tiles still
+   * weigh about 0 through their correlation peak ratio).
    */
   minTileSignal: z.number().min(0),
   /** Channel index to register in multi-channel images. */
