@@ -69,10 +69,10 @@ try {
   const one = runs[1]!;
   const two = runs[2]!;
   console.log(
-    `speed-up 2 vs 1 worker: ${(one.ms / two.ms).toFixed(2)}x (cores available: ${availableParallelism()})`,
+    `speed-up 2 vs 1 worker: end to end ${(one.ms / two.ms).toFixed(2)}x, tile phase ${(one.tileMs / two.tileMs).toFixed(2)}x (cores available: ${availableParallelism()})`,
   );
   console.log(
-    `pipeline overhead over pure registration (1 worker): ${((100 * (one.ms - pure.ms)) / pure.ms).toFixed(1)} %`,
+    `pipeline overhead over pure registration (1 worker): end to end ${((100 * (one.ms - pure.ms)) / pure.ms).toFixed(1)} %, tile phase ${((100 * (one.tileMs - pure.ms)) / pure.ms).toFixed(1)} %`,
   );
 } finally {
   rmSync(work, { recursive: true, force: true });
