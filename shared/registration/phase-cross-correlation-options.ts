@@ -20,18 +20,26 @@ export interface PhaseCrossCorrelationOptions {
    * @default 'real'
    */
   space?: 'real' | 'fourier';
+  /**
+   * Also return `peakRatio`, the phase-correlation peak over the RMS of the rest of the surface
+   * (real-space inputs only; free with normalization 'phase', one more inverse FFT with 'none').
+   * @default false
+   */
+  returnPeakRatio?: boolean;
 }
 
 export interface ResolvedOptions {
   readonly upsampleFactor: number;
   readonly normalization: 'phase' | 'none';
   readonly space: 'real' | 'fourier';
+  readonly returnPeakRatio: boolean;
 }
 
-const KNOWN = new Set(['upsampleFactor', 'normalization', 'space']);
+const KNOWN = new Set(['upsampleFactor', 'normalization', 'space', 'returnPeakRatio']);
 
 export function resolveOptions(options: unknown): ResolvedOptions {
-  if (options === undefined) return { upsampleFactor: 1, normalization: 'phase', space: 'real' };
+  if (options === undefined)
+    return { upsampleFactor: 1, normalization: 'phase', space: 'real', returnPeakRatio: false };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new MetdbError('invalid-argument', 'phaseCrossCorrelation: options must be an object');
   }
@@ -67,5 +75,15 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       { details: { option: 'space', value: space } },
     );
   }
-  return { upsampleFactor, normalization, space };
+  const returnPeakRatio = o['returnPeakRatio'] ?? false;
+  if (typeof returnPeakRatio !== 'boolean' || (returnPeakRatio && space === 'fourier')) {
+    throw new MetdbError(
+      'invalid-argument',
+      'phaseCrossCorrelation: returnPeakRatio must be a boolean (real space only)',
+      {
+        details: { option: 'returnPeakRatio', value: returnPeakRatio },
+      },
+    );
+  }
+  return { upsampleFactor, normalization, space, returnPeakRatio };
 }

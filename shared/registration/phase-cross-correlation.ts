@@ -5,6 +5,7 @@ import { HeapBuffer } from './fft/pffft-module.js';
 import { resolveOptions, type PhaseCrossCorrelationOptions } from './phase-cross-correlation-options.js';
 import { upsampledDftFull, upsampledDftHalf } from './upsampled-dft.js';
 import { assertFinite, assertImagePair } from './validate-input.js';
+import { peakRatio } from './peak-ratio.js';
 
 export type { PhaseCrossCorrelationOptions } from './phase-cross-correlation-options.js';
 
@@ -18,6 +19,12 @@ export interface PhaseCrossCorrelationResult {
   error: number;
   /** Global phase difference between the two images (radians), atan2 of the peak. */
   phasediff: number;
+  /**
+   * With `returnPeakRatio`: height of the phase-correlation peak over the RMS background of the
+   * correlation surface (see `peakRatio`); about sqrt(2 ln N) for unrelated images, tens to
+   * hundreds for a real match. A quality figure for weighting tiles.
+   */
+  peakRatio?: number;
 }
 
 /**
@@ -121,10 +128,31 @@ function correlateImages(
       }
     }
     const coarse: Peak = { index: unravel(best, shape), value: [cc[best]! / size, 0] };
-    return finish(coarse, shape, opts, srcAmp, tgtAmp, size, (start, region) => {
+    let ratio: number | undefined;
+    if (opts.returnPeakRatio) {
+      if (opts.normalization === 'phase') {
+        ratio = peakRatio(cc, shape, best);
+      } else {
+        // The ratio is defined on the phase-normalised surface (a plain one is too broad).
+        const pa2 = a.view;
+        const pb2 = b.view;
+        for (let i = 0; i < 2 * hsize; i += 2) {
+          const mag = Math.max(Math.sqrt(pa2[i]! * pa2[i]! + pa2[i + 1]! * pa2[i + 1]!), eps);
+          pb2[i] = pa2[i]! / mag;
+          pb2[i + 1] = pa2[i + 1]! / mag;
+        }
+        const surface = new Float32Array(size);
+        irfftn(b, shape, surface);
+        let peak = 0;
+        for (let i = 1; i < size; i++) if (Math.abs(surface[i]!) > Math.abs(surface[peak]!)) peak = i;
+        ratio = peakRatio(surface, shape, peak);
+      }
+    }
+    const result = finish(coarse, shape, opts, srcAmp, tgtAmp, size, (start, region) => {
       frequencyMajorToRowMajor(a, b, h, rows);
       return upsampledDftHalf(b, shape, { region, upsample: opts.upsampleFactor, start });
     });
+    return ratio === undefined ? result : { ...result, peakRatio: ratio };
   } finally {
     a.free();
     b.free();

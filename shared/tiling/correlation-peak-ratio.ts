@@ -1,9 +1,6 @@
 import type { ComplexNdArray } from '../registration/complex-ndarray.js';
 import { ifftn } from '../registration/fourier-transform.js';
-import { stridesOf } from '../imaging/ndarray.js';
-
-/** Half-width, pixels, of the box around the peak left out of the background estimate. */
-const PEAK_RADIUS = 2;
+import { peakRatio } from '../registration/peak-ratio.js';
 
 /**
  * Height of the cross-correlation peak over the background of the correlation surface: the
@@ -43,30 +40,8 @@ export function correlationPeakRatio(a: ComplexNdArray, b: ComplexNdArray): numb
   for (let i = 0; i < n; i++) {
     const re = surface.data[2 * i]!;
     const im = surface.data[2 * i + 1]!;
-    const m = Math.sqrt(re * re + im * im);
-    magnitude[i] = m;
-    if (m > magnitude[best]!) best = i;
+    magnitude[i] = Math.sqrt(re * re + im * im);
+    if (magnitude[i]! > magnitude[best]!) best = i;
   }
-  // Background RMS outside the (periodic) box around the peak: everything minus the box.
-  let sum = 0;
-  for (let i = 0; i < n; i++) sum += magnitude[i]! * magnitude[i]!;
-  const strides = stridesOf(shape);
-  const peak = shape.map((len, k) => Math.floor(best / strides[k]!) % len);
-  const spans = shape.map((len) => Math.min(len, 2 * PEAK_RADIUS + 1));
-  const boxSize = spans.reduce((p, c) => p * c, 1);
-  for (let j = 0; j < boxSize; j++) {
-    let rest = j;
-    let index = 0;
-    for (let k = shape.length - 1; k >= 0; k--) {
-      const len = shape[k]!;
-      const offset = (rest % spans[k]!) - (spans[k]! === len ? peak[k]! : PEAK_RADIUS);
-      rest = Math.floor(rest / spans[k]!);
-      index += ((((peak[k]! + offset) % len) + len) % len) * strides[k]!;
-    }
-    sum -= magnitude[index]! * magnitude[index]!;
-  }
-  sum = Math.max(0, sum);
-  const count = n - boxSize;
-  if (count === 0 || sum === 0) return magnitude[best]! > 0 ? Number.POSITIVE_INFINITY : 0;
-  return magnitude[best]! / Math.sqrt(sum / count);
+  return peakRatio(magnitude, shape, best);
 }

@@ -4,8 +4,6 @@ import type { NdArray } from '../imaging/ndarray.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { hannWindow } from '../registration/preprocess/hann-window.js';
 import { preprocess } from '../registration/preprocess/preprocess.js';
-import { fftn } from '../registration/fourier-transform.js';
-import { correlationPeakRatio } from './correlation-peak-ratio.js';
 import { tukeyWindow } from '../registration/preprocess/tukey-window.js';
 import {
   validatePreprocessOptions,
@@ -118,13 +116,12 @@ export function registerTile(
     centredWindowed(reference, window, tukeyAlpha),
     centredWindowed(moving, window, tukeyAlpha),
   ] as const;
-  const spectra = [fftn(windowed[0]), fftn(windowed[1])] as const;
-  const result = phaseCrossCorrelation(spectra[0], spectra[1], {
+  const result = phaseCrossCorrelation(windowed[0], windowed[1], {
     upsampleFactor,
     normalization,
-    space: 'fourier',
+    returnPeakRatio: true,
   });
-  const peakRatio = correlationPeakRatio(spectra[0], spectra[1]);
+  const peakRatio = result.peakRatio ?? 0;
   const quality = normalizedCrossCorrelation(reference, moving, { shift: result.shift });
   const shift = result.shift.map((s, k) => (s === 0 ? 0 : s * bins[k]!));
   const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));

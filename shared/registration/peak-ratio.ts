@@ -1,0 +1,45 @@
+import { stridesOf } from '../imaging/ndarray.js';
+
+/** Half-width, pixels, of the box around the peak left out of the background estimate. */
+const PEAK_RADIUS = 2;
+
+/**
+ * Height of a correlation peak over the background of the correlation surface: |c(peak)| divided
+ * by the RMS of |c| outside a 5-pixel (per axis, periodic) box around the peak. Dimensionless. For
+ * unrelated images (noise) the peak is only the largest of N random values, about sqrt(2 ln N)
+ * (4 for a 64x64 tile); a real match stands far above (tens to hundreds). A peak-to-noise figure in
+ * the spirit of the PIV correlation-quality measures (Charonko & Vlachos 2013, Meas. Sci. Technol.
+ * 24 065301).
+ *
+ * @param surface real correlation values (|value| is used), row-major, of `shape`
+ * @param peak flat index of the peak (the argmax of |surface|)
+ */
+export function peakRatio(
+  surface: Float32Array | Float64Array,
+  shape: readonly number[],
+  peak: number,
+): number {
+  const n = surface.length;
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += surface[i]! * surface[i]!;
+  const strides = stridesOf(shape);
+  const at = shape.map((len, k) => Math.floor(peak / strides[k]!) % len);
+  const spans = shape.map((len) => Math.min(len, 2 * PEAK_RADIUS + 1));
+  const boxSize = spans.reduce((p, c) => p * c, 1);
+  for (let j = 0; j < boxSize; j++) {
+    let rest = j;
+    let index = 0;
+    for (let k = shape.length - 1; k >= 0; k--) {
+      const len = shape[k]!;
+      const offset = (rest % spans[k]!) - (spans[k]! === len ? at[k]! : PEAK_RADIUS);
+      rest = Math.floor(rest / spans[k]!);
+      index += ((((at[k]! + offset) % len) + len) % len) * strides[k]!;
+    }
+    sum -= surface[index]! * surface[index]!;
+  }
+  sum = Math.max(0, sum);
+  const height = Math.abs(surface[peak]!);
+  const count = n - boxSize;
+  if (count === 0 || sum === 0) return height > 0 ? Number.POSITIVE_INFINITY : 0;
+  return height / Math.sqrt(sum / count);
+}
