@@ -188,3 +188,19 @@ describe('fourierShift', () => {
     expect(Math.sqrt(sq / back.data.length)).toBeLessThan(1);
   });
 });
+
+describe('returnPeakRatio', () => {
+  it('is high for a real match and near sqrt(2 ln N) for unrelated noise, with either normalization', () => {
+    const { reference, moving } = shiftedPair(camera, [3.37, -5.81], [128, 128], 4, 7);
+    const noise = withNoise(ndarray(new Float64Array(128 * 128), [128, 128]), 10, 8);
+    const other = withNoise(ndarray(new Float64Array(128 * 128), [128, 128]), 10, 9);
+    for (const normalization of ['phase', 'none'] as const) {
+      const match = phaseCrossCorrelation(reference, moving, { normalization, returnPeakRatio: true });
+      const unrelated = phaseCrossCorrelation(noise, other, { normalization, returnPeakRatio: true });
+      expect(match.peakRatio).toBeGreaterThan(15);
+      expect(unrelated.peakRatio).toBeLessThan(6);
+      expect(unrelated.peakRatio).toBeGreaterThan(2);
+    }
+    expect(phaseCrossCorrelation(reference, moving)).not.toHaveProperty('peakRatio');
+  });
+});
