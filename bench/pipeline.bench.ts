@@ -14,6 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { runFolder } from '../shared/local/run-folder.js';
+import { connectDatabase } from '../shared/records/open-database.js';
 import { resolveJobParams, tileParamsOf } from '../shared/pipeline/dataset-settings.js';
 import { registerTileParams } from '../shared/pipeline/register-tile-from-message.js';
 import { extractRegion } from '../shared/tiling/extract-region.js';
@@ -60,10 +61,16 @@ try {
     });
     const ms = performance.now() - t0;
     const tileMs = lastTile - firstTile;
+    const handle = await connectDatabase({ kind: 'sqlite', path: join(out, 'metdb.sqlite') });
+    const inTiles = await handle.db
+      .selectFrom('tile_results')
+      .select((eb) => eb.fn.sum<number>('duration_ms').as('ms'))
+      .executeTakeFirst();
+    await handle.close();
     runs[workers] = { ms, tiles: s.tiles, tileMs };
     console.log(
       `runFolder, ${workers} worker(s): ${s.tiles} tiles; end to end ${ms.toFixed(0)} ms = ${((1000 * s.tiles) / ms).toFixed(1)} tiles/s; ` +
-        `tile phase (first tile published to last tile recorded) ${tileMs.toFixed(0)} ms = ${((1000 * s.tiles) / tileMs).toFixed(1)} tiles/s; ${s.registered} registered`,
+        `tile phase (first tile published to last tile recorded) ${tileMs.toFixed(0)} ms = ${((1000 * s.tiles) / tileMs).toFixed(1)} tiles/s; time inside registerTileFromMessage (sum over tiles) ${Number(inTiles?.ms ?? 0).toFixed(0)} ms; ${s.registered} registered`,
     );
   }
   const one = runs[1]!;
