@@ -8,6 +8,7 @@ import type { WindowOption } from '../registration/preprocess/validate-preproces
 import { extractRegion } from '../tiling/extract-region.js';
 import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
+import { preparedTiles } from './prepared-tile-cache.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 
 export interface RegisterTileResult {
@@ -81,11 +82,14 @@ async function measure(deps: PipelineDeps, m: TileMessage, cache: DecodedImageCa
         );
       }
     }
-    const result = registerTile(
-      extractRegion(reference.array, m.region),
-      extractRegion(moving.array, m.region),
-      registerTileParams(m.params),
+    const params = registerTileParams(m.params);
+    const referenceKey = `${m.reference.bucket ?? ''}\u0000${m.reference.path}\u0000${channel}\u0000${JSON.stringify(m.region)}`;
+    const preparedReference = preparedTiles.get(
+      referenceKey,
+      () => extractRegion(reference.array, m.region),
+      params,
     );
+    const result = registerTile(preparedReference, extractRegion(moving.array, m.region), params);
     const ndim = result.shift.length;
     return {
       shift_z: ndim === 3 ? result.shift[0]! : null,

@@ -7,3 +7,6 @@ export { isComplexNdArray } from './complex-ndarray.js';
 export { interpolatedShift } from './interpolated-shift.js';
 export type { ShiftMode } from './interpolated-shift.js';
 export * from './preprocess/index.js';
+export { prepareReference, isPreparedReference } from './prepared-reference.js';
+export type { PreparedReference } from './prepared-reference.js';
+export { peakRatio } from './peak-ratio.js';

@@ -4,8 +4,10 @@ import { fftnInPlace, frequencyMajorToRowMajor, halfShape, irfftn, rfftn } from 
 import { HeapBuffer } from './fft/pffft-module.js';
 import { resolveOptions, type PhaseCrossCorrelationOptions } from './phase-cross-correlation-options.js';
 import { upsampledDftFull, upsampledDftHalf } from './upsampled-dft.js';
-import { assertFinite, assertImagePair } from './validate-input.js';
+import { assertFinite, assertImage, assertImagePair } from './validate-input.js';
 import { peakRatio } from './peak-ratio.js';
+import { isPreparedReference, type PreparedReference } from './prepared-reference.js';
+import { MetdbError } from '../errors/metdb-error.js';
 
 export type { PhaseCrossCorrelationOptions } from './phase-cross-correlation-options.js';
 
@@ -45,19 +47,37 @@ export interface PhaseCrossCorrelationResult {
  * J. R. Fienup, Appl. Opt. 36, 8352 (1997).
  */
 export function phaseCrossCorrelation(
-  reference: NdArray | ComplexNdArray,
+  reference: NdArray | ComplexNdArray | PreparedReference,
   moving: NdArray | ComplexNdArray,
   options?: PhaseCrossCorrelationOptions,
 ): PhaseCrossCorrelationResult {
   const opts = resolveOptions(options);
   const fourier = opts.space === 'fourier';
+  if (isPreparedReference(reference)) {
+    if (fourier) throw new MetdbError('invalid-argument', "a prepared reference needs space 'real'");
+    assertImage(moving, 'moving');
+    const a = reference.shape;
+    const b = moving.shape;
+    if (a.length !== b.length || a.some((s, i) => s !== b[i])) {
+      throw new MetdbError(
+        'shape-mismatch',
+        `reference and moving must have the same shape, got [${a.join(', ')}] and [${b.join(', ')}]`,
+        { details: { reference: a, moving: b } },
+      );
+    }
+    const single = reference.single && moving.data instanceof Float32Array;
+    return correlateImages(reference, moving, opts, epsilon(single));
+  }
   assertImagePair(reference, moving, fourier);
   // skimage normalises with 100 eps of its computing type: float32 for float32 images.
   const single = reference.data instanceof Float32Array && moving.data instanceof Float32Array;
-  const eps = 100 * (single ? 1.1920928955078125e-7 : Number.EPSILON);
   return fourier
-    ? correlateSpectra(reference as ComplexNdArray, moving as ComplexNdArray, opts, eps)
-    : correlateImages(reference, moving, opts, eps);
+    ? correlateSpectra(reference as ComplexNdArray, moving as ComplexNdArray, opts, epsilon(single))
+    : correlateImages(reference, moving, opts, epsilon(single));
+}
+
+function epsilon(single: boolean): number {
+  return 100 * (single ? 1.1920928955078125e-7 : Number.EPSILON);
 }
 
 interface Peak {
@@ -68,7 +88,7 @@ interface Peak {
 type Opts = ReturnType<typeof resolveOptions>;
 
 function correlateImages(
-  reference: NdArray,
+  reference: NdArray | PreparedReference,
   moving: NdArray,
   opts: Opts,
   eps: number,
@@ -82,7 +102,8 @@ function correlateImages(
   const a = new HeapBuffer(2 * hsize);
   const b = new HeapBuffer(2 * hsize);
   try {
-    rfftn(reference.data, shape, a);
+    if (isPreparedReference(reference)) a.view.set(reference.spectrum);
+    else rfftn(reference.data, shape, a);
     rfftn(moving.data, shape, b);
     const pa = a.view;
     const pb = b.view;
@@ -114,7 +135,7 @@ function correlateImages(
         pa[i + 1] = pb[i + 1] = pi;
       }
     }
-    if (!Number.isFinite(srcAmp)) assertFinite(reference, 'reference');
+    if (!Number.isFinite(srcAmp) && !isPreparedReference(reference)) assertFinite(reference, 'reference');
     if (!Number.isFinite(tgtAmp)) assertFinite(moving, 'moving');
     const cc = new Float32Array(size);
     irfftn(b, shape, cc);

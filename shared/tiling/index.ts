@@ -5,5 +5,11 @@
 export { correlationPeakRatio } from './correlation-peak-ratio.js';
 export { extractRegion, type Region } from './extract-region.js';
 export { planTiles, type PlanTilesOptions, type TileRegion } from './plan-tiles.js';
-export { registerTile, type RegisterTileParams, type TileRegistration } from './register-tile.js';
+export {
+  prepareReferenceTile,
+  registerTile,
+  type PreparedReferenceTile,
+  type RegisterTileParams,
+  type TileRegistration,
+} from './register-tile.js';
 export { DEFAULT_MIN_TILE_SIGNAL, isInformative, tileSignal, type TileSignal } from './tile-signal.js';

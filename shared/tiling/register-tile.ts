@@ -2,6 +2,7 @@ import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../imaging/ndarray.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
+import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { hannWindow } from '../registration/preprocess/hann-window.js';
 import { preprocess } from '../registration/preprocess/preprocess.js';
 import { tukeyWindow } from '../registration/preprocess/tukey-window.js';
@@ -66,20 +67,52 @@ export interface TileRegistration {
 }
 
 /**
+ * What `registerTile` needs of a reference tile, computed once and reused for every moving image
+ * registered against it (the pipeline caches these per process): its signal, its preprocessed
+ * pixels (for the NCC) and the spectrum of its centred, windowed pixels.
+ */
+export interface PreparedReferenceTile {
+  readonly preparedTile: true;
+  readonly shape: readonly number[];
+  readonly signal: number;
+  /** Preprocessed pixels, or undefined when the tile is too flat to register. */
+  readonly reference?: NdArray;
+  readonly spectrum?: PreparedReference;
+}
+
+/** Prepares a reference tile for `registerTile` with these parameters. */
+export function prepareReferenceTile(
+  referenceTile: NdArray,
+  params: RegisterTileParams = {},
+): PreparedReferenceTile {
+  const { window = 'tukey', tukeyAlpha = 0.5 } = params;
+  const signal = tileSignal(referenceTile).signal;
+  const shape = [...referenceTile.shape];
+  if (signal < (params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL)) return { preparedTile: true, shape, signal };
+  const options = preprocessOptionsOf(params);
+  const reference = preprocess(referenceTile, options);
+  const spectrum = prepareReference(centredWindowed(reference, window, tukeyAlpha));
+  return { preparedTile: true, shape, signal, reference, spectrum };
+}
+
+/**
  * Registers one moving tile onto its reference tile: signal check, optional preprocessing, mean
  * removal and window, `phaseCrossCorrelation`, then a quality figure usable as a weight.
- * Pure: no IO, deterministic.
+ * Pure: no IO, deterministic. The reference may be prepared once by `prepareReferenceTile` (with
+ * the same parameters) and reused: the results are identical.
  *
- * @param referenceTile reference pixels, axis order (z,) y, x
+ * @param referenceTile reference pixels, axis order (z,) y, x, or their prepared form
  * @param movingTile moving pixels, same shape
  * @throws MetdbError 'shape-mismatch', 'empty-array', 'non-finite', 'invalid-argument'
  */
 export function registerTile(
-  referenceTile: NdArray,
+  referenceTile: NdArray | PreparedReferenceTile,
   movingTile: NdArray,
   params: RegisterTileParams = {},
 ): TileRegistration {
-  const { shape } = referenceTile;
+  const prepared =
+    'preparedTile' in referenceTile ? referenceTile : prepareReferenceTile(referenceTile, params);
+  const { shape } = prepared;
   if (movingTile.shape.length !== shape.length || movingTile.shape.some((n, k) => n !== shape[k])) {
     throw new MetdbError(
       'shape-mismatch',
@@ -88,11 +121,10 @@ export function registerTile(
   }
   const { upsampleFactor = 1, normalization = 'phase', window = 'tukey', tukeyAlpha = 0.5 } = params;
   const minSignal = params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL;
-  const signal = Math.min(tileSignal(referenceTile).signal, tileSignal(movingTile).signal);
-  const zeros = shape.map(() => 0);
-  if (signal < minSignal) {
+  const signal = Math.min(prepared.signal, tileSignal(movingTile).signal);
+  if (signal < minSignal || prepared.reference === undefined || prepared.spectrum === undefined) {
     return {
-      shift: zeros,
+      shift: shape.map(() => 0),
       error: Number.NaN,
       phasediff: 0,
       quality: Number.NaN,
@@ -102,21 +134,11 @@ export function registerTile(
       skipped: 'low-signal',
     };
   }
-  const options = validatePreprocessOptions(params.preprocess ?? {});
-  if (options.window !== undefined && window !== 'none') {
-    throw new MetdbError(
-      'invalid-argument',
-      "registerTile: give the window either in params.window or in params.preprocess.window, not both (set window: 'none')",
-    );
-  }
-  const reference = preprocess(referenceTile, options);
+  const options = preprocessOptionsOf(params);
+  const { reference } = prepared;
   const moving = preprocess(movingTile, options);
   const bins = binFactors(options, shape.length);
-  const windowed = [
-    centredWindowed(reference, window, tukeyAlpha),
-    centredWindowed(moving, window, tukeyAlpha),
-  ] as const;
-  const result = phaseCrossCorrelation(windowed[0], windowed[1], {
+  const result = phaseCrossCorrelation(prepared.spectrum, centredWindowed(moving, window, tukeyAlpha), {
     upsampleFactor,
     normalization,
     returnPeakRatio: true,
@@ -136,7 +158,17 @@ export function registerTile(
   };
 }
 
-/** The image minus its mean, times the window (a fresh float64 array). */
+function preprocessOptionsOf(params: RegisterTileParams): PreprocessOptions {
+  const options = validatePreprocessOptions(params.preprocess ?? {});
+  if (options.window !== undefined && (params.window ?? 'tukey') !== 'none') {
+    throw new MetdbError(
+      'invalid-argument',
+      "registerTile: give the window either in params.window or in params.preprocess.window, not both (set window: 'none')",
+    );
+  }
+  return options;
+}
+
 function centredWindowed(
   image: NdArray,
   window: 'hann' | 'tukey' | 'none',

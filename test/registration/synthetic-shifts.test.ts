@@ -204,3 +204,23 @@ describe('returnPeakRatio', () => {
     expect(phaseCrossCorrelation(reference, moving)).not.toHaveProperty('peakRatio');
   });
 });
+
+describe('prepareReference', () => {
+  it('gives exactly the results of the plain call, for several moving images', async () => {
+    const { prepareReference } = await import('../../shared/registration/prepared-reference.js');
+    const { reference } = shiftedPair(camera, [0, 0], [120, 150], 3, 11);
+    const prepared = prepareReference(reference);
+    for (const [i, applied] of [
+      [2.3, -1.7],
+      [-5.5, 4.25],
+    ].entries()) {
+      const moving = withNoise(crop(fourierShift(camera, applied), [120, 150]), 3, 20 + i);
+      for (const options of [{ upsampleFactor: 20 }, { upsampleFactor: 1, normalization: 'none' as const }]) {
+        expect(phaseCrossCorrelation(prepared, moving, options)).toEqual(
+          phaseCrossCorrelation(reference, moving, options),
+        );
+      }
+    }
+    expect(() => phaseCrossCorrelation(prepared, crop(camera, [120, 151]))).toThrow(/same shape/);
+  });
+});
