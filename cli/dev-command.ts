@@ -76,16 +76,22 @@ function runStack(args: string[]): Promise<number> {
 }
 
 async function publishReprocess(args: string[], out: (line: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    options: {
-      'state-dir': { type: 'string', default: DEV_CLOUD_STATE_DIR },
-      'request-id': { type: 'string' },
-      reason: { type: 'string' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        'state-dir': { type: 'string', default: DEV_CLOUD_STATE_DIR },
+        'request-id': { type: 'string' },
+        reason: { type: 'string' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, DEV_USAGE);
+  }
+  const { values, positionals } = parsed;
   const [dataset, paramsText = '{}', ...extra] = positionals;
   if (dataset === undefined || extra.length > 0)
     throw new UsageError('publish-reprocess needs a dataset and at most one params JSON', DEV_USAGE);
