@@ -14,6 +14,7 @@ const USAGE = `usage: metdb <command> [options]
 commands:
   register <reference> <moving>   register one pair of images and print the shift
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
+  dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
 
 Run "metdb <command> --help" for a command's options.`;
 
@@ -27,6 +28,9 @@ async function main(argv: string[]): Promise<number> {
       return registerCommand(args, out);
     case 'migrate':
       return migrateCommand(args, { out, err });
+    case 'dev':
+      // Loaded on demand: it pulls in the Pub/Sub client and the local stack.
+      return (await import('./dev-command.js')).devCommand(args, out);
     case undefined:
     case '-h':
     case '--help':
