@@ -12,6 +12,8 @@ import { UsageError } from './usage-error.js';
 const USAGE = `usage: metdb <command> [options]
 
 commands:
+  run <folder> [--out DIR]        register every image of a folder: records, shifts, images, QC report
+  watch <folder>                  process files as they are dropped into a folder
   register <reference> <moving>   register one pair of images and print the shift
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
@@ -28,6 +30,10 @@ async function main(argv: string[]): Promise<number> {
       return registerCommand(args, out);
     case 'migrate':
       return migrateCommand(args, { out, err });
+    case 'run':
+      return (await import('./run-command.js')).runCommand(args, out);
+    case 'watch':
+      return (await import('./watch-command.js')).watchCommand(args, out);
     case 'dev':
       // Loaded on demand: it pulls in the Pub/Sub client and the local stack.
       return (await import('./dev-command.js')).devCommand(args, out);
