@@ -87,6 +87,8 @@ export class WorkerPoolBus implements Bus {
   private waiters: (() => void)[] = [];
   private closed = false;
   private fatal: MetdbError | undefined;
+  /** Workers that exited before they were ready: past a bound the pool gives up (no crash loop). */
+  private startFailures = 0;
   private readonly maxAttempts: number;
   private readonly workerTopic: TopicName;
 
@@ -164,7 +166,11 @@ export class WorkerPoolBus implements Bus {
       handlerModule: this.options.handlerModule.href,
       handlerOptions: this.options.handlerOptions,
     };
-    const worker = spawnWorker(siblingModule(import.meta.url, 'pool-worker'), { workerData: data });
+    const worker = spawnWorker(siblingModule(import.meta.url, 'pool-worker'), {
+      workerData: data,
+      // Flags of the main script (`--input-type`, `--eval`...) make no sense for a worker module.
+      execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(a)),
+    });
     const slot: Slot = { worker, ready: false, current: undefined };
     worker.on('message', (m: WorkerToMain) => this.onWorkerMessage(slot, m));
     worker.on('error', (error) => {
@@ -221,6 +227,9 @@ export class WorkerPoolBus implements Bus {
     if (this.closed || index < 0) return;
     if (delivery !== undefined) {
       this.fail(delivery, { message: `worker exited with code ${code}`, kind: 'transient' }, this.queue);
+    }
+    if (!slot.ready && ++this.startFailures > 2 * this.workerCount && this.fatal === undefined) {
+      this.fatal = new MetdbError('unavailable', `local bus: workers exit before they start (code ${code})`);
     }
     if (this.fatal !== undefined) {
       this.wake();

@@ -82,4 +82,14 @@ describe('WorkerPoolBus', () => {
     await bus.close();
     await expect(bus.publish('tiles', { n: 1 })).rejects.toThrow(/closed/);
   });
+
+  it('gives up, instead of restarting forever, when workers die before they start', async () => {
+    bus = new WorkerPoolBus({
+      workers: 1,
+      handlerModule: new URL('./exiting-worker-handler.ts', import.meta.url),
+      handlerOptions: {},
+    });
+    await bus.publish('tiles', { n: 1 });
+    await expect(bus.idle()).rejects.toThrow(/exit before they start/);
+  });
 });
