@@ -35,9 +35,10 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     trigger: 'uploads',
     // Plans registration jobs once an image and its reference are present.
     publishes: ['tiles'],
-    // Reads the upload, writes the canonical object `datasets/<datasetId>/images/<imageId>.<ext>`.
-    uploadBucket: 'readWrite',
-    resultsBucket: 'none',
+    // Reads the upload and its dataset's metdb.json; writes the canonical object
+    // `datasets/<datasetId>/images/<imageId>.<ext>` into the results bucket.
+    uploadBucket: 'read',
+    resultsBucket: 'readWrite',
     description: 'Validates an upload, assigns its ID, records it and plans its registration',
   },
   registerTile: {
@@ -47,8 +48,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     trigger: 'tiles',
     // The caller that completes a job publishes its aggregation message.
     publishes: ['aggregate'],
-    uploadBucket: 'read',
-    resultsBucket: 'none',
+    // Reads the two canonical images of its tile message.
+    uploadBucket: 'none',
+    resultsBucket: 'read',
     description: 'Registers one tile by phase correlation and records its shift',
   },
   aggregate: {
@@ -57,10 +59,10 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     entryPoint: 'aggregate',
     trigger: 'aggregate',
     publishes: [],
-    // Reads the images to render registered images, stacks and the QC report into results.
-    uploadBucket: 'read',
-    resultsBucket: 'readWrite',
-    description: 'Solves one transform per image from its tile shifts and writes the results',
+    // Reads the canonical images for NCC before and after; results go to Cloud SQL.
+    uploadBucket: 'none',
+    resultsBucket: 'read',
+    description: 'Solves one transform per image from its tile shifts and records it',
   },
   reprocess: {
     name: 'reprocess',
@@ -68,6 +70,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     entryPoint: 'reprocess',
     trigger: 'reprocess',
     publishes: ['tiles'],
+    // Reads the dataset's metdb.json; plans from the records (no image reads).
     uploadBucket: 'read',
     resultsBucket: 'none',
     description: 'Plans new job versions of a dataset or images with new parameters',

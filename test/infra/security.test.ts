@@ -121,13 +121,16 @@ describe('infra security (prod)', () => {
 
 /** The grants each function must have, written out so that widening one is a visible change. */
 const LEAST_PRIVILEGE: Readonly<Record<FunctionName, { buckets: string[]; topics: string[] }>> = {
-  ingest: { buckets: ['uploads:roles/storage.objectAdmin'], topics: ['tiles:roles/pubsub.publisher'] },
+  ingest: {
+    buckets: ['results:roles/storage.objectAdmin', 'uploads:roles/storage.objectViewer'],
+    topics: ['tiles:roles/pubsub.publisher'],
+  },
   registerTile: {
-    buckets: ['uploads:roles/storage.objectViewer'],
+    buckets: ['results:roles/storage.objectViewer'],
     topics: ['aggregate:roles/pubsub.publisher'],
   },
   aggregate: {
-    buckets: ['results:roles/storage.objectAdmin', 'uploads:roles/storage.objectViewer'],
+    buckets: ['results:roles/storage.objectViewer'],
     topics: [],
   },
   reprocess: { buckets: ['uploads:roles/storage.objectViewer'], topics: ['tiles:roles/pubsub.publisher'] },
