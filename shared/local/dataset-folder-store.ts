@@ -1,3 +1,7 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { assertSafeLocalKey } from '../adapters/blob-key.js';
+import { contentTypeOf } from '../adapters/content-type.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import { LocalFolderBlobStore } from '../adapters/local-folder-blob-store.js';
 import type { BlobInfo, BlobStore, ByteRange, PutOptions } from '../ports/blob-store.js';
@@ -39,11 +43,32 @@ export class DatasetFolderStore implements BlobStore {
     return inner === undefined ? Promise.resolve(undefined) : this.inner.getRange(inner, range);
   }
 
+  /**
+   * The file's size and generation (modification time, ns), as `LocalFolderBlobStore.head`
+   * reports them, but without `md5Hash`: nothing reads the MD5 of an upload, and computing it
+   * reads the whole file (ingest asks twice per file, then reads the file once more).
+   */
   async head(key: string): Promise<BlobInfo | undefined> {
     const inner = this.innerKey(key);
     if (inner === undefined) return undefined;
-    const info = await this.inner.head(inner);
-    return info && { ...info, key };
+    assertSafeLocalKey(inner);
+    try {
+      const stats = await stat(join(this.folder, ...inner.split('/')), { bigint: true });
+      if (!stats.isFile()) return undefined;
+      return {
+        key,
+        size: Number(stats.size),
+        generation: stats.mtimeNs.toString(),
+        contentType: contentTypeOf(key),
+        updated: new Date(Number(stats.mtimeMs)),
+      };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+      throw new MetdbError('unavailable', `cannot stat ${JSON.stringify(key)}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
   }
 
   put(key: string, _bytes: Uint8Array, _options?: PutOptions): Promise<BlobInfo> {

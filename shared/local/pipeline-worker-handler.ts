@@ -1,15 +1,27 @@
 /**
- * The handler module each worker of a local run loads (see worker-pool-bus.ts): a tile message is
- * validated like at the function edge and given to the shared `registerTileFromMessage` use case,
- * with this worker's own dependencies (its own database connection, the same folders); what the
- * use case publishes (the aggregation message) goes back to the main thread's bus.
+ * The handler module each worker of a local run loads (see worker-pool-bus.ts). It runs every
+ * step of the pipeline, each message validated like at the function edge and given to the shared
+ * use case with this worker's own dependencies (its own database connection, the same folders):
+ * - task `ingest` (`{ file }`): `ingestFile`, i.e. `ingestUpload` (hash, decode, canonical copy,
+ *   image row, planning: the tile messages go back to the main thread's bus);
+ * - topic `tiles`: `registerTileFromMessage` (the last tile of a job publishes its aggregation);
+ * - topic `aggregate`: `aggregateJob`.
+ * The decoded images and prepared reference tiles are cached per worker (per process in the
+ * cloud), so a worker decodes each image once for all its tiles and the aggregation's NCC.
  */
+import { MetdbError } from '../errors/metdb-error.js';
 import { createLogger } from '../logging/logger.js';
+import { parseAggregateMessage } from '../messages/aggregate-message.js';
 import { parseTileMessage } from '../messages/tile-message.js';
+import { aggregateJob } from '../pipeline/aggregate-job.js';
 import { registerTileFromMessage } from '../pipeline/register-tile-from-message.js';
+import { ingestFile, type IngestFileMessage } from './ingest-file.js';
 import type { LocalRunConfig } from './local-run-config.js';
 import { localPipelineDeps } from './local-pipeline-deps.js';
 import type { WorkerHandler, WorkerHost } from './worker-protocol.js';
+
+/** The kinds of work this handler does, in the order a free worker should take them. */
+export const PIPELINE_WORKER_KINDS = ['aggregate', 'ingest', 'tiles'] as const;
 
 export async function createWorkerHandler(options: unknown, host: WorkerHost): Promise<WorkerHandler> {
   const config = options as LocalRunConfig;
@@ -17,16 +29,32 @@ export async function createWorkerHandler(options: unknown, host: WorkerHost): P
     level: config.logLevel ?? 'warn',
     write: (line) => void process.stderr.write(line),
   });
-  const { deps, handle } = await localPipelineDeps(
+  const { deps, handle, uploads } = await localPipelineDeps(
     config,
     { publish: (t, m, a) => host.publish(t, m, a) },
     logger,
   );
   return {
-    async handle(message) {
-      const result = await registerTileFromMessage(deps, parseTileMessage(message));
-      return { ...result };
+    async handle(message, _attributes, kind) {
+      switch (kind) {
+        case 'tiles':
+          return { ...(await registerTileFromMessage(deps, parseTileMessage(message))) };
+        case 'aggregate':
+          return { ...(await aggregateJob(deps, parseAggregateMessage(message))) };
+        case 'ingest':
+          return ingestFile(deps, uploads, parseIngestFileMessage(message));
+        default:
+          throw new MetdbError('invalid-argument', `a local worker has no handler for ${kind}`);
+      }
     },
     close: () => handle.close(),
   };
+}
+
+function parseIngestFileMessage(message: unknown): string {
+  const file = (message as Partial<IngestFileMessage> | null)?.file;
+  if (typeof file !== 'string' || file === '') {
+    throw new MetdbError('invalid-message', 'an ingest task needs { file: string }');
+  }
+  return file;
 }

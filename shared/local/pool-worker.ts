@@ -1,7 +1,7 @@
 /**
  * Entry point of a worker thread of the worker-pool bus: loads the handler module named in
- * `workerData`, then handles one delivered message at a time and reports its outcome. Publishing
- * from the handler goes back to the main thread's bus and is awaited.
+ * `workerData`, then handles the delivered messages one at a time, in order, and reports each
+ * outcome. Publishing from the handler goes back to the main thread's bus and is awaited.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessageAttributes, TopicName } from '../ports/bus.js';
@@ -41,13 +41,20 @@ try {
   throw error;
 }
 
+// Deliveries run one at a time, in the order they came (the bus may send the next one ahead).
+let running: Promise<void> = Promise.resolve();
+let closing = false;
 port.on('message', (m: MainToWorker) => {
   switch (m.type) {
     case 'deliver':
-      handler.handle(m.message, m.attributes).then(
-        (outcome) => send({ type: 'done', deliveryId: m.deliveryId, outcome }),
-        (error: unknown) => send({ type: 'failed', deliveryId: m.deliveryId, error: serializeError(error) }),
-      );
+      running = running.then(() => {
+        if (closing) return; // the bus is closing: what was sent ahead is dropped
+        return handler.handle(m.message, m.attributes, m.kind).then(
+          (outcome) => send({ type: 'done', deliveryId: m.deliveryId, outcome }),
+          (error: unknown) =>
+            send({ type: 'failed', deliveryId: m.deliveryId, error: serializeError(error) }),
+        );
+      });
       break;
     case 'published':
       pending.get(m.requestId)?.resolve(m.messageId);
@@ -60,7 +67,8 @@ port.on('message', (m: MainToWorker) => {
       pending.delete(m.requestId);
       break;
     case 'close':
-      void handler.close().finally(() => port.close());
+      closing = true;
+      void running.then(() => handler.close()).finally(() => port.close());
       break;
   }
 });

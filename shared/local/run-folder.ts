@@ -3,20 +3,19 @@ import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { readImageFile } from '../imaging/read-image-file.js';
 import { createLogger, logLevelFromEnv, type LogLevel } from '../logging/logger.js';
-import { parseAggregateMessage } from '../messages/aggregate-message.js';
 import { collectImageResults } from '../outputs/collect-image-results.js';
 import type { ImageResult } from '../outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../outputs/write-outputs.js';
-import { aggregateJob } from '../pipeline/aggregate-job.js';
-import { SETTINGS_FILE } from '../pipeline/dataset-settings.js';
-import { ingestUpload, type IngestResult } from '../pipeline/ingest-upload.js';
-import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../pipeline/pipeline-deps.js';
+import { loadDatasetSettings, SETTINGS_FILE } from '../pipeline/dataset-settings.js';
+import { DEFAULT_PIPELINE_LIMITS } from '../pipeline/pipeline-deps.js';
 import { getDatasetByName } from '../records/datasets-repository.js';
 import { parseDatabaseTarget } from '../records/database-config.js';
 import { migrateToLatest } from '../records/migrate.js';
-import { imageSourceKey } from '../records/images-repository.js';
+import { connectDatabase } from '../records/open-database.js';
+import { DatasetFolderStore } from './dataset-folder-store.js';
+import type { FileOutcome } from './ingest-file.js';
 import type { LocalRunConfig } from './local-run-config.js';
-import { localPipelineDeps } from './local-pipeline-deps.js';
+import { PIPELINE_WORKER_KINDS } from './pipeline-worker-handler.js';
 import { siblingModule } from './spawn-worker.js';
 import { WorkerPoolBus, type DeadLetter } from './worker-pool-bus.js';
 
@@ -37,7 +36,7 @@ export const IMAGE_EXTENSIONS = [
 export interface RunFolderOptions {
   /** Output folder. @default `<folder>/metdb-out` */
   out?: string;
-  /** Worker threads registering tiles. @default os.availableParallelism() */
+  /** Worker threads (ingest, tiles, aggregation). @default os.availableParallelism() */
   workers?: number;
   /** Database: a SQLite path or `sqlite:` / `mysql://` URL (same schema). @default `<out>/metdb.sqlite` */
   db?: string;
@@ -63,12 +62,7 @@ export interface RunProgress {
   readonly elapsedMs: number;
 }
 
-export interface FileOutcome {
-  readonly file: string;
-  readonly outcome: IngestResult['outcome'];
-  readonly imageId?: string;
-  readonly reason?: string;
-}
+export type { FileOutcome } from './ingest-file.js';
 
 export interface RunSummary {
   readonly dataset: string;
@@ -93,10 +87,13 @@ export interface RunSummary {
 /**
  * Runs the pipeline on a folder, on this machine: every image file of the folder is an upload to
  * the dataset named after the folder (the shared `ingestUpload` use case: ID, canonical copy in
- * `<out>/blobs`, image row, planning once the reference is in); the tiles fan out to a pool of
- * worker threads running the shared `registerTileFromMessage`; the aggregation (`aggregateJob`)
- * runs on this thread; then the outputs are written (see `writeOutputs`). The database is a
- * SQLite file by default, with the same schema as Cloud SQL. Re-running on the same folder and
+ * `<out>/blobs`, image row, planning once the reference is in); the tiles fan out on the bus to
+ * the shared `registerTileFromMessage`, the last tile of a job to `aggregateJob`; then the
+ * outputs are written (see `writeOutputs`). Every step runs on a pool of worker threads (see
+ * pipeline-worker-handler.ts): this thread only hands out the files and orchestrates, so all
+ * cores work for the whole run. The reference is ingested first, then the other files at once
+ * (see `referenceCandidates`). The database is a SQLite file by default (WAL: the workers' connections
+ * read while one writes), with the same schema as Cloud SQL. Re-running on the same folder and
  * output finds the images already recorded and registers nothing twice.
  */
 export async function runFolder(folder: string, options: RunFolderOptions = {}): Promise<RunSummary> {
@@ -128,13 +125,11 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
       tilesTotal,
       elapsedMs: Date.now() - started,
     });
-  // The aggregation handler needs the deps, the deps need the bus: bound once both exist.
-  const main: { deps?: PipelineDeps } = {};
   const bus = new WorkerPoolBus({
     workers,
-    handlerModule: siblingModule(import.meta.url, 'tile-worker-handler'),
+    workerKinds: PIPELINE_WORKER_KINDS,
+    handlerModule: siblingModule(import.meta.url, 'pipeline-worker-handler'),
     handlerOptions: config,
-    mainThread: { aggregate: (m) => aggregateJob(main.deps!, parseAggregateMessage(m)) },
     onPublished: (topic) => {
       if (topic === 'tiles') tilesTotal++;
     },
@@ -146,40 +141,36 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
     },
     logger,
   });
-  const { deps, handle, uploads } = await localPipelineDeps(config, bus, logger).catch(
-    async (error: unknown) => {
-      await bus.close();
-      throw error;
-    },
-  );
-  main.deps = deps;
+  const handle = await connectDatabase(config.database).catch(async (error: unknown) => {
+    await bus.close();
+    throw error;
+  });
   try {
     await migrateToLatest(handle.db);
-    const outcomes: FileOutcome[] = [];
-    for (const file of files) {
-      const name = uploads.objectName(file);
-      const info = await uploads.head(name);
-      if (info === undefined) {
-        outcomes.push({ file, outcome: 'ignored', reason: 'the file disappeared' });
-        continue;
-      }
-      const result = await ingestUpload(deps, {
-        kind: 'finalized',
-        bucket: uploads.bucket,
-        name,
-        generation: info.generation,
-        size: info.size,
-        idempotencyKey: `local:${imageSourceKey(uploads.bucket, name, info.generation)}`,
-      });
-      outcomes.push({
-        file,
-        outcome: result.outcome,
-        ...(result.imageId === undefined ? {} : { imageId: result.imageId }),
-        ...(result.reason === undefined ? {} : { reason: result.reason }),
-      });
+    const ingest = async (file: string): Promise<FileOutcome> => {
+      const outcome = await bus.run('ingest', { file }).then(
+        (o) => o as FileOutcome,
+        (error: unknown): FileOutcome => ({
+          file,
+          outcome: 'failed',
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+      );
       filesDone++;
       report('register');
+      return outcome;
+    };
+    const uploads = new DatasetFolderStore(root, dataset);
+    const settings = await loadDatasetSettings(uploads, dataset).catch(() => ({ reference: undefined }));
+    const byFile = new Map<string, FileOutcome>();
+    for (const file of referenceCandidates(files, settings.reference)) {
+      const outcome = await ingest(file);
+      byFile.set(file, outcome);
+      if (outcome.outcome === 'ingested' || outcome.outcome === 'duplicate') break;
     }
+    const others = files.filter((f) => !byFile.has(f));
+    for (const outcome of await Promise.all(others.map(ingest))) byFile.set(outcome.file, outcome);
+    const outcomes = files.map((f) => byFile.get(f)!);
     await bus.idle();
     report('outputs');
     const datasetRow = await getDatasetByName(handle.db, dataset);
@@ -220,6 +211,17 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
     await bus.close();
     await handle.close();
   }
+}
+
+/**
+ * The files a run ingests one at a time, before the others, until one is in: the reference named
+ * by the settings, else every file in name order (the reference is then the first usable one).
+ * This keeps the reference what it is when files arrive one by one, in name order, and no two
+ * ingests plan the same job: the reference plans the images already in (none), each later image
+ * plans itself. The other files are then ingested all at once.
+ */
+export function referenceCandidates(files: readonly string[], reference: string | undefined): string[] {
+  return reference !== undefined && files.includes(reference) ? [reference] : [...files];
 }
 
 /** The folder's top-level image files in name order, and the files left alone. */

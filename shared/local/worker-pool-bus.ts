@@ -10,11 +10,21 @@ import type { MainToWorker, PoolWorkerData, SerializedError, WorkerToMain } from
 /** A message handled on the main thread (aggregation, reprocessing). */
 export type MainThreadHandler = (message: unknown, attributes: MessageAttributes) => Promise<unknown>;
 
+/**
+ * What the workers handle: a bus topic (`tiles`, `aggregate`: published messages) or a task name
+ * (`ingest`: work the main thread hands out with `run`).
+ */
+export type WorkerKind = TopicName | (string & {});
+
 export interface WorkerPoolBusOptions {
-  /** Worker threads for the worker topic. @default os.availableParallelism() */
+  /** Worker threads. @default os.availableParallelism() */
   workers?: number;
-  /** Topic whose messages go to the workers. @default 'tiles' */
-  workerTopic?: TopicName;
+  /**
+   * The topics and tasks the workers handle, highest priority first: a free worker takes the
+   * oldest message of the first kind that has one. Other topics go to `mainThread`.
+   * @default ['tiles']
+   */
+  workerKinds?: readonly WorkerKind[];
   /** URL of the module each worker loads (exports `createWorkerHandler`, see worker-protocol.ts). */
   handlerModule: URL;
   /** Options given to `createWorkerHandler` in every worker (structured-cloneable). */
@@ -26,6 +36,12 @@ export interface WorkerPoolBusOptions {
    * error (or its worker dies). Permanent errors are dead-lettered at once. @default 5
    */
   maxAttempts?: number;
+  /**
+   * Deliveries a worker is given ahead (it handles them one at a time, in order): with more than
+   * one, the next message is already there when a worker finishes, instead of a round trip
+   * through this thread away. @default 2
+   */
+  prefetch?: number;
   /** Called when a message is accepted (progress: the number of tiles to do grows). */
   onPublished?: (topic: TopicName, messageId: string) => void;
   /** Called after each delivery settles (progress, logs). */
@@ -35,7 +51,8 @@ export interface WorkerPoolBusOptions {
 }
 
 export interface SettledDelivery {
-  readonly topic: TopicName;
+  /** The topic, or the task name for `run`. */
+  readonly topic: WorkerKind;
   readonly messageId: string;
   readonly outcome: 'done' | 'retry' | 'dead-letter';
   readonly result?: unknown;
@@ -45,7 +62,8 @@ export interface SettledDelivery {
 
 /** A message that could not be processed, with the last error (the local dead-letter topic). */
 export interface DeadLetter {
-  readonly topic: TopicName;
+  /** The topic, or the task name for `run`. */
+  readonly topic: WorkerKind;
   readonly messageId: string;
   readonly message: unknown;
   readonly attempts: number;
@@ -54,22 +72,26 @@ export interface DeadLetter {
 
 interface Delivery {
   readonly id: string;
-  readonly topic: TopicName;
+  readonly topic: WorkerKind;
   readonly message: unknown;
   readonly attributes: MessageAttributes;
   attempts: number;
+  /** For a task (`run`): told the outcome once the delivery settles for good. */
+  readonly settled?: { resolve: (outcome: unknown) => void; reject: (error: MetdbError) => void };
 }
 
 interface Slot {
   worker: Worker;
   ready: boolean;
-  current: Delivery | undefined;
+  /** Deliveries sent to the worker, oldest (the one running) first. */
+  inFlight: Delivery[];
 }
 
 /**
- * The local stand-in for Pub/Sub: an in-process `Bus` whose worker topic (tiles) fans out to a
- * pool of `node:worker_threads` workers, each running the handler module with its own resources
- * (its own database connection); the other topics (aggregate) run on the main thread.
+ * The local stand-in for Pub/Sub: an in-process `Bus` whose worker topics (tiles, and aggregate
+ * when asked) fan out to a pool of `node:worker_threads` workers, each running the handler module
+ * with its own resources (its own database connection); the other topics run on the main thread.
+ * Tasks (`run`: ingesting a file) go to the same workers, so the main thread only orchestrates.
  *
  * Delivery is at-least-once, as on Pub/Sub: a message whose handler throws a transient error, or
  * whose worker dies, is delivered again (up to `maxAttempts`); a permanent error, or too many
@@ -80,7 +102,8 @@ export class WorkerPoolBus implements Bus {
   readonly deadLetters: DeadLetter[] = [];
   readonly workerCount: number;
   private readonly slots: Slot[] = [];
-  private readonly queue: Delivery[] = [];
+  /** Waiting worker deliveries, one queue per kind, in priority order. */
+  private readonly queues: Delivery[][];
   private readonly mainQueue: Delivery[] = [];
   private mainBusy = false;
   private nextId = 1;
@@ -90,18 +113,22 @@ export class WorkerPoolBus implements Bus {
   /** Workers that exited before they were ready: past a bound the pool gives up (no crash loop). */
   private startFailures = 0;
   private readonly maxAttempts: number;
-  private readonly workerTopic: TopicName;
+  private readonly prefetch: number;
+  private readonly workerKinds: readonly WorkerKind[];
 
   constructor(private readonly options: WorkerPoolBusOptions) {
     this.workerCount = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
     this.maxAttempts = options.maxAttempts ?? 5;
-    this.workerTopic = options.workerTopic ?? 'tiles';
+    this.prefetch = Math.max(1, Math.floor(options.prefetch ?? 2));
+    this.workerKinds = options.workerKinds ?? ['tiles'];
+    this.queues = this.workerKinds.map(() => []);
     for (let i = 0; i < this.workerCount; i++) this.slots.push(this.startWorker());
   }
 
   publish(topic: TopicName, message: unknown, attributes: MessageAttributes = {}): Promise<string> {
     if (this.closed) return Promise.reject(new MetdbError('unavailable', 'the worker-pool bus is closed'));
-    if (topic !== this.workerTopic && this.options.mainThread?.[topic] === undefined) {
+    const kind = this.workerKinds.indexOf(topic);
+    if (kind < 0 && this.options.mainThread?.[topic] === undefined) {
       return Promise.reject(
         new MetdbError('invalid-argument', `no handler for topic ${topic} on the local bus`),
       );
@@ -110,14 +137,40 @@ export class WorkerPoolBus implements Bus {
     const wire = JSON.parse(JSON.stringify(message)) as unknown;
     const delivery: Delivery = { id, topic, message: wire, attributes: { ...attributes }, attempts: 0 };
     this.options.onPublished?.(topic, id);
-    if (topic === this.workerTopic) {
-      this.queue.push(delivery);
+    if (kind >= 0) {
+      this.queues[kind]!.push(delivery);
       this.dispatch();
     } else {
       this.mainQueue.push(delivery);
       this.runMainThread();
     }
     return Promise.resolve(id);
+  }
+
+  /**
+   * Runs a task on a worker (`task` is one of `workerKinds`, the handler gets it as its `kind`)
+   * and resolves with the handler's outcome. Delivery as for messages: transient failures are
+   * retried, and a task that fails for good is dead-lettered and rejects with its error.
+   */
+  run(task: WorkerKind, message: unknown): Promise<unknown> {
+    if (this.closed) return Promise.reject(new MetdbError('unavailable', 'the worker-pool bus is closed'));
+    const kind = this.workerKinds.indexOf(task);
+    if (kind < 0) {
+      return Promise.reject(new MetdbError('invalid-argument', `no worker handles ${task} on the local bus`));
+    }
+    return new Promise((resolve, reject) => {
+      const wire = JSON.parse(JSON.stringify(message)) as unknown;
+      const id = String(this.nextId++);
+      this.queues[kind]!.push({
+        id,
+        topic: task,
+        message: wire,
+        attributes: {},
+        attempts: 0,
+        settled: { resolve, reject },
+      });
+      this.dispatch();
+    });
   }
 
   /** Resolves when nothing is queued or running; rejects if the workers cannot start. */
@@ -147,10 +200,10 @@ export class WorkerPoolBus implements Bus {
 
   private isIdle(): boolean {
     return (
-      this.queue.length === 0 &&
+      this.queues.every((q) => q.length === 0) &&
       this.mainQueue.length === 0 &&
       !this.mainBusy &&
-      this.slots.every((s) => s.current === undefined)
+      this.slots.every((s) => s.inFlight.length === 0)
     );
   }
 
@@ -171,7 +224,7 @@ export class WorkerPoolBus implements Bus {
       // Flags of the main script (`--input-type`, `--eval`...) make no sense for a worker module.
       execArgv: process.execArgv.filter((a) => !/^--(input-type|eval|print)\b|^-[ep]$/.test(a)),
     });
-    const slot: Slot = { worker, ready: false, current: undefined };
+    const slot: Slot = { worker, ready: false, inFlight: [] };
     worker.on('message', (m: WorkerToMain) => this.onWorkerMessage(slot, m));
     worker.on('error', (error) => {
       this.options.logger?.error(`local bus: worker crashed: ${error.message}`);
@@ -208,11 +261,11 @@ export class WorkerPoolBus implements Bus {
         return;
       case 'done':
       case 'failed': {
-        const delivery = slot.current;
-        if (delivery === undefined || delivery.id !== m.deliveryId) return;
-        slot.current = undefined;
+        const index = slot.inFlight.findIndex((d) => d.id === m.deliveryId);
+        if (index < 0) return;
+        const delivery = slot.inFlight.splice(index, 1)[0]!;
         if (m.type === 'done') this.settle(delivery, 'done', m.outcome);
-        else this.fail(delivery, m.error, this.queue);
+        else this.fail(delivery, m.error, this.queueOf(delivery));
         this.dispatch();
         this.wake();
         return;
@@ -222,11 +275,20 @@ export class WorkerPoolBus implements Bus {
 
   private onWorkerExit(slot: Slot, code: number): void {
     const index = this.slots.indexOf(slot);
-    const delivery = slot.current;
-    slot.current = undefined;
+    const [delivery, ...waiting] = slot.inFlight;
+    slot.inFlight = [];
     if (this.closed || index < 0) return;
+    // The worker had not started these (it runs them in order): back to the front, no attempt spent.
+    for (const d of waiting.reverse()) {
+      d.attempts--;
+      this.queueOf(d).unshift(d);
+    }
     if (delivery !== undefined) {
-      this.fail(delivery, { message: `worker exited with code ${code}`, kind: 'transient' }, this.queue);
+      this.fail(
+        delivery,
+        { message: `worker exited with code ${code}`, kind: 'transient' },
+        this.queueOf(delivery),
+      );
     }
     if (!slot.ready && ++this.startFailures > 2 * this.workerCount && this.fatal === undefined) {
       this.fatal = new MetdbError('unavailable', `local bus: workers exit before they start (code ${code})`);
@@ -240,20 +302,28 @@ export class WorkerPoolBus implements Bus {
     this.wake();
   }
 
+  private queueOf(delivery: Delivery): Delivery[] {
+    return this.queues[this.workerKinds.indexOf(delivery.topic)]!;
+  }
+
   private dispatch(): void {
     if (this.closed) return;
-    for (const slot of this.slots) {
-      if (!slot.ready || slot.current !== undefined) continue;
-      const next = this.queue.shift();
-      if (next === undefined) return;
-      next.attempts++;
-      slot.current = next;
-      slot.worker.postMessage({
-        type: 'deliver',
-        deliveryId: next.id,
-        message: next.message,
-        attributes: next.attributes,
-      } satisfies MainToWorker);
+    // First one message per idle worker, then the prefetched ones: spread before stacking.
+    for (let depth = 1; depth <= this.prefetch; depth++) {
+      for (const slot of this.slots) {
+        if (!slot.ready || slot.inFlight.length >= depth) continue;
+        const next = this.queues.find((q) => q.length > 0)?.shift();
+        if (next === undefined) return;
+        next.attempts++;
+        slot.inFlight.push(next);
+        slot.worker.postMessage({
+          type: 'deliver',
+          deliveryId: next.id,
+          kind: next.topic,
+          message: next.message,
+          attributes: next.attributes,
+        } satisfies MainToWorker);
+      }
     }
   }
 
@@ -263,7 +333,7 @@ export class WorkerPoolBus implements Bus {
     if (next === undefined) return;
     this.mainBusy = true;
     next.attempts++;
-    const handler = this.options.mainThread![next.topic]!;
+    const handler = this.options.mainThread![next.topic as TopicName]!;
     handler(next.message, next.attributes)
       .then(
         (result) => this.settle(next, 'done', result),
@@ -283,6 +353,9 @@ export class WorkerPoolBus implements Bus {
       if (queue === this.mainQueue) this.runMainThread();
       return;
     }
+    delivery.settled?.reject(
+      new MetdbError('unavailable', `${delivery.topic} failed: ${error.message}`, { kind: error.kind }),
+    );
     this.deadLetters.push({
       topic: delivery.topic,
       messageId: delivery.id,
@@ -306,6 +379,7 @@ export class WorkerPoolBus implements Bus {
     result?: unknown,
     error?: SerializedError,
   ): void {
+    if (outcome === 'done') delivery.settled?.resolve(result);
     this.options.onSettled?.({
       topic: delivery.topic,
       messageId: delivery.id,

@@ -15,6 +15,8 @@ export type MainToWorker =
   | {
       readonly type: 'deliver';
       readonly deliveryId: string;
+      /** The topic of the message, or the task name (see `WorkerPoolBus.run`). */
+      readonly kind: string;
       readonly message: unknown;
       readonly attributes: MessageAttributes;
     }
@@ -44,8 +46,11 @@ export interface PoolWorkerData {
 
 /** The handler a worker runs for each delivered message, built once per worker. */
 export interface WorkerHandler {
-  /** Handles one message; resolves with a cloneable outcome, throws to fail the delivery. */
-  handle(message: unknown, attributes: MessageAttributes): Promise<unknown>;
+  /**
+   * Handles one message (of topic or task `kind`); resolves with a cloneable outcome, throws to
+   * fail the delivery.
+   */
+  handle(message: unknown, attributes: MessageAttributes, kind: string): Promise<unknown>;
   /** Releases the worker's resources (database connection...). */
   close(): Promise<void>;
 }
