@@ -1,7 +1,8 @@
 /**
  * A worker handler for the worker-pool bus tests: `{ n }` doubles n (and publishes `{ n: 2n }` on
  * 'aggregate' when asked); `{ fail: 'transient' | 'permanent' }` throws that kind of error while the
- * counter file says so; `{ crash: true }` kills its worker on the first delivery.
+ * counter file says so; `{ crash: true }` kills its worker on the first delivery. Outcomes carry
+ * the kind (topic or task) and the order in which this worker handled them (`seq`).
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
@@ -17,8 +18,10 @@ interface Message {
 }
 
 export function createWorkerHandler(_options: unknown, host: WorkerHost): Promise<WorkerHandler> {
+  let seq = 0;
   return Promise.resolve({
-    async handle(raw: unknown) {
+    async handle(raw: unknown, _attributes, kind) {
+      seq++;
       const m = raw as Message;
       if (m.crash === true && m.marker !== undefined && !existsSync(m.marker)) {
         writeFileSync(m.marker, 'crashed once');
@@ -33,7 +36,7 @@ export function createWorkerHandler(_options: unknown, host: WorkerHost): Promis
       }
       const n = m.n ?? 0;
       if (m.publish === true) await host.publish('aggregate', { n: 2 * n });
-      return { doubled: 2 * n, threadId };
+      return { doubled: 2 * n, threadId, kind, seq };
     },
     close: () => Promise.resolve(),
   });

@@ -76,6 +76,54 @@ describe('WorkerPoolBus', () => {
     });
   });
 
+  it('runs tasks on the workers, every kind by priority, and rejects a task that fails for good', async () => {
+    const settled: SettledDelivery[] = [];
+    bus = new WorkerPoolBus({
+      workers: 1,
+      prefetch: 1,
+      workerKinds: ['aggregate', 'ingest', 'tiles'],
+      handlerModule,
+      handlerOptions: {},
+      onSettled: (e) => settled.push(e),
+    });
+    // Queued before the worker is ready: it takes them by priority, oldest first within a kind.
+    await bus.publish('tiles', { n: 1 });
+    await bus.publish('tiles', { n: 2 });
+    const ingest = bus.run('ingest', { n: 3 });
+    await bus.publish('aggregate', { n: 4 });
+    expect(await ingest).toMatchObject({ doubled: 6, kind: 'ingest' });
+    await bus.idle();
+    const order = settled
+      .map((e) => e.result as { kind: string; doubled: number; seq: number })
+      .sort((a, b) => a.seq - b.seq)
+      .map((r) => `${r.kind}:${r.doubled / 2}`);
+    expect(order).toEqual(['aggregate:4', 'ingest:3', 'tiles:1', 'tiles:2']);
+
+    await expect(bus.run('ingest', { fail: 'permanent' })).rejects.toThrow(/ingest failed: bad message/);
+    expect(bus.deadLetters).toMatchObject([{ topic: 'ingest', attempts: 1, error: { kind: 'permanent' } }]);
+    await expect(bus.run('reprocess', {})).rejects.toThrow(/no worker handles reprocess/);
+  });
+
+  it('gives a message sent ahead to a worker that dies back to the queue, no attempt spent', async () => {
+    const dir = tempDir();
+    const settled: SettledDelivery[] = [];
+    bus = new WorkerPoolBus({
+      workers: 1,
+      prefetch: 2,
+      handlerModule,
+      handlerOptions: {},
+      onSettled: (e) => settled.push(e),
+    });
+    // Both queued before the worker is ready, so both are sent to it at once; it dies on the first.
+    await bus.publish('tiles', { n: 1, crash: true, marker: join(dir, 'a') });
+    await bus.publish('tiles', { n: 2, fail: 'permanent' });
+    await bus.idle();
+    const byN = (n: number) => settled.filter((e) => e.messageId === String(n)).map((e) => e.outcome);
+    expect(byN(1)).toEqual(['retry', 'done']);
+    expect(byN(2)).toEqual(['dead-letter']);
+    expect(bus.deadLetters).toMatchObject([{ messageId: '2', attempts: 1 }]);
+  });
+
   it('refuses topics it has no handler for, and publishing after close', async () => {
     bus = new WorkerPoolBus({ workers: 1, handlerModule, handlerOptions: {} });
     await expect(bus.publish('reprocess', {})).rejects.toThrow(/no handler/);
