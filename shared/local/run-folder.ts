@@ -128,6 +128,9 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
   const bus = new WorkerPoolBus({
     workers,
     workerKinds: PIPELINE_WORKER_KINDS,
+    // The tiles of one position go to one worker: it prepares that reference tile once for all jobs.
+    affinity: (kind, message) =>
+      kind === 'tiles' ? (message as { tileIndex?: number } | null)?.tileIndex : undefined,
     handlerModule: siblingModule(import.meta.url, 'pipeline-worker-handler'),
     handlerOptions: config,
     onPublished: (topic) => {

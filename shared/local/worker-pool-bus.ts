@@ -42,6 +42,14 @@ export interface WorkerPoolBusOptions {
    * through this thread away. @default 2
    */
   prefetch?: number;
+  /**
+   * A message's preferred worker: worker `key % workers` takes it if it comes up among the next
+   * `AFFINITY_WINDOW` waiting messages of its kind; otherwise any free worker takes the oldest.
+   * Use it to keep work that shares a per-process cache on one worker (the tiles of one position,
+   * whose prepared reference tile is then computed once, not once per worker).
+   * @default none
+   */
+  affinity?: (kind: WorkerKind, message: unknown) => number | undefined;
   /** Called when a message is accepted (progress: the number of tiles to do grows). */
   onPublished?: (topic: TopicName, messageId: string) => void;
   /** Called after each delivery settles (progress, logs). */
@@ -79,6 +87,9 @@ interface Delivery {
   /** For a task (`run`): told the outcome once the delivery settles for good. */
   readonly settled?: { resolve: (outcome: unknown) => void; reject: (error: MetdbError) => void };
 }
+
+/** How far down a queue a worker looks for a message with its affinity. */
+const AFFINITY_WINDOW = 64;
 
 interface Slot {
   worker: Worker;
@@ -310,9 +321,9 @@ export class WorkerPoolBus implements Bus {
     if (this.closed) return;
     // First one message per idle worker, then the prefetched ones: spread before stacking.
     for (let depth = 1; depth <= this.prefetch; depth++) {
-      for (const slot of this.slots) {
+      for (const [index, slot] of this.slots.entries()) {
         if (!slot.ready || slot.inFlight.length >= depth) continue;
-        const next = this.queues.find((q) => q.length > 0)?.shift();
+        const next = this.take(index);
         if (next === undefined) return;
         next.attempts++;
         slot.inFlight.push(next);
@@ -325,6 +336,21 @@ export class WorkerPoolBus implements Bus {
         } satisfies MainToWorker);
       }
     }
+  }
+
+  /** The next delivery for worker `index`: first kind with waiting messages, its own ones first. */
+  private take(index: number): Delivery | undefined {
+    const queue = this.queues.find((q) => q.length > 0);
+    const affinity = this.options.affinity;
+    if (queue === undefined || affinity === undefined || this.slots.length === 1) return queue?.shift();
+    const end = Math.min(queue.length, AFFINITY_WINDOW);
+    for (let i = 0; i < end; i++) {
+      const key = affinity(queue[i]!.topic, queue[i]!.message);
+      if (key !== undefined && Number.isInteger(key) && key % this.slots.length === index) {
+        return queue.splice(i, 1)[0];
+      }
+    }
+    return queue.shift();
   }
 
   private runMainThread(): void {
