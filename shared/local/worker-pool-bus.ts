@@ -165,6 +165,7 @@ export class WorkerPoolBus implements Bus {
    */
   run(task: WorkerKind, message: unknown): Promise<unknown> {
     if (this.closed) return Promise.reject(new MetdbError('unavailable', 'the worker-pool bus is closed'));
+    if (this.fatal !== undefined) return Promise.reject(this.fatal);
     const kind = this.workerKinds.indexOf(task);
     if (kind < 0) {
       return Promise.reject(new MetdbError('invalid-argument', `no worker handles ${task} on the local bus`));
@@ -219,6 +220,12 @@ export class WorkerPoolBus implements Bus {
   }
 
   private wake(): void {
+    if (this.fatal !== undefined) {
+      // No worker will take them: the tasks waiting for one fail with the pool's error.
+      for (const queue of this.queues) {
+        for (const d of queue.filter((x) => x.settled !== undefined)) d.settled!.reject(this.fatal);
+      }
+    }
     if (!this.isIdle() && this.fatal === undefined) return;
     const waiters = this.waiters;
     this.waiters = [];

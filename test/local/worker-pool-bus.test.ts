@@ -138,6 +138,9 @@ describe('WorkerPoolBus', () => {
       handlerOptions: {},
     });
     await bus.publish('tiles', { n: 1 });
+    const task = bus.run('tiles', { n: 2 });
     await expect(bus.idle()).rejects.toThrow(/exit before they start/);
+    await expect(task).rejects.toThrow(/exit before they start/);
+    await expect(bus.run('tiles', { n: 3 })).rejects.toThrow(/exit before they start/);
   });
 });
