@@ -4,7 +4,7 @@ import { fftnInPlace, frequencyMajorToRowMajor, halfShape, irfftn, rfftn } from 
 import { HeapBuffer } from './fft/pffft-module.js';
 import { resolveOptions, type PhaseCrossCorrelationOptions } from './phase-cross-correlation-options.js';
 import { upsampledDftFull, upsampledDftHalf } from './upsampled-dft.js';
-import { assertFinite, assertImage, assertImagePair } from './validate-input.js';
+import { assertFinite, assertImage, assertImagePair, assertSameShape } from './validate-input.js';
 import { peakRatio } from './peak-ratio.js';
 import { isPreparedReference, type PreparedReference } from './prepared-reference.js';
 import { MetdbError } from '../errors/metdb-error.js';
@@ -56,15 +56,7 @@ export function phaseCrossCorrelation(
   if (isPreparedReference(reference)) {
     if (fourier) throw new MetdbError('invalid-argument', "a prepared reference needs space 'real'");
     assertImage(moving, 'moving');
-    const a = reference.shape;
-    const b = moving.shape;
-    if (a.length !== b.length || a.some((s, i) => s !== b[i])) {
-      throw new MetdbError(
-        'shape-mismatch',
-        `reference and moving must have the same shape, got [${a.join(', ')}] and [${b.join(', ')}]`,
-        { details: { reference: a, moving: b } },
-      );
-    }
+    assertSameShape(reference.shape, moving.shape);
     const single = reference.single && moving.data instanceof Float32Array;
     return correlateImages(reference, moving, opts, epsilon(single));
   }

@@ -64,8 +64,11 @@ export function assertImagePair(
 ): asserts reference is NdArray | ComplexNdArray {
   assertImage(reference, 'reference', complex);
   assertImage(moving, 'moving', complex);
-  const a = reference.shape;
-  const b = moving.shape;
+  assertSameShape(reference.shape, moving.shape);
+}
+
+/** Throws 'shape-mismatch' unless the reference and moving shapes are equal. */
+export function assertSameShape(a: readonly number[], b: readonly number[]): void {
   if (a.length !== b.length || a.some((s, i) => s !== b[i])) {
     throw new MetdbError(
       'shape-mismatch',
