@@ -62,8 +62,6 @@ export function normalizedCrossCorrelation(
   if (count < 2) return Number.NaN;
   const strides = stridesOf(shape);
   const corners = cornerTaps(f, strides);
-  const av = new Float64Array(count);
-  const bv = new Float64Array(count);
   const last = ndim - 1;
   const p = [...lo];
   const run = hi[last]! - lo[last]!;
@@ -71,16 +69,36 @@ export function normalizedCrossCorrelation(
   const taps = corners.length;
   const tapOffset = Int32Array.from(corners, ([offset]) => offset + kOffset);
   const tapWeight = Float64Array.from(corners, ([, w]) => w);
+  const bd = b.data;
+  const ad = a.data;
+  const [o0 = 0, o1 = 0, o2 = 0, o3 = 0] = tapOffset;
+  const [w0 = 0, w1 = 0, w2 = 0, w3 = 0] = tapWeight;
+  // One pass, no buffers: sums of the values about pivots (the first compared pair), which keeps
+  // the sums of squares small enough for float64 whatever the offset of the data.
+  const sums = { a: 0, b: 0, aa: 0, bb: 0, ab: 0 };
+  let pivotA = Number.NaN;
+  let pivotB = Number.NaN;
   // Rows along the last axis (an odometer over the others), each a contiguous run in `a`.
   for (let j = 0; j < count; j += run) {
     let rowBase = 0;
     for (let i = 0; i < last; i++) rowBase += p[i]! * strides[i]!;
+    let sa = 0;
+    let sb = 0;
+    let saa = 0;
+    let sbb = 0;
+    let sab = 0;
     for (let x = 0; x < run; x++) {
       const ai = rowBase + lo[last]! + x;
-      av[j + x] = a.data[ai]!;
-      let sum = 0;
-      if (overlapOnly) {
-        for (let t = 0; t < taps; t++) sum += tapWeight[t]! * b.data[ai + tapOffset[t]!]!;
+      let bv = 0;
+      // 1, 2 or 4 taps (integer, one-axis and 2-D fractional shifts) unrolled.
+      if (overlapOnly && taps === 4) {
+        bv = w0 * bd[ai + o0]! + w1 * bd[ai + o1]! + w2 * bd[ai + o2]! + w3 * bd[ai + o3]!;
+      } else if (overlapOnly && taps === 2) {
+        bv = w0 * bd[ai + o0]! + w1 * bd[ai + o1]!;
+      } else if (overlapOnly && taps === 1) {
+        bv = w0 * bd[ai + o0]!;
+      } else if (overlapOnly) {
+        for (let t = 0; t < taps; t++) bv += tapWeight[t]! * b.data[ai + tapOffset[t]!]!;
       } else {
         p[last] = lo[last]! + x;
         for (const [, w, up] of corners) {
@@ -89,17 +107,32 @@ export function normalizedCrossCorrelation(
             const n = shape[i]!;
             bi += ((((p[i]! + k[i]! + up[i]!) % n) + n) % n) * strides[i]!;
           }
-          sum += w * b.data[bi]!;
+          bv += w * b.data[bi]!;
         }
       }
-      bv[j + x] = sum;
+      if (Number.isNaN(pivotA)) {
+        pivotA = ad[ai]!;
+        pivotB = bv;
+      }
+      const da = ad[ai]! - pivotA;
+      const db = bv - pivotB;
+      sa += da;
+      sb += db;
+      saa += da * da;
+      sbb += db * db;
+      sab += da * db;
     }
+    sums.a += sa;
+    sums.b += sb;
+    sums.aa += saa;
+    sums.bb += sbb;
+    sums.ab += sab;
     for (let i = last - 1; i >= 0; i--) {
       if (++p[i]! < hi[i]!) break;
       p[i] = lo[i]!;
     }
   }
-  return pearson(av, bv);
+  return pearson(sums, count);
 }
 
 /**
@@ -117,26 +150,11 @@ function cornerTaps(f: readonly number[], strides: readonly number[]): [number, 
   return taps;
 }
 
-function pearson(a: Float64Array, b: Float64Array): number {
-  const n = a.length;
-  let ma = 0;
-  let mb = 0;
-  for (let i = 0; i < n; i++) {
-    ma += a[i]!;
-    mb += b[i]!;
-  }
-  ma /= n;
-  mb /= n;
-  let sab = 0;
-  let saa = 0;
-  let sbb = 0;
-  for (let i = 0; i < n; i++) {
-    const da = a[i]! - ma;
-    const db = b[i]! - mb;
-    sab += da * db;
-    saa += da * da;
-    sbb += db * db;
-  }
-  if (saa === 0 || sbb === 0) return Number.NaN;
+/** Pearson correlation from sums about pivots over n pairs (NaN if either side is constant). */
+function pearson(s: { a: number; b: number; aa: number; bb: number; ab: number }, n: number): number {
+  const saa = s.aa - (s.a * s.a) / n;
+  const sbb = s.bb - (s.b * s.b) / n;
+  const sab = s.ab - (s.a * s.b) / n;
+  if (!(saa > 0) || !(sbb > 0)) return Number.NaN;
   return Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb)));
 }
