@@ -14,6 +14,7 @@
  * backoff). SQLite: the transaction runs synchronously on the raw better-sqlite3 connection, so
  * nothing else in this process interleaves with it; other processes wait on `busy_timeout`.
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import type { Database, TileResultsTable } from './database-schema.js';
@@ -164,15 +165,27 @@ async function recordIn(trx: Kysely<Database>, row: TileResultsTable): Promise<R
   return { inserted, completedJob: Number(completed.numUpdatedRows) > 0 };
 }
 
+/** Prepared statements per SQLite connection, by SQL text: the fan-in runs once per tile. */
+type Statement = BetterSqlite3.Statement<unknown[]>;
+const prepared = new WeakMap<SqliteHandle, Map<string, Statement>>();
+
+function prepare(raw: SqliteHandle, sql: string): Statement {
+  let cache = prepared.get(raw);
+  if (cache === undefined) prepared.set(raw, (cache = new Map<string, Statement>()));
+  let statement = cache.get(sql);
+  if (statement === undefined) cache.set(sql, (statement = raw.prepare<unknown[]>(sql)));
+  return statement;
+}
+
 function recordSqliteSync(db: Kysely<Database>, raw: SqliteHandle, row: TileResultsTable): RecordTileOutcome {
   const s = statements(db, row);
   const run = (q: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
     const c = q.compile();
-    return raw.prepare(c.sql).run(...c.parameters).changes;
+    return prepare(raw, c.sql).run(...c.parameters).changes;
   };
   const transaction = raw.transaction((): RecordTileOutcome => {
     const c = s.lockJob.compile();
-    checkJob(raw.prepare(c.sql).get(...c.parameters) as { tiles_total: number } | undefined, row);
+    checkJob(prepare(raw, c.sql).get(...c.parameters) as { tiles_total: number } | undefined, row);
     const inserted = run(s.insertTile) > 0;
     if (inserted) run(s.countTile);
     return { inserted, completedJob: run(s.complete) > 0 };
