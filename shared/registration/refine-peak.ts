@@ -1,0 +1,77 @@
+import type { ResolvedOptions } from './phase-cross-correlation-options.js';
+
+export interface PhaseCrossCorrelationResult {
+  /**
+   * The shift (in pixels, axis order (z,) y, x) required to register `moving` with `reference`:
+   * shifting `moving` by `shift` (for example with `fourierShift`) aligns it with `reference`.
+   */
+  shift: number[];
+  /** Translation-invariant normalised RMS error, sqrt|1 - |CCmax|^2 / (E_ref E_mov)|, as skimage. */
+  error: number;
+  /** Global phase difference between the two images (radians), atan2 of the peak. */
+  phasediff: number;
+  /**
+   * With `returnPeakRatio`: height of the phase-correlation peak over the RMS background of the
+   * correlation surface (see `peakRatio`); about sqrt(2 ln N) for unrelated images, tens to
+   * hundreds for a real match. A quality figure for weighting tiles.
+   */
+  peakRatio?: number;
+}
+
+/** The integer peak of the coarse cross-correlation: its index and complex value (1/N scaled). */
+export interface Peak {
+  index: number[];
+  value: [number, number];
+}
+
+/** Wraps the coarse peak to signed shifts, refines it if asked, and computes error and phase. */
+export function finish(
+  coarse: Peak,
+  shape: readonly number[],
+  opts: ResolvedOptions,
+  srcAmp: number,
+  tgtAmp: number,
+  size: number,
+  upsampled: (start: number[], region: number) => Float32Array,
+): PhaseCrossCorrelationResult {
+  const shift = coarse.index.map((i, a) => (i > Math.trunc(shape[a]! / 2) ? i - shape[a]! : i));
+  let ccMax = coarse.value;
+  let amps = (srcAmp / size) * (tgtAmp / size);
+  const u = opts.upsampleFactor;
+  if (u > 1) {
+    const region = Math.ceil(u * 1.5);
+    const dftshift = Math.trunc(region / 2);
+    const rounded = shift.map((s) => Math.round(s * u) / u);
+    const start = rounded.map((s) => s - dftshift / u);
+    const cc = upsampled(start, region);
+    let best = 0;
+    let bestAbs = -1;
+    for (let i = 0; i < cc.length / 2; i++) {
+      const v = cc[2 * i]! * cc[2 * i]! + cc[2 * i + 1]! * cc[2 * i + 1]!;
+      if (v > bestAbs) {
+        bestAbs = v;
+        best = i;
+      }
+    }
+    const fine = unravel(
+      best,
+      shape.map(() => region),
+    );
+    for (let a = 0; a < shift.length; a++) shift[a] = rounded[a]! + (fine[a]! - dftshift) / u;
+    ccMax = [cc[2 * best]!, cc[2 * best + 1]!];
+    amps = srcAmp * tgtAmp;
+  }
+  for (let a = 0; a < shape.length; a++) if (shape[a] === 1) shift[a] = 0;
+  const error = Math.sqrt(Math.abs(1 - (ccMax[0] * ccMax[0] + ccMax[1] * ccMax[1]) / amps));
+  return { shift, error, phasediff: Math.atan2(ccMax[1], ccMax[0]) };
+}
+
+export function unravel(index: number, shape: readonly number[]): number[] {
+  const out = new Array<number>(shape.length);
+  for (let a = shape.length - 1; a >= 0; a--) {
+    const s = shape[a]!;
+    out[a] = index % s;
+    index = Math.floor(index / s);
+  }
+  return out;
+}
