@@ -31,12 +31,13 @@ describe('planTiles', () => {
       fc.property(
         fc.oneof(
           fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 2, maxLength: 2 }),
-          fc.array(fc.integer({ min: 1, max: 60 }), { minLength: 3, maxLength: 3 }),
+          fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 3, maxLength: 3 }),
         ),
         fc.integer({ min: 8, max: 128 }),
         fc.oneof(fc.double({ min: 0, max: 0.9, noNaN: true }), fc.integer({ min: 1, max: 40 })),
         (shape, tileSize, overlap) => {
-          const tiles = planTiles(shape, { tileSize, overlap });
+          // Dense plans (1-pixel steps in 3D) can pass the default maxTiles guard: lift it here.
+          const tiles = planTiles(shape, { tileSize, overlap, maxTiles: Number.MAX_SAFE_INTEGER });
           shape.forEach((n, a) => {
             const starts = [...new Set(tiles.map((t) => t.start[a]!))].sort((x, y) => x - y);
             const size = Math.min(tileSize, n);
@@ -48,10 +49,10 @@ describe('planTiles', () => {
               expect(starts[k - 1]! + size - starts[k]!).toBeGreaterThanOrEqual(wanted);
             }
           });
-          expect(planTiles(shape, { tileSize, overlap })).toEqual(tiles);
+          expect(planTiles(shape, { tileSize, overlap, maxTiles: Number.MAX_SAFE_INTEGER })).toEqual(tiles);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 100, seed: 20261122 },
     );
   });
 
