@@ -179,9 +179,27 @@ function centredWindowed(
   for (let i = 0; i < data.length; i++) mean += data[i]!;
   mean /= data.length;
   const out = new Float64Array(data.length);
-  const w = window === 'none' ? null : window === 'hann' ? hannWindow(shape) : tukeyWindow(shape, { alpha });
-  for (let i = 0; i < data.length; i++) out[i] = (data[i]! - mean) * (w === null ? 1 : w.data[i]!);
+  const w = window === 'none' ? null : windowOf(window, shape, alpha);
+  for (let i = 0; i < data.length; i++) out[i] = (data[i]! - mean) * (w === null ? 1 : w[i]!);
   return { data: out, shape: [...shape] };
+}
+
+/** Windows by kind, alpha and shape: every tile of a job has the same one (a few are kept). */
+const windows = new Map<string, Float32Array | Float64Array>();
+
+function windowOf(
+  kind: 'hann' | 'tukey',
+  shape: readonly number[],
+  alpha: number,
+): Float32Array | Float64Array {
+  const key = `${kind}:${alpha}:${shape.join('x')}`;
+  let w = windows.get(key);
+  if (w === undefined) {
+    if (windows.size >= 16) windows.clear();
+    w = (kind === 'hann' ? hannWindow(shape) : tukeyWindow(shape, { alpha })).data;
+    windows.set(key, w);
+  }
+  return w;
 }
 
 /** The binning factor per axis of validated preprocess options (1 without binning). */
