@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { runFolder, type RunSummary } from '../shared/local/run-folder.js';
 import { axisNames } from '../shared/outputs/image-result.js';
 import { createProgress } from './progress.js';
+import { parseWorkers } from './parse-workers.js';
 import { UsageError } from './usage-error.js';
 
 export const RUN_USAGE = `usage: metdb run <folder> [--out DIR] [--workers N] [--db URL] [--average full|overlap|none] [--json] [--truth FILE]
@@ -50,10 +51,7 @@ export async function runCommand(args: string[], out: (line: string) => void): P
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected one folder', RUN_USAGE);
-  const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 256)) {
-    throw new UsageError(`--workers must be an integer from 1 to 256, got "${values.workers}"`, RUN_USAGE);
-  }
+  const workers = parseWorkers(values.workers, RUN_USAGE);
   const average = values.average;
   if (average !== 'full' && average !== 'overlap' && average !== 'none') {
     throw new UsageError(`--average must be full, overlap or none, got "${average}"`, RUN_USAGE);

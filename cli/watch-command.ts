@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { watchFolder } from '../shared/local/watch-folder.js';
+import { parseWorkers } from './parse-workers.js';
 import { UsageError } from './usage-error.js';
 
 export const WATCH_USAGE = `usage: metdb watch <folder> [--out DIR] [--workers N] [--db URL] [--debounce MS]
@@ -32,10 +33,7 @@ export async function watchCommand(args: string[], out: (line: string) => void):
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected one folder', WATCH_USAGE);
-  const workers = values.workers === undefined ? undefined : Number(values.workers);
-  if (workers !== undefined && !(Number.isInteger(workers) && workers >= 1 && workers <= 256)) {
-    throw new UsageError(`--workers must be an integer from 1 to 256, got "${values.workers}"`, WATCH_USAGE);
-  }
+  const workers = parseWorkers(values.workers, WATCH_USAGE);
   const debounceMs = Number(values.debounce);
   if (!(Number.isFinite(debounceMs) && debounceMs >= 0)) {
     throw new UsageError(
