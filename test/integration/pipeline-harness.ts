@@ -1,4 +1,3 @@
-import type { Message, PubSub } from '@google-cloud/pubsub';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../shared/records/database-schema.js';
 
@@ -49,34 +48,4 @@ export function deliveryLines(output: string, component: string): Record<string,
   return lines;
 }
 
-/** Receives (and acks) `count` messages from a pull subscription, failing after `timeoutMs`. */
-export async function pullAll(
-  pubsub: PubSub,
-  subscription: string,
-  count: number,
-  timeoutMs = 30_000,
-): Promise<Message[]> {
-  const sub = pubsub.subscription(subscription);
-  const got: Message[] = [];
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`${subscription}: ${got.length} of ${count} messages within ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      sub.on('error', reject);
-      sub.on('message', (message: Message) => {
-        message.ack();
-        got.push(message);
-        if (got.length >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-  } finally {
-    sub.removeAllListeners();
-    await sub.close();
-  }
-  return got;
-}
+export { pullAll } from '../support/pubsub-topology.js';

@@ -75,32 +75,8 @@ export async function createTopology(
     subscriptionOf.set(spec.topic, name);
   }
 
-  const receive = async (subscription: string, count: number, timeoutMs: number): Promise<Message[]> => {
-    const sub = pubsub.subscription(subscription);
-    const got: Message[] = [];
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () =>
-            reject(new Error(`${subscription}: ${got.length} of ${count} messages within ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        sub.on('error', reject);
-        sub.on('message', (message: Message) => {
-          message.ack();
-          got.push(message);
-          if (got.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        });
-      });
-    } finally {
-      sub.removeAllListeners();
-      await sub.close();
-    }
-    return got;
-  };
+  const receive = (subscription: string, count: number, timeoutMs: number): Promise<Message[]> =>
+    pullAll(pubsub, subscription, count, timeoutMs);
 
   return {
     projectId,
@@ -132,4 +108,36 @@ export async function createTopology(
 function duration(seconds: number): { seconds: number; nanos: number } {
   const whole = Math.floor(seconds);
   return { seconds: whole, nanos: Math.round((seconds - whole) * 1e9) };
+}
+
+/** Receives (and acks) `count` messages from a pull subscription, failing after `timeoutMs`. */
+export async function pullAll(
+  pubsub: PubSub,
+  subscription: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<Message[]> {
+  const sub = pubsub.subscription(subscription);
+  const got: Message[] = [];
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`${subscription}: ${got.length} of ${count} messages within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      sub.on('error', reject);
+      sub.on('message', (message: Message) => {
+        message.ack();
+        got.push(message);
+        if (got.length >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  } finally {
+    sub.removeAllListeners();
+    await sub.close();
+  }
+  return got;
 }
