@@ -1,50 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
-import { ndarray, sizeOf, stridesOf, type NdArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, type NdArray } from '../../shared/imaging/ndarray.js';
 import { fourierShift } from '../../shared/registration/fourier-shift.js';
 import { phaseCrossCorrelation } from '../../shared/registration/phase-cross-correlation.js';
 import { loadGoldenCases } from '../golden/load-golden.js';
-
-/** Seeded Gaussian noise (mulberry32 + Box-Muller) so that failures reproduce. */
-function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
-}
-
-/** The centred window of `size` from `image` (so that content enters and leaves at the borders). */
-function crop(image: NdArray, size: readonly number[]): NdArray<Float64Array> {
-  const { shape } = image;
-  const inStrides = stridesOf(shape);
-  const outStrides = stridesOf(size);
-  const offset = shape.map((n, a) => Math.floor((n - size[a]!) / 2));
-  const out = new Float64Array(sizeOf(size));
-  for (let i = 0; i < out.length; i++) {
-    let src = 0;
-    let rest = i;
-    for (let a = 0; a < size.length; a++) {
-      const k = Math.floor(rest / outStrides[a]!);
-      rest -= k * outStrides[a]!;
-      src += (k + offset[a]!) * inStrides[a]!;
-    }
-    out[i] = image.data[src]!;
-  }
-  return ndarray(out, size);
-}
-
-function withNoise(image: NdArray<Float64Array>, sigma: number, seed: number): NdArray<Float64Array> {
-  const noise = gaussian(seed);
-  return ndarray(
-    image.data.map((v) => v + sigma * noise()),
-    image.shape,
-  );
-}
+import { crop, withNoise } from '../tiling/pixels.js';
 
 /** A real-pixel pair: moving = reference content shifted by `applied`, both cropped, noisy. */
 function shiftedPair(canvas: NdArray, applied: number[], window: number[], sigma: number, seed: number) {
