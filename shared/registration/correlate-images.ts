@@ -95,10 +95,19 @@ export function correlateImages(
         ratio = peakRatio(surface, shape, peak);
       }
     }
-    const result = finish(coarse, shape, opts, srcAmp, tgtAmp, size, (start, region) => {
-      frequencyMajorToRowMajor(a, b, h, rows);
-      return upsampledDftHalf(b, shape, { region, upsample: opts.upsampleFactor, start });
-    });
+    const result = finish(
+      coarse,
+      shape,
+      opts,
+      srcAmp,
+      tgtAmp,
+      size,
+      (start, region) => {
+        frequencyMajorToRowMajor(a, b, h, rows);
+        return upsampledDftHalf(b, shape, { region, upsample: opts.upsampleFactor, start });
+      },
+      cc,
+    );
     return ratio === undefined ? result : { ...result, peakRatio: ratio };
   } finally {
     a.free();

@@ -1,3 +1,4 @@
+import { peakWindow } from './peak-window.js';
 import type { ResolvedOptions } from './phase-cross-correlation-options.js';
 
 export interface PhaseCrossCorrelationResult {
@@ -24,7 +25,14 @@ export interface Peak {
   value: [number, number];
 }
 
-/** Wraps the coarse peak to signed shifts, refines it if asked, and computes error and phase. */
+/**
+ * Wraps the coarse peak to signed shifts, refines it if asked, and computes error and phase.
+ *
+ * `surface`, the real integer-grid correlation when there is one, lets a 3D (or higher) refinement
+ * evaluate only the part of scikit-image's 1.5-pixel box where the peak can be (see `peakWindow`);
+ * in 2D the cost of the upsampled DFT is set by the image width, not the box, and the whole box
+ * is evaluated.
+ */
 export function finish(
   coarse: Peak,
   shape: readonly number[],
@@ -33,6 +41,7 @@ export function finish(
   tgtAmp: number,
   size: number,
   upsampled: (start: number[], region: number) => Float32Array,
+  surface?: Float32Array,
 ): PhaseCrossCorrelationResult {
   const shift = coarse.index.map((i, a) => (i > Math.trunc(shape[a]! / 2) ? i - shape[a]! : i));
   let ccMax = coarse.value;
@@ -43,7 +52,14 @@ export function finish(
     const dftshift = Math.trunc(region / 2);
     const rounded = shift.map((s) => Math.round(s * u) / u);
     const start = rounded.map((s) => s - dftshift / u);
-    const cc = upsampled(start, region);
+    const window =
+      surface !== undefined && shape.length >= 3 ? peakWindow(surface, shape, start, region, u) : undefined;
+    const offset = window?.offset ?? shape.map(() => 0);
+    const size = window?.size ?? region;
+    const cc = upsampled(
+      start.map((s, a) => s + offset[a]! / u),
+      size,
+    );
     let best = 0;
     let bestAbs = -1;
     for (let i = 0; i < cc.length / 2; i++) {
@@ -55,9 +71,11 @@ export function finish(
     }
     const fine = unravel(
       best,
-      shape.map(() => region),
+      shape.map(() => size),
     );
-    for (let a = 0; a < shift.length; a++) shift[a] = rounded[a]! + (fine[a]! - dftshift) / u;
+    for (let a = 0; a < shift.length; a++) {
+      shift[a] = rounded[a]! + (offset[a]! + fine[a]! - dftshift) / u;
+    }
     ccMax = [cc[2 * best]!, cc[2 * best + 1]!];
     amps = srcAmp * tgtAmp;
   }

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import { ndarray, sizeOf, type NdArray } from '../../shared/imaging/ndarray.js';
+import { fftn } from '../../shared/registration/fourier-transform.js';
+import { peakWindow } from '../../shared/registration/peak-window.js';
+import { phaseCrossCorrelation } from '../../shared/registration/phase-cross-correlation.js';
+import { loadGoldenCases } from '../golden/load-golden.js';
+import { shiftedPair, stdOf } from '../tiling/pixels.js';
+
+/**
+ * In 3D the upsampled DFT is evaluated only in the window where the integer-grid surface says the
+ * peak can be. The full evaluation is still what `space: 'fourier'` does (whole complex spectra,
+ * every point of the 1.5-pixel box), so the two paths must give the same shift on the same pair:
+ * the same sums over different layouts, the window only skipping points that cannot win.
+ */
+const golden3d = loadGoldenCases().filter((c) => c.reference.shape.length === 3 && c.space === 'real');
+
+function fullEvaluation(reference: NdArray, moving: NdArray, opts: object): number[] {
+  return phaseCrossCorrelation(fftn(reference), fftn(moving), { ...opts, space: 'fourier' }).shift;
+}
+
+/**
+ * The windowed shift equals the full evaluation's, or (where two grid points of the peak tie to
+ * single precision, as scikit-image's own fixtures record) its correlation, recomputed in double
+ * precision, is as high as the full evaluation's.
+ */
+function expectSameOrTie(
+  reference: NdArray,
+  moving: NdArray,
+  normalization: 'phase' | 'none',
+  upsampleFactor: number,
+  label: string,
+): void {
+  const opts = { normalization, upsampleFactor };
+  const windowed = phaseCrossCorrelation(reference, moving, opts).shift;
+  const full = fullEvaluation(reference, moving, opts);
+  if (windowed.every((s, a) => Math.abs(s - full[a]!) < 1e-9)) return;
+  const cc = correlationAt(reference, moving, normalization);
+  const w = cc(windowed);
+  const f = cc(full);
+  expect(
+    w,
+    `${label}: windowed ${windowed.join(',')} |cc| ${w} vs full ${full.join(',')} |cc| ${f}`,
+  ).toBeGreaterThanOrEqual(f * (1 - 2e-6));
+}
+
+/** Separable naive DFT in float64 of a real or complex 3D array (interleaved output). */
+function dft3(data: ArrayLike<number>, shape: readonly number[], complexInput: boolean): Float64Array {
+  const n = sizeOf(shape);
+  let cur = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    cur[2 * i] = complexInput ? data[2 * i]! : data[i]!;
+    cur[2 * i + 1] = complexInput ? data[2 * i + 1]! : 0;
+  }
+  for (let axis = 0; axis < 3; axis++) {
+    const len = shape[axis]!;
+    const stride = shape.slice(axis + 1).reduce((x, y) => x * y, 1);
+    const next = new Float64Array(2 * n);
+    for (let i = 0; i < n; i++) {
+      const k = Math.floor(i / stride) % len;
+      const base = i - k * stride;
+      let re = 0;
+      let im = 0;
+      for (let j = 0; j < len; j++) {
+        const angle = (-2 * Math.PI * ((j * k) % len)) / len;
+        const xr = cur[2 * (base + j * stride)]!;
+        const xi = cur[2 * (base + j * stride) + 1]!;
+        re += xr * Math.cos(angle) - xi * Math.sin(angle);
+        im += xr * Math.sin(angle) + xi * Math.cos(angle);
+      }
+      next[2 * i] = re;
+      next[2 * i + 1] = im;
+    }
+    cur = next;
+  }
+  return cur;
+}
+
+/** |CC(p)| in float64, scikit-image's sum: frequencies in fftfreq order, the Nyquist bin negative. */
+function correlationAt(reference: NdArray, moving: NdArray, normalization: 'phase' | 'none') {
+  const shape = reference.shape;
+  const a = dft3(reference.data, shape, false);
+  const b = dft3(moving.data, shape, false);
+  const n = sizeOf(shape);
+  const p = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const pr = a[2 * i]! * b[2 * i]! + a[2 * i + 1]! * b[2 * i + 1]!;
+    const pi = a[2 * i + 1]! * b[2 * i]! - a[2 * i]! * b[2 * i + 1]!;
+    const mag = normalization === 'phase' ? Math.max(Math.hypot(pr, pi), 1e-300) : 1;
+    p[2 * i] = pr / mag;
+    p[2 * i + 1] = pi / mag;
+  }
+  const freq = (k: number, len: number): number => (k < Math.ceil(len / 2) ? k : k - len);
+  return (shift: readonly number[]): number => {
+    let re = 0;
+    let im = 0;
+    for (let i = 0; i < n; i++) {
+      const k0 = Math.floor(i / (shape[1]! * shape[2]!));
+      const k1 = Math.floor(i / shape[2]!) % shape[1]!;
+      const k2 = i % shape[2]!;
+      const angle =
+        2 *
+        Math.PI *
+        ((freq(k0, shape[0]!) * shift[0]!) / shape[0]! +
+          (freq(k1, shape[1]!) * shift[1]!) / shape[1]! +
+          (freq(k2, shape[2]!) * shift[2]!) / shape[2]!);
+      const c = Math.cos(angle);
+      const s = Math.sin(angle);
+      re += p[2 * i]! * c - p[2 * i + 1]! * s;
+      im += p[2 * i]! * s + p[2 * i + 1]! * c;
+    }
+    return Math.hypot(re, im);
+  };
+}
+
+/** A larger real volume: the EM golden pair's reference mirrored to an even, PFFFT-friendly canvas. */
+function canvasOf(volume: NdArray, shape: readonly number[]): NdArray<Float64Array> {
+  const out = new Float64Array(sizeOf(shape));
+  const [d0, d1, d2] = volume.shape as [number, number, number];
+  const mirror = (i: number, n: number): number => {
+    const p = i % (2 * n);
+    return p < n ? p : 2 * n - 1 - p;
+  };
+  let i = 0;
+  for (let z = 0; z < shape[0]!; z++)
+    for (let y = 0; y < shape[1]!; y++)
+      for (let x = 0; x < shape[2]!; x++)
+        out[i++] = volume.data[(mirror(z, d0) * d1 + mirror(y, d1)) * d2 + mirror(x, d2)]!;
+  return ndarray(out, [...shape]);
+}
+
+describe('the peak window of the 3D upsampled DFT', () => {
+  it('gives the shifts of the full evaluation on the 3D golden pairs', () => {
+    expect(golden3d.length).toBeGreaterThanOrEqual(3);
+    for (const c of golden3d) {
+      for (const normalization of ['phase', 'none'] as const) {
+        for (const upsampleFactor of [10, 100]) {
+          expectSameOrTie(
+            c.reference,
+            c.moving,
+            normalization,
+            upsampleFactor,
+            `${c.id} ${normalization} u${upsampleFactor}`,
+          );
+        }
+      }
+    }
+  });
+
+  it('gives the shifts of the full evaluation on noisy subpixel pairs, weak peaks included', () => {
+    const em = golden3d.find((c) => c.id.startsWith('em13pf'))!.reference;
+    const canvas = canvasOf(em, [40, 80, 80]);
+    const sd = stdOf(canvas);
+    let compared = 0;
+    let windowed = 0;
+    let seed = 7;
+    for (const noise of [0.05, 0.5, 2]) {
+      for (const truth of [
+        [0.5, -0.5, 0.5],
+        [1.27, -2.61, 0.08],
+        [-0.43, 3.5, -1.91],
+      ]) {
+        const { reference, moving } = shiftedPair(canvas, truth, [32, 64, 64], noise * sd, seed++);
+        for (const normalization of ['phase', 'none'] as const) {
+          expectSameOrTie(
+            reference,
+            moving,
+            normalization,
+            100,
+            `noise ${noise} truth ${truth.join(',')} ${normalization}`,
+          );
+          compared++;
+        }
+        if (noise <= 0.5) {
+          const window = windowOf(reference, moving);
+          if (window !== undefined) windowed++;
+        }
+      }
+    }
+    expect(compared).toBe(18);
+    // The comparison above is only meaningful if the window was in use on the clear pairs.
+    expect(windowed).toBeGreaterThanOrEqual(5);
+  });
+
+  it('covers the peak of a sharp correlation and falls back to the whole box when flat or small', () => {
+    const shape = [32, 32, 32];
+    const surface = new Float32Array(sizeOf(shape));
+    surface[0] = 1;
+    surface[1] = 0.8; // the peak lies between x = 0 and x = 1, nearer 0
+    const start = [-0.75, -0.75, -0.75];
+    const window = peakWindow(surface, shape, start, 150, 100)!;
+    expect(window).toBeDefined();
+    expect(window.size).toBeLessThanOrEqual(75);
+    // Fine index of x = 0.4 px (about where the interpolated peak is) and of y = z = 0.
+    const inside = (a: number, j: number): boolean =>
+      j >= window.offset[a]! && j < window.offset[a]! + window.size;
+    expect(inside(2, 115)).toBe(true);
+    expect(inside(1, 75) && inside(0, 75)).toBe(true);
+    expect(inside(2, 10)).toBe(false);
+
+    expect(peakWindow(new Float32Array(sizeOf(shape)).fill(3), shape, start, 150, 100)).toBeUndefined();
+    expect(peakWindow(new Float32Array(8 * 32 * 32), [8, 32, 32], start, 150, 100)).toBeUndefined();
+  });
+});
+
+/** The window the refinement would use for this pair (integer surface recomputed here). */
+function windowOf(reference: NdArray, moving: NdArray) {
+  const a = fftn(reference);
+  const b = fftn(moving);
+  const n = sizeOf(reference.shape);
+  const product = new Float64Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    const ar = a.data[2 * i]!;
+    const ai = a.data[2 * i + 1]!;
+    const br = b.data[2 * i]!;
+    const bi = b.data[2 * i + 1]!;
+    const pr = ar * br + ai * bi;
+    const pi = ai * br - ar * bi;
+    const mag = Math.max(Math.hypot(pr, pi), 1e-30);
+    product[2 * i] = pr / mag;
+    product[2 * i + 1] = pi / mag;
+  }
+  // ifftn via conjugation: conj(fft(conj(x))) / n; only the real part is the surface.
+  for (let i = 0; i < n; i++) product[2 * i + 1] = -product[2 * i + 1]!;
+  const back = fftn({ data: product, shape: reference.shape });
+  const surface = new Float32Array(n);
+  let best = 0;
+  for (let i = 0; i < n; i++) {
+    surface[i] = back.data[2 * i]!;
+    if (Math.abs(surface[i]!) > Math.abs(surface[best]!)) best = i;
+  }
+  const shape = reference.shape;
+  const idx = [
+    Math.floor(best / (shape[1]! * shape[2]!)),
+    Math.floor(best / shape[2]!) % shape[1]!,
+    best % shape[2]!,
+  ];
+  const start = idx.map((i, k) => (i > Math.trunc(shape[k]! / 2) ? i - shape[k]! : i) - 0.75);
+  return peakWindow(surface, shape, start, 150, 100);
+}
