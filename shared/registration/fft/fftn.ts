@@ -2,6 +2,7 @@ import { sizeOf, type PixelArray } from '../../imaging/ndarray.js';
 import { complexPlan, type Direction } from './complex-plan.js';
 import { HeapBuffer } from './pffft-module.js';
 import { realPlan } from './real-plan.js';
+import { irfft3, rfft3 } from './real-volume-fft.js';
 
 /**
  * N-D FFTs over row-major arrays, all unnormalised (like numpy with norm="backward" minus the
@@ -92,6 +93,7 @@ export function fftnInPlace(buffer: HeapBuffer, shape: readonly number[], direct
  * `out` holds 2 * size(halfShape(shape)) floats).
  */
 export function rfftn(input: PixelArray, shape: readonly number[], out: HeapBuffer): void {
+  if (shape.length === 3) return rfft3(input, shape, out);
   const n = shape[shape.length - 1]!;
   const plan = realPlan(n);
   const h = plan.h;
@@ -126,6 +128,7 @@ export function irfftn(
   shape: readonly number[],
   out: Float32Array | Float64Array,
 ): void {
+  if (shape.length === 3) return irfft3(spectrum, shape, out);
   const spectral = frequencyMajorShape(shape);
   for (let axis = 1; axis < spectral.length; axis++) transformAxis(spectrum, spectral, axis, 'backward');
   const n = shape[shape.length - 1]!;

@@ -1,0 +1,137 @@
+import type { PixelArray } from '../../imaging/ndarray.js';
+import { complexPlan } from './complex-plan.js';
+import { HeapBuffer } from './pffft-module.js';
+import { realPlan } from './real-plan.js';
+
+/**
+ * The 3D real FFT in the frequency-major layout of `rfftn` ([h][Z][Y] for a real [Z][Y][n]
+ * volume, h = floor(n/2) + 1), with the transform along Z done while the data is in cache.
+ *
+ * The generic path transforms the rows, transposes them into the layout, and then gathers every
+ * Z line of the whole 16-byte-per-value spectrum with stride Y, transforms it and scatters it
+ * back: two extra passes over an array far larger than the caches. Here the rows of a few Y at a
+ * time and every Z (a slab that fits in L2) are transformed into a scratch buffer, the Z lines
+ * are transformed there, and only then written to the layout. The Y lines are contiguous in the
+ * layout and are transformed in place afterwards. `irfft3` runs the same steps backwards.
+ */
+
+/** Complex values per slab scratch (512 KiB): a few Y of every Z row's half spectrum. */
+const SLAB_VALUES = 1 << 16;
+
+function slabWidth(Z: number, Y: number, h: number): number {
+  return Math.max(1, Math.min(Y, Math.floor(SLAB_VALUES / (Z * h))));
+}
+
+export function rfft3(input: PixelArray, shape: readonly number[], out: HeapBuffer): void {
+  const [Z, Y, n] = shape as [number, number, number];
+  const plan = realPlan(n);
+  const h = plan.h;
+  const zPlan = complexPlan(Z);
+  const width = slabWidth(Z, Y, h);
+  const slab = new HeapBuffer(2 * h * Z * width);
+  const lines = new HeapBuffer(2 * Z * width);
+  try {
+    const s = slab.view;
+    const s64 = new Float64Array(s.buffer, slab.ptr, h * Z * width);
+    const l64 = new Float64Array(s.buffer, lines.ptr, Z * width);
+    const o64 = new Float64Array(s.buffer, out.ptr, out.length / 2);
+    for (let y0 = 0; y0 < Y; y0 += width) {
+      const w = Math.min(width, Y - y0);
+      // Row (z, y0 + t) of the volume into slab line t * Z + z.
+      for (let t = 0; t < w; t++) {
+        for (let z = 0; z < Z; z++) plan.forward(input, (z * Y + y0 + t) * n, s, 2 * (t * Z + z) * h);
+      }
+      for (let x = 0; x < h; x++) {
+        for (let t = 0; t < w; t++) {
+          const src = t * Z * h + x;
+          for (let z = 0; z < Z; z++) l64[t * Z + z] = s64[src + z * h]!;
+          zPlan.transform(lines.at(2 * t * Z), 'forward');
+        }
+        const base = x * Z * Y + y0;
+        for (let z = 0; z < Z; z++) {
+          const dst = base + z * Y;
+          for (let t = 0; t < w; t++) o64[dst + t] = l64[t * Z + z]!;
+        }
+      }
+    }
+  } finally {
+    slab.free();
+    lines.free();
+  }
+  const yPlan = complexPlan(Y);
+  if (Y > 1 && Y % 2 === 0) {
+    for (let line = 0; line < h * Z; line++) yPlan.transform(out.at(2 * line * Y), 'forward');
+  } else if (Y > 1) {
+    transformOddLines(out, h * Z, Y, 'forward');
+  }
+}
+
+export function irfft3(
+  spectrum: HeapBuffer,
+  shape: readonly number[],
+  out: Float32Array | Float64Array,
+): void {
+  const [Z, Y, n] = shape as [number, number, number];
+  const plan = realPlan(n);
+  const h = plan.h;
+  const yPlan = complexPlan(Y);
+  if (Y > 1 && Y % 2 === 0) {
+    for (let line = 0; line < h * Z; line++) yPlan.transform(spectrum.at(2 * line * Y), 'backward');
+  } else if (Y > 1) {
+    transformOddLines(spectrum, h * Z, Y, 'backward');
+  }
+  const zPlan = complexPlan(Z);
+  const width = slabWidth(Z, Y, h);
+  const slab = new HeapBuffer(2 * h * Z * width);
+  const lines = new HeapBuffer(2 * Z * width);
+  try {
+    const s = slab.view;
+    const s64 = new Float64Array(s.buffer, slab.ptr, h * Z * width);
+    const l64 = new Float64Array(s.buffer, lines.ptr, Z * width);
+    const i64 = new Float64Array(s.buffer, spectrum.ptr, spectrum.length / 2);
+    for (let y0 = 0; y0 < Y; y0 += width) {
+      const w = Math.min(width, Y - y0);
+      for (let x = 0; x < h; x++) {
+        const base = x * Z * Y + y0;
+        for (let z = 0; z < Z; z++) {
+          const src = base + z * Y;
+          for (let t = 0; t < w; t++) l64[t * Z + z] = i64[src + t]!;
+        }
+        for (let t = 0; t < w; t++) {
+          zPlan.transform(lines.at(2 * t * Z), 'backward');
+          const dst = t * Z * h + x;
+          for (let z = 0; z < Z; z++) s64[dst + z * h] = l64[t * Z + z]!;
+        }
+      }
+      for (let t = 0; t < w; t++) {
+        for (let z = 0; z < Z; z++) plan.backward(s, 2 * (t * Z + z) * h, out, (z * Y + y0 + t) * n);
+      }
+    }
+  } finally {
+    slab.free();
+    lines.free();
+  }
+}
+
+/** Odd-length contiguous lines are not 16-byte aligned in place: one aligned scratch line each. */
+function transformOddLines(
+  buffer: HeapBuffer,
+  count: number,
+  length: number,
+  direction: 'forward' | 'backward',
+): void {
+  const plan = complexPlan(length);
+  const line = new HeapBuffer(2 * length);
+  try {
+    const heap = line.view;
+    const data = new Float64Array(heap.buffer, buffer.ptr, buffer.length / 2);
+    const l64 = new Float64Array(heap.buffer, line.ptr, length);
+    for (let i = 0; i < count; i++) {
+      l64.set(data.subarray(i * length, (i + 1) * length));
+      plan.transform(line.ptr, direction);
+      data.set(l64, i * length);
+    }
+  } finally {
+    line.free();
+  }
+}
