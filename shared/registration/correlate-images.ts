@@ -1,5 +1,5 @@
 import { sizeOf, type NdArray } from '../imaging/ndarray.js';
-import { frequencyMajorToRowMajor, halfShape, irfftn, rfftn } from './fft/fftn.js';
+import { halfShape, irfftn, rfftn } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';
 import type { ResolvedOptions } from './phase-cross-correlation-options.js';
 import { peakRatio } from './peak-ratio.js';
@@ -103,8 +103,7 @@ export function correlateImages(
       tgtAmp,
       size,
       (start, region) => {
-        frequencyMajorToRowMajor(a, b, h, rows);
-        return upsampledDftHalf(b, shape, { region, upsample: opts.upsampleFactor, start });
+        return upsampledDftHalf(a, shape, { region, upsample: opts.upsampleFactor, start });
       },
       cc,
     );

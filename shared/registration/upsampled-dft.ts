@@ -23,9 +23,11 @@ export interface UpsampledRegion {
 }
 
 /**
- * Upsampled DFT of the half spectrum of a real signal in row-major layout (numpy's rfftn layout:
- * the last axis holds bins 0 .. floor(n/2); see `frequencyMajorToRowMajor`). Hermitian symmetry supplies the other half: each line L along the last
- * axis and its mirror line L' (negated leading indices) are summed from one chirp-z each.
+ * Upsampled DFT of the half spectrum of a real signal in the frequency-major layout of `rfftn`
+ * ([h][rows]: bin x of row L at x * rows + L, h = floor(n/2) + 1, rows in row-major order of the
+ * leading axes). Each line along the last axis is read in place with stride `rows`: consecutive
+ * lines share cache lines, so no transpose is needed. Hermitian symmetry supplies the other half:
+ * each line L and its mirror line L' (negated leading indices) are summed from one chirp-z each.
  */
 export function upsampledDftHalf(
   spectrum: HeapBuffer,
@@ -43,7 +45,7 @@ export function upsampledDftHalf(
   const x0 = start[d - 1]!;
   czt.prepare(0, x0);
   const half = spectrum.view; // taken after the plan exists: plans may grow the heap
-  for (let line = 0; line < lines; line++) czt.run(half, line * h, 1, 0, sums, line * region, 1);
+  for (let line = 0; line < lines; line++) czt.run(half, line, lines, 0, sums, line * region, 1);
 
   // In place, a line with its mirror: S_L(t) = C_L(t) + conj(C_L'(t) - P_L'[0]) + [n even] P_L[n/2] exp(-i pi t)
   const leadStrides = stridesOf(lead);
@@ -64,14 +66,15 @@ export function upsampledDftHalf(
       mirror += ((lead[a]! - i) % lead[a]!) * s;
     }
     if (mirror < line) continue; // done with its pair
-    const p0r = half[2 * line * h]!;
-    const p0i = half[2 * line * h + 1]!;
-    const q0r = half[2 * mirror * h]!;
-    const q0i = half[2 * mirror * h + 1]!;
-    const pnr = nyquist ? half[2 * (line * h + h - 1)]! : 0;
-    const pni = nyquist ? half[2 * (line * h + h - 1) + 1]! : 0;
-    const qnr = nyquist ? half[2 * (mirror * h + h - 1)]! : 0;
-    const qni = nyquist ? half[2 * (mirror * h + h - 1) + 1]! : 0;
+    const last = (h - 1) * lines;
+    const p0r = half[2 * line]!;
+    const p0i = half[2 * line + 1]!;
+    const q0r = half[2 * mirror]!;
+    const q0i = half[2 * mirror + 1]!;
+    const pnr = nyquist ? half[2 * (last + line)]! : 0;
+    const pni = nyquist ? half[2 * (last + line) + 1]! : 0;
+    const qnr = nyquist ? half[2 * (last + mirror)]! : 0;
+    const qni = nyquist ? half[2 * (last + mirror) + 1]! : 0;
     for (let k = 0; k < region; k++) {
       const o = 2 * (line * region + k);
       const m = 2 * (mirror * region + k);

@@ -152,20 +152,3 @@ export function irfftn(
     scratch.free();
   }
 }
-
-/**
- * Copies a frequency-major half spectrum ([h, rows], see `frequencyMajorShape`) into numpy's
- * row-major rfftn layout ([rows, h]) in `dst`, by blocks that stay in cache.
- */
-export function frequencyMajorToRowMajor(src: HeapBuffer, dst: HeapBuffer, h: number, rows: number): void {
-  const a = new Float64Array(src.view.buffer, src.ptr, h * rows);
-  const b = new Float64Array(dst.view.buffer, dst.ptr, h * rows);
-  const B = ROWS_PER_BLOCK;
-  for (let x0 = 0; x0 < h; x0 += B) {
-    const x1 = Math.min(h, x0 + B);
-    for (let r0 = 0; r0 < rows; r0 += B) {
-      const r1 = Math.min(rows, r0 + B);
-      for (let x = x0; x < x1; x++) for (let r = r0; r < r1; r++) b[r * h + x] = a[x * rows + r]!;
-    }
-  }
-}
