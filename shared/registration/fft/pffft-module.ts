@@ -39,6 +39,7 @@ export class HeapBuffer {
   readonly ptr: number;
   readonly length: number;
   private freed = false;
+  private cached: Float32Array | undefined;
 
   constructor(length: number) {
     this.length = length;
@@ -46,9 +47,13 @@ export class HeapBuffer {
     if (this.ptr === 0) throw new RangeError(`out of WebAssembly memory allocating ${length} floats`);
   }
 
-  /** A Float32Array over the buffer (valid until the next heap growth). */
+  /** A Float32Array over the buffer (valid until the next heap growth; re-made after one). */
   get view(): Float32Array {
-    return new Float32Array(pffft.HEAPF32.buffer, this.ptr, this.length);
+    const heap = pffft.HEAPF32.buffer;
+    if (this.cached === undefined || this.cached.buffer !== heap) {
+      this.cached = new Float32Array(heap, this.ptr, this.length);
+    }
+    return this.cached;
   }
 
   /** Byte address of float `index` of this buffer. */

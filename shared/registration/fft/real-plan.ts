@@ -20,6 +20,13 @@ export interface RealPlan {
   forward(input: Readable, inOffset: number, output: Writable, outOffset: number): void;
   /** irfft (unnormalised) of input[inOffset .. inOffset+2h) into output[outOffset .. outOffset+n). */
   backward(input: Readable, inOffset: number, output: Writable, outOffset: number): void;
+  /**
+   * In place in the WebAssembly heap: n reals at byte address `ptr` (16-byte aligned, room for
+   * 2h floats) become their h-value half spectrum. No copy for PFFFT sizes.
+   */
+  forwardInHeap(ptr: number): void;
+  /** In place: the h-value half spectrum at `ptr` becomes n reals (unnormalised irfft). */
+  backwardInHeap(ptr: number): void;
 }
 
 const plans = new Map<number, RealPlan>();
@@ -81,6 +88,24 @@ class PffftRealPlan implements RealPlan {
     );
     output.set(b, outOffset);
   }
+
+  forwardInHeap(ptr: number): void {
+    const { n } = this;
+    pffft._pffft_transform_ordered(this.setup, ptr, ptr, this.work.ptr, PFFFT_FORWARD);
+    // PFFFT packs the real DC and Nyquist terms as b[0] + i b[1].
+    const heap = pffft.HEAPF32;
+    const b = ptr >> 2;
+    heap[b + n] = heap[b + 1]!;
+    heap[b + 1] = 0;
+    heap[b + n + 1] = 0;
+  }
+
+  backwardInHeap(ptr: number): void {
+    const heap = pffft.HEAPF32;
+    const b = ptr >> 2;
+    heap[b + 1] = heap[b + this.n]!;
+    pffft._pffft_transform_ordered(this.setup, ptr, ptr, this.work.ptr, PFFFT_BACKWARD);
+  }
 }
 
 class ComplexBackedRealPlan implements RealPlan {
@@ -118,5 +143,17 @@ class ComplexBackedRealPlan implements RealPlan {
     }
     this.plan.transform(this.buffer.ptr, 'backward');
     for (let i = 0; i < n; i++) output[outOffset + i] = b[2 * i]!;
+  }
+
+  forwardInHeap(ptr: number): void {
+    const heap = pffft.HEAPF32;
+    const base = ptr >> 2;
+    this.forward(heap.subarray(base, base + this.n), 0, heap, base);
+  }
+
+  backwardInHeap(ptr: number): void {
+    const heap = pffft.HEAPF32;
+    const base = ptr >> 2;
+    this.backward(heap.subarray(base, base + 2 * this.h), 0, heap, base);
   }
 }

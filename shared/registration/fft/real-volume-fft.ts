@@ -22,29 +22,38 @@ function slabWidth(Z: number, Y: number, h: number): number {
   return Math.max(1, Math.min(Y, Math.floor(SLAB_VALUES / (Z * h))));
 }
 
+/** Complex values per slab line: h rounded up to even, so every line stays 16-byte aligned. */
+const lineStride = (h: number): number => h + (h % 2);
+
 export function rfft3(input: PixelArray, shape: readonly number[], out: HeapBuffer): void {
   const [Z, Y, n] = shape as [number, number, number];
   const plan = realPlan(n);
   const h = plan.h;
   const zPlan = complexPlan(Z);
   const width = slabWidth(Z, Y, h);
-  const slab = new HeapBuffer(2 * h * Z * width);
+  const hs = lineStride(h);
+  const slab = new HeapBuffer(2 * hs * Z * width);
   const lines = new HeapBuffer(2 * Z * width);
   try {
     const s = slab.view;
-    const s64 = new Float64Array(s.buffer, slab.ptr, h * Z * width);
+    const s64 = new Float64Array(s.buffer, slab.ptr, hs * Z * width);
     const l64 = new Float64Array(s.buffer, lines.ptr, Z * width);
     const o64 = new Float64Array(s.buffer, out.ptr, out.length / 2);
     for (let y0 = 0; y0 < Y; y0 += width) {
       const w = Math.min(width, Y - y0);
-      // Row (z, y0 + t) of the volume into slab line t * Z + z.
+      // Row (z, y0 + t) of the volume into slab line t * Z + z, transformed there.
       for (let t = 0; t < w; t++) {
-        for (let z = 0; z < Z; z++) plan.forward(input, (z * Y + y0 + t) * n, s, 2 * (t * Z + z) * h);
+        for (let z = 0; z < Z; z++) {
+          const row = (z * Y + y0 + t) * n;
+          const line = 2 * (t * Z + z) * hs;
+          s.set(input.subarray(row, row + n), line);
+          plan.forwardInHeap(slab.at(line));
+        }
       }
       for (let x = 0; x < h; x++) {
         for (let t = 0; t < w; t++) {
-          const src = t * Z * h + x;
-          for (let z = 0; z < Z; z++) l64[t * Z + z] = s64[src + z * h]!;
+          const src = t * Z * hs + x;
+          for (let z = 0; z < Z; z++) l64[t * Z + z] = s64[src + z * hs]!;
           zPlan.transform(lines.at(2 * t * Z), 'forward');
         }
         const base = x * Z * Y + y0;
@@ -82,11 +91,12 @@ export function irfft3(
   }
   const zPlan = complexPlan(Z);
   const width = slabWidth(Z, Y, h);
-  const slab = new HeapBuffer(2 * h * Z * width);
+  const hs = lineStride(h);
+  const slab = new HeapBuffer(2 * hs * Z * width);
   const lines = new HeapBuffer(2 * Z * width);
   try {
     const s = slab.view;
-    const s64 = new Float64Array(s.buffer, slab.ptr, h * Z * width);
+    const s64 = new Float64Array(s.buffer, slab.ptr, hs * Z * width);
     const l64 = new Float64Array(s.buffer, lines.ptr, Z * width);
     const i64 = new Float64Array(s.buffer, spectrum.ptr, spectrum.length / 2);
     for (let y0 = 0; y0 < Y; y0 += width) {
@@ -99,12 +109,17 @@ export function irfft3(
         }
         for (let t = 0; t < w; t++) {
           zPlan.transform(lines.at(2 * t * Z), 'backward');
-          const dst = t * Z * h + x;
-          for (let z = 0; z < Z; z++) s64[dst + z * h] = l64[t * Z + z]!;
+          const dst = t * Z * hs + x;
+          for (let z = 0; z < Z; z++) s64[dst + z * hs] = l64[t * Z + z]!;
         }
       }
       for (let t = 0; t < w; t++) {
-        for (let z = 0; z < Z; z++) plan.backward(s, 2 * (t * Z + z) * h, out, (z * Y + y0 + t) * n);
+        for (let z = 0; z < Z; z++) {
+          const line = 2 * (t * Z + z) * hs;
+          plan.backwardInHeap(slab.at(line));
+          const row = (z * Y + y0 + t) * n;
+          out.set(s.subarray(line, line + n), row);
+        }
       }
     }
   } finally {
