@@ -102,8 +102,8 @@ export function correlateImages(
       srcAmp,
       tgtAmp,
       size,
-      (start, region) => {
-        return upsampledDftHalf(a, shape, { region, upsample: opts.upsampleFactor, start });
+      (start, points) => {
+        return upsampledDftHalf(a, shape, { points, upsample: opts.upsampleFactor, start });
       },
       cc,
     );

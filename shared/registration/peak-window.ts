@@ -1,31 +1,11 @@
 import { stridesOf } from '../imaging/ndarray.js';
 
-/**
- * Where, on the fine grid of the upsampled DFT, the peak can be, judged from the integer-grid
- * correlation surface that the coarse step already computed.
- *
- * The fine grid has `region` points per axis at positions `start[a] + j / upsample` (pixels,
- * scikit-image's 1.5-pixel box around the integer peak). Evaluating it whole costs one chirp-z per
- * line per axis: in 3D, 150^3 points at upsample 100. The correlation is band-limited, so its
- * values between integer samples follow from the samples by sinc interpolation; a Lanczos-4
- * interpolation of the integer surface, sampled every 0.05 px over the box, shows which parts of
- * the box hold values near the top. Every sample within `MARGIN` of the top (relative to the
- * top-to-bottom range of the box) is a candidate; the window is the bounding box of the candidates
- * widened by `REACH` pixels on each side (far more than the interpolation error moves a peak),
- * and only that window is then evaluated exactly by the upsampled DFT. Where the candidates spread
- * over most of the box (a flat or multi-modal peak) the answer is `undefined`: evaluate it all.
- *
- * The window only restricts where the exact sums are evaluated; the values inside it, and so the
- * shift, are those of the full evaluation whenever the full grid's maximum lies in the window.
- *
- * @param surface real correlation at integer shifts, row-major of `shape` (any positive scale)
- * @returns the first fine index per axis and the window's points per axis, or undefined
- */
+/** A box of the upsampled DFT's fine grid. */
 export interface PeakWindow {
   /** First fine-grid index of the window, per axis. */
   readonly offset: number[];
-  /** Points per axis (the window is a cube). */
-  readonly size: number;
+  /** Points of the window per axis. */
+  readonly points: number[];
 }
 
 const LANCZOS = 4;
@@ -42,6 +22,28 @@ const SURVEY_STEP = 0.05;
 /** Axes shorter than this are evaluated in full (too few samples for the interpolation). */
 const MIN_AXIS = 4 * LANCZOS;
 
+/**
+ * Where, on the fine grid of the upsampled DFT, the peak can be, judged from the integer-grid
+ * correlation surface that the coarse step already computed.
+ *
+ * The fine grid has `region` points per axis at positions `start[a] + j / upsample` (pixels,
+ * scikit-image's 1.5-pixel box around the integer peak). Evaluating it whole costs one chirp-z per
+ * line per axis: in 3D, 150^3 points at upsample 100. The correlation is band-limited, so its
+ * values between integer samples follow from the samples by sinc interpolation; a Lanczos-4
+ * interpolation of the integer surface, sampled every 0.05 px over the box, shows which parts of
+ * the box hold values near the top. Every sample within `MARGIN` of the top (relative to the
+ * top-to-bottom range of the box) is a candidate; the window is the bounding box of the candidates
+ * widened by one survey step on each side (the true maximum is within half a step of a
+ * candidate), per axis: a peak that is broad along z (anisotropic stacks) gets a window long in z
+ * and short in y and x. Only that window is then evaluated exactly by the upsampled DFT. Axes
+ * shorter than 16 samples give `undefined`: evaluate the whole box.
+ *
+ * The window only restricts where the exact sums are evaluated; the values inside it, and so the
+ * shift, are those of the full evaluation whenever the full grid's maximum lies in the window.
+ *
+ * @param surface real correlation at integer shifts, row-major of `shape` (any positive scale)
+ * @returns the first fine index per axis and the window's points per axis, or undefined
+ */
 export function peakWindow(
   surface: Float32Array | Float64Array,
   shape: readonly number[],
@@ -135,16 +137,18 @@ export function peakWindow(
     }
   }
   const reach = step;
-  let size = 0;
+  if (!lo.every(Number.isFinite)) return undefined;
+  const offset: number[] = [];
+  const points: number[] = [];
   for (let a = 0; a < d; a++) {
-    lo[a] = Math.max(0, lo[a]! - reach);
-    hi[a] = Math.min(region - 1, hi[a]! + reach);
-    size = Math.max(size, hi[a]! - lo[a]! + 1);
+    const first = Math.max(0, lo[a]! - reach);
+    const last = Math.min(region - 1, hi[a]! + reach);
+    // Few distinct sizes keep the chirp-z plans cached.
+    const size = Math.min(region, Math.ceil((last - first + 1) / 8) * 8);
+    offset.push(Math.min(first, region - size));
+    points.push(size);
   }
-  // Few distinct sizes keep the chirp-z plans cached.
-  size = Math.min(region, Math.ceil(size / 8) * 8);
-  if (!Number.isFinite(size) || size > region / 2) return undefined;
-  return { offset: lo.map((l) => Math.min(l, region - size)), size };
+  return { offset, points };
 }
 
 function lanczos(x: number): number {

@@ -40,7 +40,7 @@ export function finish(
   srcAmp: number,
   tgtAmp: number,
   size: number,
-  upsampled: (start: number[], region: number) => Float32Array,
+  upsampled: (start: number[], points: number[]) => Float32Array,
   surface?: Float32Array,
 ): PhaseCrossCorrelationResult {
   const shift = coarse.index.map((i, a) => (i > Math.trunc(shape[a]! / 2) ? i - shape[a]! : i));
@@ -55,10 +55,10 @@ export function finish(
     const window =
       surface !== undefined && shape.length >= 3 ? peakWindow(surface, shape, start, region, u) : undefined;
     const offset = window?.offset ?? shape.map(() => 0);
-    const size = window?.size ?? region;
+    const points = window?.points ?? shape.map(() => region);
     const cc = upsampled(
       start.map((s, a) => s + offset[a]! / u),
-      size,
+      points,
     );
     let best = 0;
     let bestAbs = -1;
@@ -69,10 +69,7 @@ export function finish(
         best = i;
       }
     }
-    const fine = unravel(
-      best,
-      shape.map(() => size),
-    );
+    const fine = unravel(best, points);
     for (let a = 0; a < shift.length; a++) {
       shift[a] = rounded[a]! + (offset[a]! + fine[a]! - dftshift) / u;
     }

@@ -8,15 +8,16 @@ import { zoomDft } from './fft/zoom-dft.js';
  * `_upsampled_dft` does, but with chirp-z transforms (see `ZoomDft`) instead of dense matrices.
  *
  * For a cross-power spectrum P (frequencies in numpy's fftfreq order, the Nyquist bin negative)
- * it returns, on a grid of `region` points per axis with spacing 1/upsample starting at `start`:
+ * it returns, on a grid of `points[a]` points along axis a with spacing 1/upsample starting at
+ * `start`:
  *
  *   CC(p) = sum_k P[k] exp(+2 pi i sum_a m_a(k) p_a / n_a),   p_a = start_a + j_a / upsample
  *
- * unnormalised (no 1/N), as a row-major complex array (interleaved float64) of region^ndim points.
+ * unnormalised (no 1/N), as a row-major complex array (interleaved float32) of prod(points) values.
  */
 export interface UpsampledRegion {
   /** Number of points per axis. */
-  readonly region: number;
+  readonly points: readonly number[];
   readonly upsample: number;
   /** First evaluation position per axis, in pixels. */
   readonly start: readonly number[];
@@ -32,9 +33,10 @@ export interface UpsampledRegion {
 export function upsampledDftHalf(
   spectrum: HeapBuffer,
   shape: readonly number[],
-  { region, upsample, start }: UpsampledRegion,
+  { points, upsample, start }: UpsampledRegion,
 ): Float32Array {
   const d = shape.length;
+  const region = points[d - 1]!;
   const n = shape[d - 1]!;
   const h = Math.floor(n / 2) + 1;
   const terms = Math.ceil(n / 2);
@@ -92,7 +94,7 @@ export function upsampledDftHalf(
       }
     }
   }
-  return contractLeadingAxes(sums, [...lead, region], d - 1, { region, upsample, start });
+  return contractLeadingAxes(sums, [...lead, region], d - 1, { points, upsample, start });
 }
 
 /** Upsampled DFT of a full complex spectrum (interleaved). */
@@ -105,16 +107,17 @@ export function upsampledDftFull(
   return contractLeadingAxes(data, [...shape], shape.length, params);
 }
 
-/** Contracts axes count-1 .. 0 (full signed-frequency spectra along each) to `region` points. */
+/** Contracts axes count-1 .. 0 (full signed-frequency spectra along each) to `points` values. */
 function contractLeadingAxes(
   data: Float32Array,
   shape: number[],
   count: number,
-  { region, upsample, start }: UpsampledRegion,
+  { points, upsample, start }: UpsampledRegion,
 ): Float32Array {
   let current = data;
   for (let axis = count - 1; axis >= 0; axis--) {
     const n = shape[axis]!;
+    const region = points[axis]!;
     const stride = sizeOf(shape.slice(axis + 1));
     const outer = sizeOf(shape.slice(0, axis));
     const next = new Float32Array(2 * outer * region * stride);

@@ -15,8 +15,8 @@ import { realPlan } from './real-plan.js';
  * layout and are transformed in place afterwards. `irfft3` runs the same steps backwards.
  */
 
-/** Complex values per slab scratch (512 KiB): a few Y of every Z row's half spectrum. */
-const SLAB_VALUES = 1 << 16;
+/** Complex values per slab scratch (256 KiB): a few Y of every Z row's half spectrum. */
+const SLAB_VALUES = 1 << 15;
 
 function slabWidth(Z: number, Y: number, h: number): number {
   return Math.max(1, Math.min(Y, Math.floor(SLAB_VALUES / (Z * h))));
