@@ -40,30 +40,34 @@ export function correlateImages(
     const phase = opts.normalization === 'phase';
     // Frequency-major half spectrum: element (x, row) at x * rows + row.
     for (let x = 0; x < h; x++) {
-      // Energy of the full spectrum from its half: interior columns stand for two.
-      const w = x === 0 || (n % 2 === 0 && x === h - 1) ? 1 : 2;
-      for (let r = 0; r < rows; r++) {
-        const i = 2 * (x * rows + r);
+      let sa = 0;
+      let ta = 0;
+      const end = 2 * (x + 1) * rows;
+      for (let i = 2 * x * rows; i < end; i += 2) {
         const ar = pa[i]!;
         const ai = pa[i + 1]!;
         const br = pb[i]!;
         const bi = pb[i + 1]!;
-        srcAmp += w * (ar * ar + ai * ai);
-        tgtAmp += w * (br * br + bi * bi);
+        sa += ar * ar + ai * ai;
+        ta += br * br + bi * bi;
         let pr = ar * br + ai * bi;
         let pi = ai * br - ar * bi;
         if (phase) {
-          const mag = Math.max(Math.sqrt(pr * pr + pi * pi), eps);
-          pr /= mag;
-          pi /= mag;
+          const inv = 1 / Math.max(Math.sqrt(pr * pr + pi * pi), eps);
+          pr *= inv;
+          pi *= inv;
         }
         pa[i] = pb[i] = pr;
         pa[i + 1] = pb[i + 1] = pi;
       }
+      // Energy of the full spectrum from its half: interior columns stand for two.
+      const w = x === 0 || (n % 2 === 0 && x === h - 1) ? 1 : 2;
+      srcAmp += w * sa;
+      tgtAmp += w * ta;
     }
     if (!Number.isFinite(srcAmp) && !isPreparedReference(reference)) assertFinite(reference, 'reference');
     if (!Number.isFinite(tgtAmp)) assertFinite(moving, 'moving');
-    const cc = new Float32Array(size);
+    const cc = surfaceBuffer(size);
     irfftn(b, shape, cc);
     let best = 0;
     let bestAbs = -1;
@@ -112,4 +116,16 @@ export function correlateImages(
     a.free();
     b.free();
   }
+}
+
+let reusedSurface: Float32Array | undefined;
+
+/**
+ * The real correlation surface's buffer, reused from call to call (one per thread: a 3D stack's
+ * surface is 16 MiB, and allocating it anew each time costs page faults and garbage collections).
+ * Nothing keeps it past the call that fills it.
+ */
+function surfaceBuffer(size: number): Float32Array {
+  if (reusedSurface?.length !== size) reusedSurface = new Float32Array(size);
+  return reusedSurface;
 }
