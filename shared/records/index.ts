@@ -69,8 +69,13 @@ export {
   type NewJob,
   type MarkJobStateOptions,
 } from './jobs-repository.js';
-export { recordTileResult, type NewTileResult, type RecordTileOutcome } from './record-tile-result.js';
-export { listTileResults, getTileResult } from './tile-results-repository.js';
+export {
+  recordTileResult,
+  recordTileResults,
+  type NewTileResult,
+  type RecordTileOutcome,
+} from './record-tile-result.js';
+export { listTileResults, getTileResult, recordedTileIndexes } from './tile-results-repository.js';
 export {
   upsertRegistration,
   getRegistration,

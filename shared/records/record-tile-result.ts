@@ -1,10 +1,10 @@
 /**
  * The exactly-once fan-in primitive. Tile messages are delivered at least once, in any order,
  * concurrently; the job must be aggregated exactly once, by whoever records its last distinct
- * tile. In one transaction:
+ * tile. In one transaction (per tile, or per batch of tiles, `recordTileResults`):
  *   1. lock the job row (MySQL `SELECT ... FOR UPDATE`; SQLite `BEGIN IMMEDIATE`),
  *   2. insert-ignore the tile result (primary key job_id, tile_index),
- *   3. only if a row was inserted: `tiles_done = tiles_done + 1`,
+ *   3. only if a row was inserted: `tiles_done = tiles_done + 1` (+ n for n rows inserted),
  *   4. `UPDATE jobs SET state = 'aggregating' WHERE id = ? AND state = 'running'
  *       AND tiles_done = tiles_total`.
  * The single caller whose step 4 changes a row gets `completedJob: true` and triggers the
@@ -77,13 +77,59 @@ export interface RecordTileOutcome {
   completedJob: boolean;
 }
 
+/** Records one tile result: `recordTileResults` with one row. */
 export async function recordTileResult(
   db: Kysely<Database>,
   input: NewTileResult,
   options: RetryOptions = {},
 ): Promise<RecordTileOutcome> {
+  return (await recordTileResults(db, [input], options))[0]!;
+}
+
+/**
+ * Records several tile results (of one job or several) in one transaction, with the rule of the
+ * single fan-in applied to each row: insert-ignore it, count it in its job's `tiles_done` only if
+ * it was inserted, then move each job whose count reached its total to `aggregating`. Exactly one
+ * row in all calls, batched or not, gets `completedJob: true` for a job (the last inserted row of
+ * that job in the batch that completed it). One transaction per batch instead of one per tile is
+ * what makes a worker's many small tiles cheap to record; a failure (a bad row, a missing job)
+ * rolls the whole batch back: record the rows one by one to isolate it.
+ *
+ * @returns one outcome per input, in order
+ */
+export async function recordTileResults(
+  db: Kysely<Database>,
+  inputs: readonly NewTileResult[],
+  options: RetryOptions = {},
+): Promise<RecordTileOutcome[]> {
+  const rows = inputs.map(toTileResultsRow);
+  if (rows.length === 0) return [];
+  if (db.isTransaction) {
+    try {
+      return await recordIn(db, rows);
+    } catch (error) {
+      throw toDatabaseError(error, 'record tile result');
+    }
+  }
+  const raw = sqliteHandleOf(db);
+  if (raw !== undefined) {
+    return withLockRetry(
+      'record tile result',
+      () => db.connection().execute(() => Promise.resolve(recordSqliteSync(raw, rows))),
+      options,
+    );
+  }
+  return withLockRetry(
+    'record tile result',
+    () => db.transaction().execute((trx) => recordIn(trx, rows)),
+    options,
+  );
+}
+
+/** Validates a tile result (permanent `MetdbError('invalid-value')` naming the field) into its row. */
+export function toTileResultsRow(input: NewTileResult): TileResultsTable {
   const v = validateRow('tile_results', tileResultSchema, input);
-  const row: TileResultsTable = {
+  return {
     job_id: v.job_id,
     tile_index: v.tile_index,
     region: JSON.stringify({ start: v.region.start, size: v.region.size }),
@@ -97,44 +143,6 @@ export async function recordTileResult(
     skip_reason: v.skip_reason ?? null,
     duration_ms: v.duration_ms,
     created_at: nowIso(),
-  };
-  if (db.isTransaction) {
-    try {
-      return await recordIn(db, row);
-    } catch (error) {
-      throw toDatabaseError(error, 'record tile result');
-    }
-  }
-  const raw = sqliteHandleOf(db);
-  if (raw !== undefined) {
-    return withLockRetry(
-      'record tile result',
-      () => db.connection().execute(() => Promise.resolve(recordSqliteSync(db, raw, row))),
-      options,
-    );
-  }
-  return withLockRetry(
-    'record tile result',
-    () => db.transaction().execute((trx) => recordIn(trx, row)),
-    options,
-  );
-}
-
-function statements(db: Kysely<Database>, row: TileResultsTable) {
-  const now = row.created_at;
-  return {
-    lockJob: db.selectFrom('jobs').select(['id', 'state', 'tiles_total']).where('id', '=', row.job_id),
-    insertTile: db.insertInto('tile_results').orIgnore().values(row),
-    countTile: db
-      .updateTable('jobs')
-      .set((eb) => ({ tiles_done: eb('tiles_done', '+', 1), updated_at: now }))
-      .where('id', '=', row.job_id),
-    complete: db
-      .updateTable('jobs')
-      .set({ state: 'aggregating', updated_at: now })
-      .where('id', '=', row.job_id)
-      .where('state', '=', 'running')
-      .whereRef('tiles_done', '=', 'tiles_total'),
   };
 }
 
@@ -155,40 +163,148 @@ function checkJob(job: { tiles_total: number } | undefined, row: TileResultsTabl
   }
 }
 
-async function recordIn(trx: Kysely<Database>, row: TileResultsTable): Promise<RecordTileOutcome> {
-  const s = statements(trx, row);
-  const lock = sqlDialectOf(trx) === 'mysql' ? s.lockJob.forUpdate() : s.lockJob;
-  checkJob(await lock.executeTakeFirst(), row);
-  const inserted = Number((await s.insertTile.executeTakeFirst()).numInsertedOrUpdatedRows ?? 0n) > 0;
-  if (inserted) await s.countTile.execute();
-  const completed = await s.complete.executeTakeFirst();
-  return { inserted, completedJob: Number(completed.numUpdatedRows) > 0 };
+/** The jobs of a batch in id order (MySQL locks them in that order: no deadlock between batches). */
+function jobIdsOf(rows: readonly TileResultsTable[]): string[] {
+  return [...new Set(rows.map((r) => r.job_id))].sort();
 }
 
-/** Prepared statements per SQLite connection, by SQL text: the fan-in runs once per tile. */
+/**
+ * Which row reports `completedJob` for each completed job: the last inserted row of that job in
+ * the batch (else its last row, when the job was completed by an earlier, crashed count).
+ */
+function outcomesOf(
+  rows: readonly TileResultsTable[],
+  inserted: readonly boolean[],
+  completed: ReadonlySet<string>,
+): RecordTileOutcome[] {
+  const outcomes = rows.map((_, i) => ({ inserted: inserted[i]!, completedJob: false }));
+  for (const jobId of completed) {
+    let pick = -1;
+    for (let i = 0; i < rows.length; i++) {
+      if (rows[i]!.job_id !== jobId) continue;
+      if (pick < 0 || inserted[i] || !inserted[pick]) pick = i;
+    }
+    if (pick >= 0) outcomes[pick]!.completedJob = true;
+  }
+  return outcomes;
+}
+
+async function recordIn(
+  trx: Kysely<Database>,
+  rows: readonly TileResultsTable[],
+): Promise<RecordTileOutcome[]> {
+  const now = rows[0]!.created_at;
+  const mysql = sqlDialectOf(trx) === 'mysql';
+  const jobs = new Map<string, { tiles_total: number } | undefined>();
+  for (const jobId of jobIdsOf(rows)) {
+    const lock = trx.selectFrom('jobs').select(['id', 'state', 'tiles_total']).where('id', '=', jobId);
+    jobs.set(jobId, await (mysql ? lock.forUpdate() : lock).executeTakeFirst());
+  }
+  const inserted: boolean[] = [];
+  const counts = new Map<string, number>();
+  for (const row of rows) {
+    checkJob(jobs.get(row.job_id), row);
+    const result = await trx.insertInto('tile_results').orIgnore().values(row).executeTakeFirst();
+    const added = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    inserted.push(added);
+    if (added) counts.set(row.job_id, (counts.get(row.job_id) ?? 0) + 1);
+  }
+  const completed = new Set<string>();
+  for (const jobId of jobs.keys()) {
+    const count = counts.get(jobId) ?? 0;
+    if (count > 0) {
+      await trx
+        .updateTable('jobs')
+        .set((eb) => ({ tiles_done: eb('tiles_done', '+', count), updated_at: now }))
+        .where('id', '=', jobId)
+        .execute();
+    }
+    const done = await trx
+      .updateTable('jobs')
+      .set({ state: 'aggregating', updated_at: now })
+      .where('id', '=', jobId)
+      .where('state', '=', 'running')
+      .whereRef('tiles_done', '=', 'tiles_total')
+      .executeTakeFirst();
+    if (Number(done.numUpdatedRows) > 0) completed.add(jobId);
+  }
+  return outcomesOf(rows, inserted, completed);
+}
+
+/**
+ * The SQLite statements, written out (what Kysely compiles the statements of `recordIn` to) and
+ * prepared once per connection: the fan-in runs for every tile, and building, compiling and
+ * preparing four queries each time cost more than running them.
+ */
+const SQLITE = {
+  job: 'select "id", "state", "tiles_total" from "jobs" where "id" = ?',
+  insert:
+    'insert or ignore into "tile_results" ("job_id", "tile_index", "region", "shift_z", "shift_y", "shift_x", ' +
+    '"peak", "error", "weight", "skipped", "skip_reason", "duration_ms", "created_at") ' +
+    'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  count: 'update "jobs" set "tiles_done" = "tiles_done" + ?, "updated_at" = ? where "id" = ?',
+  complete:
+    'update "jobs" set "state" = \'aggregating\', "updated_at" = ? where "id" = ? and "state" = \'running\' ' +
+    'and "tiles_done" = "tiles_total"',
+} as const;
+
 type Statement = BetterSqlite3.Statement<unknown[]>;
-const prepared = new WeakMap<SqliteHandle, Map<string, Statement>>();
+type Statements = Record<keyof typeof SQLITE, Statement>;
+const prepared = new WeakMap<SqliteHandle, Statements>();
 
-function prepare(raw: SqliteHandle, sql: string): Statement {
-  let cache = prepared.get(raw);
-  if (cache === undefined) prepared.set(raw, (cache = new Map<string, Statement>()));
-  let statement = cache.get(sql);
-  if (statement === undefined) cache.set(sql, (statement = raw.prepare<unknown[]>(sql)));
-  return statement;
+function statementsOf(raw: SqliteHandle): Statements {
+  let s = prepared.get(raw);
+  if (s === undefined) {
+    s = {
+      job: raw.prepare<unknown[]>(SQLITE.job),
+      insert: raw.prepare<unknown[]>(SQLITE.insert),
+      count: raw.prepare<unknown[]>(SQLITE.count),
+      complete: raw.prepare<unknown[]>(SQLITE.complete),
+    };
+    prepared.set(raw, s);
+  }
+  return s;
 }
 
-function recordSqliteSync(db: Kysely<Database>, raw: SqliteHandle, row: TileResultsTable): RecordTileOutcome {
-  const s = statements(db, row);
-  const run = (q: { compile(): { sql: string; parameters: readonly unknown[] } }) => {
-    const c = q.compile();
-    return prepare(raw, c.sql).run(...c.parameters).changes;
-  };
-  const transaction = raw.transaction((): RecordTileOutcome => {
-    const c = s.lockJob.compile();
-    checkJob(prepare(raw, c.sql).get(...c.parameters) as { tiles_total: number } | undefined, row);
-    const inserted = run(s.insertTile) > 0;
-    if (inserted) run(s.countTile);
-    return { inserted, completedJob: run(s.complete) > 0 };
+/** The fan-in on SQLite: synchronous, in one `BEGIN IMMEDIATE` transaction (nothing interleaves). */
+function recordSqliteSync(raw: SqliteHandle, rows: readonly TileResultsTable[]): RecordTileOutcome[] {
+  const s = statementsOf(raw);
+  const now = rows[0]!.created_at;
+  const transaction = raw.transaction((): RecordTileOutcome[] => {
+    const jobs = new Map<string, { tiles_total: number } | undefined>();
+    for (const jobId of jobIdsOf(rows)) {
+      jobs.set(jobId, s.job.get(jobId) as { tiles_total: number } | undefined);
+    }
+    const inserted: boolean[] = [];
+    const counts = new Map<string, number>();
+    for (const r of rows) {
+      checkJob(jobs.get(r.job_id), r);
+      const added =
+        s.insert.run(
+          r.job_id,
+          r.tile_index,
+          r.region,
+          r.shift_z,
+          r.shift_y,
+          r.shift_x,
+          r.peak,
+          r.error,
+          r.weight,
+          r.skipped,
+          r.skip_reason,
+          r.duration_ms,
+          r.created_at,
+        ).changes > 0;
+      inserted.push(added);
+      if (added) counts.set(r.job_id, (counts.get(r.job_id) ?? 0) + 1);
+    }
+    const completed = new Set<string>();
+    for (const jobId of jobs.keys()) {
+      const count = counts.get(jobId) ?? 0;
+      if (count > 0) s.count.run(count, now, jobId);
+      if (s.complete.run(now, jobId).changes > 0) completed.add(jobId);
+    }
+    return outcomesOf(rows, inserted, completed);
   });
   return transaction.immediate();
 }

@@ -1,14 +1,19 @@
 /**
  * The exactly-once fan-in under concurrent duplicate deliveries, against the real MariaDB (a pool
  * of several connections) and SQLite (several connections to one file): 20 tiles, each delivered
- * 3 times, shuffled, all at once. Exactly one delivery may report completedJob.
+ * 3 times, shuffled, all at once, one by one or in batches (a local worker records its tiles in
+ * one transaction per batch). Exactly one delivery may report completedJob.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
 import { createJobVersion, getJob, startJob } from '../../shared/records/jobs-repository.js';
-import { recordTileResult, type RecordTileOutcome } from '../../shared/records/record-tile-result.js';
+import {
+  recordTileResult,
+  recordTileResults,
+  type RecordTileOutcome,
+} from '../../shared/records/record-tile-result.js';
 import { listTileResults } from '../../shared/records/tile-results-repository.js';
 import type { Database } from '../../shared/records/database-schema.js';
 import { createMysqlTestDatabase, createSqliteTestDatabase, type TestDatabase } from './test-databases.js';
@@ -81,4 +86,55 @@ describe('recordTileResult fan-in under concurrency', () => {
       await expectExactlyOnce(opened[1]!.db, jobId, outcomes);
     },
   );
+
+  /** The deliveries cut into batches of 1 to 7 (by seed), each batch recorded in one call. */
+  function batches<T>(all: T[], seed: number): T[][] {
+    const out: T[][] = [];
+    for (let i = 0, k = 0; i < all.length; k++) {
+      const n = 1 + ((seed * 7 + k * 3) % 7);
+      out.push(all.slice(i, i + n));
+      i += n;
+    }
+    return out;
+  }
+
+  it.each([1, 2])(
+    'MariaDB, pool of 8 connections, 60 deliveries in concurrent batches (seed %i)',
+    async (seed) => {
+      target = await createMysqlTestDatabase(8);
+      const handle = await connectDatabase(target.config);
+      opened.push(handle);
+      const jobId = await runningJob(handle.db);
+      const outcomes = (
+        await Promise.all(batches(deliveries(jobId, seed), seed).map((b) => recordTileResults(handle.db, b)))
+      ).flat();
+      await expectExactlyOnce(handle.db, jobId, outcomes);
+    },
+  );
+
+  it.each([1, 2])('SQLite, 4 connections, 60 deliveries in concurrent batches (seed %i)', async (seed) => {
+    target = createSqliteTestDatabase();
+    for (let i = 0; i < 4; i++) opened.push(await connectDatabase(target.config));
+    const jobId = await runningJob(opened[0]!.db);
+    const outcomes = (
+      await Promise.all(
+        batches(deliveries(jobId, seed), seed).map((b, k) =>
+          recordTileResults(opened[k % opened.length]!.db, b),
+        ),
+      )
+    ).flat();
+    await expectExactlyOnce(opened[1]!.db, jobId, outcomes);
+  });
+
+  it('SQLite: a batch with a row of a missing job records nothing', async () => {
+    target = createSqliteTestDatabase();
+    const handle = await connectDatabase(target.config);
+    opened.push(handle);
+    const jobId = await runningJob(handle.db);
+    const [first, second] = deliveries(jobId, 1);
+    const missing = { ...second!, job_id: '01900000-0000-7000-8000-000000000000' };
+    await expect(recordTileResults(handle.db, [first!, missing])).rejects.toThrow(/no job/);
+    expect(await listTileResults(handle.db, jobId)).toEqual([]);
+    expect(await getJob(handle.db, jobId)).toMatchObject({ tiles_done: 0, state: 'running' });
+  });
 });
