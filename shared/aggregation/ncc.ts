@@ -75,64 +75,173 @@ export function normalizedCrossCorrelation(
   const [w0 = 0, w1 = 0, w2 = 0, w3 = 0] = tapWeight;
   // One pass, no buffers: sums of the values about pivots (the first compared pair), which keeps
   // the sums of squares small enough for float64 whatever the offset of the data.
-  const sums = { a: 0, b: 0, aa: 0, bb: 0, ab: 0 };
-  let pivotA = Number.NaN;
+  const sums = new Float64Array(5); // a, b, aa, bb, ab
+  const first = lo.reduce((s, l, i) => s + l * strides[i]!, 0);
+  const unrolled = overlapOnly && (taps === 1 || taps === 2 || taps === 4);
+  let pivotA = unrolled ? ad[first]! : Number.NaN;
   let pivotB = Number.NaN;
+  if (taps === 4)
+    pivotB = w0 * bd[first + o0]! + w1 * bd[first + o1]! + w2 * bd[first + o2]! + w3 * bd[first + o3]!;
+  else if (taps === 2) pivotB = w0 * bd[first + o0]! + w1 * bd[first + o1]!;
+  else if (taps === 1) pivotB = w0 * bd[first + o0]!;
   // Rows along the last axis (an odometer over the others), each a contiguous run in `a`.
   for (let j = 0; j < count; j += run) {
     let rowBase = 0;
     for (let i = 0; i < last; i++) rowBase += p[i]! * strides[i]!;
-    let sa = 0;
-    let sb = 0;
-    let saa = 0;
-    let sbb = 0;
-    let sab = 0;
-    for (let x = 0; x < run; x++) {
-      const ai = rowBase + lo[last]! + x;
-      let bv = 0;
-      // 1, 2 or 4 taps (integer, one-axis and 2-D fractional shifts) unrolled.
-      if (overlapOnly && taps === 4) {
-        bv = w0 * bd[ai + o0]! + w1 * bd[ai + o1]! + w2 * bd[ai + o2]! + w3 * bd[ai + o3]!;
-      } else if (overlapOnly && taps === 2) {
-        bv = w0 * bd[ai + o0]! + w1 * bd[ai + o1]!;
-      } else if (overlapOnly && taps === 1) {
-        bv = w0 * bd[ai + o0]!;
-      } else if (overlapOnly) {
-        for (let t = 0; t < taps; t++) bv += tapWeight[t]! * b.data[ai + tapOffset[t]!]!;
-      } else {
-        p[last] = lo[last]! + x;
-        for (const [, w, up] of corners) {
-          let bi = 0;
-          for (let i = 0; i < ndim; i++) {
-            const n = shape[i]!;
-            bi += ((((p[i]! + k[i]! + up[i]!) % n) + n) % n) * strides[i]!;
+    const a0 = rowBase + lo[last]!;
+    // 1, 2 or 4 taps (integer, one-axis and 2-D fractional shifts): one specialised loop per row.
+    if (unrolled && taps === 4) rowSums4(ad, bd, a0, run, tapOffset, tapWeight, pivotA, pivotB, sums);
+    else if (unrolled && taps === 2) rowSums2(ad, bd, a0, run, o0, o1, w0, w1, pivotA, pivotB, sums);
+    else if (unrolled) rowSums1(ad, bd, a0, run, o0, w0, pivotA, pivotB, sums);
+    else {
+      let sa = 0;
+      let sb = 0;
+      let saa = 0;
+      let sbb = 0;
+      let sab = 0;
+      for (let x = 0; x < run; x++) {
+        const ai = a0 + x;
+        let bv = 0;
+        if (overlapOnly) {
+          for (let t = 0; t < taps; t++) bv += tapWeight[t]! * bd[ai + tapOffset[t]!]!;
+        } else {
+          p[last] = lo[last]! + x;
+          for (const [, w, up] of corners) {
+            let bi = 0;
+            for (let i = 0; i < ndim; i++) {
+              const n = shape[i]!;
+              bi += ((((p[i]! + k[i]! + up[i]!) % n) + n) % n) * strides[i]!;
+            }
+            bv += w * bd[bi]!;
           }
-          bv += w * b.data[bi]!;
         }
+        if (Number.isNaN(pivotA)) {
+          pivotA = ad[ai]!;
+          pivotB = bv;
+        }
+        const da = ad[ai]! - pivotA;
+        const db = bv - pivotB;
+        sa += da;
+        sb += db;
+        saa += da * da;
+        sbb += db * db;
+        sab += da * db;
       }
-      if (Number.isNaN(pivotA)) {
-        pivotA = ad[ai]!;
-        pivotB = bv;
-      }
-      const da = ad[ai]! - pivotA;
-      const db = bv - pivotB;
-      sa += da;
-      sb += db;
-      saa += da * da;
-      sbb += db * db;
-      sab += da * db;
+      accumulate(sums, sa, sb, saa, sbb, sab);
     }
-    sums.a += sa;
-    sums.b += sb;
-    sums.aa += saa;
-    sums.bb += sbb;
-    sums.ab += sab;
     for (let i = last - 1; i >= 0; i--) {
       if (++p[i]! < hi[i]!) break;
       p[i] = lo[i]!;
     }
   }
   return pearson(sums, count);
+}
+
+type Pixels = NdArray['data'];
+
+function accumulate(sums: Float64Array, sa: number, sb: number, saa: number, sbb: number, sab: number): void {
+  sums[0] = sums[0]! + sa;
+  sums[1] = sums[1]! + sb;
+  sums[2] = sums[2]! + saa;
+  sums[3] = sums[3]! + sbb;
+  sums[4] = sums[4]! + sab;
+}
+
+/** The sums of one row of `run` pixels from `a0`, `b` interpolated from 4 taps. */
+function rowSums4(
+  ad: Pixels,
+  bd: Pixels,
+  a0: number,
+  run: number,
+  offsets: Int32Array,
+  weights: Float64Array,
+  pivotA: number,
+  pivotB: number,
+  sums: Float64Array,
+): void {
+  const o0 = offsets[0]!;
+  const o1 = offsets[1]!;
+  const o2 = offsets[2]!;
+  const o3 = offsets[3]!;
+  const w0 = weights[0]!;
+  const w1 = weights[1]!;
+  const w2 = weights[2]!;
+  const w3 = weights[3]!;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  for (let ai = a0, end = a0 + run; ai < end; ai++) {
+    const da = ad[ai]! - pivotA;
+    const db = w0 * bd[ai + o0]! + w1 * bd[ai + o1]! + w2 * bd[ai + o2]! + w3 * bd[ai + o3]! - pivotB;
+    sa += da;
+    sb += db;
+    saa += da * da;
+    sbb += db * db;
+    sab += da * db;
+  }
+  accumulate(sums, sa, sb, saa, sbb, sab);
+}
+
+/** `rowSums4` with 2 taps. */
+function rowSums2(
+  ad: Pixels,
+  bd: Pixels,
+  a0: number,
+  run: number,
+  o0: number,
+  o1: number,
+  w0: number,
+  w1: number,
+  pivotA: number,
+  pivotB: number,
+  sums: Float64Array,
+): void {
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  for (let ai = a0, end = a0 + run; ai < end; ai++) {
+    const da = ad[ai]! - pivotA;
+    const db = w0 * bd[ai + o0]! + w1 * bd[ai + o1]! - pivotB;
+    sa += da;
+    sb += db;
+    saa += da * da;
+    sbb += db * db;
+    sab += da * db;
+  }
+  accumulate(sums, sa, sb, saa, sbb, sab);
+}
+
+/** `rowSums4` with 1 tap (an integer shift). */
+function rowSums1(
+  ad: Pixels,
+  bd: Pixels,
+  a0: number,
+  run: number,
+  o0: number,
+  w0: number,
+  pivotA: number,
+  pivotB: number,
+  sums: Float64Array,
+): void {
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  for (let ai = a0, end = a0 + run; ai < end; ai++) {
+    const da = ad[ai]! - pivotA;
+    const db = w0 * bd[ai + o0]! - pivotB;
+    sa += da;
+    sb += db;
+    saa += da * da;
+    sbb += db * db;
+    sab += da * db;
+  }
+  accumulate(sums, sa, sb, saa, sbb, sab);
 }
 
 /**
@@ -151,10 +260,11 @@ function cornerTaps(f: readonly number[], strides: readonly number[]): [number, 
 }
 
 /** Pearson correlation from sums about pivots over n pairs (NaN if either side is constant). */
-function pearson(s: { a: number; b: number; aa: number; bb: number; ab: number }, n: number): number {
-  const saa = s.aa - (s.a * s.a) / n;
-  const sbb = s.bb - (s.b * s.b) / n;
-  const sab = s.ab - (s.a * s.b) / n;
+function pearson(s: Float64Array, n: number): number {
+  const [a = 0, b = 0, aa = 0, bb = 0, ab = 0] = s;
+  const saa = aa - (a * a) / n;
+  const sbb = bb - (b * b) / n;
+  const sab = ab - (a * b) / n;
   if (!(saa > 0) || !(sbb > 0)) return Number.NaN;
   return Math.max(-1, Math.min(1, sab / Math.sqrt(saa * sbb)));
 }
