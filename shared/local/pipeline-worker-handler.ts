@@ -4,7 +4,8 @@
  * use case with this worker's own dependencies (its own database connection, the same folders):
  * - task `ingest` (`{ file }`): `ingestFile`, i.e. `ingestUpload` (hash, decode, canonical copy,
  *   image row, planning: the tile messages go back to the main thread's bus);
- * - topic `tiles`: `registerTileFromMessage` (the last tile of a job publishes its aggregation);
+ * - topic `tiles`: `registerTileFromMessage` (the last tile of a job publishes its aggregation), or
+ *   `registerTileMessages` for a batch (one fan-in transaction for the batch);
  * - topic `aggregate`: `aggregateJob`.
  * The decoded images and prepared reference tiles are cached per worker (per process in the
  * cloud), so a worker decodes each image once for all its tiles and the aggregation's NCC.
@@ -14,11 +15,11 @@ import { createLogger } from '../logging/logger.js';
 import { parseAggregateMessage } from '../messages/aggregate-message.js';
 import { parseTileMessage } from '../messages/tile-message.js';
 import { aggregateJob } from '../pipeline/aggregate-job.js';
-import { registerTileFromMessage } from '../pipeline/register-tile-from-message.js';
+import { registerTileFromMessage, registerTileMessages } from '../pipeline/register-tile-from-message.js';
 import { ingestFile, type IngestFileMessage } from './ingest-file.js';
 import type { LocalRunConfig } from './local-run-config.js';
 import { localPipelineDeps } from './local-pipeline-deps.js';
-import type { WorkerHandler, WorkerHost } from './worker-protocol.js';
+import type { BatchResult, WorkerHandler, WorkerHost } from './worker-protocol.js';
 
 /** The kinds of work this handler does, in the order a free worker should take them. */
 export const PIPELINE_WORKER_KINDS = ['aggregate', 'ingest', 'tiles'] as const;
@@ -46,6 +47,30 @@ export async function createWorkerHandler(options: unknown, host: WorkerHost): P
         default:
           throw new MetdbError('invalid-argument', `a local worker has no handler for ${kind}`);
       }
+    },
+    // A batch of tiles: parsed one by one (a bad message fails alone), measured, recorded in one
+    // fan-in transaction.
+    async handleBatch(items, kind) {
+      if (kind !== 'tiles') {
+        throw new MetdbError('invalid-argument', `a local worker does not batch ${kind}`);
+      }
+      const results = new Array<BatchResult | undefined>(items.length);
+      const valid: { index: number; message: ReturnType<typeof parseTileMessage> }[] = [];
+      for (const [index, item] of items.entries()) {
+        try {
+          valid.push({ index, message: parseTileMessage(item.message) });
+        } catch (error) {
+          results[index] = { ok: false, error };
+        }
+      }
+      const settled = await registerTileMessages(
+        deps,
+        valid.map((v) => v.message),
+      );
+      settled.forEach((s, k) => {
+        results[valid[k]!.index] = s.ok ? { ok: true, outcome: { ...s.result } } : s;
+      });
+      return results.map((r) => r!);
     },
     close: () => handle.close(),
   };

@@ -33,6 +33,13 @@ export const IMAGE_EXTENSIONS = [
   '.rec',
 ];
 
+/**
+ * Tiles a worker takes at once, registers and records in one transaction: enough to make the
+ * per-message costs (the round trip through the main thread, the transaction) small next to the
+ * registration, few enough that the workers still finish together.
+ */
+const TILE_BATCH = 8;
+
 export interface RunFolderOptions {
   /** Output folder. @default `<folder>/metdb-out` */
   out?: string;
@@ -129,8 +136,11 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
     workers,
     workerKinds: PIPELINE_WORKER_KINDS,
     // The tiles of one position go to one worker: it prepares that reference tile once for all jobs.
-    affinity: (kind, message) =>
-      kind === 'tiles' ? (message as { tileIndex?: number } | null)?.tileIndex : undefined,
+    affinity: (kind, attributes) =>
+      kind === 'tiles' && attributes.tileIndex !== undefined ? Number(attributes.tileIndex) : undefined,
+    // A worker records its tiles TILE_BATCH at a time, in one fan-in transaction.
+    batchSizes: { tiles: TILE_BATCH },
+    prefetch: 2,
     handlerModule: siblingModule(import.meta.url, 'pipeline-worker-handler'),
     handlerOptions: config,
     onPublished: (topic) => {

@@ -5,7 +5,14 @@ import type { Logger } from '../logging/logger.js';
 import type { Bus, MessageAttributes, TopicName } from '../ports/bus.js';
 import { serializeError } from './serialize-error.js';
 import { siblingModule, spawnWorker } from './spawn-worker.js';
-import type { MainToWorker, PoolWorkerData, SerializedError, WorkerToMain } from './worker-protocol.js';
+import type {
+  MainToWorker,
+  PoolWorkerData,
+  SerializedError,
+  WirePublication,
+  WireSettlement,
+  WorkerToMain,
+} from './worker-protocol.js';
 
 /** A message handled on the main thread (aggregation, reprocessing). */
 export type MainThreadHandler = (message: unknown, attributes: MessageAttributes) => Promise<unknown>;
@@ -37,19 +44,27 @@ export interface WorkerPoolBusOptions {
    */
   maxAttempts?: number;
   /**
-   * Deliveries a worker is given ahead (it handles them one at a time, in order): with more than
-   * one, the next message is already there when a worker finishes, instead of a round trip
+   * Units of work a worker is given ahead (it handles them one at a time, in order): with more
+   * than one, the next unit is already there when a worker finishes, instead of a round trip
    * through this thread away. @default 2
    */
   prefetch?: number;
   /**
-   * A message's preferred worker: worker `key % workers` takes it if it comes up among the next
-   * `AFFINITY_WINDOW` waiting messages of its kind; otherwise any free worker takes the oldest.
-   * Use it to keep work that shares a per-process cache on one worker (the tiles of one position,
-   * whose prepared reference tile is then computed once, not once per worker).
+   * Per kind, how many waiting messages of that kind make one unit: the worker's handler gets
+   * them together (`WorkerHandler.handleBatch`, e.g. to record them in one transaction) and they
+   * settle together. A worker that dies while handling a unit spends an attempt of each of its
+   * messages. @default 1 for every kind
+   */
+  batchSizes?: Readonly<Partial<Record<WorkerKind, number>>>;
+  /**
+   * A message's preferred worker, from its attributes: worker `key % workers` takes it if it
+   * comes up among the next `AFFINITY_WINDOW` waiting messages of its kind; otherwise any free
+   * worker takes the oldest. Use it to keep work that shares a per-process cache on one worker
+   * (the tiles of one position, whose prepared reference tile is then computed once, not once per
+   * worker).
    * @default none
    */
-  affinity?: (kind: WorkerKind, message: unknown) => number | undefined;
+  affinity?: (kind: WorkerKind, attributes: MessageAttributes) => number | undefined;
   /** Called when a message is accepted (progress: the number of tiles to do grows). */
   onPublished?: (topic: TopicName, messageId: string) => void;
   /** Called after each delivery settles (progress, logs). */
@@ -81,7 +96,8 @@ export interface DeadLetter {
 interface Delivery {
   readonly id: string;
   readonly topic: WorkerKind;
-  readonly message: unknown;
+  /** The message as JSON text (what crosses to the workers). */
+  readonly body: string;
   readonly attributes: MessageAttributes;
   attempts: number;
   /** For a task (`run`): told the outcome once the delivery settles for good. */
@@ -94,8 +110,8 @@ const AFFINITY_WINDOW = 64;
 interface Slot {
   worker: Worker;
   ready: boolean;
-  /** Deliveries sent to the worker, oldest (the one running) first. */
-  inFlight: Delivery[];
+  /** Units sent to the worker, oldest (the one running) first; a unit leaves once all of it settled. */
+  inFlight: Delivery[][];
 }
 
 /**
@@ -137,25 +153,32 @@ export class WorkerPoolBus implements Bus {
   }
 
   publish(topic: TopicName, message: unknown, attributes: MessageAttributes = {}): Promise<string> {
-    if (this.closed) return Promise.reject(new MetdbError('unavailable', 'the worker-pool bus is closed'));
-    const kind = this.workerKinds.indexOf(topic);
-    if (kind < 0 && this.options.mainThread?.[topic] === undefined) {
-      return Promise.reject(
-        new MetdbError('invalid-argument', `no handler for topic ${topic} on the local bus`),
-      );
+    try {
+      const id = this.accept({ topic, body: jsonOf(topic, message), attributes: { ...attributes } });
+      this.dispatch();
+      return Promise.resolve(id);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  /** Queues one publication (JSON text already); returns its message id. Throws when refused. */
+  private accept(p: WirePublication): string {
+    if (this.closed) throw new MetdbError('unavailable', 'the worker-pool bus is closed');
+    const kind = this.workerKinds.indexOf(p.topic);
+    if (kind < 0 && this.options.mainThread?.[p.topic] === undefined) {
+      throw new MetdbError('invalid-argument', `no handler for topic ${p.topic} on the local bus`);
     }
     const id = String(this.nextId++);
-    const wire = JSON.parse(JSON.stringify(message)) as unknown;
-    const delivery: Delivery = { id, topic, message: wire, attributes: { ...attributes }, attempts: 0 };
-    this.options.onPublished?.(topic, id);
+    const delivery: Delivery = { id, topic: p.topic, body: p.body, attributes: p.attributes, attempts: 0 };
+    this.options.onPublished?.(p.topic, id);
     if (kind >= 0) {
       this.queues[kind]!.push(delivery);
-      this.dispatch();
     } else {
       this.mainQueue.push(delivery);
       this.runMainThread();
     }
-    return Promise.resolve(id);
+    return id;
   }
 
   /**
@@ -170,13 +193,18 @@ export class WorkerPoolBus implements Bus {
     if (kind < 0) {
       return Promise.reject(new MetdbError('invalid-argument', `no worker handles ${task} on the local bus`));
     }
+    let body: string;
+    try {
+      body = jsonOf(task, message);
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
     return new Promise((resolve, reject) => {
-      const wire = JSON.parse(JSON.stringify(message)) as unknown;
       const id = String(this.nextId++);
       this.queues[kind]!.push({
         id,
         topic: task,
-        message: wire,
+        body,
         attributes: {},
         attempts: 0,
         settled: { resolve, reject },
@@ -261,47 +289,59 @@ export class WorkerPoolBus implements Bus {
         this.fatal = new MetdbError('unavailable', `local bus: a worker could not start: ${m.error.message}`);
         this.wake();
         return;
-      case 'publish':
-        this.publish(m.topic, m.message, m.attributes).then(
-          (messageId) =>
-            slot.worker.postMessage({
-              type: 'published',
-              requestId: m.requestId,
-              messageId,
-            } satisfies MainToWorker),
-          (error: unknown) =>
-            slot.worker.postMessage({
-              type: 'publish-failed',
-              requestId: m.requestId,
-              error: serializeError(error),
-            } satisfies MainToWorker),
-        );
+      case 'publish': {
+        const results = m.publications.map((p) => {
+          try {
+            return { messageId: this.accept(p) };
+          } catch (error) {
+            return { error: serializeError(error) };
+          }
+        });
+        slot.worker.postMessage({
+          type: 'published',
+          requestId: m.requestId,
+          results,
+        } satisfies MainToWorker);
+        this.dispatch();
         return;
-      case 'done':
-      case 'failed': {
-        const index = slot.inFlight.findIndex((d) => d.id === m.deliveryId);
-        if (index < 0) return;
-        const delivery = slot.inFlight.splice(index, 1)[0]!;
-        if (m.type === 'done') this.settle(delivery, 'done', m.outcome);
-        else this.fail(delivery, m.error, this.queueOf(delivery));
+      }
+      case 'broadcast':
+        for (const other of this.slots) {
+          if (other !== slot)
+            other.worker.postMessage({ type: 'broadcast', payload: m.payload } satisfies MainToWorker);
+        }
+        return;
+      case 'settled':
+        for (const s of m.settlements) this.onSettlement(slot, s);
+        slot.inFlight = slot.inFlight.filter((unit) => unit.length > 0);
         this.dispatch();
         this.wake();
         return;
-      }
+    }
+  }
+
+  private onSettlement(slot: Slot, s: WireSettlement): void {
+    for (const unit of slot.inFlight) {
+      const index = unit.findIndex((d) => d.id === s.deliveryId);
+      if (index < 0) continue;
+      const delivery = unit.splice(index, 1)[0]!;
+      if ('error' in s) this.fail(delivery, s.error, this.queueOf(delivery));
+      else this.settle(delivery, 'done', s.outcome);
+      return;
     }
   }
 
   private onWorkerExit(slot: Slot, code: number): void {
     const index = this.slots.indexOf(slot);
-    const [delivery, ...waiting] = slot.inFlight;
+    const [running = [], ...waiting] = slot.inFlight;
     slot.inFlight = [];
     if (this.closed || index < 0) return;
-    // The worker had not started these (it runs them in order): back to the front, no attempt spent.
-    for (const d of waiting.reverse()) {
+    // The worker had not started these (it runs units in order): back to the front, no attempt spent.
+    for (const d of waiting.flat().reverse()) {
       d.attempts--;
       this.queueOf(d).unshift(d);
     }
-    if (delivery !== undefined) {
+    for (const delivery of running) {
       this.fail(
         delivery,
         { message: `worker exited with code ${code}`, kind: 'transient' },
@@ -326,33 +366,48 @@ export class WorkerPoolBus implements Bus {
 
   private dispatch(): void {
     if (this.closed) return;
-    // First one message per idle worker, then the prefetched ones: spread before stacking.
+    // First one unit per idle worker, then the prefetched ones: spread before stacking.
     for (let depth = 1; depth <= this.prefetch; depth++) {
       for (const [index, slot] of this.slots.entries()) {
         if (!slot.ready || slot.inFlight.length >= depth) continue;
-        const next = this.take(index);
-        if (next === undefined) return;
-        next.attempts++;
-        slot.inFlight.push(next);
+        const unit = this.takeUnit(index);
+        if (unit.length === 0) return;
+        for (const d of unit) d.attempts++;
+        slot.inFlight.push(unit);
         slot.worker.postMessage({
           type: 'deliver',
-          deliveryId: next.id,
-          kind: next.topic,
-          message: next.message,
-          attributes: next.attributes,
+          deliveries: unit.map((d) => ({
+            deliveryId: d.id,
+            kind: d.topic,
+            body: d.body,
+            attributes: d.attributes,
+          })),
         } satisfies MainToWorker);
       }
     }
   }
 
-  /** The next delivery for worker `index`: first kind with waiting messages, its own ones first. */
-  private take(index: number): Delivery | undefined {
-    const queue = this.queues.find((q) => q.length > 0);
+  /** The next unit for worker `index`: up to its kind's batch size of the first kind waiting. */
+  private takeUnit(index: number): Delivery[] {
+    const kind = this.queues.findIndex((q) => q.length > 0);
+    if (kind < 0) return [];
+    const size = Math.max(1, Math.floor(this.options.batchSizes?.[this.workerKinds[kind]!] ?? 1));
+    const unit: Delivery[] = [];
+    while (unit.length < size) {
+      const next = this.take(this.queues[kind]!, index);
+      if (next === undefined) break;
+      unit.push(next);
+    }
+    return unit;
+  }
+
+  /** The next delivery of `queue` for worker `index`: its own ones first (affinity), else the oldest. */
+  private take(queue: Delivery[], index: number): Delivery | undefined {
     const affinity = this.options.affinity;
-    if (queue === undefined || affinity === undefined || this.slots.length === 1) return queue?.shift();
+    if (affinity === undefined || this.slots.length === 1) return queue.shift();
     const end = Math.min(queue.length, AFFINITY_WINDOW);
     for (let i = 0; i < end; i++) {
-      const key = affinity(queue[i]!.topic, queue[i]!.message);
+      const key = affinity(queue[i]!.topic, queue[i]!.attributes);
       if (key !== undefined && Number.isInteger(key) && key % this.slots.length === index) {
         return queue.splice(i, 1)[0];
       }
@@ -367,7 +422,8 @@ export class WorkerPoolBus implements Bus {
     this.mainBusy = true;
     next.attempts++;
     const handler = this.options.mainThread![next.topic as TopicName]!;
-    handler(next.message, next.attributes)
+    Promise.resolve()
+      .then(() => handler(JSON.parse(next.body) as unknown, next.attributes))
       .then(
         (result) => this.settle(next, 'done', result),
         (error: unknown) => this.fail(next, serializeError(error), this.mainQueue),
@@ -392,7 +448,7 @@ export class WorkerPoolBus implements Bus {
     this.deadLetters.push({
       topic: delivery.topic,
       messageId: delivery.id,
-      message: delivery.message,
+      message: JSON.parse(delivery.body) as unknown,
       attempts: delivery.attempts,
       error,
     });
@@ -422,4 +478,13 @@ export class WorkerPoolBus implements Bus {
       ...(error === undefined ? {} : { error }),
     });
   }
+}
+
+/** A message as JSON text, as Pub/Sub carries it; a value JSON cannot carry is refused. */
+function jsonOf(topic: WorkerKind, message: unknown): string {
+  const body = JSON.stringify(message);
+  if (body === undefined) {
+    throw new MetdbError('invalid-argument', `a ${topic} message must be a JSON value`);
+  }
+  return body;
 }

@@ -2,8 +2,13 @@ import { isMetdbError } from '../errors/metdb-error.js';
 import { aggregateMessageAttributes, type AggregateMessage } from '../messages/aggregate-message.js';
 import { SCHEMA_VERSION } from '../messages/parse-message.js';
 import type { TileMessage } from '../messages/tile-message.js';
-import { recordTileResult, type NewTileResult } from '../records/record-tile-result.js';
-import { getTileResult } from '../records/tile-results-repository.js';
+import {
+  recordTileResult,
+  recordTileResults,
+  type NewTileResult,
+  type RecordTileOutcome,
+} from '../records/record-tile-result.js';
+import { getTileResult, recordedTileIndexes } from '../records/tile-results-repository.js';
 import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
 import { extractRegion } from '../tiling/extract-region.js';
 import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
@@ -37,30 +42,129 @@ export async function registerTileFromMessage(
   message: TileMessage,
   cache: DecodedImageCache = decodedImages,
 ): Promise<RegisterTileResult> {
-  const { jobId, tileIndex, region } = message;
-  const ids = { jobId, tileIndex };
-  if ((await getTileResult(deps.db, jobId, tileIndex)) !== undefined) {
-    return { ...ids, inserted: false, completedJob: false };
+  const [settled] = await registerTileMessages(deps, [message], cache);
+  if (!settled!.ok) throw settled!.error;
+  return settled!.result;
+}
+
+/** What became of one message of a batch: its result, or the error its delivery fails with. */
+export type TileSettlement =
+  | { readonly ok: true; readonly result: RegisterTileResult }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * `registerTileFromMessage` for several messages at once (a local worker's batch of deliveries):
+ * the same measurements and the same rows, but one query for the tiles already recorded and one
+ * fan-in transaction (`recordTileResults`) for the whole batch. A message whose measurement
+ * throws (a transient error) fails alone; if the batch's transaction fails, the tiles are
+ * recorded one by one so that only the culprit fails. Each job completed by the batch publishes
+ * its `AggregateMessage` once.
+ *
+ * @returns one settlement per message, in order
+ */
+export async function registerTileMessages(
+  deps: PipelineDeps,
+  messages: readonly TileMessage[],
+  cache: DecodedImageCache = decodedImages,
+): Promise<TileSettlement[]> {
+  const settled = new Array<TileSettlement | undefined>(messages.length);
+  const recorded = await recordedTiles(deps, messages);
+  const pending: { index: number; row: NewTileResult; skipped?: string }[] = [];
+  for (const [index, m] of messages.entries()) {
+    const ids = { jobId: m.jobId, tileIndex: m.tileIndex };
+    if (recorded.has(tileKey(m))) {
+      settled[index] = { ok: true, result: { ...ids, inserted: false, completedJob: false } };
+      continue;
+    }
+    const started = Date.now();
+    try {
+      const row = await measure(deps, m, cache);
+      pending.push({
+        index,
+        row: {
+          ...row,
+          job_id: m.jobId,
+          tile_index: m.tileIndex,
+          region: { start: m.region.start, size: m.region.size },
+          duration_ms: Date.now() - started,
+        },
+        ...(row.skipped === true && row.skip_reason != null ? { skipped: row.skip_reason } : {}),
+      });
+    } catch (error) {
+      settled[index] = { ok: false, error };
+    }
   }
-  const started = Date.now();
-  const row = await measure(deps, message, cache);
-  const { inserted, completedJob } = await recordTileResult(deps.db, {
-    ...row,
-    job_id: jobId,
-    tile_index: tileIndex,
-    region: { start: region.start, size: region.size },
-    duration_ms: Date.now() - started,
-  });
-  if (completedJob) {
-    const aggregate: AggregateMessage = { schemaVersion: SCHEMA_VERSION, jobId };
-    await deps.bus.publish(deps.topics.aggregate, aggregate, aggregateMessageAttributes(aggregate));
+  const outcomes = await recordAll(
+    deps,
+    pending.map((p) => p.row),
+  );
+  for (const [k, p] of pending.entries()) {
+    const outcome = outcomes[k]!;
+    if (!outcome.ok) {
+      settled[p.index] = outcome;
+      continue;
+    }
+    const m = messages[p.index]!;
+    const { inserted, completedJob } = outcome.result;
+    if (completedJob) {
+      const aggregate: AggregateMessage = { schemaVersion: SCHEMA_VERSION, jobId: m.jobId };
+      await deps.bus.publish(deps.topics.aggregate, aggregate, aggregateMessageAttributes(aggregate));
+    }
+    settled[p.index] = {
+      ok: true,
+      result: {
+        jobId: m.jobId,
+        tileIndex: m.tileIndex,
+        inserted,
+        completedJob,
+        ...(p.skipped === undefined ? {} : { skipped: p.skipped }),
+      },
+    };
   }
-  return {
-    ...ids,
-    inserted,
-    completedJob,
-    ...(row.skipped === true && row.skip_reason != null ? { skipped: row.skip_reason } : {}),
-  };
+  return settled.map((s) => s!);
+}
+
+function tileKey(m: { jobId: string; tileIndex: number }): string {
+  return `${m.jobId}\u0000${m.tileIndex}`;
+}
+
+/** The (job, tile) keys of the messages that already have a result: one query per job. */
+async function recordedTiles(deps: PipelineDeps, messages: readonly TileMessage[]): Promise<Set<string>> {
+  const byJob = new Map<string, number[]>();
+  for (const m of messages) byJob.set(m.jobId, [...(byJob.get(m.jobId) ?? []), m.tileIndex]);
+  const keys = new Set<string>();
+  for (const [jobId, indexes] of byJob) {
+    const found =
+      indexes.length === 1
+        ? (await getTileResult(deps.db, jobId, indexes[0]!)) === undefined
+          ? []
+          : indexes
+        : await recordedTileIndexes(deps.db, jobId, indexes);
+    for (const tileIndex of found) keys.add(tileKey({ jobId, tileIndex }));
+  }
+  return keys;
+}
+
+/** Records the rows in one transaction; if that fails, one by one (each failure its own). */
+async function recordAll(
+  deps: PipelineDeps,
+  rows: readonly NewTileResult[],
+): Promise<({ ok: true; result: RecordTileOutcome } | { ok: false; error: unknown })[]> {
+  if (rows.length === 0) return [];
+  try {
+    return (await recordTileResults(deps.db, rows)).map((result) => ({ ok: true, result }));
+  } catch (error) {
+    if (rows.length === 1) return [{ ok: false, error }];
+  }
+  const out: ({ ok: true; result: RecordTileOutcome } | { ok: false; error: unknown })[] = [];
+  for (const row of rows) {
+    try {
+      out.push({ ok: true, result: await recordTileResult(deps.db, row) });
+    } catch (error) {
+      out.push({ ok: false, error });
+    }
+  }
+  return out;
 }
 
 type Measured = Omit<NewTileResult, 'job_id' | 'tile_index' | 'region' | 'duration_ms'>;

@@ -2,12 +2,13 @@
  * A worker handler for the worker-pool bus tests: `{ n }` doubles n (and publishes `{ n: 2n }` on
  * 'aggregate' when asked); `{ fail: 'transient' | 'permanent' }` throws that kind of error while the
  * counter file says so; `{ crash: true }` kills its worker on the first delivery. Outcomes carry
- * the kind (topic or task) and the order in which this worker handled them (`seq`).
+ * the kind (topic or task) and the order in which this worker handled them (`seq`). A batch
+ * (`handleBatch`) handles each message as `handle` would and tags the outcomes with its size.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { MetdbError } from '../../shared/errors/metdb-error.js';
-import type { WorkerHandler, WorkerHost } from '../../shared/local/worker-protocol.js';
+import type { BatchResult, WorkerHandler, WorkerHost } from '../../shared/local/worker-protocol.js';
 
 interface Message {
   n?: number;
@@ -19,7 +20,19 @@ interface Message {
 
 export function createWorkerHandler(_options: unknown, host: WorkerHost): Promise<WorkerHandler> {
   let seq = 0;
-  return Promise.resolve({
+  const handler: WorkerHandler = {
+    async handleBatch(items, kind) {
+      const results: BatchResult[] = [];
+      for (const item of items) {
+        try {
+          const outcome = (await handler.handle(item.message, item.attributes, kind)) as object;
+          results.push({ ok: true, outcome: { ...outcome, batch: items.length } });
+        } catch (error) {
+          results.push({ ok: false, error });
+        }
+      }
+      return results;
+    },
     async handle(raw: unknown, _attributes, kind) {
       seq++;
       const m = raw as Message;
@@ -39,5 +52,6 @@ export function createWorkerHandler(_options: unknown, host: WorkerHost): Promis
       return { doubled: 2 * n, threadId, kind, seq };
     },
     close: () => Promise.resolve(),
-  });
+  };
+  return Promise.resolve(handler);
 }

@@ -124,6 +124,52 @@ describe('WorkerPoolBus', () => {
     expect(bus.deadLetters).toMatchObject([{ messageId: '2', attempts: 1 }]);
   });
 
+  it('hands a worker batches of one kind; one failure in a batch fails alone', async () => {
+    const dir = tempDir();
+    const settled: SettledDelivery[] = [];
+    bus = new WorkerPoolBus({
+      workers: 2,
+      batchSizes: { tiles: 4 },
+      affinity: (_kind, attributes) => Number(attributes.key),
+      handlerModule,
+      handlerOptions: {},
+      onSettled: (e) => settled.push(e),
+    });
+    for (let n = 1; n <= 10; n++) {
+      const message = n === 5 ? { n, fail: 'transient', marker: join(dir, 'a') } : { n };
+      await bus.publish('tiles', message, { key: String(n % 2) });
+    }
+    await bus.idle();
+    const done = settled.filter((e) => e.outcome === 'done').map((e) => e.result as Record<string, number>);
+    expect(done.map((r) => r.doubled! / 2).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(Math.max(...done.map((r) => r.batch ?? 1))).toBeGreaterThan(1);
+    expect(settled.filter((e) => e.outcome === 'retry').map((e) => e.messageId)).toEqual(['5']);
+  });
+
+  it('a worker that dies in a batch spends an attempt of each message of it, not of the next', async () => {
+    const dir = tempDir();
+    const settled: SettledDelivery[] = [];
+    bus = new WorkerPoolBus({
+      workers: 1,
+      prefetch: 2,
+      batchSizes: { tiles: 2 },
+      handlerModule,
+      handlerOptions: {},
+      onSettled: (e) => settled.push(e),
+    });
+    // Queued before the worker is ready: units [1, 2] and [3, 4] are sent at once; it dies in 2.
+    await bus.publish('tiles', { n: 1 });
+    await bus.publish('tiles', { n: 2, crash: true, marker: join(dir, 'a') });
+    await bus.publish('tiles', { n: 3 });
+    await bus.publish('tiles', { n: 4, fail: 'permanent' });
+    await bus.idle();
+    const byN = (n: number) => settled.filter((e) => e.messageId === String(n)).map((e) => e.outcome);
+    expect(byN(1)).toEqual(['retry', 'done']);
+    expect(byN(2)).toEqual(['retry', 'done']);
+    expect(byN(3)).toEqual(['done']);
+    expect(bus.deadLetters).toMatchObject([{ messageId: '4', attempts: 1 }]);
+  });
+
   it('refuses topics it has no handler for, and publishing after close', async () => {
     bus = new WorkerPoolBus({ workers: 1, handlerModule, handlerOptions: {} });
     await expect(bus.publish('reprocess', {})).rejects.toThrow(/no handler/);
