@@ -19,7 +19,8 @@ export interface LocalFolderBlobStoreOptions {
  *   writes use `link`, which fails if the name exists, so two racing creators cannot both win).
  * - Keys are checked against path traversal (`..`, absolute names, backslashes): see `assertSafeLocalKey`.
  * - `generation` is the file's modification time in nanoseconds, as a string; `contentType` is
- *   inferred from the extension (the folder keeps no metadata); `md5Hash` is computed by `head`.
+ *   inferred from the extension (the folder keeps no metadata); `md5Hash` is computed by `head`,
+ *   and by `put` when first read.
  * - A generation precondition other than `0` is checked then applied, not atomically.
  */
 export class LocalFolderBlobStore implements BlobStore {
@@ -94,8 +95,7 @@ export class LocalFolderBlobStore implements BlobStore {
         }
         await rename(temp, path);
       }
-      const md5Hash = createHash('md5').update(bytes).digest('base64');
-      return { ...info, contentType: options.contentType ?? info.contentType, md5Hash };
+      return withLazyMd5({ ...info, contentType: options.contentType ?? info.contentType }, bytes);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       if (error instanceof MetdbError) throw error;
@@ -156,6 +156,18 @@ export class LocalFolderBlobStore implements BlobStore {
       }
     }
   }
+}
+
+/**
+ * `info` with its `md5Hash` computed from `bytes` when first read: the MD5 of a whole image costs
+ * about 13 ms per 8 MB, and the pipeline's ingest, which writes every canonical copy, never reads it.
+ */
+function withLazyMd5(info: BlobInfo, bytes: Uint8Array): BlobInfo {
+  let md5: string | undefined;
+  return Object.defineProperty(info, 'md5Hash', {
+    enumerable: true,
+    get: () => (md5 ??= createHash('md5').update(bytes).digest('base64')),
+  });
 }
 
 function infoOf(key: string, stats: { size: bigint; mtimeNs: bigint; mtimeMs: bigint }): BlobInfo {

@@ -8,7 +8,7 @@
  * configured IP type; SQLite uses one better-sqlite3 connection (see sqlite-connection.ts).
  */
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
-import { createPool, type PoolOptions } from 'mysql2';
+import type { PoolOptions } from 'mysql2';
 import type { Database } from './database-schema.js';
 import { databaseConfigKey, type DatabaseConfig } from './database-config.js';
 import { openSqlite, registerSqliteHandle, type SqliteOptions } from './sqlite-connection.js';
@@ -70,6 +70,8 @@ export async function connectDatabase(
     registerSqliteHandle(db, raw);
     return { db, dialect: 'sqlite', config, close: once(() => db.destroy()) };
   }
+  // Loaded only when used: mysql2 costs about 70 ms to load, paid by every worker of a local run.
+  const { createPool } = await import('mysql2');
   const common: PoolOptions = {
     connectionLimit: config.poolSize,
     maxIdle: config.poolSize,
