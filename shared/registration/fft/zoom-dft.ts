@@ -91,12 +91,15 @@ export class ZoomDft {
   ): void {
     const { terms, outputs, pre, post } = this;
     const a = this.a.view;
-    let k = rotate;
+    // q[j] = input[(j + rotate) mod terms]: two runs, each with a running index.
+    const step = 2 * inStride;
+    let p = 2 * (inOffset + rotate * inStride);
+    const split = terms - rotate;
     for (let j = 0; j < terms; j++) {
-      const p = 2 * (inOffset + k * inStride);
-      if (++k === terms) k = 0;
+      if (j === split) p = 2 * inOffset;
       const qr = input[p]!;
       const qi = input[p + 1]!;
+      p += step;
       const cr = pre[2 * j]!;
       const ci = pre[2 * j + 1]!;
       a[2 * j] = qr * cr - qi * ci;
@@ -114,14 +117,16 @@ export class ZoomDft {
       1 / this.length,
     );
     this.plan.transformUnordered(this.ab.ptr, 'backward');
+    const outStep = 2 * outStride;
+    let o = 2 * outOffset;
     for (let m = 0; m < outputs; m++) {
       const yr = ab[2 * m]!;
       const yi = ab[2 * m + 1]!;
       const cr = post[2 * m]!;
       const ci = post[2 * m + 1]!;
-      const p = 2 * (outOffset + m * outStride);
-      output[p] = yr * cr - yi * ci;
-      output[p + 1] = yr * ci + yi * cr;
+      output[o] = yr * cr - yi * ci;
+      output[o + 1] = yr * ci + yi * cr;
+      o += outStep;
     }
   }
 
