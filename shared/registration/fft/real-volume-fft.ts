@@ -15,11 +15,18 @@ import { realPlan } from './real-plan.js';
  * layout and are transformed in place afterwards. `irfft3` runs the same steps backwards.
  */
 
-/** Complex values per slab scratch (256 KiB): a few Y of every Z row's half spectrum. */
-const SLAB_VALUES = 1 << 15;
+/** Complex values per slab scratch (512 KiB, within L2). */
+const SLAB_VALUES = 1 << 16;
 
+/**
+ * Y values per slab: a power of two up to 8 (a cache line of the layout holds 8 complex values,
+ * so whole lines are written at once) whose slab fits in SLAB_VALUES.
+ */
 function slabWidth(Z: number, Y: number, h: number): number {
-  return Math.max(1, Math.min(Y, Math.floor(SLAB_VALUES / (Z * h))));
+  const fit = Math.max(1, Math.floor(SLAB_VALUES / (Z * (h + 1))));
+  let w = 1;
+  while (w * 2 <= Math.min(8, fit)) w *= 2;
+  return Math.min(Y, w);
 }
 
 /** Complex values per slab line: h rounded up to even, so every line stays 16-byte aligned. */
