@@ -11,12 +11,6 @@ export interface FileOutcome {
   readonly reason?: string;
 }
 
-/** The message of an `ingest` task of the local worker pool: a file of the input folder. */
-export interface IngestFileMessage {
-  /** Name relative to the input folder. */
-  readonly file: string;
-}
-
 /**
  * Ingests one file of the input folder as an upload to its dataset: the shared `ingestUpload`
  * use case, fed the event a bucket would send (object name `<dataset>/<file>`, its generation

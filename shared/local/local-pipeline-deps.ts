@@ -8,15 +8,16 @@ import type { LocalRunConfig } from './local-run-config.js';
 
 /**
  * The pipeline's dependencies for one thread of a local run: its own database connection (SQLite
- * file or MySQL URL), the canonical images in `<out>/blobs`, the input folder as the upload
+ * file or MySQL URL; opened unless given), the canonical images in `<out>/blobs`, the input folder as the upload
  * bucket, and the given bus. The same shape the Cloud Functions build from their environment.
  */
 export async function localPipelineDeps(
   config: LocalRunConfig,
   bus: Bus,
   logger: Logger,
+  handle?: DatabaseHandle,
 ): Promise<{ deps: PipelineDeps; handle: DatabaseHandle; uploads: DatasetFolderStore }> {
-  const handle = await connectDatabase(config.database);
+  handle ??= await connectDatabase(config.database);
   const blobs = new LocalFolderBlobStore(config.blobsRoot, { bucket: 'metdb-results' });
   const uploads = new DatasetFolderStore(config.uploadsRoot, config.dataset);
   const deps: PipelineDeps = {

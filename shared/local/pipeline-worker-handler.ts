@@ -1,28 +1,29 @@
 /**
- * The handler module each worker of a local run loads (see worker-pool-bus.ts). It runs every
- * step of the pipeline, each message validated like at the function edge and given to the shared
- * use case with this worker's own dependencies (its own database connection, the same folders):
- * - task `ingest` (`{ file }`): `ingestFile`, i.e. `ingestUpload` (hash, decode, canonical copy,
- *   image row, planning: the tile messages go back to the main thread's bus);
+ * The handler module each worker of a local run loads (see worker-pool-bus.ts). It runs the
+ * registration steps of the pipeline, each message validated like at the function edge and given
+ * to the shared use case with this worker's own dependencies (its own database connection, the
+ * same folders):
  * - topic `tiles`: `registerTileFromMessage` (the last tile of a job publishes its aggregation), or
  *   `registerTileMessages` for a batch (one fan-in transaction for the batch);
  * - topic `aggregate`: `aggregateJob`.
  * The decoded images and prepared reference tiles are cached per worker (per process in the
- * cloud), so a worker decodes each image once for all its tiles and the aggregation's NCC.
+ * cloud). The images the main thread ingested arrive already decoded, in shared memory
+ * (`receive`: a `SharedDecodedImage`); any other is decoded once per worker from its canonical copy.
  */
 import { MetdbError } from '../errors/metdb-error.js';
 import { createLogger } from '../logging/logger.js';
 import { parseAggregateMessage } from '../messages/aggregate-message.js';
-import { parseTileMessage } from '../messages/tile-message.js';
+import { parseTileMessage, type TileMessage } from '../messages/tile-message.js';
 import { aggregateJob } from '../pipeline/aggregate-job.js';
+import { decodedImages } from '../pipeline/decoded-image-cache.js';
 import { registerTileFromMessage, registerTileMessages } from '../pipeline/register-tile-from-message.js';
-import { ingestFile, type IngestFileMessage } from './ingest-file.js';
 import type { LocalRunConfig } from './local-run-config.js';
 import { localPipelineDeps } from './local-pipeline-deps.js';
+import { isSharedDecodedImage } from './shared-decoded-image.js';
 import type { BatchResult, WorkerHandler, WorkerHost } from './worker-protocol.js';
 
 /** The kinds of work this handler does, in the order a free worker should take them. */
-export const PIPELINE_WORKER_KINDS = ['aggregate', 'ingest', 'tiles'] as const;
+export const PIPELINE_WORKER_KINDS = ['aggregate', 'tiles'] as const;
 
 export async function createWorkerHandler(options: unknown, host: WorkerHost): Promise<WorkerHandler> {
   const config = options as LocalRunConfig;
@@ -30,7 +31,7 @@ export async function createWorkerHandler(options: unknown, host: WorkerHost): P
     level: config.logLevel ?? 'warn',
     write: (line) => void process.stderr.write(line),
   });
-  const { deps, handle, uploads } = await localPipelineDeps(
+  const { deps, handle } = await localPipelineDeps(
     config,
     { publish: (t, m, a) => host.publish(t, m, a) },
     logger,
@@ -42,8 +43,6 @@ export async function createWorkerHandler(options: unknown, host: WorkerHost): P
           return { ...(await registerTileFromMessage(deps, parseTileMessage(message))) };
         case 'aggregate':
           return { ...(await aggregateJob(deps, parseAggregateMessage(message))) };
-        case 'ingest':
-          return ingestFile(deps, uploads, parseIngestFileMessage(message));
         default:
           throw new MetdbError('invalid-argument', `a local worker has no handler for ${kind}`);
       }
@@ -55,7 +54,7 @@ export async function createWorkerHandler(options: unknown, host: WorkerHost): P
         throw new MetdbError('invalid-argument', `a local worker does not batch ${kind}`);
       }
       const results = new Array<BatchResult | undefined>(items.length);
-      const valid: { index: number; message: ReturnType<typeof parseTileMessage> }[] = [];
+      const valid: { index: number; message: TileMessage }[] = [];
       for (const [index, item] of items.entries()) {
         try {
           valid.push({ index, message: parseTileMessage(item.message) });
@@ -72,14 +71,9 @@ export async function createWorkerHandler(options: unknown, host: WorkerHost): P
       });
       return results.map((r) => r!);
     },
+    receive(payload) {
+      if (isSharedDecodedImage(payload)) decodedImages.put(deps.blobs.bucket, payload.key, 0, payload.image);
+    },
     close: () => handle.close(),
   };
-}
-
-function parseIngestFileMessage(message: unknown): string {
-  const file = (message as Partial<IngestFileMessage> | null)?.file;
-  if (typeof file !== 'string' || file === '') {
-    throw new MetdbError('invalid-message', 'an ingest task needs { file: string }');
-  }
-  return file;
 }

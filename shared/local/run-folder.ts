@@ -7,15 +7,18 @@ import { collectImageResults } from '../outputs/collect-image-results.js';
 import type { ImageResult } from '../outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../outputs/write-outputs.js';
 import { loadDatasetSettings, SETTINGS_FILE } from '../pipeline/dataset-settings.js';
-import { DEFAULT_PIPELINE_LIMITS } from '../pipeline/pipeline-deps.js';
+import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { getDatasetByName } from '../records/datasets-repository.js';
 import { parseDatabaseTarget } from '../records/database-config.js';
 import { migrateToLatest } from '../records/migrate.js';
 import { connectDatabase } from '../records/open-database.js';
-import { DatasetFolderStore } from './dataset-folder-store.js';
-import type { FileOutcome } from './ingest-file.js';
+import type { DatasetFolderStore } from './dataset-folder-store.js';
+import { ingestFile, type FileOutcome } from './ingest-file.js';
 import type { LocalRunConfig } from './local-run-config.js';
 import { PIPELINE_WORKER_KINDS } from './pipeline-worker-handler.js';
+import { localPipelineDeps } from './local-pipeline-deps.js';
+import { serializeError } from './serialize-error.js';
+import { sharedDecodedImage } from './shared-decoded-image.js';
 import { siblingModule } from './spawn-worker.js';
 import { WorkerPoolBus, type DeadLetter } from './worker-pool-bus.js';
 
@@ -39,6 +42,10 @@ export const IMAGE_EXTENSIONS = [
  * registration, few enough that the workers still finish together.
  */
 const TILE_BATCH = 8;
+/** Files ingested at once (hashing here, decoding and writing on libuv's threads). */
+const INGEST_CONCURRENCY = 2;
+/** Deliveries of a file's ingest when it fails with transient errors, as on the bus. */
+const INGEST_ATTEMPTS = 5;
 
 export interface RunFolderOptions {
   /** Output folder. @default `<folder>/metdb-out` */
@@ -160,20 +167,20 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
   });
   try {
     await migrateToLatest(handle.db);
+    const local = await localPipelineDeps(config, bus, logger, handle);
+    const uploads = local.uploads;
+    // Ingest runs on this thread, while the workers start: each image is decoded once, here, and
+    // handed to every worker in shared memory before its tiles are published.
+    const deps: PipelineDeps = {
+      ...local.deps,
+      onImageDecoded: (key, image) => bus.broadcast(sharedDecodedImage(key, image)),
+    };
     const ingest = async (file: string): Promise<FileOutcome> => {
-      const outcome = await bus.run('ingest', { file }).then(
-        (o) => o as FileOutcome,
-        (error: unknown): FileOutcome => ({
-          file,
-          outcome: 'failed',
-          reason: error instanceof Error ? error.message : String(error),
-        }),
-      );
+      const outcome = await ingestWithRetries(deps, uploads, file);
       filesDone++;
       report('register');
       return outcome;
     };
-    const uploads = new DatasetFolderStore(root, dataset);
     const settings = await loadDatasetSettings(uploads, dataset).catch(() => ({ reference: undefined }));
     const byFile = new Map<string, FileOutcome>();
     for (const file of referenceCandidates(files, settings.reference)) {
@@ -182,7 +189,9 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
       if (outcome.outcome === 'ingested' || outcome.outcome === 'duplicate') break;
     }
     const others = files.filter((f) => !byFile.has(f));
-    for (const outcome of await Promise.all(others.map(ingest))) byFile.set(outcome.file, outcome);
+    for (const outcome of await mapConcurrently(others, INGEST_CONCURRENCY, ingest)) {
+      byFile.set(outcome.file, outcome);
+    }
     const outcomes = files.map((f) => byFile.get(f)!);
     await bus.idle();
     report('outputs');
@@ -224,6 +233,44 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
     await bus.close();
     await handle.close();
   }
+}
+
+/**
+ * `ingestFile` with the bus's delivery rule: a transient error (the database busy...) is retried,
+ * up to `INGEST_ATTEMPTS` times; then the file is reported failed with the error.
+ */
+async function ingestWithRetries(
+  deps: PipelineDeps,
+  uploads: DatasetFolderStore,
+  file: string,
+): Promise<FileOutcome> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await ingestFile(deps, uploads, file);
+    } catch (error) {
+      const e = serializeError(error);
+      if (e.kind === 'transient' && attempt < INGEST_ATTEMPTS) continue;
+      return { file, outcome: 'failed', reason: `ingest failed: ${e.message}` };
+    }
+  }
+}
+
+/** `f` over `items`, at most `limit` at a time, results in the order of `items`. */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  f: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await f(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
 }
 
 /**

@@ -213,6 +213,17 @@ export class WorkerPoolBus implements Bus {
     });
   }
 
+  /**
+   * Posts `payload` to every worker's handler (`WorkerHandler.receive`), after what was sent to
+   * it before (so before the messages published after this call). A worker started later, to
+   * replace one that died, does not get it: a broadcast may only save work, never be needed.
+   */
+  broadcast(payload: unknown): void {
+    if (this.closed) return;
+    for (const slot of this.slots)
+      slot.worker.postMessage({ type: 'broadcast', payload } satisfies MainToWorker);
+  }
+
   /** Resolves when nothing is queued or running; rejects if the workers cannot start. */
   idle(): Promise<void> {
     if (this.fatal !== undefined) return Promise.reject(this.fatal);

@@ -1,5 +1,4 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { decodeImage } from '../imaging/decode-image.js';
 import type { DecodedImage } from '../imaging/image-info.js';
 import type { BlobStore } from '../ports/blob-store.js';
 
@@ -12,7 +11,7 @@ export interface DecodedImageCacheOptions {
  * A small least-recently-used cache of decoded canonical images, per process: a function instance
  * registering many tiles of the same pair decodes each image once. Keyed by bucket, object name and
  * channel (canonical objects are written once and never change). Concurrent requests for the same
- * image share one decode.
+ * image share one decode. An image decoded elsewhere (by ingest, in another thread) can be `put`.
  */
 export class DecodedImageCache {
   private readonly maxBytes: number;
@@ -28,7 +27,7 @@ export class DecodedImageCache {
    * `MetdbError('not-found')`; decoding errors are the decoder's.
    */
   get(store: BlobStore, key: string, channel: number): Promise<DecodedImage> {
-    const id = `${store.bucket}\u0000${key}\u0000${channel}`;
+    const id = idOf(store.bucket, key, channel);
     const cached = this.entries.get(id);
     if (cached !== undefined) {
       this.entries.delete(id);
@@ -50,6 +49,18 @@ export class DecodedImageCache {
     return loading;
   }
 
+  /**
+   * Adds an image decoded elsewhere: the canonical object `key` of `bucket` decoded with
+   * `channel`, exactly as `get` would decode it. An entry already there is kept.
+   */
+  put(bucket: string, key: string, channel: number, image: DecodedImage): void {
+    const id = idOf(bucket, key, channel);
+    if (this.entries.has(id)) return;
+    this.entries.set(id, Promise.resolve(image));
+    this.sizes.set(id, image.array.data.byteLength);
+    this.evict(id);
+  }
+
   private evict(keep: string): void {
     let total = 0;
     for (const size of this.sizes.values()) total += size;
@@ -63,6 +74,10 @@ export class DecodedImageCache {
   }
 }
 
+function idOf(bucket: string, key: string, channel: number): string {
+  return `${bucket}\u0000${key}\u0000${channel}`;
+}
+
 async function load(store: BlobStore, key: string, channel: number): Promise<DecodedImage> {
   const bytes = await store.get(key);
   if (bytes === undefined) {
@@ -70,6 +85,8 @@ async function load(store: BlobStore, key: string, channel: number): Promise<Dec
       details: { bucket: store.bucket, key },
     });
   }
+  // Loaded when first needed: a local worker that is given every image decoded never loads sharp.
+  const { decodeImage } = await import('../imaging/decode-image.js');
   return decodeImage(bytes, { channel });
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { isMetdbError } from '../errors/metdb-error.js';
 import { decodeImage } from '../imaging/decode-image.js';
 import { detectImageFormat } from '../imaging/image-format.js';
+import type { DecodedImage } from '../imaging/image-info.js';
 import { inspectImage } from '../imaging/inspect-image.js';
 import type { FinalizedObject } from '../messages/storage-event.js';
 import type { ImageRow } from '../records/database-schema.js';
@@ -115,6 +116,10 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
         pages: validated.depth,
         pixel_type: validated.pixelType,
       })) ?? image;
+    // One channel: the default decode is channel 0's, the one the tiles will ask for.
+    if (validated.channels === 1 && image.status === 'ingested') {
+      deps.onImageDecoded?.(image.storage_path, validated.decoded);
+    }
   }
   const plans = await planNewImage(deps, dataset, image, bucket);
   return {
@@ -131,6 +136,7 @@ interface Validated {
   depth: number;
   channels: number;
   pixelType: 'uint8' | 'uint16' | 'float32';
+  decoded: DecodedImage;
 }
 
 /** The decoded image's facts, or the reason the upload is unusable. */
@@ -138,8 +144,10 @@ async function validate(deps: PipelineDeps, bytes: Uint8Array): Promise<Validate
   const limits = { maxBytes: deps.limits.maxBytes, maxPixels: deps.limits.maxPixels };
   try {
     await inspectImage(bytes, limits);
-    const { info } = await decodeImage(bytes, limits);
+    const decoded = await decodeImage(bytes, limits);
+    const { info } = decoded;
     return {
+      decoded,
       width: info.width,
       height: info.height,
       depth: info.depth,

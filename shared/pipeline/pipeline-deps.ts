@@ -4,6 +4,7 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Bus, TopicName } from '../ports/bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { Database } from '../records/database-schema.js';
+import type { DecodedImage } from '../imaging/image-info.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS } from '../imaging/decode-options.js';
 
 /** Upload limits checked by `ingestUpload` before and while decoding. */
@@ -43,6 +44,13 @@ export interface PipelineDeps {
    */
   readonly topics: { readonly tiles: TopicName; readonly aggregate: TopicName };
   readonly limits: PipelineLimits;
+  /**
+   * Told of each single-channel image `ingestUpload` decoded and stored, before it plans the
+   * image's registration: the key of its canonical copy in `blobs` and its pixels, exactly what
+   * decoding that copy with channel 0 gives (the local runner hands them to its workers, which
+   * then need not decode the copy again). @default none
+   */
+  readonly onImageDecoded?: (canonicalKey: string, image: DecodedImage) => void;
 }
 
 /** The store holding `bucket` (the canonical store when the name is its own or none is given). */
