@@ -106,8 +106,8 @@ export function correlateImages(
       srcAmp,
       tgtAmp,
       size,
-      (start, points) => {
-        return upsampledDftHalf(a, shape, { points, upsample: opts.upsampleFactor, start });
+      (start, points, upsample) => {
+        return upsampledDftHalf(a, shape, { points, upsample, start });
       },
       cc,
     );

@@ -58,8 +58,8 @@ export function correlateSpectra(
       index: unravel(best, shape),
       value: [cc[2 * best]! / size, cc[2 * best + 1]! / size],
     };
-    return finish(coarse, shape, opts, srcAmp, tgtAmp, size, (start, points) =>
-      upsampledDftFull(product, shape, { points, upsample: opts.upsampleFactor, start }),
+    return finish(coarse, shape, opts, srcAmp, tgtAmp, size, (start, points, upsample) =>
+      upsampledDftFull(product, shape, { points, upsample, start }),
     );
   } finally {
     buffer.free();

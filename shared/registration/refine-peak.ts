@@ -1,4 +1,4 @@
-import { peakWindow } from './peak-window.js';
+import { chooseWindow } from './choose-window.js';
 import type { ResolvedOptions } from './phase-cross-correlation-options.js';
 
 export interface PhaseCrossCorrelationResult {
@@ -28,10 +28,10 @@ export interface Peak {
 /**
  * Wraps the coarse peak to signed shifts, refines it if asked, and computes error and phase.
  *
- * `surface`, the real integer-grid correlation when there is one, lets a 3D (or higher) refinement
- * evaluate only the part of scikit-image's 1.5-pixel box where the peak can be (see `peakWindow`);
- * in 2D the cost of the upsampled DFT is set by the image width, not the box, and the whole box
- * is evaluated.
+ * `surface`, the real integer-grid correlation when there is one, lets the refinement evaluate
+ * only the part of scikit-image's 1.5-pixel box where the peak can be (see `peakWindow`), when
+ * that is markedly cheaper: in 3D, and in 2D for images not much wider than the box (tiles). For
+ * large 2D images the cost is set by the image width, not the box, and the whole box is evaluated.
  */
 export function finish(
   coarse: Peak,
@@ -40,7 +40,7 @@ export function finish(
   srcAmp: number,
   tgtAmp: number,
   size: number,
-  upsampled: (start: number[], points: number[]) => Float32Array,
+  upsampled: (start: number[], points: number[], upsample: number) => Float32Array,
   surface?: Float32Array,
 ): PhaseCrossCorrelationResult {
   const shift = coarse.index.map((i, a) => (i > Math.trunc(shape[a]! / 2) ? i - shape[a]! : i));
@@ -53,12 +53,13 @@ export function finish(
     const rounded = shift.map((s) => Math.round(s * u) / u);
     const start = rounded.map((s) => s - dftshift / u);
     const window =
-      surface !== undefined && shape.length >= 3 ? peakWindow(surface, shape, start, region, u) : undefined;
+      surface === undefined ? undefined : chooseWindow(surface, shape, start, region, u, upsampled);
     const offset = window?.offset ?? shape.map(() => 0);
     const points = window?.points ?? shape.map(() => region);
     const cc = upsampled(
       start.map((s, a) => s + offset[a]! / u),
       points,
+      u,
     );
     let best = 0;
     let bestAbs = -1;

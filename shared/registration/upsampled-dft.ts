@@ -1,5 +1,6 @@
 import { sizeOf, stridesOf } from '../imaging/ndarray.js';
 import type { HeapBuffer } from './fft/pffft-module.js';
+import { nextPffftSize } from './fft/fft-sizes.js';
 import { zoomDft } from './fft/zoom-dft.js';
 
 /**
@@ -135,4 +136,22 @@ function contractLeadingAxes(
     current = next;
   }
   return current;
+}
+
+/**
+ * Relative cost of `upsampledDftHalf` for a real array of `shape` evaluated on `points` per axis:
+ * the sum over its contractions of lines x L log2 L, L the chirp-z length. For choosing between
+ * evaluating scikit-image's whole box and a window of it; only ratios are meaningful.
+ */
+export function upsampledDftCost(shape: readonly number[], points: readonly number[]): number {
+  const d = shape.length;
+  const chirp = (m: number): number => {
+    const L = nextPffftSize(m, 'complex');
+    return L * Math.log2(L);
+  };
+  let cost = sizeOf(shape.slice(0, d - 1)) * chirp(Math.ceil(shape[d - 1]! / 2) + points[d - 1]! - 1);
+  for (let a = d - 2; a >= 0; a--) {
+    cost += sizeOf(shape.slice(0, a)) * sizeOf(points.slice(a + 1)) * chirp(shape[a]! + points[a]! - 1);
+  }
+  return cost;
 }

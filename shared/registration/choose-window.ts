@@ -1,0 +1,50 @@
+import { lanczosSurvey, MIN_SURVEY_AXIS } from './lanczos-survey.js';
+import { peakWindow, surveyStep, type PeakWindow } from './peak-window.js';
+import { upsampledDftCost } from './upsampled-dft.js';
+
+/** A window is used when it costs at most this fraction of the whole box. */
+const WINDOW_WORTH = 0.75;
+/** Points per axis of the smallest window `peakWindow` returns at upsample 100 (about 0.3 px). */
+const SMALLEST_WINDOW = 32;
+
+/**
+ * The part of the box to evaluate, or undefined for all of it. In 3D the survey interpolates the
+ * integer surface (an exact survey would cost a pass over the whole spectrum); in 2D it is exact,
+ * the upsampled DFT itself at the survey spacing, cheap at the sizes where a window pays.
+ */
+export function chooseWindow(
+  surface: Float32Array,
+  shape: readonly number[],
+  start: number[],
+  region: number,
+  u: number,
+  upsampled: (start: number[], points: number[], upsample: number) => Float32Array,
+): PeakWindow | undefined {
+  const d = shape.length;
+  const step = surveyStep(u);
+  const fullCost = upsampledDftCost(
+    shape,
+    shape.map(() => region),
+  );
+  const worth = (extra: number, points: number[]): boolean =>
+    extra + upsampledDftCost(shape, points) <= WINDOW_WORTH * fullCost;
+  const smallest = shape.map(() => Math.min(region, SMALLEST_WINDOW));
+  if (d >= 3) {
+    if (shape.some((n) => n < MIN_SURVEY_AXIS) || !worth(0, smallest)) return undefined;
+    const fine: number[] = [];
+    for (let j = 0; j < region; j += step) fine.push(j);
+    if (fine[fine.length - 1] !== region - 1) fine.push(region - 1);
+    const window = peakWindow(lanczosSurvey(surface, shape, start, u, fine), fine, d, region, step);
+    return worth(0, window.points) ? window : undefined;
+  }
+  const m = Math.floor((region - 1) / step) + 1;
+  const surveyPoints = shape.map(() => m);
+  const surveyCost = upsampledDftCost(shape, surveyPoints);
+  if (!worth(surveyCost, smallest)) return undefined;
+  const values = upsampled(start, surveyPoints, u / step);
+  const magnitudes = new Float64Array(values.length / 2);
+  for (let i = 0; i < magnitudes.length; i++) magnitudes[i] = Math.hypot(values[2 * i]!, values[2 * i + 1]!);
+  const fine = Array.from({ length: m }, (_, k) => k * step);
+  const window = peakWindow(magnitudes, fine, d, region, step);
+  return worth(surveyCost, window.points) ? window : undefined;
+}
