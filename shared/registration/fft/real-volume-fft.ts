@@ -74,12 +74,7 @@ export function rfft3(input: PixelArray, shape: readonly number[], out: HeapBuff
     slab.free();
     lines.free();
   }
-  const yPlan = complexPlan(Y);
-  if (Y > 1 && Y % 2 === 0) {
-    for (let line = 0; line < h * Z; line++) yPlan.transform(out.at(2 * line * Y), 'forward');
-  } else if (Y > 1) {
-    transformOddLines(out, h * Z, Y, 'forward');
-  }
+  transformLines(out, h * Z, Y, 'forward');
 }
 
 export function irfft3(
@@ -90,12 +85,7 @@ export function irfft3(
   const [Z, Y, n] = shape as [number, number, number];
   const plan = realPlan(n);
   const h = plan.h;
-  const yPlan = complexPlan(Y);
-  if (Y > 1 && Y % 2 === 0) {
-    for (let line = 0; line < h * Z; line++) yPlan.transform(spectrum.at(2 * line * Y), 'backward');
-  } else if (Y > 1) {
-    transformOddLines(spectrum, h * Z, Y, 'backward');
-  }
+  transformLines(spectrum, h * Z, Y, 'backward');
   const zPlan = complexPlan(Z);
   const width = slabWidth(Z, Y, h);
   const hs = lineStride(h);
@@ -135,14 +125,22 @@ export function irfft3(
   }
 }
 
-/** Odd-length contiguous lines are not 16-byte aligned in place: one aligned scratch line each. */
-function transformOddLines(
+/**
+ * Transforms `count` contiguous complex lines of `length` in place. Odd-length lines are not all
+ * 16-byte aligned: they go through one aligned scratch line each.
+ */
+function transformLines(
   buffer: HeapBuffer,
   count: number,
   length: number,
   direction: 'forward' | 'backward',
 ): void {
+  if (length === 1) return;
   const plan = complexPlan(length);
+  if (length % 2 === 0) {
+    for (let i = 0; i < count; i++) plan.transform(buffer.at(2 * i * length), direction);
+    return;
+  }
   const line = new HeapBuffer(2 * length);
   try {
     const heap = line.view;
