@@ -138,18 +138,27 @@ export class ZoomDft {
 }
 
 const cache = new Map<string, ZoomDft>();
+/** Plans kept (about 10 KiB each): windows and surveys of several image shapes stay cached. */
+const CACHE_LIMIT = 256;
 
-/** A cached zoom DFT plan (plans are reused across calls with the same geometry). */
+/**
+ * A cached zoom DFT plan (plans are reused across calls with the same geometry). When the cache
+ * is full the least recently made or used plan is freed; a plan is only used synchronously,
+ * between its lookup and the next one.
+ */
 export function zoomDft(terms: number, outputs: number, period: number, upsample: number): ZoomDft {
   const key = `${terms}:${outputs}:${period}:${upsample}`;
   let plan = cache.get(key);
   if (plan === undefined) {
-    if (cache.size > 64) {
-      for (const p of cache.values()) p.free();
-      cache.clear();
-    }
     plan = new ZoomDft(terms, outputs, period, upsample);
-    cache.set(key, plan);
+    if (cache.size >= CACHE_LIMIT) {
+      const [oldest, stale] = cache.entries().next().value as [string, ZoomDft];
+      stale.free();
+      cache.delete(oldest);
+    }
+  } else {
+    cache.delete(key); // re-inserted below: most recently used last
   }
+  cache.set(key, plan);
   return plan;
 }
