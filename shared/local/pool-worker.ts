@@ -9,12 +9,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MessageAttributes, TopicName } from '../ports/bus.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import { serializeError } from './serialize-error.js';
+import { handleUnit } from './handle-unit.js';
 import type {
   MainToWorker,
   PoolWorkerData,
-  WireDelivery,
   WirePublication,
-  WireSettlement,
   WorkerHandler,
   WorkerHandlerModule,
   WorkerToMain,
@@ -66,68 +65,6 @@ try {
   throw error;
 }
 
-/** Handles one unit: a batch through `handleBatch` when there is one, else message by message. */
-async function handleUnit(deliveries: readonly WireDelivery[]): Promise<WireSettlement[]> {
-  const parsed = deliveries.map((d) => {
-    try {
-      return { ok: true as const, message: JSON.parse(d.body) as unknown };
-    } catch (error) {
-      return { ok: false as const, error: new MetdbError('invalid-message', `not JSON: ${String(error)}`) };
-    }
-  });
-  const kind = deliveries[0]!.kind;
-  if (
-    deliveries.length > 1 &&
-    handler.handleBatch !== undefined &&
-    deliveries.every((d) => d.kind === kind)
-  ) {
-    const valid = deliveries.flatMap((d, i) => {
-      const p = parsed[i]!;
-      return p.ok ? [{ index: i, item: { message: p.message, attributes: d.attributes } }] : [];
-    });
-    const out: WireSettlement[] = deliveries.map((d, i) => {
-      const p = parsed[i]!;
-      return p.ok
-        ? { deliveryId: d.deliveryId, error: { message: 'not handled', kind: 'transient' } }
-        : { deliveryId: d.deliveryId, error: serializeError(p.error) };
-    });
-    try {
-      const results = await handler.handleBatch(
-        valid.map((v) => v.item),
-        kind,
-      );
-      valid.forEach((v, k) => {
-        const r = results[k];
-        const deliveryId = deliveries[v.index]!.deliveryId;
-        out[v.index] =
-          r === undefined
-            ? { deliveryId, error: { message: 'the batch handler gave no result', kind: 'transient' } }
-            : r.ok
-              ? { deliveryId, outcome: r.outcome }
-              : { deliveryId, error: serializeError(r.error) };
-      });
-    } catch (error) {
-      const e = serializeError(error);
-      for (const v of valid) out[v.index] = { deliveryId: deliveries[v.index]!.deliveryId, error: e };
-    }
-    return out;
-  }
-  const out: WireSettlement[] = [];
-  for (const [i, d] of deliveries.entries()) {
-    const p = parsed[i]!;
-    if (!p.ok) {
-      out.push({ deliveryId: d.deliveryId, error: serializeError(p.error) });
-      continue;
-    }
-    try {
-      out.push({ deliveryId: d.deliveryId, outcome: await handler.handle(p.message, d.attributes, d.kind) });
-    } catch (error) {
-      out.push({ deliveryId: d.deliveryId, error: serializeError(error) });
-    }
-  }
-  return out;
-}
-
 // Units run one at a time, in the order they came (the bus may send the next ones ahead).
 let running: Promise<void> = Promise.resolve();
 let closing = false;
@@ -136,7 +73,7 @@ port.on('message', (m: MainToWorker) => {
     case 'deliver':
       running = running.then(async () => {
         if (closing) return; // the bus is closing: what was sent ahead is dropped
-        send({ type: 'settled', settlements: await handleUnit(m.deliveries) });
+        send({ type: 'settled', settlements: await handleUnit(handler, m.deliveries) });
       });
       break;
     case 'published': {
