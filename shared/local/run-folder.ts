@@ -13,9 +13,12 @@ import { parseDatabaseTarget } from '../records/database-config.js';
 import { migrateToLatest } from '../records/migrate.js';
 import { connectDatabase } from '../records/open-database.js';
 import type { DatasetFolderStore } from './dataset-folder-store.js';
+import { MetdbError } from '../errors/metdb-error.js';
+import { parseAggregateMessage } from '../messages/aggregate-message.js';
+import { aggregateJob } from '../pipeline/aggregate-job.js';
+import { decodedImages } from '../pipeline/decoded-image-cache.js';
 import { ingestFile, type FileOutcome } from './ingest-file.js';
 import type { LocalRunConfig } from './local-run-config.js';
-import { PIPELINE_WORKER_KINDS } from './pipeline-worker-handler.js';
 import { localPipelineDeps } from './local-pipeline-deps.js';
 import { serializeError } from './serialize-error.js';
 import { sharedDecodedImage } from './shared-decoded-image.js';
@@ -103,12 +106,14 @@ export interface RunSummary {
  * the dataset named after the folder (the shared `ingestUpload` use case: ID, canonical copy in
  * `<out>/blobs`, image row, planning once the reference is in); the tiles fan out on the bus to
  * the shared `registerTileFromMessage`, the last tile of a job to `aggregateJob`; then the
- * outputs are written (see `writeOutputs`). Every step runs on a pool of worker threads (see
- * pipeline-worker-handler.ts): this thread only hands out the files and orchestrates, so all
- * cores work for the whole run. The reference is ingested first, then the other files at once
- * (see `referenceCandidates`). The database is a SQLite file by default (WAL: the workers' connections
- * read while one writes), with the same schema as Cloud SQL. Re-running on the same folder and
- * output finds the images already recorded and registers nothing twice.
+ * outputs are written (see `writeOutputs`). The tiles, nearly all of the work, run on a pool of
+ * worker threads (see pipeline-worker-handler.ts), in batches; this thread ingests (while the
+ * workers start: hash, decode, canonical copy, planning; each image decoded once and handed to
+ * the workers in shared memory), aggregates each completed job and orchestrates. The reference is
+ * ingested first, then the other files, two at a time (see `referenceCandidates`). The database
+ * is a SQLite file by default (WAL: the workers' connections read while one writes), with the same
+ * schema as Cloud SQL. Re-running on the same folder and output finds the images already recorded
+ * and registers nothing twice.
  */
 export async function runFolder(folder: string, options: RunFolderOptions = {}): Promise<RunSummary> {
   const started = Date.now();
@@ -139,9 +144,18 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
       tilesTotal,
       elapsedMs: Date.now() - started,
     });
+  let deps: PipelineDeps | undefined;
   const bus = new WorkerPoolBus({
     workers,
-    workerKinds: PIPELINE_WORKER_KINDS,
+    workerKinds: ['tiles'],
+    // Aggregation (a robust solve and two whole-image NCCs per job: about 2 % of the work) runs
+    // here, beside the tiles of the other jobs instead of in their way.
+    mainThread: {
+      aggregate: (message) => {
+        if (deps === undefined) return Promise.reject(new MetdbError('unavailable', 'not started'));
+        return aggregateJob(deps, parseAggregateMessage(message));
+      },
+    },
     // The tiles of one position go to one worker: it prepares that reference tile once for all jobs.
     affinity: (kind, attributes) =>
       kind === 'tiles' && attributes.tileIndex !== undefined ? Number(attributes.tileIndex) : undefined,
@@ -171,12 +185,17 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
     const uploads = local.uploads;
     // Ingest runs on this thread, while the workers start: each image is decoded once, here, and
     // handed to every worker in shared memory before its tiles are published.
-    const deps: PipelineDeps = {
+    deps = {
       ...local.deps,
-      onImageDecoded: (key, image) => bus.broadcast(sharedDecodedImage(key, image)),
+      onImageDecoded: (key, image) => {
+        const shared = sharedDecodedImage(key, image);
+        decodedImages.put(local.deps.blobs.bucket, key, 0, shared.image); // for the aggregation
+        bus.broadcast(shared);
+      },
     };
+    const ingestDeps = deps;
     const ingest = async (file: string): Promise<FileOutcome> => {
-      const outcome = await ingestWithRetries(deps, uploads, file);
+      const outcome = await ingestWithRetries(ingestDeps, uploads, file);
       filesDone++;
       report('register');
       return outcome;

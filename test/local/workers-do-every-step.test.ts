@@ -1,8 +1,8 @@
 /**
- * `runFolder` runs ingest, tiles and aggregation on its worker threads: the same folder gives the
- * same database rows with 1 and 2 workers (files ingested concurrently by 2 workers), the
- * reference is still the first usable file by name, and a bad file is recorded as failed by the
- * worker that ingested it while the run goes on.
+ * `runFolder` ingests and aggregates on the main thread and registers the tiles on its worker
+ * threads: the same folder gives the same database rows with 1 and 2 workers (files ingested two
+ * at a time), the reference is still the first usable file by name, and a bad file is recorded
+ * as failed while the run goes on.
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -84,7 +84,7 @@ async function rowsOf(summary: RunSummary) {
   }
 }
 
-describe('runFolder with every step on the workers', () => {
+describe('runFolder with 1 and 2 workers', () => {
   it('gives the same rows with 1 and 2 workers', async () => {
     const one = await rowsOf(runs[1]!);
     const two = await rowsOf(runs[2]!);
