@@ -19,8 +19,10 @@ export {
 } from './plan-registration.js';
 export {
   registerTileFromMessage,
+  registerTileMessages,
   registerTileParams,
   type RegisterTileResult,
+  type TileSettlement,
 } from './register-tile-from-message.js';
 export { aggregateJob, type AggregateJobResult } from './aggregate-job.js';
 export { reprocessDataset, type ReprocessResult } from './reprocess-dataset.js';
