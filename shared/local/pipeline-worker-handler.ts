@@ -5,7 +5,8 @@
  * same folders):
  * - topic `tiles`: `registerTileFromMessage` (the last tile of a job publishes its aggregation), or
  *   `registerTileMessages` for a batch (one fan-in transaction for the batch);
- * - topic `aggregate`: `aggregateJob`.
+ * - topic `aggregate`: `aggregateJob` (a local run aggregates on its main thread; the handler
+ *   takes this topic too for a pool configured so).
  * The decoded images and prepared reference tiles are cached per worker (per process in the
  * cloud). The images the main thread ingested arrive already decoded, in shared memory
  * (`receive`: a `SharedDecodedImage`); any other is decoded once per worker from its canonical copy.
@@ -21,9 +22,6 @@ import type { LocalRunConfig } from './local-run-config.js';
 import { localPipelineDeps } from './local-pipeline-deps.js';
 import { isSharedDecodedImage } from './shared-decoded-image.js';
 import type { BatchResult, WorkerHandler, WorkerHost } from './worker-protocol.js';
-
-/** The kinds of work this handler does, in the order a free worker should take them. */
-export const PIPELINE_WORKER_KINDS = ['aggregate', 'tiles'] as const;
 
 export async function createWorkerHandler(options: unknown, host: WorkerHost): Promise<WorkerHandler> {
   const config = options as LocalRunConfig;

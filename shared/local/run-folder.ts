@@ -161,7 +161,9 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
       kind === 'tiles' && attributes.tileIndex !== undefined ? Number(attributes.tileIndex) : undefined,
     // A worker records its tiles TILE_BATCH at a time, in one fan-in transaction.
     batchSizes: { tiles: TILE_BATCH },
-    prefetch: 2,
+    // Units ahead: about 150 ms of tiles, so that a worker still has work while this thread
+    // aggregates a job (tens of ms without a turn of its event loop) or ingests a file.
+    prefetch: 8,
     handlerModule: siblingModule(import.meta.url, 'pipeline-worker-handler'),
     handlerOptions: config,
     onPublished: (topic) => {
