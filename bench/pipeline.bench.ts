@@ -28,6 +28,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fork, type ChildProcess } from 'node:child_process';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { makeBenchSeries } from '../scripts/make-bench-series.js';
 import type { NdArray } from '../shared/imaging/ndarray.js';
@@ -55,8 +56,9 @@ interface PureJob {
   readonly reuseReference: boolean;
 }
 
-if (isMainThread) await main();
-else await pureWorker();
+if (!isMainThread) await pureWorker(parentPort!, workerData as PureJob);
+else if (process.env.METDB_BENCH_PURE_CHILD !== undefined) await pureChild();
+else await main();
 
 async function main(): Promise<void> {
   const demo = JSON.parse(readFileSync(join(repoRoot(), 'samples', 'series', 'metdb.json'), 'utf8')) as {
@@ -83,7 +85,9 @@ async function main(): Promise<void> {
     const job = { folder, files: series.files, settings };
 
     const pure1: number[] = [];
+    const pure1Cpu: number[] = [];
     const pure2: number[] = [];
+    const pure2Processes: number[] = [];
     const literal: number[] = [];
     let pureTiles = 0;
     for (let r = 0; r < repeat; r++) {
@@ -91,20 +95,24 @@ async function main(): Promise<void> {
       const one = await pureOnThreads(job, 1);
       const load2 = load();
       const two = await pureOnThreads(job, 2);
+      const twoProcesses = await pureOnProcesses(job, 2);
       const perTile = await pureOnThreads(job, 1, false);
       pure1.push(one.ms);
+      pure1Cpu.push(one.cpuMs);
       pure2.push(two.ms);
+      pure2Processes.push(twoProcesses.ms);
       literal.push(perTile.ms);
       pureTiles = one.tiles;
       console.log(
-        `pure registration #${r + 1}: ${one.tiles} tiles, 1 thread ${one.ms.toFixed(0)} ms (load ${load1}), ` +
-          `2 threads ${two.ms.toFixed(0)} ms (load ${load2}); reference tile prepared per tile ${perTile.ms.toFixed(0)} ms`,
+        `pure registration #${r + 1}: ${one.tiles} tiles, 1 thread ${one.ms.toFixed(0)} ms ` +
+          `(${one.cpuMs.toFixed(0)} ms CPU, load ${load1}), 2 threads ${two.ms.toFixed(0)} ms (load ${load2}), ` +
+          `2 processes ${twoProcesses.ms.toFixed(0)} ms; reference tile prepared per tile ${perTile.ms.toFixed(0)} ms`,
       );
     }
 
     const runs = {
-      1: { ms: [] as number[], cores: [] as number[], tiles: 0 },
-      2: { ms: [] as number[], cores: [] as number[], tiles: 0 },
+      1: { ms: [] as number[], cores: [] as number[], cpuMs: [] as number[], tiles: 0 },
+      2: { ms: [] as number[], cores: [] as number[], cpuMs: [] as number[], tiles: 0 },
     };
     for (let r = 0; r < repeat; r++) {
       for (const workers of [1, 2] as const) {
@@ -124,6 +132,7 @@ async function main(): Promise<void> {
         const cores = (cpu.user + cpu.system) / 1000 / ms;
         runs[workers].ms.push(ms);
         runs[workers].cores.push(cores);
+        runs[workers].cpuMs.push((cpu.user + cpu.system) / 1000);
         runs[workers].tiles = s.tiles;
         console.log(
           `runFolder #${r + 1}, ${workers} worker(s): ${s.tiles} tiles in ${ms.toFixed(0)} ms = ${rate(s.tiles, ms)} tiles/s, ` +
@@ -135,6 +144,9 @@ async function main(): Promise<void> {
 
     const pure = median(pure1);
     const ceiling = pure / median(pure2);
+    const ceilingProcesses = pure / median(pure2Processes);
+    const pureCpu = median(pure1Cpu);
+    const cpuOverhead = (100 * (median(runs[1].cpuMs) - pureCpu)) / pureCpu;
     const one = median(runs[1].ms);
     const two = median(runs[2].ms);
     const tiles1 = (1000 * runs[1].tiles) / one;
@@ -149,6 +161,10 @@ async function main(): Promise<void> {
       row(
         'pure registration, 2 threads',
         `${median(pure2).toFixed(0)} ms: machine ceiling ${ceiling.toFixed(2)}x`,
+      ),
+      row(
+        'pure registration, 2 processes',
+        `${median(pure2Processes).toFixed(0)} ms: ${ceilingProcesses.toFixed(2)}x`,
       ),
       row(
         'runFolder, 1 worker',
@@ -171,6 +187,10 @@ async function main(): Promise<void> {
         overhead < TARGET_OVERHEAD ? 'yes' : 'NO',
       ),
       row(
+        'CPU time (all threads), 1 worker vs pure 1 thread',
+        `${median(runs[1].cpuMs).toFixed(0)} vs ${pureCpu.toFixed(0)} ms: +${cpuOverhead.toFixed(1)} %`,
+      ),
+      row(
         'overhead over registerTile per tile',
         `${literalOverhead.toFixed(1)} % (pure ${median(literal).toFixed(0)} ms, reference not reused)`,
         `< ${TARGET_OVERHEAD} %`,
@@ -190,7 +210,7 @@ async function pureOnThreads(
   job: Omit<PureJob, 'offset' | 'stride' | 'reuseReference'>,
   threads: number,
   reuseReference = true,
-): Promise<{ tiles: number; ms: number }> {
+): Promise<{ tiles: number; ms: number; cpuMs: number }> {
   const workers = Array.from(
     { length: threads },
     (_, offset) =>
@@ -202,20 +222,69 @@ async function pureOnThreads(
     const message = (w: Worker) =>
       new Promise<unknown>((resolve, reject) => w.once('message', resolve).once('error', reject));
     await Promise.all(workers.map(message)); // decoded, ready
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const done = workers.map(message);
     for (const w of workers) w.postMessage('go');
     const tiles = (await Promise.all(done)).reduce<number>((sum, n) => sum + (n as number), 0);
-    return { tiles, ms: performance.now() - t0 };
+    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    return { tiles, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
 
-/** A pure-registration thread: decode, say ready, register its share of the tiles on 'go'. */
-async function pureWorker(): Promise<void> {
-  const job = workerData as PureJob;
-  const port = parentPort!;
+/**
+ * The same as `pureOnThreads` with `count` child processes instead of threads (each its own V8
+ * and its own garbage-collection and compiler threads): what the machine gives two independent
+ * programs, to tell the machine's limit from what threads of one process share.
+ */
+async function pureOnProcesses(
+  job: Omit<PureJob, 'offset' | 'stride' | 'reuseReference'>,
+  count: number,
+): Promise<{ tiles: number; ms: number }> {
+  const children = Array.from({ length: count }, (_, offset) =>
+    fork(fileURLToPath(import.meta.url), [], {
+      env: {
+        ...process.env,
+        METDB_BENCH_PURE_CHILD: JSON.stringify({ ...job, offset, stride: count, reuseReference: true }),
+      },
+    }),
+  );
+  try {
+    const message = (c: ChildProcess) =>
+      new Promise<unknown>((resolve, reject) => c.once('message', resolve).once('error', reject));
+    await Promise.all(children.map(message)); // decoded, ready
+    const t0 = performance.now();
+    const done = children.map(message);
+    for (const c of children) c.send('go');
+    const tiles = (await Promise.all(done)).reduce<number>((sum, n) => sum + (n as number), 0);
+    return { tiles, ms: performance.now() - t0 };
+  } finally {
+    for (const c of children) c.kill();
+  }
+}
+
+/** A pure-registration child process (`pureOnProcesses`): `pureWorker` over its IPC channel. */
+async function pureChild(): Promise<void> {
+  const job = JSON.parse(process.env.METDB_BENCH_PURE_CHILD!) as PureJob;
+  const port = {
+    once: (event: 'message', listener: (value: unknown) => void) => process.once(event, listener),
+    postMessage: (value: unknown) => process.send!(value),
+  };
+  await pureWorker(port, job);
+  process.disconnect();
+}
+
+/** A pure-registration thread or process: decode, say ready, register its share of the tiles on 'go'. */
+async function pureWorker(
+  port: {
+    once(event: 'message', listener: (value: unknown) => void): unknown;
+    postMessage(value: unknown): void;
+  },
+  job: PureJob,
+): Promise<void> {
   const images: NdArray[] = [];
   for (const f of job.files) images.push((await readImageFile(join(job.folder, f))).array);
   const params = resolveJobParams(2, job.settings);
