@@ -35,8 +35,8 @@ const MAX_SAMPLES = 1 << 14;
 
 /**
  * Measures how much spatially coherent signal a tile has relative to its pixel noise, to skip or
- * down-weight flat tiles before a phase correlation. Deterministic and cheap (linear-time selections
- * over at most 16384 samples). It cannot tell texture finer than a pixel from noise: that is what the
+ * down-weight flat tiles before a phase correlation. Deterministic and cheap (histograms of integer
+ * pixels, linear-time selections otherwise, over at most 16384 samples). It cannot tell texture finer than a pixel from noise: that is what the
  * correlation's own quality figure (`registerTile`'s `peakRatio`) is for.
  *
  * @param tile pixels, axis order (z,) y, x
@@ -46,16 +46,16 @@ export function tileSignal(tile: NdArray): TileSignal {
   const { data } = tile;
   const n = data.length;
   if (n === 0) throw new MetdbError('empty-array', 'tileSignal: the tile is empty');
-  const values = sample(data.length, (i) => data[i]!);
-  for (let i = 0; i < values.length; i++) {
+  const integer = !(data instanceof Float32Array || data instanceof Float64Array);
+  const { values, min, max } = sample(data);
+  for (let i = 0; !integer && i < values.length; i++) {
     if (!Number.isFinite(values[i]!)) {
       throw new MetdbError('non-finite', 'tileSignal: the tile has NaN or infinite pixels');
     }
   }
-  const std = winsorisedStd(values);
-  const integer = !(data instanceof Float32Array || data instanceof Float64Array);
+  const std = winsorisedStd(values, integer ? { min, max } : undefined);
   const floor = integer ? 1 / Math.sqrt(12) : 1e-9 * std;
-  const noise = Math.max(differenceNoise(tile), floor);
+  const noise = Math.max(differenceNoise(tile, integer), floor);
   const signal = std === 0 ? 0 : Math.max(0, (std * std) / (noise * noise) - 1);
   return { signal, std, noise };
 }
@@ -74,52 +74,138 @@ export function isInformative(
   return measured.signal >= threshold;
 }
 
-/** Every `stride`-th of `count` values (all when count <= MAX_SAMPLES). */
-function sample(count: number, at: (i: number) => number): Float64Array {
+/** Every `stride`-th pixel of `data` (all of them when there are at most MAX_SAMPLES), and their range. */
+function sample(data: NdArray['data']): { values: Float64Array; min: number; max: number } {
+  const count = data.length;
   const stride = Math.max(1, Math.ceil(count / MAX_SAMPLES));
-  const out = new Float64Array(Math.ceil(count / stride));
-  for (let i = 0, k = 0; i < count; i += stride, k++) out[k] = at(i);
-  return out;
+  const values = new Float64Array(Math.ceil(count / stride));
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0, k = 0; i < count; i += stride, k++) {
+    const v = data[i]!;
+    values[k] = v;
+    min = Math.min(min, v);
+    max = Math.max(max, v);
+  }
+  return { values, min, max };
 }
 
-function winsorisedStd(values: Float64Array): number {
-  const scratch = values.slice();
-  const lo = quantile(scratch, 0.005);
-  const hi = quantile(scratch, 0.995);
+/**
+ * Standard deviation of `values` winsorised at their 0.5 and 99.5 percentiles; `integerRange`
+ * (their min and max) when they are integers, for the histogram.
+ */
+function winsorisedStd(values: Float64Array, integerRange: Range | undefined): number {
+  const [lo = 0, hi = 0] =
+    integerRange === undefined
+      ? selectedQuantiles(values.slice(), [0.005, 0.995])
+      : integerQuantiles(values, 1, integerRange, [0.005, 0.995]);
   let mean = 0;
-  for (const v of values) mean += Math.min(hi, Math.max(lo, v));
+  for (let i = 0; i < values.length; i++) mean += Math.min(hi, Math.max(lo, values[i]!));
   mean /= values.length;
   let ss = 0;
-  for (const v of values) ss += (Math.min(hi, Math.max(lo, v)) - mean) ** 2;
+  for (let i = 0; i < values.length; i++) ss += (Math.min(hi, Math.max(lo, values[i]!)) - mean) ** 2;
   return Math.sqrt(ss / values.length);
 }
 
 /** 1.4826 MAD / sqrt(2) of the first differences along every axis longer than 1 (0 if none). */
-function differenceNoise(tile: NdArray): number {
+function differenceNoise(tile: NdArray, integer: boolean): number {
   const { data, shape } = tile;
   const n = data.length;
   const total = shape.reduce((t, len) => t + (n / len) * (len - 1), 0);
   if (total === 0) return 0;
   const stride = Math.max(1, Math.ceil(total / MAX_SAMPLES));
   const diffs = new Float64Array(Math.ceil(total / stride));
-  let p = 0;
   let k = 0;
   let step = 1;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  // Every stride-th pair in this order (pair p is kept when p % stride === 0).
+  let phase = 0;
   for (let a = shape.length - 1; a >= 0; a--) {
     const len = shape[a]!;
     const block = step * len;
     // Pairs (i, i + step) inside each block of this axis, in memory order.
     for (let base = 0; len > 1 && base < n; base += block) {
-      for (let i = base; i < base + block - step; i++, p++) {
-        if (p % stride === 0) diffs[k++] = data[i + step]! - data[i]!;
+      for (let i = base, end = base + block - step; i < end; i++) {
+        if (phase === 0) {
+          const d = data[i + step]! - data[i]!;
+          diffs[k++] = d;
+          min = Math.min(min, d);
+          max = Math.max(max, d);
+        }
+        if (++phase === stride) phase = 0;
       }
     }
     step = block;
   }
   const used = diffs.subarray(0, k);
-  const median = quantile(used, 0.5);
-  for (let i = 0; i < used.length; i++) used[i] = Math.abs(used[i]! - median);
-  return (1.4826 * quantile(used, 0.5)) / Math.SQRT2;
+  const [median = 0] = integer
+    ? integerQuantiles(used, 1, { min, max }, [0.5])
+    : selectedQuantiles(used, [0.5]);
+  let deviationMin = Number.POSITIVE_INFINITY;
+  let deviationMax = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < used.length; i++) {
+    const deviation = Math.abs(used[i]! - median);
+    used[i] = deviation;
+    deviationMin = Math.min(deviationMin, deviation);
+    deviationMax = Math.max(deviationMax, deviation);
+  }
+  // Deviations of integers from a median of integers: integers, or halves of integers.
+  const [mad = 0] = integer
+    ? integerQuantiles(
+        used,
+        Number.isInteger(median) ? 1 : 2,
+        { min: deviationMin, max: deviationMax },
+        [0.5],
+      )
+    : selectedQuantiles(used, [0.5]);
+  return (1.4826 * mad) / Math.SQRT2;
+}
+
+/** The smallest and largest of some values. */
+interface Range {
+  readonly min: number;
+  readonly max: number;
+}
+
+/** Histograms cover at most this many bins; a wider spread goes through selection. */
+const MAX_BINS = 1 << 17;
+let histogram = new Int32Array(0);
+
+/**
+ * `selectedQuantiles` for values that are all multiples of 1 / `scale` (integer pixels and their
+ * differences: scale 1; deviations from a median that is a half: scale 2), between `range.min`
+ * and `range.max`: counted in a histogram,
+ * in linear time, without reordering `values`. The same numbers: the same order statistics,
+ * interpolated by the same expression.
+ */
+function integerQuantiles(values: Float64Array, scale: 1 | 2, range: Range, qs: readonly number[]): number[] {
+  const n = values.length;
+  const { min, max } = range;
+  const bins = (max - min) * scale + 1;
+  if (!(bins <= MAX_BINS)) return selectedQuantiles(values.slice(), qs);
+  if (histogram.length < bins) histogram = new Int32Array(MAX_BINS);
+  const counts = histogram;
+  counts.fill(0, 0, bins);
+  for (let i = 0; i < n; i++) counts[((values[i]! - min) * scale) | 0]!++;
+  // The order statistic of rank r (0-based): the value of the bin where the running count passes r.
+  const orderStatistic = (rank: number): number => {
+    let seen = 0;
+    let bin = 0;
+    while (seen + counts[bin]! <= rank) seen += counts[bin++]!;
+    return min + bin / scale;
+  };
+  return qs.map((q) => {
+    const pos = q * (n - 1);
+    const lo = Math.floor(pos);
+    const at = orderStatistic(lo);
+    return pos === lo ? at : at + (pos - lo) * (orderStatistic(lo + 1) - at);
+  });
+}
+
+/** The quantiles `qs` of `values` by selection (`quantile`); reorders `values`. */
+function selectedQuantiles(values: Float64Array, qs: readonly number[]): number[] {
+  return qs.map((q) => quantile(values, q));
 }
 
 /**
