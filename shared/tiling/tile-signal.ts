@@ -99,6 +99,11 @@ function winsorisedStd(values: Float64Array, integerRange: Range | undefined): n
     integerRange === undefined
       ? selectedQuantiles(values.slice(), [0.005, 0.995])
       : integerQuantiles(values, 1, integerRange, [0.005, 0.995]);
+  return clampedStd(values, lo, hi);
+}
+
+/** Standard deviation of `values` clamped to [lo, hi] (its own function: see `firstDifferences`). */
+function clampedStd(values: Float64Array, lo: number, hi: number): number {
   let mean = 0;
   for (let i = 0; i < values.length; i++) mean += Math.min(hi, Math.max(lo, values[i]!));
   mean /= values.length;
@@ -109,17 +114,36 @@ function winsorisedStd(values: Float64Array, integerRange: Range | undefined): n
 
 /** 1.4826 MAD / sqrt(2) of the first differences along every axis longer than 1 (0 if none). */
 function differenceNoise(tile: NdArray, integer: boolean): number {
+  const differences = firstDifferences(tile);
+  if (differences === undefined) return 0;
+  const { values, min, max } = differences;
+  const [median = 0] = integer
+    ? integerQuantiles(values, 1, { min, max }, [0.5])
+    : selectedQuantiles(values, [0.5]);
+  const deviations = absoluteDeviations(values, median);
+  // Deviations of integers from a median of integers: integers, or halves of integers.
+  const [mad = 0] = integer
+    ? integerQuantiles(values, Number.isInteger(median) ? 1 : 2, deviations, [0.5])
+    : selectedQuantiles(values, [0.5]);
+  return (1.4826 * mad) / Math.SQRT2;
+}
+
+/**
+ * The first differences along every axis longer than 1, every stride-th of them when there are
+ * more than MAX_SAMPLES (pair p in this order is kept when p % stride === 0), and their range.
+ * Its own function: the loop is optimised on its own, whatever follows it.
+ */
+function firstDifferences(tile: NdArray): { values: Float64Array; min: number; max: number } | undefined {
   const { data, shape } = tile;
   const n = data.length;
   const total = shape.reduce((t, len) => t + (n / len) * (len - 1), 0);
-  if (total === 0) return 0;
+  if (total === 0) return undefined;
   const stride = Math.max(1, Math.ceil(total / MAX_SAMPLES));
   const diffs = new Float64Array(Math.ceil(total / stride));
   let k = 0;
   let step = 1;
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  // Every stride-th pair in this order (pair p is kept when p % stride === 0).
   let phase = 0;
   for (let a = shape.length - 1; a >= 0; a--) {
     const len = shape[a]!;
@@ -138,28 +162,20 @@ function differenceNoise(tile: NdArray, integer: boolean): number {
     }
     step = block;
   }
-  const used = diffs.subarray(0, k);
-  const [median = 0] = integer
-    ? integerQuantiles(used, 1, { min, max }, [0.5])
-    : selectedQuantiles(used, [0.5]);
-  let deviationMin = Number.POSITIVE_INFINITY;
-  let deviationMax = Number.NEGATIVE_INFINITY;
-  for (let i = 0; i < used.length; i++) {
-    const deviation = Math.abs(used[i]! - median);
-    used[i] = deviation;
-    deviationMin = Math.min(deviationMin, deviation);
-    deviationMax = Math.max(deviationMax, deviation);
+  return { values: diffs.subarray(0, k), min, max };
+}
+
+/** Replaces each value by its distance to `median`; the range of the distances. */
+function absoluteDeviations(values: Float64Array, median: number): Range {
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (let i = 0; i < values.length; i++) {
+    const deviation = Math.abs(values[i]! - median);
+    values[i] = deviation;
+    min = Math.min(min, deviation);
+    max = Math.max(max, deviation);
   }
-  // Deviations of integers from a median of integers: integers, or halves of integers.
-  const [mad = 0] = integer
-    ? integerQuantiles(
-        used,
-        Number.isInteger(median) ? 1 : 2,
-        { min: deviationMin, max: deviationMax },
-        [0.5],
-      )
-    : selectedQuantiles(used, [0.5]);
-  return (1.4826 * mad) / Math.SQRT2;
+  return { min, max };
 }
 
 /** The smallest and largest of some values. */
