@@ -10,7 +10,9 @@
  * - pure registration time: the same tiles registered on one thread with the images already
  *   decoded and nothing else: each reference tile prepared once (`prepareReferenceTile`, as the
  *   pipeline's workers do), then, per moving frame, the region cut and `registerTile`. No IO,
- *   no database, no bus, no ingest, no aggregation.
+ *   no database, no bus, no ingest, no aggregation. The clock starts once every thread has
+ *   started and decoded the images (worker start and decoding are not in it) and stops when the
+ *   last thread is done; the JIT warm-up of each thread is in it, as it is in the pipeline.
  * - pipeline wall time: `runFolder` from call to return (worker start, ingest of every file:
  *   hash, decode, canonical copy, planning; tiles; aggregation with whole-image NCC; the results,
  *   shifts.csv/json and report.html), without the registered images and the average.
@@ -18,10 +20,15 @@
  * - overhead = (pipeline wall time with 1 worker - pure time) / pure time.
  * - also shown: the overhead over `registerTile` called per tile with the raw reference tile (the
  *   reference's spectrum recomputed for every moving frame), the literal "sum of registerTile".
- * - the machine's ceiling: the pure registration split over 2 threads (half the tile positions
- *   each) against 1 thread. No pipeline can scale better than the registration itself.
- * - cores used: the process's CPU time (all threads: workers, V8's GC helpers, the image
- *   decoder's threads) / wall time.
+ * - the machine's ceiling: the pure registration split over 2 threads (every other tile position
+ *   each) against 1 thread. No pipeline can scale better than the registration itself. It is
+ *   below 2 on 2 cores because one registering thread keeps V8's helper threads busy too
+ *   (concurrent compilation and garbage collection: 0.2-0.3 of a core here), which two
+ *   registering threads must share the cores with; the same split over 2 processes (each its
+ *   own V8) is shown beside it to tell that from anything threads of one process share.
+ * - cores used: the process's CPU time (all threads: workers, V8's GC and compiler helpers, the
+ *   image decoder's threads) / wall time; CPU time (all threads) 1 worker vs pure: the same CPU
+ *   times compared, a figure other processes on the machine barely change.
  * The machine's load average (1 min) is printed before each run: other processes share the cores.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
