@@ -15,7 +15,6 @@ import { MetdbError } from '../errors/metdb-error.js';
 import { createLogger } from '../logging/logger.js';
 import { parseAggregateMessage } from '../messages/aggregate-message.js';
 import { parseTileMessage, type TileMessage } from '../messages/tile-message.js';
-import { aggregateJob } from '../pipeline/aggregate-job.js';
 import { decodedImages } from '../pipeline/decoded-image-cache.js';
 import { registerTileFromMessage, registerTileMessages } from '../pipeline/register-tile-from-message.js';
 import type { LocalRunConfig } from './local-run-config.js';
@@ -39,8 +38,11 @@ export async function createWorkerHandler(options: unknown, host: WorkerHost): P
       switch (kind) {
         case 'tiles':
           return { ...(await registerTileFromMessage(deps, parseTileMessage(message))) };
-        case 'aggregate':
+        case 'aggregate': {
+          // Loaded when first needed: a local run aggregates on its main thread.
+          const { aggregateJob } = await import('../pipeline/aggregate-job.js');
           return { ...(await aggregateJob(deps, parseAggregateMessage(message))) };
+        }
         default:
           throw new MetdbError('invalid-argument', `a local worker has no handler for ${kind}`);
       }

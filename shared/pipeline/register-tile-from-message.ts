@@ -180,7 +180,8 @@ async function measure(deps: PipelineDeps, m: TileMessage, cache: DecodedImageCa
       ['reference', reference, m.reference.shape],
       ['moving', moving, m.moving.shape],
     ] as const) {
-      if (image.array.shape.join('x') !== expected.join('x')) {
+      const shape = image.array.shape;
+      if (shape.length !== expected.length || shape.some((n, axis) => n !== expected[axis])) {
         return skipped(
           `the ${which} image decodes to ${image.array.shape.join('x')}, the message says ${expected.join('x')}`,
         );
