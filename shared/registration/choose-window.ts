@@ -1,5 +1,6 @@
 import { lanczosSurvey, MIN_SURVEY_AXIS } from './lanczos-survey.js';
 import { peakWindow, surveyStep, type PeakWindow } from './peak-window.js';
+import type { Upsampled } from './refine-peak.js';
 import { upsampledDftCost } from './upsampled-dft.js';
 
 /** A window is used when it costs at most this fraction of the whole box. */
@@ -15,10 +16,10 @@ const SMALLEST_WINDOW = 32;
 export function chooseWindow(
   surface: Float32Array,
   shape: readonly number[],
-  start: number[],
+  start: Float64Array,
   region: number,
   u: number,
-  upsampled: (start: number[], points: number[], upsample: number) => Float32Array,
+  upsampled: Upsampled,
 ): PeakWindow | undefined {
   const d = shape.length;
   const step = surveyStep(u);
@@ -41,7 +42,7 @@ export function chooseWindow(
   const surveyPoints = shape.map(() => m);
   const surveyCost = upsampledDftCost(shape, surveyPoints);
   if (!worth(surveyCost, smallest)) return undefined;
-  const values = upsampled(start, surveyPoints, u / step);
+  const values = upsampled(start, Int32Array.from(surveyPoints), u / step);
   const magnitudes = new Float64Array(values.length / 2);
   for (let i = 0; i < magnitudes.length; i++) magnitudes[i] = Math.hypot(values[2 * i]!, values[2 * i + 1]!);
   const fine = Array.from({ length: m }, (_, k) => k * step);

@@ -2,6 +2,7 @@ import { sizeOf, type NdArray } from '../imaging/ndarray.js';
 import { halfShape, irfftn, rfftn } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';
 import type { ResolvedOptions } from './phase-cross-correlation-options.js';
+import { crossPowerSpectrum } from './cross-power-spectrum.js';
 import { peakRatio } from './peak-ratio.js';
 import { isPreparedReference, type PreparedReference } from './prepared-reference.js';
 import { finish, unravel, type Peak, type PhaseCrossCorrelationResult } from './refine-peak.js';
@@ -33,51 +34,20 @@ export function correlateImages(
     rfftn(moving.data, shape, b);
     const pa = a.view;
     const pb = b.view;
-    // Cross-power spectrum P = A conj(B) into a, a copy into b for the inverse transform.
-    let srcAmp = 0;
-    let tgtAmp = 0;
-    const rows = hsize / h;
-    const phase = opts.normalization === 'phase';
-    // Frequency-major half spectrum: element (x, row) at x * rows + row.
-    for (let x = 0; x < h; x++) {
-      let sa = 0;
-      let ta = 0;
-      const end = 2 * (x + 1) * rows;
-      for (let i = 2 * x * rows; i < end; i += 2) {
-        const ar = pa[i]!;
-        const ai = pa[i + 1]!;
-        const br = pb[i]!;
-        const bi = pb[i + 1]!;
-        sa += ar * ar + ai * ai;
-        ta += br * br + bi * bi;
-        let pr = ar * br + ai * bi;
-        let pi = ai * br - ar * bi;
-        if (phase) {
-          const inv = 1 / Math.max(Math.sqrt(pr * pr + pi * pi), eps);
-          pr *= inv;
-          pi *= inv;
-        }
-        pa[i] = pb[i] = pr;
-        pa[i + 1] = pb[i + 1] = pi;
-      }
-      // Energy of the full spectrum from its half: interior columns stand for two.
-      const w = x === 0 || (n % 2 === 0 && x === h - 1) ? 1 : 2;
-      srcAmp += w * sa;
-      tgtAmp += w * ta;
-    }
+    const { srcAmp, tgtAmp } = crossPowerSpectrum(
+      pa,
+      pb,
+      h,
+      hsize / h,
+      n,
+      opts.normalization === 'phase',
+      eps,
+    );
     if (!Number.isFinite(srcAmp) && !isPreparedReference(reference)) assertFinite(reference, 'reference');
     if (!Number.isFinite(tgtAmp)) assertFinite(moving, 'moving');
     const cc = surfaceBuffer(size);
     irfftn(b, shape, cc);
-    let best = 0;
-    let bestAbs = -1;
-    for (let i = 0; i < size; i++) {
-      const v = Math.abs(cc[i]!);
-      if (v > bestAbs) {
-        bestAbs = v;
-        best = i;
-      }
-    }
+    const best = argmaxAbs(cc);
     const coarse: Peak = { index: unravel(best, shape), value: [cc[best]! / size, 0] };
     let ratio: number | undefined;
     if (opts.returnPeakRatio) {
@@ -128,4 +98,18 @@ let reusedSurface: Float32Array | undefined;
 function surfaceBuffer(size: number): Float32Array {
   if (reusedSurface?.length !== size) reusedSurface = new Float32Array(size);
   return reusedSurface;
+}
+
+/** Index of the value of largest magnitude; the first one on ties. */
+function argmaxAbs(values: Float32Array): number {
+  let best = 0;
+  let bestAbs = -1;
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.abs(values[i]!);
+    if (v > bestAbs) {
+      bestAbs = v;
+      best = i;
+    }
+  }
+  return best;
 }

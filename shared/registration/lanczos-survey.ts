@@ -24,7 +24,7 @@ export const MIN_SURVEY_AXIS = 4 * LANCZOS;
 export function lanczosSurvey(
   surface: Float32Array | Float64Array,
   shape: readonly number[],
-  start: readonly number[],
+  start: ArrayLike<number>,
   upsample: number,
   fine: readonly number[],
 ): Float64Array {

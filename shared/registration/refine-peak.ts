@@ -40,7 +40,7 @@ export function finish(
   srcAmp: number,
   tgtAmp: number,
   size: number,
-  upsampled: (start: number[], points: number[], upsample: number) => Float32Array,
+  upsampled: Upsampled,
   surface?: Float32Array,
 ): PhaseCrossCorrelationResult {
   const shift = coarse.index.map((i, a) => (i > Math.trunc(shape[a]! / 2) ? i - shape[a]! : i));
@@ -51,26 +51,20 @@ export function finish(
     const region = Math.ceil(u * 1.5);
     const dftshift = Math.trunc(region / 2);
     const rounded = shift.map((s) => Math.round(s * u) / u);
-    const start = rounded.map((s) => s - dftshift / u);
+    // Typed arrays: the same element kinds on every call keep the optimised code (plain arrays of
+    // numbers switch between small-integer and double elements with the values).
+    const start = Float64Array.from(rounded, (s) => s - dftshift / u);
     const window =
       surface === undefined ? undefined : chooseWindow(surface, shape, start, region, u, upsampled);
-    const offset = window?.offset ?? shape.map(() => 0);
-    const points = window?.points ?? shape.map(() => region);
+    const offset = Int32Array.from(window?.offset ?? shape.map(() => 0));
+    const points = Int32Array.from(window?.points ?? shape.map(() => region));
     const cc = upsampled(
       start.map((s, a) => s + offset[a]! / u),
       points,
       u,
     );
-    let best = 0;
-    let bestAbs = -1;
-    for (let i = 0; i < cc.length / 2; i++) {
-      const v = cc[2 * i]! * cc[2 * i]! + cc[2 * i + 1]! * cc[2 * i + 1]!;
-      if (v > bestAbs) {
-        bestAbs = v;
-        best = i;
-      }
-    }
-    const fine = unravel(best, points);
+    const best = argmaxMagnitude(cc);
+    const fine = unravel(best, Array.from(points));
     for (let a = 0; a < shift.length; a++) {
       shift[a] = rounded[a]! + (offset[a]! + fine[a]! - dftshift) / u;
     }
@@ -80,6 +74,26 @@ export function finish(
   for (let a = 0; a < shape.length; a++) if (shape[a] === 1) shift[a] = 0;
   const error = Math.sqrt(Math.abs(1 - (ccMax[0] * ccMax[0] + ccMax[1] * ccMax[1]) / amps));
   return { shift, error, phasediff: Math.atan2(ccMax[1], ccMax[0]) };
+}
+
+/**
+ * The upsampled DFT on `points` per axis from `start` (pixels) with spacing 1/upsample: a row-major
+ * complex (interleaved) array.
+ */
+export type Upsampled = (start: Float64Array, points: Int32Array, upsample: number) => Float32Array;
+
+/** Index of the complex value (interleaved) of largest magnitude; the first one on ties. */
+function argmaxMagnitude(cc: Float32Array): number {
+  let best = 0;
+  let bestAbs = -1;
+  for (let i = 0; i < cc.length / 2; i++) {
+    const v = cc[2 * i]! * cc[2 * i]! + cc[2 * i + 1]! * cc[2 * i + 1]!;
+    if (v > bestAbs) {
+      bestAbs = v;
+      best = i;
+    }
+  }
+  return best;
 }
 
 export function unravel(index: number, shape: readonly number[]): number[] {

@@ -18,10 +18,10 @@ import { zoomDft } from './fft/zoom-dft.js';
  */
 export interface UpsampledRegion {
   /** Number of points per axis. */
-  readonly points: readonly number[];
+  readonly points: ArrayLike<number>;
   readonly upsample: number;
   /** First evaluation position per axis, in pixels. */
-  readonly start: readonly number[];
+  readonly start: ArrayLike<number>;
 }
 
 /**
@@ -39,7 +39,6 @@ export function upsampledDftHalf(
   const d = shape.length;
   const region = points[d - 1]!;
   const n = shape[d - 1]!;
-  const h = Math.floor(n / 2) + 1;
   const terms = Math.ceil(n / 2);
   const lead = shape.slice(0, d - 1);
   const lines = sizeOf(lead);
@@ -50,51 +49,7 @@ export function upsampledDftHalf(
   const half = spectrum.view; // taken after the plan exists: plans may grow the heap
   for (let line = 0; line < lines; line++) czt.run(half, line, lines, 0, sums, line * region, 1);
 
-  // In place, a line with its mirror: S_L(t) = C_L(t) + conj(C_L'(t) - P_L'[0]) + [n even] P_L[n/2] exp(-i pi t)
-  const leadStrides = stridesOf(lead);
-  const nyquist = n % 2 === 0;
-  const turn = new Float64Array(2 * region);
-  for (let k = 0; k < region; k++) {
-    const angle = -Math.PI * (x0 + k / upsample);
-    turn[2 * k] = Math.cos(angle);
-    turn[2 * k + 1] = Math.sin(angle);
-  }
-  for (let line = 0; line < lines; line++) {
-    let mirror = 0;
-    let rest = line;
-    for (let a = 0; a < d - 1; a++) {
-      const s = leadStrides[a]!;
-      const i = Math.floor(rest / s);
-      rest -= i * s;
-      mirror += ((lead[a]! - i) % lead[a]!) * s;
-    }
-    if (mirror < line) continue; // done with its pair
-    const last = (h - 1) * lines;
-    const p0r = half[2 * line]!;
-    const p0i = half[2 * line + 1]!;
-    const q0r = half[2 * mirror]!;
-    const q0i = half[2 * mirror + 1]!;
-    const pnr = nyquist ? half[2 * (last + line)]! : 0;
-    const pni = nyquist ? half[2 * (last + line) + 1]! : 0;
-    const qnr = nyquist ? half[2 * (last + mirror)]! : 0;
-    const qni = nyquist ? half[2 * (last + mirror) + 1]! : 0;
-    for (let k = 0; k < region; k++) {
-      const o = 2 * (line * region + k);
-      const m = 2 * (mirror * region + k);
-      const tr = turn[2 * k]!;
-      const ti = turn[2 * k + 1]!;
-      const cr = sums[o]!;
-      const ci = sums[o + 1]!;
-      const mr = sums[m]!;
-      const mi = sums[m + 1]!;
-      sums[o] = cr + (mr - q0r) + (pnr * tr - pni * ti);
-      sums[o + 1] = ci - (mi - q0i) + (pnr * ti + pni * tr);
-      if (m !== o) {
-        sums[m] = mr + (cr - p0r) + (qnr * tr - qni * ti);
-        sums[m + 1] = mi - (ci - p0i) + (qnr * ti + qni * tr);
-      }
-    }
-  }
+  addMirrorLines(sums, half, lead, region, n, x0, upsample);
   return contractLeadingAxes(sums, [...lead, region], d - 1, { points, upsample, start });
 }
 
@@ -143,7 +98,7 @@ function contractLeadingAxes(
  * the sum over its contractions of lines x L log2 L, L the chirp-z length. For choosing between
  * evaluating scikit-image's whole box and a window of it; only ratios are meaningful.
  */
-export function upsampledDftCost(shape: readonly number[], points: readonly number[]): number {
+export function upsampledDftCost(shape: readonly number[], points: ArrayLike<number>): number {
   const d = shape.length;
   const chirp = (m: number): number => {
     const L = nextPffftSize(m, 'complex');
@@ -151,7 +106,72 @@ export function upsampledDftCost(shape: readonly number[], points: readonly numb
   };
   let cost = sizeOf(shape.slice(0, d - 1)) * chirp(Math.ceil(shape[d - 1]! / 2) + points[d - 1]! - 1);
   for (let a = d - 2; a >= 0; a--) {
-    cost += sizeOf(shape.slice(0, a)) * sizeOf(points.slice(a + 1)) * chirp(shape[a]! + points[a]! - 1);
+    let after = 1;
+    for (let b = a + 1; b < d; b++) after *= points[b]!;
+    cost += sizeOf(shape.slice(0, a)) * after * chirp(shape[a]! + points[a]! - 1);
   }
   return cost;
+}
+
+/**
+ * In place, each line with its mirror line L' (negated leading indices):
+ * S_L(t) = C_L(t) + conj(C_L'(t) - P_L'[0]) + [n even] P_L[n/2] exp(-i pi t), the negative
+ * frequencies of L being the conjugates of the positive ones of L'. Its own function so that V8
+ * optimises it apart from the chirp-z loop before it.
+ */
+function addMirrorLines(
+  sums: Float32Array,
+  half: Float32Array,
+  lead: readonly number[],
+  region: number,
+  n: number,
+  x0: number,
+  upsample: number,
+): void {
+  const lines = sizeOf(lead);
+  const h = Math.floor(n / 2) + 1;
+  const leadStrides = stridesOf(lead);
+  const nyquist = n % 2 === 0;
+  const turn = new Float64Array(2 * region);
+  for (let k = 0; k < region; k++) {
+    const angle = -Math.PI * (x0 + k / upsample);
+    turn[2 * k] = Math.cos(angle);
+    turn[2 * k + 1] = Math.sin(angle);
+  }
+  for (let line = 0; line < lines; line++) {
+    let mirror = 0;
+    let rest = line;
+    for (let a = 0; a < lead.length; a++) {
+      const s = leadStrides[a]!;
+      const i = Math.floor(rest / s);
+      rest -= i * s;
+      mirror += ((lead[a]! - i) % lead[a]!) * s;
+    }
+    if (mirror < line) continue; // done with its pair
+    const last = (h - 1) * lines;
+    const p0r = half[2 * line]!;
+    const p0i = half[2 * line + 1]!;
+    const q0r = half[2 * mirror]!;
+    const q0i = half[2 * mirror + 1]!;
+    const pnr = nyquist ? half[2 * (last + line)]! : 0;
+    const pni = nyquist ? half[2 * (last + line) + 1]! : 0;
+    const qnr = nyquist ? half[2 * (last + mirror)]! : 0;
+    const qni = nyquist ? half[2 * (last + mirror) + 1]! : 0;
+    for (let k = 0; k < region; k++) {
+      const o = 2 * (line * region + k);
+      const m = 2 * (mirror * region + k);
+      const tr = turn[2 * k]!;
+      const ti = turn[2 * k + 1]!;
+      const cr = sums[o]!;
+      const ci = sums[o + 1]!;
+      const mr = sums[m]!;
+      const mi = sums[m + 1]!;
+      sums[o] = cr + (mr - q0r) + (pnr * tr - pni * ti);
+      sums[o + 1] = ci - (mi - q0i) + (pnr * ti + pni * tr);
+      if (m !== o) {
+        sums[m] = mr + (cr - p0r) + (qnr * tr - qni * ti);
+        sums[m + 1] = mi - (ci - p0i) + (qnr * ti + qni * tr);
+      }
+    }
+  }
 }
