@@ -26,6 +26,9 @@
  *   (concurrent compilation and garbage collection: 0.2-0.3 of a core here), which two
  *   registering threads must share the cores with; the same split over 2 processes (each its
  *   own V8) is shown beside it to tell that from anything threads of one process share.
+ * - first tiles recorded: when the first unit of tiles was recorded (worker start, the reference
+ *   and the first moving image ingested, one unit registered); last tile to return: the last
+ *   job's aggregation and the outputs.
  * - cores used: the process's CPU time (all threads: workers, V8's GC and compiler helpers, the
  *   image decoder's threads) / wall time; CPU time (all threads) 1 worker vs pure: the same CPU
  *   times compared, a figure other processes on the machine barely change.
@@ -118,8 +121,22 @@ async function main(): Promise<void> {
     }
 
     const runs = {
-      1: { ms: [] as number[], cores: [] as number[], cpuMs: [] as number[], tiles: 0 },
-      2: { ms: [] as number[], cores: [] as number[], cpuMs: [] as number[], tiles: 0 },
+      1: {
+        ms: [] as number[],
+        cores: [] as number[],
+        cpuMs: [] as number[],
+        first: [] as number[],
+        tail: [] as number[],
+        tiles: 0,
+      },
+      2: {
+        ms: [] as number[],
+        cores: [] as number[],
+        cpuMs: [] as number[],
+        first: [] as number[],
+        tail: [] as number[],
+        tiles: 0,
+      },
     };
     for (let r = 0; r < repeat; r++) {
       for (const workers of [1, 2] as const) {
@@ -127,12 +144,18 @@ async function main(): Promise<void> {
         const before = load();
         const cpu0 = process.cpuUsage();
         const t0 = performance.now();
+        // When the first tiles were recorded (worker start and ingest before it) and when the last.
+        const phases = { first: Number.NaN, last: Number.NaN };
         const s = await runFolder(folder, {
           out,
           workers,
           average: false,
           registeredImages: false,
           logLevel: 'error',
+          onProgress: (p) => {
+            if (p.tilesDone > 0 && Number.isNaN(phases.first)) phases.first = performance.now() - t0;
+            if (p.phase === 'outputs') phases.last = performance.now() - t0;
+          },
         });
         const ms = performance.now() - t0;
         const cpu = process.cpuUsage(cpu0);
@@ -140,10 +163,14 @@ async function main(): Promise<void> {
         runs[workers].ms.push(ms);
         runs[workers].cores.push(cores);
         runs[workers].cpuMs.push((cpu.user + cpu.system) / 1000);
+        runs[workers].first.push(phases.first);
+        runs[workers].tail.push(ms - phases.last);
         runs[workers].tiles = s.tiles;
         console.log(
           `runFolder #${r + 1}, ${workers} worker(s): ${s.tiles} tiles in ${ms.toFixed(0)} ms = ${rate(s.tiles, ms)} tiles/s, ` +
-            `${cores.toFixed(2)} cores used; ${s.registered} registered, max error ${maxError(s, series.truth).toFixed(3)} px (load ${before})`,
+            `${cores.toFixed(2)} cores used; first tiles recorded at ${phases.first.toFixed(0)} ms, ` +
+            `${(ms - phases.last).toFixed(0)} ms from the last tile to return; ` +
+            `${s.registered} registered, max error ${maxError(s, series.truth).toFixed(3)} px (load ${before})`,
         );
         rmSync(out, { recursive: true, force: true });
       }
@@ -176,6 +203,11 @@ async function main(): Promise<void> {
       row(
         'runFolder, 1 worker',
         `${one.toFixed(0)} ms = ${tiles1.toFixed(1)} tiles/s, ${median(runs[1].cores).toFixed(2)} cores`,
+      ),
+      row(
+        'runFolder: first tiles recorded / last tile to return',
+        `1 worker ${median(runs[1].first).toFixed(0)} / ${median(runs[1].tail).toFixed(0)} ms, ` +
+          `2 workers ${median(runs[2].first).toFixed(0)} / ${median(runs[2].tail).toFixed(0)} ms`,
       ),
       row(
         'runFolder, 2 workers',
