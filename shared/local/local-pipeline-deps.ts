@@ -4,7 +4,7 @@ import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
 import type { Bus } from '../ports/bus.js';
 import { connectDatabase, type DatabaseHandle } from '../records/open-database.js';
 import { DatasetFolderStore } from './dataset-folder-store.js';
-import type { LocalRunConfig } from './local-run-config.js';
+import { LOCAL_RESULTS_BUCKET, type LocalRunConfig } from './local-run-config.js';
 
 /**
  * The pipeline's dependencies for one thread of a local run: its own database connection (SQLite
@@ -18,7 +18,7 @@ export async function localPipelineDeps(
   handle?: DatabaseHandle,
 ): Promise<{ deps: PipelineDeps; handle: DatabaseHandle; uploads: DatasetFolderStore }> {
   handle ??= await connectDatabase(config.database);
-  const blobs = new LocalFolderBlobStore(config.blobsRoot, { bucket: 'metdb-results' });
+  const blobs = new LocalFolderBlobStore(config.blobsRoot, { bucket: LOCAL_RESULTS_BUCKET });
   const uploads = new DatasetFolderStore(config.uploadsRoot, config.dataset);
   const deps: PipelineDeps = {
     db: handle.db,

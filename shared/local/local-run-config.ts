@@ -17,3 +17,6 @@ export interface LocalRunConfig {
   /** Lowest level of the pipeline's JSON log lines (on stderr). @default 'warn' */
   readonly logLevel?: LogLevel;
 }
+
+/** The bucket name of a local run's canonical images (`<out>/blobs`, the "results bucket"). */
+export const LOCAL_RESULTS_BUCKET = 'metdb-results';

@@ -1,79 +1,50 @@
 /**
- * The handler module each worker of a local run loads (see worker-pool-bus.ts). It runs the
- * registration steps of the pipeline, each message validated like at the function edge and given
- * to the shared use case with this worker's own dependencies (its own database connection, the
- * same folders):
- * - topic `tiles`: `registerTileFromMessage` (the last tile of a job publishes its aggregation), or
- *   `registerTileMessages` for a batch (one fan-in transaction for the batch);
- * - topic `aggregate`: `aggregateJob` (a local run aggregates on its main thread; the handler
- *   takes this topic too for a pool configured so).
+ * The handler module each worker of a local run loads (see worker-pool-bus.ts): it measures the
+ * tiles (`measureTile`, the computing half of the shared `registerTileFromMessage`), each message
+ * validated like at the function edge; the main thread records the measured rows (the other
+ * half, `recordMeasuredTiles`, one transaction per unit) before the messages settle. So a worker
+ * needs no database: it loads and starts faster, and does only registration.
+ *
  * The decoded images and prepared reference tiles are cached per worker (per process in the
  * cloud). The images the main thread ingested arrive already decoded, in shared memory
  * (`receive`: a `SharedDecodedImage`); any other is decoded once per worker from its canonical copy.
  */
+import { LocalFolderBlobStore } from '../adapters/local-folder-blob-store.js';
 import { MetdbError } from '../errors/metdb-error.js';
-import { createLogger } from '../logging/logger.js';
-import { parseAggregateMessage } from '../messages/aggregate-message.js';
-import { parseTileMessage, type TileMessage } from '../messages/tile-message.js';
+import { parseTileMessage } from '../messages/tile-message.js';
 import { decodedImages } from '../pipeline/decoded-image-cache.js';
-import { registerTileFromMessage, registerTileMessages } from '../pipeline/register-tile-from-message.js';
-import type { LocalRunConfig } from './local-run-config.js';
-import { localPipelineDeps } from './local-pipeline-deps.js';
+import { measureTile, type TileStores } from '../pipeline/measure-tile.js';
+import { DatasetFolderStore } from './dataset-folder-store.js';
+import { LOCAL_RESULTS_BUCKET, type LocalRunConfig } from './local-run-config.js';
 import { isSharedDecodedImage } from './shared-decoded-image.js';
-import type { BatchResult, WorkerHandler, WorkerHost } from './worker-protocol.js';
+import type { BatchResult, WorkerHandler } from './worker-protocol.js';
 
-export async function createWorkerHandler(options: unknown, host: WorkerHost): Promise<WorkerHandler> {
+export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
   const config = options as LocalRunConfig;
-  const logger = createLogger({
-    level: config.logLevel ?? 'warn',
-    write: (line) => void process.stderr.write(line),
-  });
-  const { deps, handle } = await localPipelineDeps(
-    config,
-    { publish: (t, m, a) => host.publish(t, m, a) },
-    logger,
-  );
-  return {
-    async handle(message, _attributes, kind) {
-      switch (kind) {
-        case 'tiles':
-          return { ...(await registerTileFromMessage(deps, parseTileMessage(message))) };
-        case 'aggregate': {
-          // Loaded when first needed: a local run aggregates on its main thread.
-          const { aggregateJob } = await import('../pipeline/aggregate-job.js');
-          return { ...(await aggregateJob(deps, parseAggregateMessage(message))) };
-        }
-        default:
-          throw new MetdbError('invalid-argument', `a local worker has no handler for ${kind}`);
-      }
-    },
-    // A batch of tiles: parsed one by one (a bad message fails alone), measured, recorded in one
-    // fan-in transaction.
+  const blobs = new LocalFolderBlobStore(config.blobsRoot, { bucket: LOCAL_RESULTS_BUCKET });
+  const uploads = new DatasetFolderStore(config.uploadsRoot, config.dataset);
+  const stores: TileStores = { blobs, bucket: (name) => (name === uploads.bucket ? uploads : blobs) };
+  const measure = async (message: unknown, kind: string) => {
+    if (kind !== 'tiles')
+      throw new MetdbError('invalid-argument', `a local worker has no handler for ${kind}`);
+    return measureTile(stores, parseTileMessage(message));
+  };
+  return Promise.resolve({
+    handle: (message, _attributes, kind) => measure(message, kind),
     async handleBatch(items, kind) {
-      if (kind !== 'tiles') {
-        throw new MetdbError('invalid-argument', `a local worker does not batch ${kind}`);
-      }
-      const results = new Array<BatchResult | undefined>(items.length);
-      const valid: { index: number; message: TileMessage }[] = [];
-      for (const [index, item] of items.entries()) {
+      const results: BatchResult[] = [];
+      for (const item of items) {
         try {
-          valid.push({ index, message: parseTileMessage(item.message) });
+          results.push({ ok: true, outcome: await measure(item.message, kind) });
         } catch (error) {
-          results[index] = { ok: false, error };
+          results.push({ ok: false, error });
         }
       }
-      const settled = await registerTileMessages(
-        deps,
-        valid.map((v) => v.message),
-      );
-      settled.forEach((s, k) => {
-        results[valid[k]!.index] = s.ok ? { ok: true, outcome: { ...s.result } } : s;
-      });
-      return results.map((r) => r!);
+      return results;
     },
     receive(payload) {
-      if (isSharedDecodedImage(payload)) decodedImages.put(deps.blobs.bucket, payload.key, 0, payload.image);
+      if (isSharedDecodedImage(payload)) decodedImages.put(blobs.bucket, payload.key, 0, payload.image);
     },
-    close: () => handle.close(),
-  };
+    close: () => Promise.resolve(),
+  });
 }

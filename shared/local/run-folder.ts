@@ -16,6 +16,8 @@ import type { DatasetFolderStore } from './dataset-folder-store.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import { parseAggregateMessage } from '../messages/aggregate-message.js';
 import { aggregateJob } from '../pipeline/aggregate-job.js';
+import { recordMeasuredTiles } from '../pipeline/register-tile-from-message.js';
+import type { NewTileResult } from '../records/record-tile-result.js';
 import { decodedImages } from '../pipeline/decoded-image-cache.js';
 import { ingestFile, type FileOutcome } from './ingest-file.js';
 import type { LocalRunConfig } from './local-run-config.js';
@@ -24,6 +26,7 @@ import { serializeError } from './serialize-error.js';
 import { sharedDecodedImage } from './shared-decoded-image.js';
 import { siblingModule } from './spawn-worker.js';
 import { WorkerPoolBus, type DeadLetter } from './worker-pool-bus.js';
+import type { BatchResult } from './worker-protocol.js';
 
 /** File extensions a local run treats as images; other files (notes, truth.json...) are ignored. */
 export const IMAGE_EXTENSIONS = [
@@ -106,10 +109,11 @@ export interface RunSummary {
  * the dataset named after the folder (the shared `ingestUpload` use case: ID, canonical copy in
  * `<out>/blobs`, image row, planning once the reference is in); the tiles fan out on the bus to
  * the shared `registerTileFromMessage`, the last tile of a job to `aggregateJob`; then the
- * outputs are written (see `writeOutputs`). The tiles, nearly all of the work, run on a pool of
- * worker threads (see pipeline-worker-handler.ts), in batches; this thread ingests (while the
- * workers start: hash, decode, canonical copy, planning; each image decoded once and handed to
- * the workers in shared memory), aggregates each completed job and orchestrates. The reference is
+ * outputs are written (see `writeOutputs`). The tiles, nearly all of the work, are measured on a
+ * pool of worker threads (see pipeline-worker-handler.ts), in units of several; this thread
+ * ingests (while the workers start: hash, decode, canonical copy, planning; each image decoded
+ * once and handed to the workers in shared memory), records each unit of measured tiles (one
+ * fan-in transaction), aggregates each completed job and orchestrates. The reference is
  * ingested first, then the other files, two at a time (see `referenceCandidates`). The database
  * is a SQLite file by default (WAL: the workers' connections read while one writes), with the same
  * schema as Cloud SQL. Re-running on the same folder and output finds the images already recorded
@@ -148,6 +152,16 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
   const bus = new WorkerPoolBus({
     workers,
     workerKinds: ['tiles'],
+    // The workers measure the tiles; this thread records each unit (one fan-in transaction) and
+    // publishes the aggregation of each job it completes.
+    complete: {
+      tiles: async (outcomes) => {
+        if (deps === undefined) throw new MetdbError('unavailable', 'not started');
+        return (await recordMeasuredTiles(deps, outcomes as NewTileResult[])).map((s): BatchResult =>
+          s.ok ? { ok: true, outcome: { ...s.result } } : s,
+        );
+      },
+    },
     // Aggregation (a robust solve and two whole-image NCCs per job: about 2 % of the work) runs
     // here, beside the tiles of the other jobs instead of in their way.
     mainThread: {

@@ -8,14 +8,17 @@ import { siblingModule, spawnWorker } from './spawn-worker.js';
 import type {
   MainToWorker,
   PoolWorkerData,
+  BatchResult,
   SerializedError,
   WirePublication,
-  WireSettlement,
   WorkerToMain,
 } from './worker-protocol.js';
 
 /** A message handled on the main thread (aggregation, reprocessing). */
 export type MainThreadHandler = (message: unknown, attributes: MessageAttributes) => Promise<unknown>;
+
+/** Completes a unit's outcomes on the main thread (see `WorkerPoolBusOptions.complete`): one result per outcome. */
+export type UnitCompletion = (outcomes: readonly unknown[]) => Promise<BatchResult[]>;
 
 /**
  * What the workers handle: a bus topic (`tiles`, `aggregate`: published messages) or a task name
@@ -36,6 +39,13 @@ export interface WorkerPoolBusOptions {
   handlerModule: URL;
   /** Options given to `createWorkerHandler` in every worker (structured-cloneable). */
   handlerOptions: unknown;
+  /**
+   * Per kind, a completion run on this thread for each unit's outcomes before its messages settle
+   * (a message settles with its completed outcome, or fails with its error): the local runner's
+   * workers measure tiles and this thread records them, one transaction per unit, so that the
+   * workers need no database. @default none
+   */
+  complete?: Readonly<Partial<Record<WorkerKind, UnitCompletion>>>;
   /** Handlers of the other topics, run on the main thread one message at a time. @default {} */
   mainThread?: Partial<Record<TopicName, MainThreadHandler>>;
   /**
@@ -142,6 +152,8 @@ export class WorkerPoolBus implements Bus {
   private readonly maxAttempts: number;
   private readonly prefetch: number;
   private readonly workerKinds: readonly WorkerKind[];
+  /** Units whose outcomes are being completed on this thread (`complete`). */
+  private completing = 0;
 
   constructor(private readonly options: WorkerPoolBusOptions) {
     this.workerCount = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
@@ -254,6 +266,7 @@ export class WorkerPoolBus implements Bus {
       this.queues.every((q) => q.length === 0) &&
       this.mainQueue.length === 0 &&
       !this.mainBusy &&
+      this.completing === 0 &&
       this.slots.every((s) => s.inFlight.length === 0)
     );
   }
@@ -322,24 +335,66 @@ export class WorkerPoolBus implements Bus {
             other.worker.postMessage({ type: 'broadcast', payload: m.payload } satisfies MainToWorker);
         }
         return;
-      case 'settled':
-        for (const s of m.settlements) this.onSettlement(slot, s);
+      case 'settled': {
+        const done: { delivery: Delivery; outcome: unknown }[] = [];
+        for (const s of m.settlements) {
+          const delivery = this.takeInFlight(slot, s.deliveryId);
+          if (delivery === undefined) continue;
+          if ('error' in s) this.fail(delivery, s.error, this.queueOf(delivery));
+          else done.push({ delivery, outcome: s.outcome });
+        }
         slot.inFlight = slot.inFlight.filter((unit) => unit.length > 0);
+        const complete = done[0] === undefined ? undefined : this.options.complete?.[done[0].delivery.topic];
+        if (complete === undefined) for (const d of done) this.settle(d.delivery, 'done', d.outcome);
+        else this.completeHere(complete, done);
         this.dispatch();
         this.wake();
         return;
+      }
     }
   }
 
-  private onSettlement(slot: Slot, s: WireSettlement): void {
+  /** Removes a delivery from the units in flight on `slot`. */
+  private takeInFlight(slot: Slot, deliveryId: string): Delivery | undefined {
     for (const unit of slot.inFlight) {
-      const index = unit.findIndex((d) => d.id === s.deliveryId);
-      if (index < 0) continue;
-      const delivery = unit.splice(index, 1)[0]!;
-      if ('error' in s) this.fail(delivery, s.error, this.queueOf(delivery));
-      else this.settle(delivery, 'done', s.outcome);
-      return;
+      const index = unit.findIndex((d) => d.id === deliveryId);
+      if (index >= 0) return unit.splice(index, 1)[0];
     }
+    return undefined;
+  }
+
+  /**
+   * Completes the worker's outcomes of one unit on this thread (`complete`), then settles each
+   * delivery with the completed outcome, or fails it (a transient failure of the completion is
+   * retried: the message goes back to a worker).
+   */
+  private completeHere(complete: UnitCompletion, done: { delivery: Delivery; outcome: unknown }[]): void {
+    this.completing++;
+    Promise.resolve()
+      .then(() => complete(done.map((d) => d.outcome)))
+      .then(
+        (results) =>
+          done.forEach(({ delivery }, i) => {
+            const r = results[i];
+            if (r === undefined) {
+              this.fail(
+                delivery,
+                { message: 'no completed outcome', kind: 'transient' },
+                this.queueOf(delivery),
+              );
+            } else if (r.ok) this.settle(delivery, 'done', r.outcome);
+            else this.fail(delivery, serializeError(r.error), this.queueOf(delivery));
+          }),
+        (error: unknown) => {
+          const e = serializeError(error);
+          for (const { delivery } of done) this.fail(delivery, e, this.queueOf(delivery));
+        },
+      )
+      .finally(() => {
+        this.completing--;
+        this.dispatch();
+        this.wake();
+      });
   }
 
   private onWorkerExit(slot: Slot, code: number): void {

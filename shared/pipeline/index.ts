@@ -17,7 +17,9 @@ export {
   type PlanRegistrationInput,
   type PlanRegistrationResult,
 } from './plan-registration.js';
+export { measureTile, type TileStores } from './measure-tile.js';
 export {
+  recordMeasuredTiles,
   registerTileFromMessage,
   registerTileMessages,
   registerTileParams,

@@ -54,7 +54,7 @@ export interface PipelineDeps {
 }
 
 /** The store holding `bucket` (the canonical store when the name is its own or none is given). */
-export function storeOf(deps: PipelineDeps, bucket?: string): BlobStore {
+export function storeOf(deps: Pick<PipelineDeps, 'blobs' | 'bucket'>, bucket?: string): BlobStore {
   if (bucket === undefined || bucket === deps.blobs.bucket || deps.bucket === undefined) return deps.blobs;
   return deps.bucket(bucket);
 }

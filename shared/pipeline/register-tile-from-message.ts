@@ -1,4 +1,3 @@
-import { isMetdbError } from '../errors/metdb-error.js';
 import { aggregateMessageAttributes, type AggregateMessage } from '../messages/aggregate-message.js';
 import { SCHEMA_VERSION } from '../messages/parse-message.js';
 import type { TileMessage } from '../messages/tile-message.js';
@@ -9,12 +8,9 @@ import {
   type RecordTileOutcome,
 } from '../records/record-tile-result.js';
 import { getTileResult, recordedTileIndexes } from '../records/tile-results-repository.js';
-import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
-import { extractRegion } from '../tiling/extract-region.js';
-import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
-import { preparedTiles } from './prepared-tile-cache.js';
-import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+import { measureTile } from './measure-tile.js';
+import type { PipelineDeps } from './pipeline-deps.js';
 
 export interface RegisterTileResult {
   readonly jobId: string;
@@ -69,59 +65,65 @@ export async function registerTileMessages(
 ): Promise<TileSettlement[]> {
   const settled = new Array<TileSettlement | undefined>(messages.length);
   const recorded = await recordedTiles(deps, messages);
-  const pending: { index: number; row: NewTileResult; skipped?: string }[] = [];
+  const measured: { index: number; row: NewTileResult }[] = [];
   for (const [index, m] of messages.entries()) {
-    const ids = { jobId: m.jobId, tileIndex: m.tileIndex };
     if (recorded.has(tileKey(m))) {
-      settled[index] = { ok: true, result: { ...ids, inserted: false, completedJob: false } };
+      settled[index] = {
+        ok: true,
+        result: { jobId: m.jobId, tileIndex: m.tileIndex, inserted: false, completedJob: false },
+      };
       continue;
     }
-    const started = Date.now();
     try {
-      const row = await measure(deps, m, cache);
-      pending.push({
-        index,
-        row: {
-          ...row,
-          job_id: m.jobId,
-          tile_index: m.tileIndex,
-          region: { start: m.region.start, size: m.region.size },
-          duration_ms: Date.now() - started,
-        },
-        ...(row.skipped === true && row.skip_reason != null ? { skipped: row.skip_reason } : {}),
-      });
+      measured.push({ index, row: await measureTile(deps, m, cache) });
     } catch (error) {
       settled[index] = { ok: false, error };
     }
   }
-  const outcomes = await recordAll(
+  const outcomes = await recordMeasuredTiles(
     deps,
-    pending.map((p) => p.row),
+    measured.map((p) => p.row),
   );
-  for (const [k, p] of pending.entries()) {
+  measured.forEach((p, k) => (settled[p.index] = outcomes[k]!));
+  return settled.map((s) => s!);
+}
+
+/**
+ * The recording half of `registerTileMessages`, for rows measured elsewhere (`measureTile`, on a
+ * local worker): the rows in one fan-in transaction (one by one if it fails, so that only the
+ * culprit fails), and each job completed by them publishes its `AggregateMessage` once.
+ *
+ * @returns one settlement per row, in order
+ */
+export async function recordMeasuredTiles(
+  deps: PipelineDeps,
+  rows: readonly NewTileResult[],
+): Promise<TileSettlement[]> {
+  const outcomes = await recordAll(deps, rows);
+  const settled: TileSettlement[] = [];
+  for (const [k, row] of rows.entries()) {
     const outcome = outcomes[k]!;
     if (!outcome.ok) {
-      settled[p.index] = outcome;
+      settled.push(outcome);
       continue;
     }
-    const m = messages[p.index]!;
     const { inserted, completedJob } = outcome.result;
     if (completedJob) {
-      const aggregate: AggregateMessage = { schemaVersion: SCHEMA_VERSION, jobId: m.jobId };
+      const aggregate: AggregateMessage = { schemaVersion: SCHEMA_VERSION, jobId: row.job_id };
       await deps.bus.publish(deps.topics.aggregate, aggregate, aggregateMessageAttributes(aggregate));
     }
-    settled[p.index] = {
+    settled.push({
       ok: true,
       result: {
-        jobId: m.jobId,
-        tileIndex: m.tileIndex,
+        jobId: row.job_id,
+        tileIndex: row.tile_index,
         inserted,
         completedJob,
-        ...(p.skipped === undefined ? {} : { skipped: p.skipped }),
+        ...(row.skipped === true && row.skip_reason != null ? { skipped: row.skip_reason } : {}),
       },
-    };
+    });
   }
-  return settled.map((s) => s!);
+  return settled;
 }
 
 function tileKey(m: { jobId: string; tileIndex: number }): string {
@@ -167,86 +169,4 @@ async function recordAll(
   return out;
 }
 
-type Measured = Omit<NewTileResult, 'job_id' | 'tile_index' | 'region' | 'duration_ms'>;
-
-async function measure(deps: PipelineDeps, m: TileMessage, cache: DecodedImageCache): Promise<Measured> {
-  try {
-    const channel = m.params.channel;
-    const [reference, moving] = await Promise.all([
-      cache.get(storeOf(deps, m.reference.bucket), m.reference.path, channel),
-      cache.get(storeOf(deps, m.moving.bucket), m.moving.path, channel),
-    ]);
-    for (const [which, image, expected] of [
-      ['reference', reference, m.reference.shape],
-      ['moving', moving, m.moving.shape],
-    ] as const) {
-      const shape = image.array.shape;
-      if (shape.length !== expected.length || shape.some((n, axis) => n !== expected[axis])) {
-        return skipped(
-          `the ${which} image decodes to ${image.array.shape.join('x')}, the message says ${expected.join('x')}`,
-        );
-      }
-    }
-    const params = registerTileParams(m.params);
-    const referenceKey = `${m.reference.bucket ?? ''}\u0000${m.reference.path}\u0000${channel}\u0000${JSON.stringify(m.region)}`;
-    const preparedReference = preparedTiles.get(
-      referenceKey,
-      () => extractRegion(reference.array, m.region),
-      params,
-    );
-    const result = registerTile(preparedReference, extractRegion(moving.array, m.region), params);
-    const ndim = result.shift.length;
-    return {
-      shift_z: ndim === 3 ? result.shift[0]! : null,
-      shift_y: result.shift[ndim - 2]!,
-      shift_x: result.shift[ndim - 1]!,
-      peak: finite(result.peakRatio),
-      error: finite(result.error),
-      weight: result.skipped === undefined ? result.weight : 0,
-      skipped: result.skipped !== undefined,
-      skip_reason:
-        result.skipped === undefined
-          ? null
-          : `${result.skipped} (signal ${result.signal.toFixed(2)}, minimum ${m.params.minTileSignal})`,
-    };
-  } catch (error) {
-    if (isMetdbError(error) && error.kind === 'permanent') return skipped(error.message);
-    throw error;
-  }
-}
-
-/** The tile message's parameters as `registerTile` takes them (the window is its own option there). */
-export function registerTileParams(params: TileMessage['params']): RegisterTileParams {
-  const { window, ...preprocess } = params.preprocessing;
-  const w = windowOf(window);
-  return {
-    upsampleFactor: params.upsampleFactor,
-    normalization: params.normalization,
-    window: w.window,
-    ...(w.alpha === undefined ? {} : { tukeyAlpha: w.alpha }),
-    preprocess,
-    minSignal: params.minTileSignal,
-  };
-}
-
-function windowOf(window: false | WindowOption | undefined): {
-  window: 'hann' | 'tukey' | 'none';
-  alpha?: number;
-} {
-  if (window === undefined || window === false) return { window: 'none' };
-  if (window === 'hann' || window === 'tukey') return { window };
-  if (window.type === 'hann') return { window: 'hann' };
-  return { window: 'tukey', ...(window.alpha === undefined ? {} : { alpha: window.alpha }) };
-}
-
-function skipped(reason: string): Measured {
-  return {
-    skipped: true,
-    skip_reason: reason.length <= 255 ? reason : `${reason.slice(0, 254)}…`,
-    weight: 0,
-  };
-}
-
-function finite(value: number): number | null {
-  return Number.isFinite(value) ? value : null;
-}
+export { registerTileParams } from './measure-tile.js';

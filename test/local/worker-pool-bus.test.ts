@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { MetdbError } from '../../shared/errors/metdb-error.js';
 import { WorkerPoolBus, type SettledDelivery } from '../../shared/local/worker-pool-bus.js';
 
 const handlerModule = new URL('./fake-worker-handler.ts', import.meta.url);
@@ -168,6 +169,41 @@ describe('WorkerPoolBus', () => {
     expect(byN(2)).toEqual(['retry', 'done']);
     expect(byN(3)).toEqual(['done']);
     expect(bus.deadLetters).toMatchObject([{ messageId: '4', attempts: 1 }]);
+  });
+
+  it("completes a unit's outcomes on the main thread before its messages settle", async () => {
+    const settled: SettledDelivery[] = [];
+    let calls = 0;
+    bus = new WorkerPoolBus({
+      workers: 1,
+      batchSizes: { tiles: 3 },
+      handlerModule,
+      handlerOptions: {},
+      onSettled: (e) => settled.push(e),
+      complete: {
+        tiles: (outcomes) => {
+          calls++;
+          // The first completion fails (a busy database): its messages go back to a worker.
+          if (calls === 1) return Promise.reject(new MetdbError('unavailable', 'database busy'));
+          return Promise.resolve(
+            outcomes.map((o) =>
+              (o as { doubled: number }).doubled === 8
+                ? { ok: false, error: new MetdbError('invalid-value', 'bad row') }
+                : { ok: true, outcome: { ...(o as object), completed: true } },
+            ),
+          );
+        },
+      },
+    });
+    for (let n = 1; n <= 5; n++) await bus.publish('tiles', { n });
+    await bus.idle();
+    const done = settled.filter((e) => e.outcome === 'done');
+    expect(done.map((e) => (e.result as { doubled: number }).doubled).sort((a, b) => a - b)).toEqual([
+      2, 4, 6, 10,
+    ]);
+    expect(done.every((e) => (e.result as { completed?: boolean }).completed === true)).toBe(true);
+    expect(settled.filter((e) => e.outcome === 'retry').length).toBeGreaterThan(0);
+    expect(bus.deadLetters).toMatchObject([{ messageId: '4', error: { kind: 'permanent' } }]);
   });
 
   it('refuses topics it has no handler for, and publishing after close', async () => {

@@ -1,0 +1,121 @@
+import { isMetdbError } from '../errors/metdb-error.js';
+import type { TileMessage } from '../messages/tile-message.js';
+import type { NewTileResult } from '../records/record-tile-result.js';
+import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
+import { extractRegion } from '../tiling/extract-region.js';
+import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
+import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
+import { preparedTiles } from './prepared-tile-cache.js';
+import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+
+/** What measuring a tile needs: where the canonical images are. No database, no bus. */
+export type TileStores = Pick<PipelineDeps, 'blobs' | 'bucket'>;
+
+/**
+ * Measures one tile, the computing half of `registerTileFromMessage`: reads the two canonical
+ * images named by the message (decoded once per process, `DecodedImageCache`), cuts the region
+ * out of both, `registerTile` (preprocessing, the window, phase correlation, a quality weight).
+ * Tiles that cannot be registered (too little signal, an unreadable image, a shape that does not
+ * match the message) give a skipped row with the reason and weight 0. Transient errors throw.
+ *
+ * @returns the tile's result row, to record with `recordTileResults`
+ */
+export async function measureTile(
+  stores: TileStores,
+  m: TileMessage,
+  cache: DecodedImageCache = decodedImages,
+): Promise<NewTileResult> {
+  const started = Date.now();
+  const row = await measure(stores, m, cache);
+  return {
+    ...row,
+    job_id: m.jobId,
+    tile_index: m.tileIndex,
+    region: { start: m.region.start, size: m.region.size },
+    duration_ms: Date.now() - started,
+  };
+}
+
+type Measured = Omit<NewTileResult, 'job_id' | 'tile_index' | 'region' | 'duration_ms'>;
+
+async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCache): Promise<Measured> {
+  try {
+    const channel = m.params.channel;
+    const [reference, moving] = await Promise.all([
+      cache.get(storeOf(deps, m.reference.bucket), m.reference.path, channel),
+      cache.get(storeOf(deps, m.moving.bucket), m.moving.path, channel),
+    ]);
+    for (const [which, image, expected] of [
+      ['reference', reference, m.reference.shape],
+      ['moving', moving, m.moving.shape],
+    ] as const) {
+      const shape = image.array.shape;
+      if (shape.length !== expected.length || shape.some((n, axis) => n !== expected[axis])) {
+        return skipped(
+          `the ${which} image decodes to ${image.array.shape.join('x')}, the message says ${expected.join('x')}`,
+        );
+      }
+    }
+    const params = registerTileParams(m.params);
+    const referenceKey = `${m.reference.bucket ?? ''}\u0000${m.reference.path}\u0000${channel}\u0000${JSON.stringify(m.region)}`;
+    const preparedReference = preparedTiles.get(
+      referenceKey,
+      () => extractRegion(reference.array, m.region),
+      params,
+    );
+    const result = registerTile(preparedReference, extractRegion(moving.array, m.region), params);
+    const ndim = result.shift.length;
+    return {
+      shift_z: ndim === 3 ? result.shift[0]! : null,
+      shift_y: result.shift[ndim - 2]!,
+      shift_x: result.shift[ndim - 1]!,
+      peak: finite(result.peakRatio),
+      error: finite(result.error),
+      weight: result.skipped === undefined ? result.weight : 0,
+      skipped: result.skipped !== undefined,
+      skip_reason:
+        result.skipped === undefined
+          ? null
+          : `${result.skipped} (signal ${result.signal.toFixed(2)}, minimum ${m.params.minTileSignal})`,
+    };
+  } catch (error) {
+    if (isMetdbError(error) && error.kind === 'permanent') return skipped(error.message);
+    throw error;
+  }
+}
+
+/** The tile message's parameters as `registerTile` takes them (the window is its own option there). */
+export function registerTileParams(params: TileMessage['params']): RegisterTileParams {
+  const { window, ...preprocess } = params.preprocessing;
+  const w = windowOf(window);
+  return {
+    upsampleFactor: params.upsampleFactor,
+    normalization: params.normalization,
+    window: w.window,
+    ...(w.alpha === undefined ? {} : { tukeyAlpha: w.alpha }),
+    preprocess,
+    minSignal: params.minTileSignal,
+  };
+}
+
+function windowOf(window: false | WindowOption | undefined): {
+  window: 'hann' | 'tukey' | 'none';
+  alpha?: number;
+} {
+  if (window === undefined || window === false) return { window: 'none' };
+  if (window === 'hann' || window === 'tukey') return { window };
+  if (window.type === 'hann') return { window: 'hann' };
+  return { window: 'tukey', ...(window.alpha === undefined ? {} : { alpha: window.alpha }) };
+}
+
+function skipped(reason: string): Measured {
+  return {
+    skipped: true,
+    skip_reason: reason.length <= 255 ? reason : `${reason.slice(0, 254)}…`,
+    weight: 0,
+  };
+}
+
+function finite(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
