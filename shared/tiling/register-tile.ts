@@ -175,13 +175,32 @@ function centredWindowed(
   alpha: number,
 ): NdArray<Float64Array> {
   const { data, shape } = image;
-  let mean = 0;
-  for (let i = 0; i < data.length; i++) mean += data[i]!;
-  mean /= data.length;
+  const mean = meanOf(data);
   const out = new Float64Array(data.length);
-  const w = window === 'none' ? null : windowOf(window, shape, alpha);
-  for (let i = 0; i < data.length; i++) out[i] = (data[i]! - mean) * (w === null ? 1 : w[i]!);
+  if (window === 'none') subtract(data, mean, out);
+  else subtractAndWeigh(data, mean, windowOf(window, shape, alpha), out);
   return { data: out, shape: [...shape] };
+}
+
+// One loop per function: V8 compiles a loop on the stack, and the code after it in the same
+// function then deoptimised on every tile (2621 times in 5400 tiles).
+function meanOf(data: NdArray['data']): number {
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) sum += data[i]!;
+  return sum / data.length;
+}
+
+function subtract(data: NdArray['data'], mean: number, out: Float64Array): void {
+  for (let i = 0; i < data.length; i++) out[i] = data[i]! - mean;
+}
+
+function subtractAndWeigh(
+  data: NdArray['data'],
+  mean: number,
+  w: Float32Array | Float64Array,
+  out: Float64Array,
+): void {
+  for (let i = 0; i < data.length; i++) out[i] = (data[i]! - mean) * w[i]!;
 }
 
 /** Windows by kind, alpha and shape: every tile of a job has the same one (a few are kept). */
