@@ -1,7 +1,7 @@
 import { sizeOf, stridesOf } from '../imaging/ndarray.js';
 import type { HeapBuffer } from './fft/pffft-module.js';
 import { nextPffftSize } from './fft/fft-sizes.js';
-import { zoomDft } from './fft/zoom-dft.js';
+import { BATCH, zoomDft } from './fft/zoom-dft.js';
 
 /**
  * The upsampled cross-correlation of Guizar-Sicairos, Thurman & Fienup, "Efficient subpixel image
@@ -47,7 +47,9 @@ export function upsampledDftHalf(
   const x0 = start[d - 1]!;
   czt.prepare(0, x0);
   const half = spectrum.view; // taken after the plan exists: plans may grow the heap
-  for (let line = 0; line < lines; line++) czt.run(half, line, lines, 0, sums, line * region, 1);
+  for (let line = 0; line < lines; line += BATCH) {
+    czt.runLines(half, line, lines, Math.min(BATCH, lines - line), sums, line * region, region);
+  }
 
   addMirrorLines(sums, half, lead, region, n, x0, upsample);
   return contractLeadingAxes(sums, [...lead, region], d - 1, { points, upsample, start });
