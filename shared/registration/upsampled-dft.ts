@@ -48,7 +48,7 @@ export function upsampledDftHalf(
   czt.prepare(0, x0);
   const half = spectrum.view; // taken after the plan exists: plans may grow the heap
   for (let line = 0; line < lines; line += BATCH) {
-    czt.runLines(half, line, lines, Math.min(BATCH, lines - line), sums, line * region, region);
+    czt.runLines(half, line, lines, 0, Math.min(BATCH, lines - line), sums, line * region, 1, region);
   }
 
   addMirrorLines(sums, half, lead, region, n, x0, upsample);
@@ -85,8 +85,19 @@ function contractLeadingAxes(
     const czt = zoomDft(n, region, n, upsample);
     czt.prepare(m0, start[axis]!);
     for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < stride; i++) {
-        czt.run(current, o * n * stride + i, stride, rotate, next, o * region * stride + i, stride);
+      for (let i = 0; i < stride; i += BATCH) {
+        const count = Math.min(BATCH, stride - i);
+        czt.runLines(
+          current,
+          o * n * stride + i,
+          stride,
+          rotate,
+          count,
+          next,
+          o * region * stride + i,
+          stride,
+          1,
+        );
       }
     }
     shape[axis] = region;

@@ -22,9 +22,8 @@ export class ZoomDft {
   readonly length: number;
   private readonly plan: PffftComplexPlan;
   private readonly filter: HeapBuffer;
-  private readonly a: HeapBuffer;
   private readonly ab: HeapBuffer;
-  private batch: HeapBuffer | undefined;
+  private readonly batch: HeapBuffer;
   private readonly pre: Float64Array;
   private readonly post: Float64Array;
 
@@ -38,8 +37,10 @@ export class ZoomDft {
     this.plan = complexPlan(this.length) as PffftComplexPlan;
     const L = this.length;
     this.filter = new HeapBuffer(2 * L);
-    this.a = new HeapBuffer(2 * L);
     this.ab = new HeapBuffer(2 * L);
+    // Allocated here, never during a call: an allocation may grow the heap and detach the views
+    // (of the spectrum, say) that a caller holds.
+    this.batch = new HeapBuffer(2 * L * BATCH);
     this.pre = new Float64Array(2 * terms);
     this.post = new Float64Array(2 * outputs);
     // g[t] = exp(-i pi t^2 / (n U)) for t in -(J-1) .. R-1, stored circularly.
@@ -79,81 +80,28 @@ export class ZoomDft {
   }
 
   /**
-   * Evaluates one line: q[j] = input[inOffset + ((j + rotate) mod terms) * inStride] (complex,
-   * interleaved; offsets and strides in complex elements; `rotate` in 0 .. terms-1 lets a line
-   * stored in fftfreq order be read from its most negative frequency), and writes
-   * out[k] to output[outOffset + k * outStride].
-   */
-  run(
-    input: Float32Array,
-    inOffset: number,
-    inStride: number,
-    rotate: number,
-    output: Float32Array,
-    outOffset: number,
-    outStride: number,
-  ): void {
-    const { terms, outputs, pre, post } = this;
-    const a = this.a.view;
-    // q[j] = input[(j + rotate) mod terms]: two runs, each with a running index.
-    const step = 2 * inStride;
-    let p = 2 * (inOffset + rotate * inStride);
-    const split = terms - rotate;
-    for (let j = 0; j < terms; j++) {
-      if (j === split) p = 2 * inOffset;
-      const qr = input[p]!;
-      const qi = input[p + 1]!;
-      p += step;
-      const cr = pre[2 * j]!;
-      const ci = pre[2 * j + 1]!;
-      a[2 * j] = qr * cr - qi * ci;
-      a[2 * j + 1] = qr * ci + qi * cr;
-    }
-    a.fill(0, 2 * terms);
-    this.plan.transformUnordered(this.a.ptr, 'forward');
-    const ab = this.ab.view;
-    ab.fill(0);
-    pffft._pffft_zconvolve_accumulate(
-      this.plan.setup,
-      this.a.ptr,
-      this.filter.ptr,
-      this.ab.ptr,
-      1 / this.length,
-    );
-    this.plan.transformUnordered(this.ab.ptr, 'backward');
-    const outStep = 2 * outStride;
-    let o = 2 * outOffset;
-    for (let m = 0; m < outputs; m++) {
-      const yr = ab[2 * m]!;
-      const yi = ab[2 * m + 1]!;
-      const cr = post[2 * m]!;
-      const ci = post[2 * m + 1]!;
-      output[o] = yr * cr - yi * ci;
-      output[o + 1] = yr * ci + yi * cr;
-      o += outStep;
-    }
-  }
-
-  /**
-   * `run` for `count` (at most `BATCH`) lines whose inputs start at consecutive complex offsets
-   * inOffset + l (stride `inStride`, no rotation), writing line l's outputs contiguously from
-   * outOffset + l * outLineStep. The pre-multiplication reads the lines side by side, a cache line
-   * at a time, which matters when `inStride` is large (the x lines of a frequency-major spectrum).
+   * Evaluates `count` (at most `BATCH`) lines at once. Line l's input is
+   * q[j] = input[inOffset + l + ((j + rotate) mod terms) * inStride] (complex, interleaved; offsets
+   * and strides in complex elements; `rotate` lets a line stored in fftfreq order be read from its
+   * most negative frequency); its outputs go to output[outOffset + l * outLineStep + k * outStride].
+   * The pre-multiplication reads the lines side by side, a cache line at a time, which matters
+   * when `inStride` is large (the x lines of a frequency-major spectrum).
    */
   runLines(
     input: Float32Array,
     inOffset: number,
     inStride: number,
+    rotate: number,
     count: number,
     output: Float32Array,
     outOffset: number,
+    outStride: number,
     outLineStep: number,
   ): void {
     const { terms, outputs, pre, post, length: L } = this;
-    this.batch ??= new HeapBuffer(2 * L * BATCH);
     const batch = this.batch.view;
-    for (let j = 0; j < terms; j++) {
-      const p = 2 * (inOffset + j * inStride);
+    for (let j = 0, k = rotate; j < terms; j++, k = k + 1 === terms ? 0 : k + 1) {
+      const p = 2 * (inOffset + k * inStride);
       const cr = pre[2 * j]!;
       const ci = pre[2 * j + 1]!;
       for (let l = 0, q = 2 * j; l < count; l++, q += 2 * L) {
@@ -178,7 +126,7 @@ export class ZoomDft {
       );
       this.plan.transformUnordered(this.ab.ptr, 'backward');
       let o = 2 * (outOffset + l * outLineStep);
-      for (let m = 0; m < outputs; m++, o += 2) {
+      for (let m = 0; m < outputs; m++, o += 2 * outStride) {
         const yr = ab[2 * m]!;
         const yi = ab[2 * m + 1]!;
         const cr = post[2 * m]!;
@@ -190,9 +138,8 @@ export class ZoomDft {
   }
 
   free(): void {
-    this.batch?.free();
+    this.batch.free();
     this.filter.free();
-    this.a.free();
     this.ab.free();
   }
 }
