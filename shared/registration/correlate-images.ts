@@ -46,8 +46,7 @@ export function correlateImages(
     if (!Number.isFinite(srcAmp) && !isPreparedReference(reference)) assertFinite(reference, 'reference');
     if (!Number.isFinite(tgtAmp)) assertFinite(moving, 'moving');
     const cc = surfaceBuffer(size);
-    irfftn(b, shape, cc);
-    const best = argmaxAbs(cc);
+    const best = irfftn(b, shape, cc);
     const coarse: Peak = { index: unravel(best, shape), value: [cc[best]! / size, 0] };
     let ratio: number | undefined;
     if (opts.returnPeakRatio) {
@@ -63,9 +62,7 @@ export function correlateImages(
           pb2[i + 1] = pa2[i + 1]! / mag;
         }
         const surface = new Float32Array(size);
-        irfftn(b, shape, surface);
-        let peak = 0;
-        for (let i = 1; i < size; i++) if (Math.abs(surface[i]!) > Math.abs(surface[peak]!)) peak = i;
+        const peak = irfftn(b, shape, surface);
         ratio = peakRatio(surface, shape, peak);
       }
     }
@@ -98,18 +95,4 @@ let reusedSurface: Float32Array | undefined;
 function surfaceBuffer(size: number): Float32Array {
   if (reusedSurface?.length !== size) reusedSurface = new Float32Array(size);
   return reusedSurface;
-}
-
-/** Index of the value of largest magnitude; the first one on ties. */
-function argmaxAbs(values: Float32Array): number {
-  let best = 0;
-  let bestAbs = -1;
-  for (let i = 0; i < values.length; i++) {
-    const v = Math.abs(values[i]!);
-    if (v > bestAbs) {
-      bestAbs = v;
-      best = i;
-    }
-  }
-  return best;
 }

@@ -3,6 +3,7 @@ import { complexPlan, type Direction } from './complex-plan.js';
 import { HeapBuffer } from './pffft-module.js';
 import { realPlan } from './real-plan.js';
 import { irfft3, rfft3 } from './real-volume-fft.js';
+import { rowPeak } from './row-peak.js';
 
 /**
  * N-D FFTs over row-major arrays, all unnormalised (like numpy with norm="backward" minus the
@@ -130,13 +131,15 @@ export function rfftn(input: PixelArray, shape: readonly number[], out: HeapBuff
 
 /**
  * Inverse of `rfftn` (unnormalised: divide by size(shape) for the true inverse). `spectrum`
- * (frequency-major) is overwritten. `out` receives size(shape) real values, row-major.
+ * (frequency-major) is overwritten. `out` receives size(shape) real values, row-major. Returns
+ * the flat index of the value of largest magnitude (the first on ties, as numpy's argmax), found
+ * while each row is still in cache.
  */
 export function irfftn(
   spectrum: HeapBuffer,
   shape: readonly number[],
   out: Float32Array | Float64Array,
-): void {
+): number {
   if (shape.length === 3) return irfft3(spectrum, shape, out);
   const spectral = frequencyMajorShape(shape);
   for (let axis = 1; axis < spectral.length; axis++) transformAxis(spectrum, spectral, axis, 'backward');
@@ -150,6 +153,8 @@ export function irfftn(
     const s = scratch.view;
     const s64 = new Float64Array(s.buffer, scratch.ptr, hs * ROWS_PER_BLOCK);
     const i64 = new Float64Array(s.buffer, spectrum.ptr, spectrum.length / 2);
+    let peak = 0;
+    let peakAbs = -1;
     for (let r0 = 0; r0 < rows; r0 += ROWS_PER_BLOCK) {
       const b = Math.min(ROWS_PER_BLOCK, rows - r0);
       for (let x = 0; x < h; x++) {
@@ -159,8 +164,15 @@ export function irfftn(
       for (let t = 0; t < b; t++) {
         plan.backwardInHeap(scratch.at(2 * t * hs));
         out.set(s.subarray(2 * t * hs, 2 * t * hs + n), (r0 + t) * n);
+        const k = rowPeak(s, 2 * t * hs, n);
+        const v = Math.abs(s[2 * t * hs + k]!);
+        if (v > peakAbs) {
+          peakAbs = v;
+          peak = (r0 + t) * n + k;
+        }
       }
     }
+    return peak;
   } finally {
     scratch.free();
   }

@@ -1,6 +1,7 @@
 import type { PixelArray } from '../../imaging/ndarray.js';
 import { complexPlan } from './complex-plan.js';
 import { HeapBuffer } from './pffft-module.js';
+import { rowPeak } from './row-peak.js';
 import { realPlan } from './real-plan.js';
 
 /**
@@ -77,11 +78,12 @@ export function rfft3(input: PixelArray, shape: readonly number[], out: HeapBuff
   transformLines(out, h * Z, Y, 'forward');
 }
 
+/** As `irfftn`: returns the flat index of the first value of largest magnitude. */
 export function irfft3(
   spectrum: HeapBuffer,
   shape: readonly number[],
   out: Float32Array | Float64Array,
-): void {
+): number {
   const [Z, Y, n] = shape as [number, number, number];
   const plan = realPlan(n);
   const h = plan.h;
@@ -96,6 +98,8 @@ export function irfft3(
     const s64 = new Float64Array(s.buffer, slab.ptr, hs * Z * width);
     const l64 = new Float64Array(s.buffer, lines.ptr, Z * width);
     const i64 = new Float64Array(s.buffer, spectrum.ptr, spectrum.length / 2);
+    let peak = 0;
+    let peakAbs = -1;
     for (let y0 = 0; y0 < Y; y0 += width) {
       const w = Math.min(width, Y - y0);
       for (let x = 0; x < h; x++) {
@@ -116,9 +120,17 @@ export function irfft3(
           plan.backwardInHeap(slab.at(line));
           const row = (z * Y + y0 + t) * n;
           out.set(s.subarray(line, line + n), row);
+          // Rows come out of row-major order: on a tie the smaller index wins.
+          const k = rowPeak(s, line, n);
+          const v = Math.abs(s[line + k]!);
+          if (v > peakAbs || (v === peakAbs && row + k < peak)) {
+            peakAbs = v;
+            peak = row + k;
+          }
         }
       }
     }
+    return peak;
   } finally {
     slab.free();
     lines.free();
