@@ -21,7 +21,6 @@ export { measureTile, type TileStores } from './measure-tile.js';
 export {
   recordMeasuredTiles,
   registerTileFromMessage,
-  registerTileMessages,
   registerTileParams,
   type RegisterTileResult,
   type TileSettlement,

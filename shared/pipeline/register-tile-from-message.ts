@@ -7,7 +7,7 @@ import {
   type NewTileResult,
   type RecordTileOutcome,
 } from '../records/record-tile-result.js';
-import { getTileResult, recordedTileIndexes } from '../records/tile-results-repository.js';
+import { getTileResult } from '../records/tile-results-repository.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { measureTile } from './measure-tile.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -26,7 +26,8 @@ export interface RegisterTileResult {
 /**
  * Registers one tile: reads the two canonical images named by the message (decoded once per
  * process, `DecodedImageCache`), cuts the region out of both, `registerTile` (preprocessing, the
- * window, phase correlation, a quality weight), and records the result with `recordTileResult`.
+ * window, phase correlation, a quality weight: `measureTile`), and records the result
+ * (`recordMeasuredTiles`).
  * The delivery that records the job's last tile publishes the `AggregateMessage`.
  *
  * Tiles that cannot be registered (too little signal, an unreadable image, a shape that does not
@@ -38,58 +39,22 @@ export async function registerTileFromMessage(
   message: TileMessage,
   cache: DecodedImageCache = decodedImages,
 ): Promise<RegisterTileResult> {
-  const [settled] = await registerTileMessages(deps, [message], cache);
+  const { jobId, tileIndex } = message;
+  if ((await getTileResult(deps.db, jobId, tileIndex)) !== undefined) {
+    return { jobId, tileIndex, inserted: false, completedJob: false };
+  }
+  const [settled] = await recordMeasuredTiles(deps, [await measureTile(deps, message, cache)]);
   if (!settled!.ok) throw settled!.error;
   return settled!.result;
 }
 
-/** What became of one message of a batch: its result, or the error its delivery fails with. */
+/** What became of one measured tile: its result, or the error its delivery fails with. */
 export type TileSettlement =
   | { readonly ok: true; readonly result: RegisterTileResult }
   | { readonly ok: false; readonly error: unknown };
 
 /**
- * `registerTileFromMessage` for several messages at once (a local worker's batch of deliveries):
- * the same measurements and the same rows, but one query for the tiles already recorded and one
- * fan-in transaction (`recordTileResults`) for the whole batch. A message whose measurement
- * throws (a transient error) fails alone; if the batch's transaction fails, the tiles are
- * recorded one by one so that only the culprit fails. Each job completed by the batch publishes
- * its `AggregateMessage` once.
- *
- * @returns one settlement per message, in order
- */
-export async function registerTileMessages(
-  deps: PipelineDeps,
-  messages: readonly TileMessage[],
-  cache: DecodedImageCache = decodedImages,
-): Promise<TileSettlement[]> {
-  const settled = new Array<TileSettlement | undefined>(messages.length);
-  const recorded = await recordedTiles(deps, messages);
-  const measured: { index: number; row: NewTileResult }[] = [];
-  for (const [index, m] of messages.entries()) {
-    if (recorded.has(tileKey(m))) {
-      settled[index] = {
-        ok: true,
-        result: { jobId: m.jobId, tileIndex: m.tileIndex, inserted: false, completedJob: false },
-      };
-      continue;
-    }
-    try {
-      measured.push({ index, row: await measureTile(deps, m, cache) });
-    } catch (error) {
-      settled[index] = { ok: false, error };
-    }
-  }
-  const outcomes = await recordMeasuredTiles(
-    deps,
-    measured.map((p) => p.row),
-  );
-  measured.forEach((p, k) => (settled[p.index] = outcomes[k]!));
-  return settled.map((s) => s!);
-}
-
-/**
- * The recording half of `registerTileMessages`, for rows measured elsewhere (`measureTile`, on a
+ * The recording half of `registerTileFromMessage`, also for rows measured elsewhere (`measureTile`, on a
  * local worker): the rows in one fan-in transaction (one by one if it fails, so that only the
  * culprit fails), and each job completed by them publishes its `AggregateMessage` once.
  *
@@ -124,27 +89,6 @@ export async function recordMeasuredTiles(
     });
   }
   return settled;
-}
-
-function tileKey(m: { jobId: string; tileIndex: number }): string {
-  return `${m.jobId}\u0000${m.tileIndex}`;
-}
-
-/** The (job, tile) keys of the messages that already have a result: one query per job. */
-async function recordedTiles(deps: PipelineDeps, messages: readonly TileMessage[]): Promise<Set<string>> {
-  const byJob = new Map<string, number[]>();
-  for (const m of messages) byJob.set(m.jobId, [...(byJob.get(m.jobId) ?? []), m.tileIndex]);
-  const keys = new Set<string>();
-  for (const [jobId, indexes] of byJob) {
-    const found =
-      indexes.length === 1
-        ? (await getTileResult(deps.db, jobId, indexes[0]!)) === undefined
-          ? []
-          : indexes
-        : await recordedTileIndexes(deps.db, jobId, indexes);
-    for (const tileIndex of found) keys.add(tileKey({ jobId, tileIndex }));
-  }
-  return keys;
 }
 
 /** Records the rows in one transaction; if that fails, one by one (each failure its own). */

@@ -75,7 +75,7 @@ export {
   type NewTileResult,
   type RecordTileOutcome,
 } from './record-tile-result.js';
-export { listTileResults, getTileResult, recordedTileIndexes } from './tile-results-repository.js';
+export { listTileResults, getTileResult } from './tile-results-repository.js';
 export {
   upsertRegistration,
   getRegistration,

@@ -35,19 +35,3 @@ export async function getTileResult(
 export function toTileResultRow(row: TileResultsTable): TileResultRow {
   return { ...row, region: JSON.parse(row.region) as TileRegion, skipped: Number(row.skipped) !== 0 };
 }
-
-/** Which of `tileIndexes` of a job already have a result (one query for a batch of tiles). */
-export async function recordedTileIndexes(
-  db: Db,
-  jobId: string,
-  tileIndexes: readonly number[],
-): Promise<Set<number>> {
-  if (tileIndexes.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('tile_results')
-    .select('tile_index')
-    .where('job_id', '=', jobId)
-    .where('tile_index', 'in', [...tileIndexes])
-    .execute();
-  return new Set(rows.map((r) => Number(r.tile_index)));
-}
