@@ -120,24 +120,15 @@ async function main(): Promise<void> {
       );
     }
 
-    const runs = {
-      1: {
-        ms: [] as number[],
-        cores: [] as number[],
-        cpuMs: [] as number[],
-        first: [] as number[],
-        tail: [] as number[],
-        tiles: 0,
-      },
-      2: {
-        ms: [] as number[],
-        cores: [] as number[],
-        cpuMs: [] as number[],
-        first: [] as number[],
-        tail: [] as number[],
-        tiles: 0,
-      },
-    };
+    const samples = () => ({
+      ms: [] as number[],
+      cores: [] as number[],
+      cpuMs: [] as number[],
+      first: [] as number[],
+      tail: [] as number[],
+      tiles: 0,
+    });
+    const runs = { 1: samples(), 2: samples() };
     for (let r = 0; r < repeat; r++) {
       for (const workers of [1, 2] as const) {
         const out = join(work, `out-${workers}-${r}`);
