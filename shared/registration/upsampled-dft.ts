@@ -86,13 +86,12 @@ function contractLeadingAxes(
     czt.prepare(m0, start[axis]!);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < stride; i += BATCH) {
-        const count = Math.min(BATCH, stride - i);
         czt.runLines(
           current,
           o * n * stride + i,
           stride,
           rotate,
-          count,
+          Math.min(BATCH, stride - i),
           next,
           o * region * stride + i,
           stride,

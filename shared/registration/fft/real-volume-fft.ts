@@ -1,8 +1,9 @@
 import type { PixelArray } from '../../imaging/ndarray.js';
 import { complexPlan } from './complex-plan.js';
 import { HeapBuffer } from './pffft-module.js';
-import { rowPeak } from './row-peak.js';
+import { foldRowPeak } from './row-peak.js';
 import { realPlan } from './real-plan.js';
+import { transformAxis } from './transform-axis.js';
 
 /**
  * The 3D real FFT in the frequency-major layout of `rfftn` ([h][Z][Y] for a real [Z][Y][n]
@@ -30,22 +31,42 @@ function slabWidth(Z: number, Y: number, h: number): number {
   return Math.min(Y, w);
 }
 
-/** Complex values per slab line: h rounded up to even, so every line stays 16-byte aligned. */
-const lineStride = (h: number): number => h + (h % 2);
+/** A slab: `width` Y values of every Z row's half spectrum, lines of `hs` complex values. */
+interface Slab {
+  readonly width: number;
+  /** Complex values per slab line: h rounded up to even, so every line stays 16-byte aligned. */
+  readonly hs: number;
+  readonly slab: HeapBuffer;
+  /** `width` Z lines, transformed contiguously. */
+  readonly lines: HeapBuffer;
+  readonly s: Float32Array;
+  readonly s64: Float64Array;
+  readonly l64: Float64Array;
+}
 
-export function rfft3(input: PixelArray, shape: readonly number[], out: HeapBuffer): void {
-  const [Z, Y, n] = shape as [number, number, number];
-  const plan = realPlan(n);
-  const h = plan.h;
-  const zPlan = complexPlan(Z);
+/** Runs `body` with a slab and its views (taken after both allocations), then frees it. */
+function withSlab<T>(Z: number, Y: number, h: number, body: (slab: Slab) => T): T {
   const width = slabWidth(Z, Y, h);
-  const hs = lineStride(h);
+  const hs = h + (h % 2);
   const slab = new HeapBuffer(2 * hs * Z * width);
   const lines = new HeapBuffer(2 * Z * width);
   try {
     const s = slab.view;
     const s64 = new Float64Array(s.buffer, slab.ptr, hs * Z * width);
     const l64 = new Float64Array(s.buffer, lines.ptr, Z * width);
+    return body({ width, hs, slab, lines, s, s64, l64 });
+  } finally {
+    slab.free();
+    lines.free();
+  }
+}
+
+export function rfft3(input: PixelArray, shape: readonly number[], out: HeapBuffer): void {
+  const [Z, Y, n] = shape as [number, number, number];
+  const plan = realPlan(n);
+  const h = plan.h;
+  const zPlan = complexPlan(Z);
+  withSlab(Z, Y, h, ({ width, hs, slab, lines, s, s64, l64 }) => {
     const o64 = new Float64Array(s.buffer, out.ptr, out.length / 2);
     for (let y0 = 0; y0 < Y; y0 += width) {
       const w = Math.min(width, Y - y0);
@@ -71,11 +92,8 @@ export function rfft3(input: PixelArray, shape: readonly number[], out: HeapBuff
         }
       }
     }
-  } finally {
-    slab.free();
-    lines.free();
-  }
-  transformLines(out, h * Z, Y, 'forward');
+  });
+  transformAxis(out, [h * Z, Y], 1, 'forward');
 }
 
 /** As `irfftn`: returns the flat index of the first value of largest magnitude. */
@@ -87,19 +105,11 @@ export function irfft3(
   const [Z, Y, n] = shape as [number, number, number];
   const plan = realPlan(n);
   const h = plan.h;
-  transformLines(spectrum, h * Z, Y, 'backward');
+  transformAxis(spectrum, [h * Z, Y], 1, 'backward');
   const zPlan = complexPlan(Z);
-  const width = slabWidth(Z, Y, h);
-  const hs = lineStride(h);
-  const slab = new HeapBuffer(2 * hs * Z * width);
-  const lines = new HeapBuffer(2 * Z * width);
-  try {
-    const s = slab.view;
-    const s64 = new Float64Array(s.buffer, slab.ptr, hs * Z * width);
-    const l64 = new Float64Array(s.buffer, lines.ptr, Z * width);
+  return withSlab(Z, Y, h, ({ width, hs, slab, lines, s, s64, l64 }) => {
     const i64 = new Float64Array(s.buffer, spectrum.ptr, spectrum.length / 2);
-    let peak = 0;
-    let peakAbs = -1;
+    const peak = { index: 0, abs: -1 };
     for (let y0 = 0; y0 < Y; y0 += width) {
       const w = Math.min(width, Y - y0);
       for (let x = 0; x < h; x++) {
@@ -120,50 +130,10 @@ export function irfft3(
           plan.backwardInHeap(slab.at(line));
           const row = (z * Y + y0 + t) * n;
           out.set(s.subarray(line, line + n), row);
-          // Rows come out of row-major order: on a tie the smaller index wins.
-          const k = rowPeak(s, line, n);
-          const v = Math.abs(s[line + k]!);
-          if (v > peakAbs || (v === peakAbs && row + k < peak)) {
-            peakAbs = v;
-            peak = row + k;
-          }
+          foldRowPeak(s, line, n, row, peak); // rows come out of row-major order
         }
       }
     }
-    return peak;
-  } finally {
-    slab.free();
-    lines.free();
-  }
-}
-
-/**
- * Transforms `count` contiguous complex lines of `length` in place. Odd-length lines are not all
- * 16-byte aligned: they go through one aligned scratch line each.
- */
-function transformLines(
-  buffer: HeapBuffer,
-  count: number,
-  length: number,
-  direction: 'forward' | 'backward',
-): void {
-  if (length === 1) return;
-  const plan = complexPlan(length);
-  if (length % 2 === 0) {
-    for (let i = 0; i < count; i++) plan.transform(buffer.at(2 * i * length), direction);
-    return;
-  }
-  const line = new HeapBuffer(2 * length);
-  try {
-    const heap = line.view;
-    const data = new Float64Array(heap.buffer, buffer.ptr, buffer.length / 2);
-    const l64 = new Float64Array(heap.buffer, line.ptr, length);
-    for (let i = 0; i < count; i++) {
-      l64.set(data.subarray(i * length, (i + 1) * length));
-      plan.transform(line.ptr, direction);
-      data.set(l64, i * length);
-    }
-  } finally {
-    line.free();
-  }
+    return peak.index;
+  });
 }
