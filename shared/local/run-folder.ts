@@ -43,7 +43,7 @@ export const IMAGE_EXTENSIONS = [
 ];
 
 /**
- * Tiles a worker takes at once, registers and records in one transaction: enough to make the
+ * Tiles a worker takes at once and measures, recorded here in one transaction: enough to make the
  * per-message costs (the round trip through the main thread, the transaction) small next to the
  * registration, few enough that the workers still finish together.
  */
@@ -108,16 +108,17 @@ export interface RunSummary {
  * Runs the pipeline on a folder, on this machine: every image file of the folder is an upload to
  * the dataset named after the folder (the shared `ingestUpload` use case: ID, canonical copy in
  * `<out>/blobs`, image row, planning once the reference is in); the tiles fan out on the bus to
- * the shared `registerTileFromMessage`, the last tile of a job to `aggregateJob`; then the
+ * `measureTile` and `recordMeasuredTiles` (the two halves of the shared
+ * `registerTileFromMessage`), the last tile of a job to `aggregateJob`; then the
  * outputs are written (see `writeOutputs`). The tiles, nearly all of the work, are measured on a
  * pool of worker threads (see pipeline-worker-handler.ts), in units of several; this thread
  * ingests (while the workers start: hash, decode, canonical copy, planning; each image decoded
  * once and handed to the workers in shared memory), records each unit of measured tiles (one
  * fan-in transaction), aggregates each completed job and orchestrates. The reference is
  * ingested first, then the other files, two at a time (see `referenceCandidates`). The database
- * is a SQLite file by default (WAL: the workers' connections read while one writes), with the same
- * schema as Cloud SQL. Re-running on the same folder and output finds the images already recorded
- * and registers nothing twice.
+ * is a SQLite file by default (WAL), written by this thread only, with the same schema as Cloud
+ * SQL. Re-running on the same folder and output finds the images already recorded and registers
+ * nothing twice.
  */
 export async function runFolder(folder: string, options: RunFolderOptions = {}): Promise<RunSummary> {
   const started = Date.now();
@@ -173,7 +174,7 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
     // The tiles of one position go to one worker: it prepares that reference tile once for all jobs.
     affinity: (kind, attributes) =>
       kind === 'tiles' && attributes.tileIndex !== undefined ? Number(attributes.tileIndex) : undefined,
-    // A worker records its tiles TILE_BATCH at a time, in one fan-in transaction.
+    // A worker measures its tiles TILE_BATCH at a time; this thread records each unit at once.
     batchSizes: { tiles: TILE_BATCH },
     // Units ahead: about 150 ms of tiles, so that a worker still has work while this thread
     // aggregates a job (tens of ms without a turn of its event loop) or ingests a file.
