@@ -31,6 +31,8 @@ const topics = {
   tiles: `tiles-${run}`,
   aggregate: `aggregate-${run}`,
   reprocess: `reprocess-${run}`,
+  /** Poison tile messages, pushed to registerTile by a subscription of their own (see the test). */
+  poison: `poison-tiles-${run}`,
 };
 const SERIES = 'test/fixtures/series';
 const truth = JSON.parse(readFileSync(`${SERIES}/truth.json`, 'utf8')) as {
@@ -86,6 +88,7 @@ beforeAll(async () => {
     { topic: topics.tiles, pushTo: servers.registerTile!.url, ...push },
     { topic: topics.aggregate, pushTo: servers.aggregate!.url, ...push },
     { topic: topics.reprocess, pushTo: servers.reprocess!.url, ...push },
+    { topic: topics.poison, pushTo: servers.registerTile!.url, ...push },
   ]);
   // Taps: pull subscriptions that see every tile and aggregate message, to re-deliver them.
   await topology.pubsub
@@ -262,10 +265,15 @@ describe('the event pipeline on the Pub/Sub emulator, functions-framework and Ma
   }, 90_000);
 
   it('sends poison tile messages to the dead-letter topic', async () => {
-    const tiles = topology.pubsub.topic(topics.tiles);
+    // A push subscription of its own, with the tiles topic's policies, to the same registerTile
+    // function, so that nothing the tests before did to the tiles subscription is in the way. The
+    // emulator spaces a message's attempts 1, 2, 4... s apart whatever the retry policy says: the
+    // fifth attempt comes about 12 s after the first. Once in CI (on an emulator that an earlier
+    // run had left behind, with its stale subscriptions) none came within 60 s, hence 90.
+    const tiles = topology.pubsub.topic(topics.poison);
     await tiles.publishMessage({ data: Buffer.from('this is not JSON') });
     await tiles.publishMessage({ json: { schemaVersion: 1, jobId: 'not-a-uuid', tileIndex: -1 } });
-    const dead = await topology.deadLettered(topics.tiles, 2, 60_000);
+    const dead = await topology.deadLettered(topics.poison, 2, 90_000);
     expect(dead.map((m) => m.data.toString('utf8')).sort()).toEqual(
       [JSON.stringify({ schemaVersion: 1, jobId: 'not-a-uuid', tileIndex: -1 }), 'this is not JSON'].sort(),
     );
@@ -273,7 +281,7 @@ describe('the event pipeline on the Pub/Sub emulator, functions-framework and Ma
       (l) => l.reason === 'malformed',
     );
     expect(lines.length).toBeGreaterThanOrEqual(2);
-  }, 90_000);
+  }, 120_000);
 });
 
 function createHashHex(bytes: Uint8Array): string {
