@@ -1,10 +1,12 @@
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../imaging/ndarray.js';
+import { ScratchFloat64 } from '../imaging/scratch-array.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { hannWindow } from '../registration/preprocess/hann-window.js';
-import { preprocess } from '../registration/preprocess/preprocess.js';
+import { checkImage } from '../registration/preprocess/check-image.js';
+import { hasPreprocessSteps, preprocess } from '../registration/preprocess/preprocess.js';
 import { tukeyWindow } from '../registration/preprocess/tukey-window.js';
 import {
   validatePreprocessOptions,
@@ -90,7 +92,7 @@ export function prepareReferenceTile(
   const shape = [...referenceTile.shape];
   if (signal < (params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL)) return { preparedTile: true, shape, signal };
   const options = preprocessOptionsOf(params);
-  const reference = preprocess(referenceTile, options);
+  const reference = preprocessed(referenceTile, options);
   const spectrum = prepareReference(centredWindowed(reference, window, tukeyAlpha));
   return { preparedTile: true, shape, signal, reference, spectrum };
 }
@@ -136,7 +138,7 @@ export function registerTile(
   }
   const options = preprocessOptionsOf(params);
   const { reference } = prepared;
-  const moving = preprocess(movingTile, options);
+  const moving = preprocessed(movingTile, options);
   const bins = binFactors(options, shape.length);
   const result = phaseCrossCorrelation(prepared.spectrum, centredWindowed(moving, window, tukeyAlpha), {
     upsampleFactor,
@@ -169,6 +171,20 @@ function preprocessOptionsOf(params: RegisterTileParams): PreprocessOptions {
   return options;
 }
 
+/**
+ * The tile after the preprocessing steps of `options`; with none, the tile itself (checked as
+ * `preprocess` checks it): every later step reads its pixels as float64 anyway, so `preprocess`'s
+ * float64 copy would only be one more array to allocate per tile.
+ */
+function preprocessed(tile: NdArray, options: PreprocessOptions): NdArray {
+  if (hasPreprocessSteps(options)) return preprocess(tile, options);
+  checkImage(tile, 'registerTile');
+  return tile;
+}
+
+/** `centredWindowed`'s output, reused from tile to tile: `phaseCrossCorrelation` consumes it at once. */
+const windowed = new ScratchFloat64();
+
 function centredWindowed(
   image: NdArray,
   window: 'hann' | 'tukey' | 'none',
@@ -176,7 +192,7 @@ function centredWindowed(
 ): NdArray<Float64Array> {
   const { data, shape } = image;
   const mean = meanOf(data);
-  const out = new Float64Array(data.length);
+  const out = windowed.take(data.length);
   if (window === 'none') subtract(data, mean, out);
   else subtractAndWeigh(data, mean, windowOf(window, shape, alpha), out);
   return { data: out, shape: [...shape] };

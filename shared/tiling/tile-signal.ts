@@ -1,5 +1,6 @@
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../imaging/ndarray.js';
+import { ScratchFloat64 } from '../imaging/scratch-array.js';
 import { selectKth } from '../registration/preprocess/select-kth.js';
 
 /** Robust texture figures of one tile; intensities in the tile's own units. */
@@ -74,11 +75,15 @@ export function isInformative(
   return measured.signal >= threshold;
 }
 
+/** The buffers of `sample` and `firstDifferences`, reused from tile to tile (`ScratchFloat64`). */
+const sampleBuffer = new ScratchFloat64();
+const differenceBuffer = new ScratchFloat64();
+
 /** Every `stride`-th pixel of `data` (all of them when there are at most MAX_SAMPLES), and their range. */
 function sample(data: NdArray['data']): { values: Float64Array; min: number; max: number } {
   const count = data.length;
   const stride = Math.max(1, Math.ceil(count / MAX_SAMPLES));
-  const values = new Float64Array(Math.ceil(count / stride));
+  const values = sampleBuffer.take(Math.ceil(count / stride));
   const range = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
   copyStrided(data, stride, values, range);
   return { values, min: range.min, max: range.max };
@@ -152,7 +157,7 @@ function firstDifferences(tile: NdArray): { values: Float64Array; min: number; m
   const total = shape.reduce((t, len) => t + (n / len) * (len - 1), 0);
   if (total === 0) return undefined;
   const stride = Math.max(1, Math.ceil(total / MAX_SAMPLES));
-  const diffs = new Float64Array(Math.ceil(total / stride));
+  const diffs = differenceBuffer.take(Math.ceil(total / stride));
   let k = 0;
   let step = 1;
   let min = Number.POSITIVE_INFINITY;

@@ -4,6 +4,7 @@ import {
   extractRegion,
   isInformative,
   planTiles,
+  prepareReferenceTile,
   registerTile,
   tileSignal,
 } from '../../shared/tiling/index.js';
@@ -147,6 +148,38 @@ describe('registerTile on real pixels', () => {
     expect(() => registerTile(reference, ndarray(new Float64Array(4), [2, 2]))).toThrow(
       expect.objectContaining({ code: 'shape-mismatch' }),
     );
+  });
+});
+
+describe('registerTile reuses its buffers from tile to tile', () => {
+  it('gives each tile the result it gets alone, whatever was registered before, prepared or not', () => {
+    const image = canvas('camera-256');
+    const size = image.shape.map((n) => n - 16);
+    const { reference, moving } = shiftedPair(image, [1.37, -2.62], size, 0.05 * stdOf(image), 5);
+    const tiles = planTiles(size, { tileSize: 64 }).map((t) => ({
+      reference: extractRegion(reference, t),
+      moving: extractRegion(moving, t),
+    }));
+    const params = { upsampleFactor: 20 };
+    // Alone: each tile first in a fresh order of calls; then all prepared once, in reverse order.
+    const alone = tiles.map((t) => registerTile(t.reference, t.moving, params));
+    const prepared = tiles.map((t) => prepareReferenceTile(t.reference, params));
+    const again = tiles
+      .map((t, i) => registerTile(prepared[i]!, t.moving, params))
+      .map((r, i) => ({ r, i }))
+      .reverse()
+      .map(({ i }) => registerTile(prepared[i]!, tiles[i]!.moving, params))
+      .reverse();
+    expect(again).toEqual(alone);
+    expect(alone.filter((r) => r.skipped === undefined).length).toBeGreaterThan(tiles.length / 2);
+  });
+
+  it('tileSignal gives the same figures before and after other tiles', () => {
+    const a = extractRegion(canvas('camera-256'), { start: [0, 0], size: [64, 64] });
+    const b = noiseTile([128, 128], 3);
+    const first = tileSignal(a);
+    tileSignal(b);
+    expect(tileSignal(a)).toEqual(first);
   });
 });
 

@@ -10,6 +10,12 @@ import { suppressHotPixels } from './suppress-hot-pixels.js';
 import { tukeyWindow } from './tukey-window.js';
 import { validatePreprocessOptions, type PreprocessOptions } from './validate-preprocess-options.js';
 
+/** Whether validated options ask for any step (without one, `preprocess` only converts to float). */
+export function hasPreprocessSteps(options: PreprocessOptions): boolean {
+  const { hotPixels, clip, background, bin, window } = options;
+  return [hotPixels, clip, background, bin, window].some((step) => typeof step === 'object');
+}
+
 type Step = (image: NdArray, dtype: 'float32' | 'float64') => NdArray<Float32Array | Float64Array>;
 
 /**
