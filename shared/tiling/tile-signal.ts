@@ -2,6 +2,7 @@ import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../imaging/ndarray.js';
 import { ScratchFloat64 } from '../imaging/scratch-array.js';
 import { selectKth } from '../registration/preprocess/select-kth.js';
+import { countedTileSignal } from './counted-tile-signal.js';
 
 /** Robust texture figures of one tile; intensities in the tile's own units. */
 export interface TileSignal {
@@ -47,6 +48,10 @@ export function tileSignal(tile: NdArray): TileSignal {
   const { data } = tile;
   const n = data.length;
   if (n === 0) throw new MetdbError('empty-array', 'tileSignal: the tile is empty');
+  if (data instanceof Uint16Array || data instanceof Uint8Array) {
+    const counted = countedTileSignal(tile as NdArray<Uint8Array | Uint16Array>, MAX_SAMPLES, MAX_BINS);
+    if (counted !== undefined) return counted;
+  }
   const integer = !(data instanceof Float32Array || data instanceof Float64Array);
   const { values, min, max } = sample(data);
   for (let i = 0; !integer && i < values.length; i++) {
