@@ -4,18 +4,31 @@ import type { ImagePlan, RawDepth } from './image-plan.js';
 import { ndarray } from './ndarray.js';
 import type { NdArray } from './ndarray.js';
 import { sharpError } from './sharp-error.js';
+import { uncompressedTiffPlanes } from './uncompressed-tiff.js';
 
-type RasterPlan = Extract<ImagePlan, { kind: 'raster' }>;
+export type RasterPlan = Extract<ImagePlan, { kind: 'raster' }>;
 type OutArray = Uint8Array | Uint16Array | Float32Array;
 
 /** Luminance weights of scikit-image's `rgb2gray` (ITU-R BT.709 primaries). */
 const LUMA = [0.2125, 0.7154, 0.0721] as const;
 
 /**
- * Decodes the pixels of a TIFF, PNG or JPEG with sharp as the plan says: one channel (or the
- * luminance), all requested pages stacked along z, samples at their native depth.
+ * Decodes the pixels of a TIFF, PNG or JPEG as the plan says: one channel (or the luminance), all
+ * requested pages stacked along z, samples at their native depth. Uncompressed one-sample TIFFs
+ * in strips are copied straight from the file (`uncompressedTiffPlanes`); the rest goes through
+ * sharp (`decodeRasterWithSharp`).
  */
 export async function decodeRaster(plan: RasterPlan): Promise<NdArray<OutArray>> {
+  const { info, pages, tiff } = plan;
+  const direct =
+    tiff !== undefined && plan.sample === 0 && plan.samples === 1
+      ? uncompressedTiffPlanes(plan.input, tiff, pages ?? [0], info.pixelType)
+      : undefined;
+  return direct === undefined ? decodeRasterWithSharp(plan) : ndarray(direct, shapeOf(plan));
+}
+
+/** `decodeRaster` through sharp, whatever the file (exported for the tests that compare both). */
+export async function decodeRasterWithSharp(plan: RasterPlan): Promise<NdArray<OutArray>> {
   const { info, pages, totalPages } = plan;
   const planeSize = info.width * info.height;
   const out = allocate(info.pixelType, planeSize * info.depth);
@@ -26,12 +39,13 @@ export async function decodeRaster(plan: RasterPlan): Promise<NdArray<OutArray>>
     out.set(planes, z * planeSize);
     z += run.count;
   }
-  return ndarray(
-    out,
-    info.depth > 1 || (pages !== undefined && pages.length > 1)
-      ? [info.depth, info.height, info.width]
-      : [info.height, info.width],
-  );
+  return ndarray(out, shapeOf(plan));
+}
+
+function shapeOf({ info, pages }: RasterPlan): number[] {
+  return info.depth > 1 || (pages !== undefined && pages.length > 1)
+    ? [info.depth, info.height, info.width]
+    : [info.height, info.width];
 }
 
 /** Splits a page list into runs of consecutive pages, each read in one sharp call. */

@@ -12,7 +12,7 @@ import { sharpError } from './sharp-error.js';
 import { tiffPageLayout } from './tiff-page-layout.js';
 import { tiffForLibvips } from './tiff-for-libvips.js';
 import type { SignedSamples } from './tiff-for-libvips.js';
-import { checkTiffSegments, readTiffStructure } from './tiff-structure.js';
+import { checkTiffSegments, readTiffStructure, type TiffStructure } from './tiff-structure.js';
 
 /** sharp's raw sample depths that we read, with their output pixel type and size. */
 export type RawDepth = 'uchar' | 'char' | 'ushort' | 'short' | 'uint' | 'int' | 'float' | 'double';
@@ -49,6 +49,8 @@ export type ImagePlan =
       readonly space: string;
       /** Signed samples read as unsigned (see tiff-for-libvips.ts), to reinterpret. */
       readonly signed: SignedSamples;
+      /** The TIFF's directory walk (undefined for PNG and JPEG): plain pages are read without sharp. */
+      readonly tiff: TiffStructure | undefined;
     };
 
 /**
@@ -97,8 +99,10 @@ export async function planImage(input: Uint8Array, decodeOptions: DecodeOptions 
   let totalPages = 1;
   let bitsPerSample: number | undefined;
   let signed: SignedSamples;
+  let tiff: TiffStructure | undefined;
   if (format === 'tiff') {
     const structure = readTiffStructure(input);
+    tiff = structure;
     const layout = tiffPageLayout(structure);
     const p0 = structure.pages[0];
     if (p0 === undefined)
@@ -183,6 +187,7 @@ export async function planImage(input: Uint8Array, decodeOptions: DecodeOptions 
     rawDepth: depthName,
     space: meta.space ?? 'b-w',
     signed,
+    tiff,
   };
 }
 

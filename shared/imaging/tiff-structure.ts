@@ -18,6 +18,10 @@ export interface TiffPage {
   readonly segmentByteCounts: readonly number[];
   /** Number of strips or tiles the page must have. */
   readonly expectedSegments: number;
+  /** True when the pixels are stored in tiles, false for strips. */
+  readonly tiled: boolean;
+  /** Rows per strip (strips only; the last strip may hold fewer). */
+  readonly rowsPerStrip: number;
   /** Offset of the Photometric entry's value (to patch palette pages), or -1. */
   readonly photometricValueOffset: number;
   /** Offset and count of the SampleFormat values (SHORT), to patch signed pages; -1 if absent. */
@@ -176,12 +180,14 @@ function pageFromTags(
   const planarConfig = first(284, 1);
   const tiled = tags.has(322);
   let expectedSegments: number;
+  let rowsPerStrip = 0;
   if (tiled) {
     const tw = first(322);
     const th = first(323);
     expectedSegments = tw > 0 && th > 0 ? Math.ceil(width / tw) * Math.ceil(height / th) : Infinity;
   } else {
     const rows = Math.min(first(278, height), height);
+    rowsPerStrip = rows;
     expectedSegments = rows > 0 ? Math.ceil(height / rows) : Infinity;
   }
   if (planarConfig === 2) expectedSegments *= samplesPerPixel;
@@ -198,6 +204,8 @@ function pageFromTags(
     segmentOffsets: tags.get(tiled ? 324 : 273) ?? [],
     segmentByteCounts: tags.get(tiled ? 325 : 279) ?? [],
     expectedSegments,
+    tiled,
+    rowsPerStrip,
   };
 }
 
