@@ -36,6 +36,9 @@ import { planImage } from './image-plan.js';
  */
 export async function decodeImage(input: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   const plan = await planImage(input, options);
-  if (plan.kind === 'mrc') return { array: decodeMrc(input, plan.header), info: plan.info };
+  if (plan.kind === 'mrc') {
+    const shared = options.sharedMemory ?? false;
+    return { array: decodeMrc(input, plan.header, shared), info: plan.info };
+  }
   return { array: await decodeRaster(plan), info: plan.info };
 }

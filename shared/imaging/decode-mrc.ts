@@ -1,6 +1,7 @@
 import { MetdbError } from '../errors/metdb-error.js';
 import type { MrcHeader } from './mrc-header.js';
 import { ndarray } from './ndarray.js';
+import { pixelBuffer } from './pixel-buffer.js';
 import type { NdArray } from './ndarray.js';
 
 /**
@@ -9,7 +10,11 @@ import type { NdArray } from './ndarray.js';
  * Mode 6 gives uint16; modes 0 (int8), 1 (int16), 2 (float32) and 12 (float16) give float32
  * (exact for all of them). Throws `corrupt-image` if the file is shorter than the header says.
  */
-export function decodeMrc(bytes: Uint8Array, header: MrcHeader): NdArray<Uint16Array | Float32Array> {
+export function decodeMrc(
+  bytes: Uint8Array,
+  header: MrcHeader,
+  shared = false,
+): NdArray<Uint16Array | Float32Array> {
   const { nx, ny, nz, mode, littleEndian, dataOffset, bytesPerVoxel } = header;
   const n = nx * ny * nz;
   const needed = dataOffset + n * bytesPerVoxel;
@@ -25,11 +30,11 @@ export function decodeMrc(bytes: Uint8Array, header: MrcHeader): NdArray<Uint16A
   const view = new DataView(bytes.buffer, bytes.byteOffset + dataOffset, n * bytesPerVoxel);
   const shape = nz === 1 ? [ny, nx] : [nz, ny, nx];
   if (mode === 6) {
-    const out = new Uint16Array(n);
+    const out = pixelBuffer(Uint16Array, n, shared);
     for (let i = 0; i < n; i++) out[i] = view.getUint16(2 * i, littleEndian);
     return ndarray(out, shape);
   }
-  const out = new Float32Array(n);
+  const out = pixelBuffer(Float32Array, n, shared);
   if (mode === 0) for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
   else if (mode === 1) for (let i = 0; i < n; i++) out[i] = view.getInt16(2 * i, littleEndian);
   else if (mode === 2) for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, littleEndian);

@@ -20,6 +20,12 @@ export interface DecodeOptions {
    * @default 2 ** 31 - 1
    */
   readonly maxBytes?: number;
+  /**
+   * Put the decoded pixels in a `SharedArrayBuffer`, to hand them to worker threads without a copy
+   * (a copy of a large image is a fresh allocation: its page faults cost as much as the decoding).
+   * @default false
+   */
+  readonly sharedMemory?: boolean;
 }
 
 export const DEFAULT_MAX_PIXELS = 1.5e9;
@@ -29,11 +35,17 @@ export interface ResolvedDecodeOptions {
   readonly channel: number | 'luminance' | undefined;
   readonly maxPixels: number;
   readonly maxBytes: number;
+  readonly sharedMemory: boolean;
 }
 
 /** Validates options and fills defaults; throws `invalid-argument` on nonsense. */
 export function resolveDecodeOptions(options: DecodeOptions = {}): ResolvedDecodeOptions {
-  const { channel, maxPixels = DEFAULT_MAX_PIXELS, maxBytes = DEFAULT_MAX_BYTES } = options;
+  const {
+    channel,
+    maxPixels = DEFAULT_MAX_PIXELS,
+    maxBytes = DEFAULT_MAX_BYTES,
+    sharedMemory = false,
+  } = options;
   if (channel !== undefined && channel !== 'luminance' && !(Number.isInteger(channel) && channel >= 0)) {
     throw new MetdbError(
       'invalid-argument',
@@ -53,5 +65,14 @@ export function resolveDecodeOptions(options: DecodeOptions = {}): ResolvedDecod
       });
     }
   }
-  return { channel, maxPixels, maxBytes };
+  if (typeof sharedMemory !== 'boolean') {
+    throw new MetdbError(
+      'invalid-argument',
+      `sharedMemory must be true or false, got ${String(sharedMemory)}`,
+      {
+        details: { option: 'sharedMemory', value: sharedMemory },
+      },
+    );
+  }
+  return { channel, maxPixels, maxBytes, sharedMemory };
 }

@@ -4,6 +4,7 @@ import type { ImagePlan, RawDepth } from './image-plan.js';
 import { ndarray } from './ndarray.js';
 import type { NdArray } from './ndarray.js';
 import { sharpError } from './sharp-error.js';
+import { pixelBuffer } from './pixel-buffer.js';
 import { uncompressedTiffPlanes } from './uncompressed-tiff.js';
 
 export type RasterPlan = Extract<ImagePlan, { kind: 'raster' }>;
@@ -22,7 +23,7 @@ export async function decodeRaster(plan: RasterPlan): Promise<NdArray<OutArray>>
   const { info, pages, tiff } = plan;
   const direct =
     tiff !== undefined && plan.sample === 0 && plan.samples === 1
-      ? uncompressedTiffPlanes(plan.input, tiff, pages ?? [0], info.pixelType)
+      ? uncompressedTiffPlanes(plan.input, tiff, pages ?? [0], info.pixelType, plan.options.sharedMemory)
       : undefined;
   return direct === undefined ? decodeRasterWithSharp(plan) : ndarray(direct, shapeOf(plan));
 }
@@ -31,7 +32,7 @@ export async function decodeRaster(plan: RasterPlan): Promise<NdArray<OutArray>>
 export async function decodeRasterWithSharp(plan: RasterPlan): Promise<NdArray<OutArray>> {
   const { info, pages, totalPages } = plan;
   const planeSize = info.width * info.height;
-  const out = allocate(info.pixelType, planeSize * info.depth);
+  const out = allocate(info.pixelType, planeSize * info.depth, plan.options.sharedMemory);
   const runs = pageRuns(pages ?? [0], totalPages);
   let z = 0;
   for (const run of runs) {
@@ -94,7 +95,7 @@ async function decodeRun(plan: RasterPlan, first: number, count: number): Promis
   }
   if (pickInJs) {
     const c = raw.info.channels;
-    const picked = allocate(info.pixelType, values.length / c);
+    const picked = allocate(info.pixelType, values.length / c, false);
     for (let i = 0, j = sample; i < picked.length; i++, j += c) picked[i] = values[j] ?? 0;
     return picked;
   }
@@ -104,10 +105,10 @@ async function decodeRun(plan: RasterPlan, first: number, count: number): Promis
   return Float32Array.from(values);
 }
 
-function allocate(pixelType: string, n: number): OutArray {
-  if (pixelType === 'uint8') return new Uint8Array(n);
-  if (pixelType === 'uint16') return new Uint16Array(n);
-  return new Float32Array(n);
+function allocate(pixelType: string, n: number, shared: boolean): OutArray {
+  if (pixelType === 'uint8') return pixelBuffer(Uint8Array, n, shared);
+  if (pixelType === 'uint16') return pixelBuffer(Uint16Array, n, shared);
+  return pixelBuffer(Float32Array, n, shared);
 }
 
 /** A typed view of sharp's raw output (native byte order), copied if misaligned. */

@@ -1,3 +1,4 @@
+import { pixelBuffer } from './pixel-buffer.js';
 import type { TiffPage, TiffStructure } from './tiff-structure.js';
 
 type Planes = Uint8Array | Uint16Array | Float32Array;
@@ -22,12 +23,14 @@ const DIRECT: Readonly<Record<string, { pixelType: 'uint8' | 'uint16' | 'float32
  *
  * @param pages page indexes in z order; every page must have the size and type of the first
  * @param pixelType the pixel type the plan promises (a page of another type gives undefined)
+ * @param shared the planes in a `SharedArrayBuffer` (`DecodeOptions.sharedMemory`)
  */
 export function uncompressedTiffPlanes(
   input: Uint8Array,
   structure: TiffStructure,
   pages: readonly number[],
   pixelType: string,
+  shared = false,
 ): Planes | undefined {
   const selected = pages.map((p) => structure.pages[p]);
   const first = selected[0];
@@ -37,7 +40,7 @@ export function uncompressedTiffPlanes(
   if (!selected.every((page) => page !== undefined && isPlainStrips(page, first))) return undefined;
   const rowBytes = first.width * kind.bytes;
   const planeBytes = rowBytes * first.height;
-  const out = new Uint8Array(planeBytes * selected.length);
+  const out = pixelBuffer(Uint8Array, planeBytes * selected.length, shared);
   for (const [z, page] of (selected as TiffPage[]).entries()) {
     let at = z * planeBytes;
     for (let s = 0; s < page.expectedSegments; s++) {

@@ -13,12 +13,18 @@ export interface SharedDecodedImage {
   readonly image: DecodedImage;
 }
 
-/** The message for `image` decoded from the canonical object `key`, its pixels copied once into shared memory. */
+/**
+ * The message for `image` decoded from the canonical object `key`: its pixels as they are when
+ * already in shared memory (decoded with `sharedMemory`), else copied once into it.
+ */
 export function sharedDecodedImage(key: string, image: DecodedImage): SharedDecodedImage {
   const source = image.array.data;
-  const Ctor = source.constructor as new (buffer: SharedArrayBuffer) => typeof source;
-  const data = new Ctor(new SharedArrayBuffer(source.byteLength));
-  (data as PixelArray).set(source);
+  let data = source;
+  if (!(source.buffer instanceof SharedArrayBuffer)) {
+    const Ctor = source.constructor as new (buffer: SharedArrayBuffer) => typeof source;
+    data = new Ctor(new SharedArrayBuffer(source.byteLength));
+    (data as PixelArray).set(source);
+  }
   return {
     type: 'decoded-image',
     key,

@@ -144,7 +144,8 @@ async function validate(deps: PipelineDeps, bytes: Uint8Array): Promise<Validate
   const limits = { maxBytes: deps.limits.maxBytes, maxPixels: deps.limits.maxPixels };
   try {
     await inspectImage(bytes, limits);
-    const decoded = await decodeImage(bytes, limits);
+    // Someone listening will hand the pixels to other threads: decode them into shared memory.
+    const decoded = await decodeImage(bytes, { ...limits, sharedMemory: deps.onImageDecoded !== undefined });
     const { info } = decoded;
     return {
       decoded,

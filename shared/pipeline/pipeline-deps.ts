@@ -48,7 +48,8 @@ export interface PipelineDeps {
    * Told of each single-channel image `ingestUpload` decoded and stored, before it plans the
    * image's registration: the key of its canonical copy in `blobs` and its pixels, exactly what
    * decoding that copy with channel 0 gives (the local runner hands them to its workers, which
-   * then need not decode the copy again). @default none
+   * then need not decode the copy again). With a listener, images are decoded into shared memory
+   * (`DecodeOptions.sharedMemory`), so that handing them over copies nothing. @default none
    */
   readonly onImageDecoded?: (canonicalKey: string, image: DecodedImage) => void;
 }

@@ -2,11 +2,12 @@
  * Uncompressed one-sample TIFFs in strips are copied straight from the file instead of going
  * through sharp: the arrays must be those sharp gives, on every TIFF fixture (the direct path
  * where it applies, sharp elsewhere) and on hand-written big-endian files of several strips and
- * pages.
+ * pages. Also: every decoding path can put its pixels in shared memory (`sharedMemory`).
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../../shared/imaging/decode-image.js';
 import { decodeRaster, decodeRasterWithSharp } from '../../shared/imaging/decode-raster.js';
 import { planImage } from '../../shared/imaging/image-plan.js';
 import { uncompressedTiffPlanes } from '../../shared/imaging/uncompressed-tiff.js';
@@ -154,5 +155,32 @@ describe('uncompressed TIFFs read without sharp', () => {
     expect(uncompressedTiffPlanes(bytes, short, [0], 'uint16')).toBeUndefined();
     expect(uncompressedTiffPlanes(bytes, structure, [0], 'uint16')).toBeInstanceOf(Uint16Array);
     expect(uncompressedTiffPlanes(bytes, structure, [0], 'uint8')).toBeUndefined();
+  });
+});
+
+describe('decoding into shared memory', () => {
+  it('gives the same pixels in a SharedArrayBuffer, by every decoding path', async () => {
+    for (const name of [
+      'cell_u16.tif',
+      'aics_crop_lzw.ome.tif',
+      'em_float32_zyx.tif',
+      'int16_be.mrc',
+      'cell.png',
+    ]) {
+      const bytes = new Uint8Array(readFileSync(join('test/fixtures/images', name)));
+      const plain = await decodeImage(bytes);
+      const shared = await decodeImage(bytes, { sharedMemory: true });
+      expect(shared.array.data.buffer, name).toBeInstanceOf(SharedArrayBuffer);
+      expect(plain.array.data.buffer, name).not.toBeInstanceOf(SharedArrayBuffer);
+      expect(shared.array.shape, name).toEqual(plain.array.shape);
+      expect(Array.from(shared.array.data), name).toEqual(Array.from(plain.array.data));
+    }
+  });
+
+  it('rejects a sharedMemory that is not a boolean', async () => {
+    const bytes = new Uint8Array(readFileSync('test/fixtures/images/cell_u16.tif'));
+    await expect(decodeImage(bytes, { sharedMemory: 'yes' as unknown as boolean })).rejects.toMatchObject({
+      code: 'invalid-argument',
+    });
   });
 });
