@@ -1,7 +1,11 @@
 /**
  * Pipeline throughput (`npm run build && node dist/bench/pipeline.bench.js`): `runFolder` on a
  * tile-heavy input generated at bench time (scripts/make-bench-series.ts: METDB_BENCH_FRAMES
- * frames of METDB_BENCH_SIZE² uint16, default 5 of 2048²), registered with the demo's settings
+ * frames of METDB_BENCH_SIZE² uint16, default 21 of 2048²: 8820 tiles, about 5 s of registration
+ * on one thread, so that what a run costs once (worker start, the reference and the first moving
+ * image ingested before any tile: 0.3-0.6 s here) weighs what it weighs on a real series; with
+ * METDB_BENCH_FRAMES=5, the short run of earlier sessions, it is a third of the pure time),
+ * registered with the demo's settings
  * (samples/series/metdb.json: 128 px tiles, overlap 0.25, upsample factor 100: 441 tiles per
  * moving frame; METDB_BENCH_TILE and METDB_BENCH_UPSAMPLE override them), with 1 and 2 worker
  * threads, METDB_BENCH_REPEAT times each (default 3, alternating), medians.
@@ -22,10 +26,12 @@
  *   reference's spectrum recomputed for every moving frame), the literal "sum of registerTile".
  * - the machine's ceiling: the pure registration split over 2 threads (every other tile position
  *   each) against 1 thread. No pipeline can scale better than the registration itself. It is
- *   below 2 on 2 cores because one registering thread keeps V8's helper threads busy too
- *   (concurrent compilation and garbage collection: 0.2-0.3 of a core here), which two
- *   registering threads must share the cores with; the same split over 2 processes (each its
- *   own V8) is shown beside it to tell that from anything threads of one process share.
+ *   below 2 on 2 cores because each registering thread's isolate compiles its hot code on a
+ *   helper thread (about 0.6 s of CPU at warm-up), which one thread gets for free on the idle
+ *   core and two must share the cores for, and because on the virtual machines this was measured
+ *   on the two vCPUs slow each other down on SIMD code (see ADR 0004, session 3); the same split
+ *   over 2 processes (each its own V8) is shown beside it to tell that from anything threads of
+ *   one process share.
  * - first tiles recorded: when the first unit of tiles was recorded (worker start, the reference
  *   and the first moving image ingested, one unit registered); last tile to return: the last
  *   job's aggregation and the outputs.
@@ -75,7 +81,7 @@ async function main(): Promise<void> {
     tileSize: number;
     upsampleFactor: number;
   };
-  const frames = env('METDB_BENCH_FRAMES', 5);
+  const frames = env('METDB_BENCH_FRAMES', 21);
   const size = env('METDB_BENCH_SIZE', 2048);
   const repeat = Math.max(1, env('METDB_BENCH_REPEAT', 3));
   const settings = {
