@@ -153,6 +153,9 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
   const bus = new WorkerPoolBus({
     workers,
     workerKinds: ['tiles'],
+    // One worker starts with the run, the others with the first tiles: until then this thread
+    // ingests the reference and the first moving image, and more starting workers only slow it.
+    lazyWorkers: true,
     // The workers measure the tiles; this thread records each unit (one fan-in transaction) and
     // publishes the aggregation of each job it completes.
     complete: {

@@ -75,6 +75,13 @@ export interface WorkerPoolBusOptions {
    * @default none
    */
   affinity?: (kind: WorkerKind, attributes: MessageAttributes) => number | undefined;
+  /**
+   * Start one worker at once and the others when the first message or task for a worker is
+   * queued, with the broadcasts made until then. Before there is work for them, more workers only
+   * take the cores from this thread (the local runner ingests the first images meanwhile: with 2
+   * workers on 2 cores their start delayed the first tiles by 0.2-0.3 s). @default false
+   */
+  lazyWorkers?: boolean;
   /** Called when a message is accepted (progress: the number of tiles to do grows). */
   onPublished?: (topic: TopicName, messageId: string) => void;
   /** Called after each delivery settles (progress, logs). */
@@ -154,6 +161,8 @@ export class WorkerPoolBus implements Bus {
   private readonly workerKinds: readonly WorkerKind[];
   /** Units whose outcomes are being completed on this thread (`complete`). */
   private completing = 0;
+  /** With `lazyWorkers`, until every worker is started: the broadcasts made, for those to come. */
+  private earlyBroadcasts: unknown[] | undefined;
 
   constructor(private readonly options: WorkerPoolBusOptions) {
     this.workerCount = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
@@ -161,7 +170,27 @@ export class WorkerPoolBus implements Bus {
     this.prefetch = Math.max(1, Math.floor(options.prefetch ?? 2));
     this.workerKinds = options.workerKinds ?? ['tiles'];
     this.queues = this.workerKinds.map(() => []);
-    for (let i = 0; i < this.workerCount; i++) this.slots.push(this.startWorker());
+    const initial = options.lazyWorkers === true ? 1 : this.workerCount;
+    for (let i = 0; i < initial; i++) this.slots.push(this.startWorker());
+    if (initial < this.workerCount) this.earlyBroadcasts = [];
+  }
+
+  /** Workers started so far (all of them, unless `lazyWorkers` and no work has come yet). */
+  get startedWorkers(): number {
+    return this.slots.length;
+  }
+
+  /** With `lazyWorkers`: the other workers, once there is work, given the broadcasts so far. */
+  private startRemainingWorkers(): void {
+    const early = this.earlyBroadcasts;
+    if (early === undefined || this.closed) return;
+    this.earlyBroadcasts = undefined;
+    while (this.slots.length < this.workerCount) {
+      const slot = this.startWorker();
+      for (const payload of early)
+        slot.worker.postMessage({ type: 'broadcast', payload } satisfies MainToWorker);
+      this.slots.push(slot);
+    }
   }
 
   publish(topic: TopicName, message: unknown, attributes: MessageAttributes = {}): Promise<string> {
@@ -186,6 +215,7 @@ export class WorkerPoolBus implements Bus {
     this.options.onPublished?.(p.topic, id);
     if (kind >= 0) {
       this.queues[kind]!.push(delivery);
+      this.startRemainingWorkers();
     } else {
       this.mainQueue.push(delivery);
       this.runMainThread();
@@ -211,6 +241,7 @@ export class WorkerPoolBus implements Bus {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+    this.startRemainingWorkers();
     return new Promise((resolve, reject) => {
       const id = String(this.nextId++);
       this.queues[kind]!.push({
@@ -227,13 +258,15 @@ export class WorkerPoolBus implements Bus {
 
   /**
    * Posts `payload` to every worker's handler (`WorkerHandler.receive`), after what was sent to
-   * it before (so before the messages published after this call). A worker started later, to
-   * replace one that died, does not get it: a broadcast may only save work, never be needed.
+   * it before (so before the messages published after this call). Workers started later by
+   * `lazyWorkers` get it too; a worker started to replace one that died does not: a broadcast may
+   * only save work, never be needed.
    */
   broadcast(payload: unknown): void {
     if (this.closed) return;
     for (const slot of this.slots)
       slot.worker.postMessage({ type: 'broadcast', payload } satisfies MainToWorker);
+    this.earlyBroadcasts?.push(payload);
   }
 
   /** Resolves when nothing is queued or running; rejects if the workers cannot start. */

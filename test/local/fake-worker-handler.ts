@@ -4,6 +4,7 @@
  * counter file says so; `{ crash: true }` kills its worker on the first delivery. Outcomes carry
  * the kind (topic or task) and the order in which this worker handled them (`seq`). A batch
  * (`handleBatch`) handles each message as `handle` would and tags the outcomes with its size.
+ * Broadcasts received (`receive`) are listed in every outcome (`received`); `{ delay }` waits.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
@@ -16,11 +17,17 @@ interface Message {
   fail?: 'transient' | 'permanent';
   crash?: boolean;
   marker?: string;
+  /** Milliseconds to wait before answering (work that takes time). */
+  delay?: number;
 }
 
 export function createWorkerHandler(_options: unknown, host: WorkerHost): Promise<WorkerHandler> {
   let seq = 0;
+  const received: unknown[] = [];
   const handler: WorkerHandler = {
+    receive(payload) {
+      received.push(payload);
+    },
     async handleBatch(items, kind) {
       const results: BatchResult[] = [];
       for (const item of items) {
@@ -47,9 +54,10 @@ export function createWorkerHandler(_options: unknown, host: WorkerHost): Promis
           throw new MetdbError('unavailable', 'database busy');
         }
       }
+      if (m.delay !== undefined) await new Promise((resolve) => setTimeout(resolve, m.delay));
       const n = m.n ?? 0;
       if (m.publish === true) await host.publish('aggregate', { n: 2 * n });
-      return { doubled: 2 * n, threadId, kind, seq };
+      return { doubled: 2 * n, threadId, kind, seq, received: [...received] };
     },
     close: () => Promise.resolve(),
   };

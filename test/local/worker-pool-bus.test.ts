@@ -50,6 +50,34 @@ describe('WorkerPoolBus', () => {
     expect(bus.deadLetters).toEqual([]);
   });
 
+  it('with lazyWorkers, starts one worker, the others at the first work, with the broadcasts so far', async () => {
+    const settled: SettledDelivery[] = [];
+    bus = new WorkerPoolBus({
+      workers: 2,
+      handlerModule,
+      handlerOptions: {},
+      lazyWorkers: true,
+      prefetch: 1,
+      onSettled: (e) => settled.push(e),
+    });
+    bus.broadcast({ image: 'reference' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(bus.startedWorkers).toBe(1);
+    for (let n = 1; n <= 40; n++) await bus.publish('tiles', { n, delay: 20 });
+    expect(bus.startedWorkers).toBe(2);
+    bus.broadcast({ image: 'moving' });
+    for (let n = 41; n <= 80; n++) await bus.publish('tiles', { n, delay: 20 });
+    await bus.idle();
+    const results = settled.map((e) => e.result as { threadId: number; n: number; received: unknown[] });
+    expect(settled).toHaveLength(80);
+    // Both workers worked, and each got the broadcast made before the second one started.
+    const threads = new Set(results.map((r) => r.threadId));
+    expect(threads.size).toBe(2);
+    for (const r of results) expect(r.received[0]).toEqual({ image: 'reference' });
+    const late = results.filter((_, i) => Number(settled[i]!.messageId) > 40);
+    expect(late.some((r) => r.received.length === 2)).toBe(true);
+  });
+
   it('redelivers after a transient error and after a worker dies; dead-letters permanent errors', async () => {
     const dir = tempDir();
     const settled: SettledDelivery[] = [];
