@@ -43,98 +43,193 @@ export function normalizedCrossCorrelation(
       { details: { a: [...shape], b: [...b.shape] } },
     );
   }
-  const shift = options.shift ?? new Array<number>(ndim).fill(0);
+  const given = options.shift ?? new Array<number>(ndim).fill(0);
   const overlapOnly = options.overlapOnly ?? true;
-  if (shift.length !== ndim || shift.some((s) => !Number.isFinite(s))) {
+  if (given.length !== ndim || given.some((s) => !Number.isFinite(s))) {
     throw new MetdbError(
       'invalid-argument',
-      `normalizedCrossCorrelation: shift must have ${ndim} finite values, got [${shift.join(', ')}]`,
+      `normalizedCrossCorrelation: shift must have ${ndim} finite values, got [${given.join(', ')}]`,
     );
   }
-  // b'(p) = b(p - shift) = sum over corners c of w_c b(p + k + c), k = floor(-shift), f = frac.
-  const k = shift.map((s) => Math.floor(-s));
-  const f = shift.map((s, i) => -s - k[i]!);
-  // Valid box for p along each axis: 0 <= p + k and p + k + (f > 0 ? 1 : 0) <= n - 1.
-  const lo = k.map((ki) => (overlapOnly ? Math.max(0, -ki) : 0));
-  const hi = shape.map((n, i) => (overlapOnly ? Math.min(n, n - k[i]! - (f[i]! > 0 ? 1 : 0)) : n));
-  if (lo.some((l, i) => hi[i]! - l < 1)) return Number.NaN;
-  const count = lo.reduce((p, l, i) => p * (hi[i]! - l), 1);
-  if (count < 2) return Number.NaN;
-  const strides = stridesOf(shape);
-  const corners = cornerTaps(f, strides);
-  const last = ndim - 1;
-  const p = [...lo];
-  const run = hi[last]! - lo[last]!;
-  const kOffset = k.reduce((s, ki, i) => s + ki * strides[i]!, 0);
-  const taps = corners.length;
-  const tapOffset = Int32Array.from(corners, ([offset]) => offset + kOffset);
-  const tapWeight = Float64Array.from(corners, ([, w]) => w);
-  const bd = b.data;
-  const ad = a.data;
-  const [o0 = 0, o1 = 0, o2 = 0, o3 = 0] = tapOffset;
-  const [w0 = 0, w1 = 0, w2 = 0, w3 = 0] = tapWeight;
+  // Typed arrays from here on: plain arrays of numbers change their element kind with the values
+  // (small integers or doubles), and V8 recompiled this function each time it met another one (7
+  // compilations of 55 ms in a run, on the main thread and in the workers).
+  const box = overlapBox(shape, given, overlapOnly);
+  if (box === undefined) return Number.NaN;
+  const { k, f, lo, hi, strides, count } = box;
+  const taps = cornerTaps(f, strides);
+  let kOffset = 0;
+  for (let i = 0; i < ndim; i++) kOffset += k[i]! * strides[i]!;
+  const tapOffset = taps.offsets.map((o) => o + kOffset);
+  const tapWeight = taps.weights;
+  const sums = new Float64Array(5); // a, b, aa, bb, ab
+  const pivots = Float64Array.of(Number.NaN, Number.NaN); // a, b
   // One pass, no buffers: sums of the values about pivots (the first compared pair), which keeps
   // the sums of squares small enough for float64 whatever the offset of the data.
-  const sums = new Float64Array(5); // a, b, aa, bb, ab
-  const first = lo.reduce((s, l, i) => s + l * strides[i]!, 0);
-  const unrolled = overlapOnly && (taps === 1 || taps === 2 || taps === 4);
-  let pivotA = unrolled ? ad[first]! : Number.NaN;
-  let pivotB = Number.NaN;
-  if (taps === 4)
-    pivotB = w0 * bd[first + o0]! + w1 * bd[first + o1]! + w2 * bd[first + o2]! + w3 * bd[first + o3]!;
-  else if (taps === 2) pivotB = w0 * bd[first + o0]! + w1 * bd[first + o1]!;
-  else if (taps === 1) pivotB = w0 * bd[first + o0]!;
-  // Rows along the last axis (an odometer over the others), each a contiguous run in `a`.
+  const unrolled =
+    overlapOnly && (tapOffset.length === 1 || tapOffset.length === 2 || tapOffset.length === 4);
+  if (unrolled) {
+    let first = 0;
+    for (let i = 0; i < ndim; i++) first += lo[i]! * strides[i]!;
+    const bd = b.data;
+    pivots[0] = a.data[first]!;
+    let pivotB = 0;
+    for (let t = 0; t < tapOffset.length; t++) pivotB += tapWeight[t]! * bd[first + tapOffset[t]!]!;
+    pivots[1] = pivotB;
+  }
+  const geometry: RowGeometry = { shape: Int32Array.from(shape), strides, lo, hi, k, count, overlapOnly };
+  accumulateRows(a.data, b.data, geometry, tapOffset, tapWeight, taps.steps, unrolled, pivots, sums);
+  return pearson(sums, count);
+}
+
+/** Where the shifted `b` is compared with `a`, as typed arrays (see `normalizedCrossCorrelation`). */
+interface OverlapBox {
+  /** floor(-shift) and the fractional part -shift - k, per axis. */
+  readonly k: Float64Array;
+  readonly f: Float64Array;
+  /** The compared positions p of `a`: lo <= p < hi per axis. */
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+  readonly strides: Int32Array;
+  readonly count: number;
+}
+
+/** The compared box for `shift`, or undefined when fewer than 2 pixels are compared. */
+function overlapBox(
+  shape: readonly number[],
+  shift: readonly number[],
+  overlapOnly: boolean,
+): OverlapBox | undefined {
+  const ndim = shape.length;
+  // b'(p) = b(p - shift) = sum over corners c of w_c b(p + k + c), k = floor(-shift), f = frac.
+  // float64, not int32: a shift far outside the image must not wrap around.
+  const k = new Float64Array(ndim);
+  const f = new Float64Array(ndim);
+  const lo = new Float64Array(ndim);
+  const hi = new Float64Array(ndim);
+  const strides = Int32Array.from(stridesOf(shape));
+  let count = 1;
+  for (let i = 0; i < ndim; i++) {
+    const s = shift[i]!;
+    const ki = Math.floor(-s);
+    const n = shape[i]!;
+    k[i] = ki;
+    f[i] = -s - ki;
+    // Valid box for p along each axis: 0 <= p + k and p + k + (f > 0 ? 1 : 0) <= n - 1.
+    lo[i] = overlapOnly ? Math.max(0, -ki) : 0;
+    hi[i] = overlapOnly ? Math.min(n, n - ki - (f[i]! > 0 ? 1 : 0)) : n;
+    if (hi[i]! - lo[i]! < 1) return undefined;
+    count *= hi[i]! - lo[i]!;
+  }
+  return count < 2 ? undefined : { k, f, lo, hi, strides, count };
+}
+
+interface RowGeometry {
+  readonly shape: Int32Array;
+  readonly strides: Int32Array;
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+  readonly k: Float64Array;
+  readonly count: number;
+  readonly overlapOnly: boolean;
+}
+
+/**
+ * The sums over the compared box, row by row along the last axis (an odometer over the others),
+ * each a contiguous run in `a`: 1, 2 or 4 taps (integer, one-axis and 2-D fractional shifts) with
+ * one specialised loop per row, any other case through `generalRow`.
+ */
+function accumulateRows(
+  ad: Pixels,
+  bd: Pixels,
+  g: RowGeometry,
+  tapOffset: Int32Array,
+  tapWeight: Float64Array,
+  steps: Uint8Array,
+  unrolled: boolean,
+  pivots: Float64Array,
+  sums: Float64Array,
+): void {
+  const { strides, lo, hi, count } = g;
+  const ndim = strides.length;
+  const last = ndim - 1;
+  const p = Int32Array.from(lo);
+  const run = hi[last]! - lo[last]!;
+  const taps = tapOffset.length;
+  const o0 = tapOffset[0] ?? 0;
+  const o1 = tapOffset[1] ?? 0;
+  const w0 = tapWeight[0] ?? 0;
+  const w1 = tapWeight[1] ?? 0;
   for (let j = 0; j < count; j += run) {
     let rowBase = 0;
     for (let i = 0; i < last; i++) rowBase += p[i]! * strides[i]!;
     const a0 = rowBase + lo[last]!;
-    // 1, 2 or 4 taps (integer, one-axis and 2-D fractional shifts): one specialised loop per row.
-    if (unrolled && taps === 4) rowSums4(ad, bd, a0, run, tapOffset, tapWeight, pivotA, pivotB, sums);
-    else if (unrolled && taps === 2) rowSums2(ad, bd, a0, run, o0, o1, w0, w1, pivotA, pivotB, sums);
-    else if (unrolled) rowSums1(ad, bd, a0, run, o0, w0, pivotA, pivotB, sums);
-    else {
-      let sa = 0;
-      let sb = 0;
-      let saa = 0;
-      let sbb = 0;
-      let sab = 0;
-      for (let x = 0; x < run; x++) {
-        const ai = a0 + x;
-        let bv = 0;
-        if (overlapOnly) {
-          for (let t = 0; t < taps; t++) bv += tapWeight[t]! * bd[ai + tapOffset[t]!]!;
-        } else {
-          p[last] = lo[last]! + x;
-          for (const [, w, up] of corners) {
-            let bi = 0;
-            for (let i = 0; i < ndim; i++) {
-              const n = shape[i]!;
-              bi += ((((p[i]! + k[i]! + up[i]!) % n) + n) % n) * strides[i]!;
-            }
-            bv += w * bd[bi]!;
-          }
-        }
-        if (Number.isNaN(pivotA)) {
-          pivotA = ad[ai]!;
-          pivotB = bv;
-        }
-        const da = ad[ai]! - pivotA;
-        const db = bv - pivotB;
-        sa += da;
-        sb += db;
-        saa += da * da;
-        sbb += db * db;
-        sab += da * db;
-      }
-      accumulate(sums, sa, sb, saa, sbb, sab);
-    }
+    if (unrolled && taps === 4) rowSums4(ad, bd, a0, run, tapOffset, tapWeight, pivots[0]!, pivots[1]!, sums);
+    else if (unrolled && taps === 2) rowSums2(ad, bd, a0, run, o0, o1, w0, w1, pivots[0]!, pivots[1]!, sums);
+    else if (unrolled) rowSums1(ad, bd, a0, run, o0, w0, pivots[0]!, pivots[1]!, sums);
+    else generalRow(ad, bd, g, p, a0, run, tapOffset, tapWeight, steps, pivots, sums);
     for (let i = last - 1; i >= 0; i--) {
       if (++p[i]! < hi[i]!) break;
       p[i] = lo[i]!;
     }
   }
-  return pearson(sums, count);
+}
+
+/**
+ * One row of any number of taps, or with the borders wrapped (`overlapOnly` false: `b` periodic).
+ * The pivots are the first compared pair, taken here when not set.
+ */
+function generalRow(
+  ad: Pixels,
+  bd: Pixels,
+  g: RowGeometry,
+  p: Int32Array,
+  a0: number,
+  run: number,
+  tapOffset: Int32Array,
+  tapWeight: Float64Array,
+  steps: Uint8Array,
+  pivots: Float64Array,
+  sums: Float64Array,
+): void {
+  const { shape, strides, lo, k, overlapOnly } = g;
+  const ndim = shape.length;
+  const last = ndim - 1;
+  const taps = tapOffset.length;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
+  for (let x = 0; x < run; x++) {
+    const ai = a0 + x;
+    let bv = 0;
+    if (overlapOnly) {
+      for (let t = 0; t < taps; t++) bv += tapWeight[t]! * bd[ai + tapOffset[t]!]!;
+    } else {
+      p[last] = lo[last]! + x;
+      for (let t = 0; t < taps; t++) {
+        let bi = 0;
+        for (let i = 0; i < ndim; i++) {
+          const n = shape[i]!;
+          bi += ((((p[i]! + k[i]! + steps[t * ndim + i]!) % n) + n) % n) * strides[i]!;
+        }
+        bv += tapWeight[t]! * bd[bi]!;
+      }
+    }
+    if (Number.isNaN(pivots[0]!)) {
+      pivots[0] = ad[ai]!;
+      pivots[1] = bv;
+    }
+    const da = ad[ai]! - pivots[0]!;
+    const db = bv - pivots[1]!;
+    sa += da;
+    sb += db;
+    saa += da * da;
+    sbb += db * db;
+    sab += da * db;
+  }
+  accumulate(sums, sa, sb, saa, sbb, sab);
 }
 
 type Pixels = NdArray['data'];
@@ -245,18 +340,35 @@ function rowSums1(
 }
 
 /**
- * The 2^ndim multilinear-interpolation taps with a non-zero weight: flat offset, weight, and the
- * 0/1 step along each axis.
+ * The 2^ndim multilinear-interpolation taps with a non-zero weight: flat offsets, weights, and
+ * the 0/1 step along each axis of each tap (`steps[t * ndim + i]`).
  */
-function cornerTaps(f: readonly number[], strides: readonly number[]): [number, number, number[]][] {
+function cornerTaps(
+  f: Float64Array,
+  strides: Int32Array,
+): { offsets: Int32Array; weights: Float64Array; steps: Uint8Array } {
   const ndim = f.length;
-  const taps: [number, number, number[]][] = [];
+  const offsets: number[] = [];
+  const weights: number[] = [];
+  const steps: number[] = [];
   for (let c = 0; c < 1 << ndim; c++) {
-    const up = f.map((_, i) => (c >> (ndim - 1 - i)) & 1);
-    const w = up.reduce((p, u, i) => p * (u === 1 ? f[i]! : 1 - f[i]!), 1);
-    if (w !== 0) taps.push([up.reduce((s, u, i) => s + u * strides[i]!, 0), w, up]);
+    let w = 1;
+    let offset = 0;
+    for (let i = 0; i < ndim; i++) {
+      const up = (c >> (ndim - 1 - i)) & 1;
+      w *= up === 1 ? f[i]! : 1 - f[i]!;
+      offset += up * strides[i]!;
+    }
+    if (w === 0) continue;
+    offsets.push(offset);
+    weights.push(w);
+    for (let i = 0; i < ndim; i++) steps.push((c >> (ndim - 1 - i)) & 1);
   }
-  return taps;
+  return {
+    offsets: Int32Array.from(offsets),
+    weights: Float64Array.from(weights),
+    steps: Uint8Array.from(steps),
+  };
 }
 
 /** Pearson correlation from sums about pivots over n pairs (NaN if either side is constant). */
