@@ -22,6 +22,11 @@
  *   shifts.csv/json and report.html), without the registered images and the average.
  * - tiles/s = tiles / pipeline wall time; speed-up = tiles/s with 2 workers / tiles/s with 1.
  * - overhead = (pipeline wall time with 1 worker - pure time) / pure time.
+ * - each repeat runs, back to back: pure on 1 thread, runFolder with 1 and with 2 workers, pure
+ *   on 2 threads and on 2 processes; the speed-up, overhead and ceiling are taken within each
+ *   repeat, then their median (and range) reported: the speed of the virtual machines this runs
+ *   on drifts by tens of percent within minutes, which ratios of medians measured minutes apart
+ *   would mistake for the pipeline's.
  * - also shown: the overhead over `registerTile` called per tile with the raw reference tile (the
  *   reference's spectrum recomputed for every moving frame), the literal "sum of registerTile".
  * - the machine's ceiling: the pure registration split over 2 threads (every other tile position
@@ -100,32 +105,6 @@ async function main(): Promise<void> {
     );
     const job = { folder, files: series.files, settings };
 
-    const pure1: number[] = [];
-    const pure1Cpu: number[] = [];
-    const pure2: number[] = [];
-    const pure2Processes: number[] = [];
-    const literal: number[] = [];
-    let pureTiles = 0;
-    for (let r = 0; r < repeat; r++) {
-      const load1 = load();
-      const one = await pureOnThreads(job, 1);
-      const load2 = load();
-      const two = await pureOnThreads(job, 2);
-      const twoProcesses = await pureOnProcesses(job, 2);
-      const perTile = await pureOnThreads(job, 1, false);
-      pure1.push(one.ms);
-      pure1Cpu.push(one.cpuMs);
-      pure2.push(two.ms);
-      pure2Processes.push(twoProcesses.ms);
-      literal.push(perTile.ms);
-      pureTiles = one.tiles;
-      console.log(
-        `pure registration #${r + 1}: ${one.tiles} tiles, 1 thread ${one.ms.toFixed(0)} ms ` +
-          `(${one.cpuMs.toFixed(0)} ms CPU, load ${load1}), 2 threads ${two.ms.toFixed(0)} ms (load ${load2}), ` +
-          `2 processes ${twoProcesses.ms.toFixed(0)} ms; reference tile prepared per tile ${perTile.ms.toFixed(0)} ms`,
-      );
-    }
-
     const samples = () => ({
       ms: [] as number[],
       cores: [] as number[],
@@ -135,46 +114,81 @@ async function main(): Promise<void> {
       tiles: 0,
     });
     const runs = { 1: samples(), 2: samples() };
+    const runFolderSample = async (workers: 1 | 2, r: number): Promise<number> => {
+      const out = join(work, `out-${workers}-${r}`);
+      const before = load();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      // When the first tiles were recorded (worker start and ingest before it) and when the last.
+      const phases = { first: Number.NaN, last: Number.NaN };
+      const s = await runFolder(folder, {
+        out,
+        workers,
+        average: false,
+        registeredImages: false,
+        logLevel: 'error',
+        onProgress: (p) => {
+          if (p.tilesDone > 0 && Number.isNaN(phases.first)) phases.first = performance.now() - t0;
+          if (p.phase === 'outputs') phases.last = performance.now() - t0;
+        },
+      });
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      const cores = (cpu.user + cpu.system) / 1000 / ms;
+      runs[workers].ms.push(ms);
+      runs[workers].cores.push(cores);
+      runs[workers].cpuMs.push((cpu.user + cpu.system) / 1000);
+      runs[workers].first.push(phases.first);
+      runs[workers].tail.push(ms - phases.last);
+      runs[workers].tiles = s.tiles;
+      console.log(
+        `  runFolder, ${workers} worker(s): ${s.tiles} tiles in ${ms.toFixed(0)} ms = ${rate(s.tiles, ms)} tiles/s, ` +
+          `${cores.toFixed(2)} cores used; first tiles recorded at ${phases.first.toFixed(0)} ms, ` +
+          `${(ms - phases.last).toFixed(0)} ms from the last tile to return; ` +
+          `${s.registered} registered, max error ${maxError(s, series.truth).toFixed(3)} px (load ${before})`,
+      );
+      rmSync(out, { recursive: true, force: true });
+      return ms;
+    };
+
+    // Each repeat measures everything side by side, and the ratios are taken within a repeat: the
+    // speed of these virtual machines drifts by tens of percent from one minute to the next, which
+    // ratios of medians taken minutes apart would fold into the result.
+    const pure1: number[] = [];
+    const pure1Cpu: number[] = [];
+    const pure2: number[] = [];
+    const pure2Processes: number[] = [];
+    const literal: number[] = [];
+    const ratios = { overhead: [] as number[], speedup: [] as number[], ceiling: [] as number[] };
+    let pureTiles = 0;
     for (let r = 0; r < repeat; r++) {
-      for (const workers of [1, 2] as const) {
-        const out = join(work, `out-${workers}-${r}`);
-        const before = load();
-        const cpu0 = process.cpuUsage();
-        const t0 = performance.now();
-        // When the first tiles were recorded (worker start and ingest before it) and when the last.
-        const phases = { first: Number.NaN, last: Number.NaN };
-        const s = await runFolder(folder, {
-          out,
-          workers,
-          average: false,
-          registeredImages: false,
-          logLevel: 'error',
-          onProgress: (p) => {
-            if (p.tilesDone > 0 && Number.isNaN(phases.first)) phases.first = performance.now() - t0;
-            if (p.phase === 'outputs') phases.last = performance.now() - t0;
-          },
-        });
-        const ms = performance.now() - t0;
-        const cpu = process.cpuUsage(cpu0);
-        const cores = (cpu.user + cpu.system) / 1000 / ms;
-        runs[workers].ms.push(ms);
-        runs[workers].cores.push(cores);
-        runs[workers].cpuMs.push((cpu.user + cpu.system) / 1000);
-        runs[workers].first.push(phases.first);
-        runs[workers].tail.push(ms - phases.last);
-        runs[workers].tiles = s.tiles;
-        console.log(
-          `runFolder #${r + 1}, ${workers} worker(s): ${s.tiles} tiles in ${ms.toFixed(0)} ms = ${rate(s.tiles, ms)} tiles/s, ` +
-            `${cores.toFixed(2)} cores used; first tiles recorded at ${phases.first.toFixed(0)} ms, ` +
-            `${(ms - phases.last).toFixed(0)} ms from the last tile to return; ` +
-            `${s.registered} registered, max error ${maxError(s, series.truth).toFixed(3)} px (load ${before})`,
-        );
-        rmSync(out, { recursive: true, force: true });
-      }
+      console.log(`repeat ${r + 1} of ${repeat} (load ${load()})`);
+      const one = await pureOnThreads(job, 1);
+      console.log(
+        `  pure registration, 1 thread: ${one.tiles} tiles, ${one.ms.toFixed(0)} ms (${one.cpuMs.toFixed(0)} ms CPU)`,
+      );
+      const rf1 = await runFolderSample(1, r);
+      const rf2 = await runFolderSample(2, r);
+      const two = await pureOnThreads(job, 2);
+      const twoProcesses = await pureOnProcesses(job, 2);
+      const perTile = await pureOnThreads(job, 1, false);
+      console.log(
+        `  pure registration, 2 threads ${two.ms.toFixed(0)} ms, 2 processes ${twoProcesses.ms.toFixed(0)} ms; ` +
+          `1 thread with the reference tile prepared per tile ${perTile.ms.toFixed(0)} ms`,
+      );
+      pure1.push(one.ms);
+      pure1Cpu.push(one.cpuMs);
+      pure2.push(two.ms);
+      pure2Processes.push(twoProcesses.ms);
+      literal.push(perTile.ms);
+      pureTiles = one.tiles;
+      ratios.overhead.push((100 * (rf1 - one.ms)) / one.ms);
+      ratios.speedup.push(rf1 / rf2);
+      ratios.ceiling.push(one.ms / two.ms);
     }
 
     const pure = median(pure1);
-    const ceiling = pure / median(pure2);
+    const ceiling = median(ratios.ceiling);
     const ceilingProcesses = pure / median(pure2Processes);
     const pureCpu = median(pure1Cpu);
     const cpuOverhead = (100 * (median(runs[1].cpuMs) - pureCpu)) / pureCpu;
@@ -182,16 +196,20 @@ async function main(): Promise<void> {
     const two = median(runs[2].ms);
     const tiles1 = (1000 * runs[1].tiles) / one;
     const tiles2 = (1000 * runs[2].tiles) / two;
-    const speedup = tiles2 / tiles1;
-    const overhead = (100 * (one - pure)) / pure;
+    const speedup = median(ratios.speedup);
+    const overhead = median(ratios.overhead);
     const literalOverhead = (100 * (one - median(literal))) / median(literal);
-    console.log(`\nmedians of ${repeat} runs (load average now ${load()}, ${availableParallelism()} cores)`);
+    const range = (values: number[], digits: number) =>
+      `${Math.min(...values).toFixed(digits)} to ${Math.max(...values).toFixed(digits)}`;
+    console.log(
+      `\nmedians of ${repeat} repeats, ratios taken within each repeat (load average now ${load()}, ${availableParallelism()} cores)`,
+    );
     const row = (figure: string, value: string, target = '', met = '') => ({ figure, value, target, met });
     console.table([
       row('pure registration, 1 thread', `${pure.toFixed(0)} ms = ${rate(pureTiles, pure)} tiles/s`),
       row(
         'pure registration, 2 threads',
-        `${median(pure2).toFixed(0)} ms: machine ceiling ${ceiling.toFixed(2)}x`,
+        `${median(pure2).toFixed(0)} ms: machine ceiling ${ceiling.toFixed(2)}x (${range(ratios.ceiling, 2)})`,
       ),
       row(
         'pure registration, 2 processes',
@@ -212,13 +230,13 @@ async function main(): Promise<void> {
       ),
       row(
         'speed-up 2 vs 1 worker',
-        `${speedup.toFixed(2)}x`,
+        `${speedup.toFixed(2)}x (${range(ratios.speedup, 2)}; ${((100 * speedup) / ceiling).toFixed(0)} % of the ceiling)`,
         `>= ${TARGET_SPEEDUP}x`,
         speedup >= TARGET_SPEEDUP ? 'yes' : 'NO',
       ),
       row(
         'overhead over pure (1 worker)',
-        `${overhead.toFixed(1)} %`,
+        `${overhead.toFixed(1)} % (${range(ratios.overhead, 1)})`,
         `< ${TARGET_OVERHEAD} %`,
         overhead < TARGET_OVERHEAD ? 'yes' : 'NO',
       ),
