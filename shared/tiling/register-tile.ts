@@ -77,7 +77,10 @@ export interface PreparedReferenceTile {
   readonly preparedTile: true;
   readonly shape: readonly number[];
   readonly signal: number;
-  /** Preprocessed pixels, or undefined when the tile is too flat to register. */
+  /**
+   * Preprocessed pixels (the reference tile itself, not a copy, when there is no preprocessing
+   * step: leave it unchanged), or undefined when the tile is too flat to register.
+   */
   readonly reference?: NdArray;
   readonly spectrum?: PreparedReference;
 }
