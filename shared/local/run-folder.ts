@@ -1,32 +1,21 @@
 import { readdir } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { basename, extname, join, resolve } from 'node:path';
+import { extname, join } from 'node:path';
 import { readImageFile } from '../imaging/read-image-file.js';
-import { createLogger, logLevelFromEnv, type LogLevel } from '../logging/logger.js';
+import type { LogLevel } from '../logging/logger.js';
 import { collectImageResults } from '../outputs/collect-image-results.js';
 import type { ImageResult } from '../outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../outputs/write-outputs.js';
 import { loadDatasetSettings, SETTINGS_FILE } from '../pipeline/dataset-settings.js';
-import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../pipeline/pipeline-deps.js';
+import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { getDatasetByName } from '../records/datasets-repository.js';
-import { parseDatabaseTarget } from '../records/database-config.js';
-import { migrateToLatest } from '../records/migrate.js';
-import { connectDatabase } from '../records/open-database.js';
 import type { DatasetFolderStore } from './dataset-folder-store.js';
-import { MetdbError } from '../errors/metdb-error.js';
-import { parseAggregateMessage } from '../messages/aggregate-message.js';
-import { aggregateJob } from '../pipeline/aggregate-job.js';
-import { recordMeasuredTiles } from '../pipeline/register-tile-from-message.js';
-import type { NewTileResult } from '../records/record-tile-result.js';
 import { decodedImages } from '../pipeline/decoded-image-cache.js';
 import { ingestFile, type FileOutcome } from './ingest-file.js';
-import type { LocalRunConfig } from './local-run-config.js';
 import { localPipelineDeps } from './local-pipeline-deps.js';
 import { serializeError } from './serialize-error.js';
 import { sharedDecodedImage } from './shared-decoded-image.js';
-import { siblingModule } from './spawn-worker.js';
-import { WorkerPoolBus, type DeadLetter } from './worker-pool-bus.js';
-import type { BatchResult } from './worker-protocol.js';
+import type { DeadLetter } from './worker-pool-bus.js';
+import { LocalRunner } from './local-runner.js';
 
 /** File extensions a local run treats as images; other files (notes, truth.json...) are ignored. */
 export const IMAGE_EXTENSIONS = [
@@ -42,12 +31,6 @@ export const IMAGE_EXTENSIONS = [
   '.rec',
 ];
 
-/**
- * Tiles a worker takes at once and measures, recorded here in one transaction: enough to make the
- * per-message costs (the round trip through the main thread, the transaction) small next to the
- * registration, few enough that the workers still finish together.
- */
-const TILE_BATCH = 8;
 /** Files ingested at once (hashing here, decoding and writing on libuv's threads). */
 const INGEST_CONCURRENCY = 2;
 /** Deliveries of a file's ingest when it fails with transient errors, as on the bus. */
@@ -70,6 +53,12 @@ export interface RunFolderOptions {
   logLevel?: LogLevel;
   /** Only these files of the folder (names relative to it). @default every image file at its top level */
   files?: readonly string[];
+  /**
+   * Workers and database connection kept from an earlier run on the same folder and output
+   * (`LocalRunner.open`, as `metdb watch` does); `out`, `db`, `workers` and `logLevel` are then
+   * the runner's. @default a runner of this run's own, closed at its end
+   */
+  runner?: LocalRunner;
 }
 
 export interface RunProgress {
@@ -118,25 +107,22 @@ export interface RunSummary {
  * ingested first, then the other files, two at a time (see `referenceCandidates`). The database
  * is a SQLite file by default (WAL), written by this thread only, with the same schema as Cloud
  * SQL. Re-running on the same folder and output finds the images already recorded and registers
- * nothing twice.
+ * nothing twice. The workers and the connection are a `LocalRunner`'s: this run's own, or one
+ * kept from run to run (`options.runner`).
  */
 export async function runFolder(folder: string, options: RunFolderOptions = {}): Promise<RunSummary> {
   const started = Date.now();
-  const root = resolve(folder);
-  const dataset = basename(root);
-  const out = resolve(options.out ?? join(root, 'metdb-out'));
-  const workers = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
-  const logLevel = options.logLevel ?? defaultLogLevel();
-  const config: LocalRunConfig = {
-    database: parseDatabaseTarget(options.db ?? join(out, 'metdb.sqlite')),
-    blobsRoot: join(out, 'blobs'),
-    uploadsRoot: root,
-    dataset,
-    limits: DEFAULT_PIPELINE_LIMITS,
-    logLevel,
-  };
+  const runner = options.runner ?? (await LocalRunner.open(folder, options));
+  try {
+    return await runOnce(runner, options, started);
+  } finally {
+    if (options.runner === undefined) await runner.close();
+  }
+}
+
+async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: number): Promise<RunSummary> {
+  const { root, dataset, out, config, bus, handle, logger, workers } = runner;
   const { files, ignored } = await listInputs(root, out, options.files);
-  const logger = createLogger({ level: logLevel, write: (line) => void process.stderr.write(line) });
   let tilesDone = 0;
   let tilesTotal = 0;
   let filesDone = 0;
@@ -149,129 +135,89 @@ export async function runFolder(folder: string, options: RunFolderOptions = {}):
       tilesTotal,
       elapsedMs: Date.now() - started,
     });
-  let deps: PipelineDeps | undefined;
-  const bus = new WorkerPoolBus({
-    workers,
-    workerKinds: ['tiles'],
-    // One worker starts with the run, the others with the first tiles: until then this thread
-    // ingests the reference and the first moving image, and more starting workers only slow it.
-    lazyWorkers: true,
-    // The workers measure the tiles; this thread records each unit (one fan-in transaction) and
-    // publishes the aggregation of each job it completes.
-    complete: {
-      tiles: async (outcomes) => {
-        if (deps === undefined) throw new MetdbError('unavailable', 'not started');
-        return (await recordMeasuredTiles(deps, outcomes as NewTileResult[])).map((s): BatchResult =>
-          s.ok ? { ok: true, outcome: { ...s.result } } : s,
-        );
+  const deadBefore = bus.deadLetters.length;
+  const local = await localPipelineDeps(config, bus, logger, handle);
+  const uploads = local.uploads;
+  // Ingest runs on this thread, while the workers start: each image is decoded once, here, and
+  // handed to every worker in shared memory before its tiles are published.
+  const deps: PipelineDeps = {
+    ...local.deps,
+    onImageDecoded: (key, image) => {
+      const shared = sharedDecodedImage(key, image);
+      decodedImages.put(local.deps.blobs.bucket, key, 0, shared.image); // for the aggregation
+      bus.broadcast(shared);
+    },
+  };
+  return runner.session(
+    {
+      deps,
+      onPublished: (topic) => {
+        if (topic === 'tiles') tilesTotal++;
+      },
+      onSettled: (e) => {
+        if (e.topic === 'tiles' && e.outcome !== 'retry') {
+          tilesDone++;
+          report('register');
+        }
       },
     },
-    // Aggregation (a robust solve and two whole-image NCCs per job: about 2 % of the work) runs
-    // here, beside the tiles of the other jobs instead of in their way.
-    mainThread: {
-      aggregate: (message) => {
-        if (deps === undefined) return Promise.reject(new MetdbError('unavailable', 'not started'));
-        return aggregateJob(deps, parseAggregateMessage(message));
-      },
-    },
-    // The tiles of one position go to one worker: it prepares that reference tile once for all jobs.
-    affinity: (kind, attributes) =>
-      kind === 'tiles' && attributes.tileIndex !== undefined ? Number(attributes.tileIndex) : undefined,
-    // A worker measures its tiles TILE_BATCH at a time; this thread records each unit at once.
-    batchSizes: { tiles: TILE_BATCH },
-    // Units ahead: about 150 ms of tiles, so that a worker still has work while this thread
-    // aggregates a job (tens of ms without a turn of its event loop) or ingests a file.
-    prefetch: 8,
-    handlerModule: siblingModule(import.meta.url, 'pipeline-worker-handler'),
-    handlerOptions: config,
-    onPublished: (topic) => {
-      if (topic === 'tiles') tilesTotal++;
-    },
-    onSettled: (e) => {
-      if (e.topic === 'tiles' && e.outcome !== 'retry') {
-        tilesDone++;
+    async () => {
+      const ingest = async (file: string): Promise<FileOutcome> => {
+        const outcome = await ingestWithRetries(deps, uploads, file);
+        filesDone++;
         report('register');
+        return outcome;
+      };
+      const settings = await loadDatasetSettings(uploads, dataset).catch(() => ({ reference: undefined }));
+      const byFile = new Map<string, FileOutcome>();
+      for (const file of referenceCandidates(files, settings.reference)) {
+        const outcome = await ingest(file);
+        byFile.set(file, outcome);
+        if (outcome.outcome === 'ingested' || outcome.outcome === 'duplicate') break;
       }
-    },
-    logger,
-  });
-  const handle = await connectDatabase(config.database).catch(async (error: unknown) => {
-    await bus.close();
-    throw error;
-  });
-  try {
-    await migrateToLatest(handle.db);
-    const local = await localPipelineDeps(config, bus, logger, handle);
-    const uploads = local.uploads;
-    // Ingest runs on this thread, while the workers start: each image is decoded once, here, and
-    // handed to every worker in shared memory before its tiles are published.
-    deps = {
-      ...local.deps,
-      onImageDecoded: (key, image) => {
-        const shared = sharedDecodedImage(key, image);
-        decodedImages.put(local.deps.blobs.bucket, key, 0, shared.image); // for the aggregation
-        bus.broadcast(shared);
-      },
-    };
-    const ingestDeps = deps;
-    const ingest = async (file: string): Promise<FileOutcome> => {
-      const outcome = await ingestWithRetries(ingestDeps, uploads, file);
-      filesDone++;
-      report('register');
-      return outcome;
-    };
-    const settings = await loadDatasetSettings(uploads, dataset).catch(() => ({ reference: undefined }));
-    const byFile = new Map<string, FileOutcome>();
-    for (const file of referenceCandidates(files, settings.reference)) {
-      const outcome = await ingest(file);
-      byFile.set(file, outcome);
-      if (outcome.outcome === 'ingested' || outcome.outcome === 'duplicate') break;
-    }
-    const others = files.filter((f) => !byFile.has(f));
-    for (const outcome of await mapConcurrently(others, INGEST_CONCURRENCY, ingest)) {
-      byFile.set(outcome.file, outcome);
-    }
-    const outcomes = files.map((f) => byFile.get(f)!);
-    await bus.idle();
-    report('outputs');
-    const datasetRow = await getDatasetByName(handle.db, dataset);
-    const prefix = `${dataset}/`;
-    const results = (datasetRow === undefined ? [] : await collectImageResults(handle.db, datasetRow.id)).map(
-      (r) => ({ ...r, file: r.file.startsWith(prefix) ? r.file.slice(prefix.length) : r.file }),
-    );
-    const outputs = await writeOutputs(out, results, {
-      dataset,
-      readImage: async (r) => (await readImageFile(join(root, r.file))).array,
-      average: options.average ?? 'full',
-      registeredImages: options.registeredImages ?? true,
-      facts: {
+      const others = files.filter((f) => !byFile.has(f));
+      for (const outcome of await mapConcurrently(others, INGEST_CONCURRENCY, ingest)) {
+        byFile.set(outcome.file, outcome);
+      }
+      const outcomes = files.map((f) => byFile.get(f)!);
+      await bus.idle();
+      report('outputs');
+      const datasetRow = await getDatasetByName(handle.db, dataset);
+      const prefix = `${dataset}/`;
+      const results = (
+        datasetRow === undefined ? [] : await collectImageResults(handle.db, datasetRow.id)
+      ).map((r) => ({ ...r, file: r.file.startsWith(prefix) ? r.file.slice(prefix.length) : r.file }));
+      const outputs = await writeOutputs(out, results, {
+        dataset,
+        readImage: async (r) => (await readImageFile(join(root, r.file))).array,
+        average: options.average ?? 'full',
+        registeredImages: options.registeredImages ?? true,
+        facts: {
+          folder: root,
+          workers: String(workers),
+          tiles: String(tilesTotal),
+          database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,
+        },
+      });
+      report('done');
+      return {
+        dataset,
+        datasetId: datasetRow?.id ?? null,
         folder: root,
-        workers: String(workers),
-        tiles: String(tilesTotal),
-        database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,
-      },
-    });
-    report('done');
-    return {
-      dataset,
-      datasetId: datasetRow?.id ?? null,
-      folder: root,
-      out,
-      workers,
-      files: outcomes,
-      ignored,
-      results,
-      registered: results.filter((r) => r.role === 'registered' || r.role === 'reference').length,
-      failed: results.filter((r) => r.role === 'failed').length,
-      tiles: tilesTotal,
-      deadLetters: [...bus.deadLetters],
-      outputs,
-      elapsedMs: Date.now() - started,
-    };
-  } finally {
-    await bus.close();
-    await handle.close();
-  }
+        out,
+        workers,
+        files: outcomes,
+        ignored,
+        results,
+        registered: results.filter((r) => r.role === 'registered' || r.role === 'reference').length,
+        failed: results.filter((r) => r.role === 'failed').length,
+        tiles: tilesTotal,
+        deadLetters: bus.deadLetters.slice(deadBefore),
+        outputs,
+        elapsedMs: Date.now() - started,
+      };
+    },
+  );
 }
 
 /**
@@ -341,10 +287,4 @@ async function listInputs(
   }
   const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
   return { files: files.sort(byName), ignored: ignored.sort(byName) };
-}
-
-/** METDB_LOG_LEVEL if set, quiet under vitest, else warnings and errors only (the progress is the news). */
-function defaultLogLevel(): LogLevel {
-  const level = logLevelFromEnv();
-  return process.env.METDB_LOG_LEVEL !== undefined || level === 'silent' ? level : 'warn';
 }

@@ -2,9 +2,10 @@ import { watch } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { SETTINGS_FILE } from '../pipeline/dataset-settings.js';
+import { LocalRunner } from './local-runner.js';
 import { IMAGE_EXTENSIONS, runFolder, type RunFolderOptions, type RunSummary } from './run-folder.js';
 
-export interface WatchFolderOptions extends Omit<RunFolderOptions, 'files'> {
+export interface WatchFolderOptions extends Omit<RunFolderOptions, 'files' | 'runner'> {
   /** Quiet time after the last change before a file is looked at, ms. @default 500 */
   debounceMs?: number;
   /** A file is processed once its size is the same at two looks this far apart, ms. @default 300 */
@@ -18,7 +19,8 @@ export interface WatchFolderOptions extends Omit<RunFolderOptions, 'files'> {
 /**
  * Watches a folder like a bucket: image files dropped into it (already there at start, or
  * arriving later) are processed in batches by `runFolder` once their size is stable (a copy in
- * progress is waited for), and the outputs are rewritten after each batch. Resolves when `signal`
+ * progress is waited for), and the outputs are rewritten after each batch. The batches share one
+ * `LocalRunner` (workers and database connection), so that later batches start warm. Resolves when `signal`
  * aborts (SIGINT in the CLI) and the batch in progress, if any, has finished.
  */
 export async function watchFolder(
@@ -33,6 +35,7 @@ export async function watchFolder(
   let busy: Promise<void> = Promise.resolve();
   let again = false;
   let running = false;
+  let runner: LocalRunner | undefined;
 
   const scan = async (): Promise<void> => {
     const names = (await readdir(root, { withFileTypes: true }))
@@ -47,7 +50,9 @@ export async function watchFolder(
     );
     if (names.some((n) => first.get(n) !== second.get(n))) schedule(); // still being written: look again
     if (ready.length === 0 || signal.aborted) return;
-    const summary = await runFolder(root, { ...run, files: ready });
+    // One runner for the whole watch: its workers stay warm from one batch to the next.
+    runner ??= await LocalRunner.open(root, run);
+    const summary = await runFolder(root, { ...run, files: ready, runner });
     for (const n of ready) seen.set(n, second.get(n)!);
     onBatch?.(ready, summary);
   };
@@ -84,6 +89,7 @@ export async function watchFolder(
   clearTimeout(timer);
   watcher.close();
   await busy;
+  await runner?.close();
 }
 
 /** `size:mtime` of each file, or nothing for a file that vanished. */
