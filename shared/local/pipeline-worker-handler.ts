@@ -17,7 +17,7 @@ import { measureTile, type TileStores } from '../pipeline/measure-tile.js';
 import { DatasetFolderStore } from './dataset-folder-store.js';
 import { LOCAL_RESULTS_BUCKET, type LocalRunConfig } from './local-run-config.js';
 import { isSharedDecodedImage } from './shared-decoded-image.js';
-import type { BatchResult, WorkerHandler } from './worker-protocol.js';
+import type { WorkerHandler } from './worker-protocol.js';
 
 export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
   const config = options as LocalRunConfig;
@@ -30,18 +30,8 @@ export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
     return measureTile(stores, parseTileMessage(message));
   };
   return Promise.resolve({
+    // No handleBatch: a unit's messages are measured one by one, as `handleUnit` does by default.
     handle: (message, _attributes, kind) => measure(message, kind),
-    async handleBatch(items, kind) {
-      const results: BatchResult[] = [];
-      for (const item of items) {
-        try {
-          results.push({ ok: true, outcome: await measure(item.message, kind) });
-        } catch (error) {
-          results.push({ ok: false, error });
-        }
-      }
-      return results;
-    },
     receive(payload) {
       if (isSharedDecodedImage(payload)) decodedImages.put(blobs.bucket, payload.key, 0, payload.image);
     },
