@@ -28,7 +28,7 @@ export interface LocalRunnerOptions {
   out?: string;
   /** Worker threads. @default os.availableParallelism() */
   workers?: number;
-  /** Database: a SQLite path or `sqlite:` / `mysql://` URL. @default `<out>/metdb.sqlite` */
+  /** Database: a SQLite path or `sqlite:` / `mysql://` URL (same schema). @default `<out>/metdb.sqlite` */
   db?: string;
   /** Level of the pipeline's JSON log lines on stderr. @default METDB_LOG_LEVEL, else 'warn' ('silent' under vitest) */
   logLevel?: LogLevel;

@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { readImageFile } from '../imaging/read-image-file.js';
-import type { LogLevel } from '../logging/logger.js';
 import { collectImageResults } from '../outputs/collect-image-results.js';
 import type { ImageResult } from '../outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../outputs/write-outputs.js';
@@ -15,7 +14,7 @@ import { localPipelineDeps } from './local-pipeline-deps.js';
 import { serializeError } from './serialize-error.js';
 import { sharedDecodedImage } from './shared-decoded-image.js';
 import type { DeadLetter } from './worker-pool-bus.js';
-import { LocalRunner } from './local-runner.js';
+import { LocalRunner, type LocalRunnerOptions } from './local-runner.js';
 
 /** File extensions a local run treats as images; other files (notes, truth.json...) are ignored. */
 export const IMAGE_EXTENSIONS = [
@@ -36,21 +35,14 @@ const INGEST_CONCURRENCY = 2;
 /** Deliveries of a file's ingest when it fails with transient errors, as on the bus. */
 const INGEST_ATTEMPTS = 5;
 
-export interface RunFolderOptions {
-  /** Output folder. @default `<folder>/metdb-out` */
-  out?: string;
-  /** Worker threads (ingest, tiles, aggregation). @default os.availableParallelism() */
-  workers?: number;
-  /** Database: a SQLite path or `sqlite:` / `mysql://` URL (same schema). @default `<out>/metdb.sqlite` */
-  db?: string;
+/** `out`, `workers`, `db` and `logLevel` are the `LocalRunner`'s (see `LocalRunnerOptions`). */
+export interface RunFolderOptions extends LocalRunnerOptions {
   /** Progress reports (after each ingested file and each settled tile). */
   onProgress?: (progress: RunProgress) => void;
   /** Stacked average: 'full' canvas, cropped to the common 'overlap', or false. @default 'full' */
   average?: 'full' | 'overlap' | false;
   /** Write registered images. @default true */
   registeredImages?: boolean;
-  /** Level of the pipeline's JSON log lines on stderr. @default METDB_LOG_LEVEL, else 'warn' ('silent' under vitest) */
-  logLevel?: LogLevel;
   /** Only these files of the folder (names relative to it). @default every image file at its top level */
   files?: readonly string[];
   /**
