@@ -66,7 +66,7 @@ function countValues(
  * in `counts[first..last]`, where bin b stands for the value (b - offset) / scale: the order
  * statistics of ranks floor(q (n - 1)) and the next, found in one walk over the bins.
  */
-function quantilesOfCounts(
+export function quantilesOfCounts(
   counts: Int32Array,
   first: number,
   last: number,

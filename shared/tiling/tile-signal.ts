@@ -2,7 +2,7 @@ import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../imaging/ndarray.js';
 import { ScratchFloat64 } from '../imaging/scratch-array.js';
 import { selectKth } from '../registration/preprocess/select-kth.js';
-import { countedTileSignal } from './counted-tile-signal.js';
+import { countedTileSignal, quantilesOfCounts } from './counted-tile-signal.js';
 
 /** Robust texture figures of one tile; intensities in the tile's own units. */
 export interface TileSignal {
@@ -227,19 +227,8 @@ function integerQuantiles(values: Float64Array, scale: 1 | 2, range: Range, qs: 
   const counts = histogram;
   counts.fill(0, 0, bins);
   countInto(counts, values, min, scale);
-  // The order statistic of rank r (0-based): the value of the bin where the running count passes r.
-  const orderStatistic = (rank: number): number => {
-    let seen = 0;
-    let bin = 0;
-    while (seen + counts[bin]! <= rank) seen += counts[bin++]!;
-    return min + bin / scale;
-  };
-  return qs.map((q) => {
-    const pos = q * (n - 1);
-    const lo = Math.floor(pos);
-    const at = orderStatistic(lo);
-    return pos === lo ? at : at + (pos - lo) * (orderStatistic(lo + 1) - at);
-  });
+  // Bin b holds the value min + b / scale.
+  return quantilesOfCounts(counts, 0, bins - 1, -min * scale, scale, n, qs);
 }
 
 /**
