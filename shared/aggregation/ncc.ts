@@ -154,7 +154,9 @@ function accumulateRows(
   const ndim = strides.length;
   const last = ndim - 1;
   const p = Int32Array.from(lo);
-  const run = hi[last]! - lo[last]!;
+  // int32 from here: a float64 index (lo and hi are Float64Array) made every pixel access of the
+  // row loops convert it, twice as slow.
+  const run = (hi[last]! - lo[last]!) | 0;
   const taps = tapOffset.length;
   const o0 = tapOffset[0] ?? 0;
   const o1 = tapOffset[1] ?? 0;
@@ -163,7 +165,7 @@ function accumulateRows(
   for (let j = 0; j < count; j += run) {
     let rowBase = 0;
     for (let i = 0; i < last; i++) rowBase += p[i]! * strides[i]!;
-    const a0 = rowBase + lo[last]!;
+    const a0 = (rowBase + lo[last]!) | 0;
     if (unrolled && taps === 4) rowSums4(ad, bd, a0, run, tapOffset, tapWeight, pivots[0]!, pivots[1]!, sums);
     else if (unrolled && taps === 2) rowSums2(ad, bd, a0, run, o0, o1, w0, w1, pivots[0]!, pivots[1]!, sums);
     else if (unrolled) rowSums1(ad, bd, a0, run, o0, w0, pivots[0]!, pivots[1]!, sums);
