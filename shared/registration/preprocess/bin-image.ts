@@ -67,29 +67,66 @@ export function binImage(
       },
     );
   }
-  let src: PixelArray = image.data;
+  // The last axis first, straight from the pixels (a block sum per run of f pixels of a row): the
+  // data shrink by its factor before anything is written; then the other axes, in float64.
+  const last = shape.length - 1;
+  const n = shape[last] as number;
+  let src = binLastAxis(
+    image.data,
+    image.data.length / n,
+    n,
+    factors[last] as number,
+    outShape[last] as number,
+  );
   const current = [...shape];
-  for (let axis = 0; axis < shape.length; axis++) {
+  current[last] = outShape[last] as number;
+  for (let axis = 0; axis < last; axis++) {
     const f = factors[axis] as number;
     if (f === 1) continue;
-    const n = current[axis] as number;
-    const m = outShape[axis] as number;
     const outer = current.slice(0, axis).reduce((a, b) => a * b, 1);
     const inner = current.slice(axis + 1).reduce((a, b) => a * b, 1);
-    const dst = new Float64Array(outer * m * inner);
-    for (let o = 0; o < outer; o++) {
-      for (let j = 0; j < m; j++) {
-        const to = (o * m + j) * inner;
-        for (let b = 0; b < f; b++) {
-          const from = (o * n + j * f + b) * inner;
-          for (let i = 0; i < inner; i++) dst[to + i] = (dst[to + i] as number) + (src[from + i] as number);
-        }
-      }
-    }
-    src = dst;
-    current[axis] = m;
+    src = binMiddleAxis(src, outer, current[axis] as number, inner, f, outShape[axis] as number);
+    current[axis] = outShape[axis] as number;
   }
   const out = allocate(dtype, src.length);
   out.set(src);
   return { data: out, shape: outShape };
+}
+
+/** Sums of blocks of `f` pixels along each of `rows` rows of `n` pixels (the first `m * f` of each). */
+function binLastAxis(src: PixelArray, rows: number, n: number, f: number, m: number): Float64Array {
+  const dst = new Float64Array(rows * m);
+  for (let r = 0; r < rows; r++) {
+    // int32 indices: a float64 one would be converted at every access
+    const from = (r * n) | 0;
+    const to = (r * m) | 0;
+    for (let c = 0; c < m; c++) {
+      let sum = 0;
+      for (let x = (from + c * f) | 0, end = (x + f) | 0; x < end; x++) sum += src[x] as number;
+      dst[to + c] = sum;
+    }
+  }
+  return dst;
+}
+
+/** Sums of blocks of `f` along the middle axis (length n) of an (outer, n, inner) array: (outer, m, inner). */
+function binMiddleAxis(
+  src: Float64Array,
+  outer: number,
+  n: number,
+  inner: number,
+  f: number,
+  m: number,
+): Float64Array {
+  const dst = new Float64Array(outer * m * inner);
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < m; j++) {
+      const to = ((o * m + j) * inner) | 0;
+      for (let b = 0; b < f; b++) {
+        const from = ((o * n + j * f + b) * inner) | 0;
+        for (let i = 0; i < inner; i++) dst[to + i] = (dst[to + i] as number) + (src[from + i] as number);
+      }
+    }
+  }
+  return dst;
 }
