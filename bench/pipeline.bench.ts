@@ -12,8 +12,9 @@
  *
  * Definitions:
  * - pure registration time: the same tiles registered on one thread with the images already
- *   decoded and nothing else: each reference tile prepared once (`prepareReferenceTile`, as the
- *   pipeline's workers do), then, per moving frame, the region cut and `registerTile`. No IO,
+ *   decoded and nothing else: each moving frame's predicted shift (`predictShift`, the coarse
+ *   stage), each reference tile prepared once (`prepareReferenceTile`, as the pipeline's workers
+ *   do), then, per moving frame, the region cut at the predicted offset and `registerTile`. No IO,
  *   no database, no bus, no ingest, no aggregation. The clock starts once every thread has
  *   started and decoded the images (worker start and decoding are not in it) and stops when the
  *   last thread is done; the JIT warm-up of each thread is in it, as it is in the pipeline.
@@ -59,6 +60,7 @@ import { resolveJobParams, tileParamsOf } from '../shared/pipeline/dataset-setti
 import { registerTileParams } from '../shared/pipeline/register-tile-from-message.js';
 import { extractRegion } from '../shared/tiling/extract-region.js';
 import { planTiles } from '../shared/tiling/plan-tiles.js';
+import { offsetRegion, predictShift } from '../shared/tiling/predict-shift.js';
 import { prepareReferenceTile, registerTile } from '../shared/tiling/register-tile.js';
 import { repoRoot } from './repo-root.js';
 
@@ -350,12 +352,20 @@ async function pureWorker(
     port.postMessage('ready');
   });
   let count = 0;
+  const movingImages = images.slice(1);
+  // The coarse stage, once per moving image (as each worker does once per pair): the whole-image
+  // prediction that every moving tile is cut at.
+  const offsets = movingImages.map((moving) => predictShift(reference, moving).offset);
   for (const [p, t] of tiles.entries()) {
     if (p % job.stride !== job.offset) continue;
     const region = extractRegion(reference, t);
     const prepared = job.reuseReference ? prepareReferenceTile(region, tileParams) : undefined;
-    for (const moving of images.slice(1)) {
-      registerTile(prepared ?? region, extractRegion(moving, t), tileParams);
+    for (const [m, moving] of movingImages.entries()) {
+      registerTile(
+        prepared ?? region,
+        extractRegion(moving, offsetRegion(t, offsets[m]!, moving.shape)),
+        tileParams,
+      );
       count++;
     }
   }

@@ -3,6 +3,7 @@ import type { TileMessage } from '../messages/tile-message.js';
 import type { NewTileResult } from '../records/record-tile-result.js';
 import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
 import { extractRegion } from '../tiling/extract-region.js';
+import { offsetRegion, predictShift } from '../tiling/predict-shift.js';
 import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { preparedTiles } from './prepared-tile-cache.js';
@@ -14,7 +15,9 @@ export type TileStores = Pick<PipelineDeps, 'blobs' | 'bucket'>;
 /**
  * Measures one tile, the computing half of `registerTileFromMessage`: reads the two canonical
  * images named by the message (decoded once per process, `DecodedImageCache`), cuts the region
- * out of both, `registerTile` (preprocessing, the window, phase correlation, a quality weight).
+ * out of the reference and out of the moving image where the whole image's predicted shift puts
+ * it (`predictShift`, once per pair and process: the coarse stage), `registerTile` (preprocessing,
+ * the window, phase correlation, a quality weight) and adds the offset back to the shift.
  * Tiles that cannot be registered (too little signal, an unreadable image, a shape that does not
  * match the message) give a skipped row with the reason and weight 0. Transient errors throw.
  *
@@ -63,12 +66,23 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
       () => extractRegion(reference.array, m.region),
       params,
     );
-    const result = registerTile(preparedReference, extractRegion(moving.array, m.region), params);
-    const ndim = result.shift.length;
+    // The moving tile is cut where the reference tile's content went, by the whole image's
+    // predicted shift (once per pair and process), and the offset added back to what it measures.
+    const movingRegion = offsetRegion(
+      m.region,
+      predictShift(reference.array, moving.array).offset,
+      moving.array.shape,
+    );
+    const result = registerTile(preparedReference, extractRegion(moving.array, movingRegion), params);
+    const shift =
+      result.skipped === undefined
+        ? result.shift.map((s, k) => s + m.region.start[k]! - movingRegion.start[k]!)
+        : result.shift;
+    const ndim = shift.length;
     return {
-      shift_z: ndim === 3 ? result.shift[0]! : null,
-      shift_y: result.shift[ndim - 2]!,
-      shift_x: result.shift[ndim - 1]!,
+      shift_z: ndim === 3 ? shift[0]! : null,
+      shift_y: shift[ndim - 2]!,
+      shift_x: shift[ndim - 1]!,
       peak: finite(result.peakRatio),
       error: finite(result.error),
       weight: result.skipped === undefined ? result.weight : 0,

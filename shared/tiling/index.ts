@@ -6,6 +6,13 @@ export { correlationPeakRatio } from './correlation-peak-ratio.js';
 export { extractRegion, type Region } from './extract-region.js';
 export { planTiles, type PlanTilesOptions, type TileRegion } from './plan-tiles.js';
 export {
+  offsetRegion,
+  predictionFactors,
+  predictShift,
+  PREDICTION_SAMPLES,
+  type PredictedShift,
+} from './predict-shift.js';
+export {
   prepareReferenceTile,
   registerTile,
   type PreparedReferenceTile,
