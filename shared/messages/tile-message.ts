@@ -43,9 +43,21 @@ export const TileMessageSchema = z
     reference: ImageRefSchema,
     moving: ImageRefSchema,
     region: TileRegionSchema,
+    /**
+     * Whole-pixel shift of the pair predicted by the planner (`predictShift`), (z,) y, x: the
+     * moving tile is cut at `region.start - offset`, clamped into the image. Absent: zeros.
+     */
+    offset: z.array(z.int().min(-1_000_000).max(1_000_000)).min(2).max(MAX_DIMENSIONS).optional(),
     params: RegistrationParamsSchema,
   })
   .superRefine((m, ctx) => {
+    if (m.offset !== undefined && m.offset.length !== m.region.start.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['offset'],
+        message: 'must have one entry per axis of the region',
+      });
+    }
     if (m.tileIndex >= m.tileCount) {
       ctx.addIssue({
         code: 'custom',

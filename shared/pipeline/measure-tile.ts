@@ -3,7 +3,7 @@ import type { TileMessage } from '../messages/tile-message.js';
 import type { NewTileResult } from '../records/record-tile-result.js';
 import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
 import { extractRegion } from '../tiling/extract-region.js';
-import { offsetRegion, predictShift } from '../tiling/predict-shift.js';
+import { offsetRegion } from '../tiling/predict-shift.js';
 import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { preparedTiles } from './prepared-tile-cache.js';
@@ -15,9 +15,9 @@ export type TileStores = Pick<PipelineDeps, 'blobs' | 'bucket'>;
 /**
  * Measures one tile, the computing half of `registerTileFromMessage`: reads the two canonical
  * images named by the message (decoded once per process, `DecodedImageCache`), cuts the region
- * out of the reference and out of the moving image where the whole image's predicted shift puts
- * it (`predictShift`, once per pair and process: the coarse stage), `registerTile` (preprocessing,
- * the window, phase correlation, a quality weight) and adds the offset back to the shift.
+ * out of the reference and out of the moving image where the pair's predicted shift puts it (the
+ * message's `offset`, see `predictShift`), `registerTile` (preprocessing, the window, phase
+ * correlation, a quality weight) and adds the offset back to the shift.
  * Tiles that cannot be registered (too little signal, an unreadable image, a shape that does not
  * match the message) give a skipped row with the reason and weight 0. Transient errors throw.
  *
@@ -66,13 +66,9 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
       () => extractRegion(reference.array, m.region),
       params,
     );
-    // The moving tile is cut where the reference tile's content went, by the whole image's
-    // predicted shift (once per pair and process), and the offset added back to what it measures.
-    const movingRegion = offsetRegion(
-      m.region,
-      predictShift(reference.array, moving.array).offset,
-      moving.array.shape,
-    );
+    // The moving tile is cut where the reference tile's content went, by the pair's predicted
+    // shift (the planner's `offset`), and the offset actually applied is added back.
+    const movingRegion = offsetRegion(m.region, m.offset ?? [], moving.array.shape);
     const result = registerTile(preparedReference, extractRegion(moving.array, movingRegion), params);
     const shift =
       result.skipped === undefined

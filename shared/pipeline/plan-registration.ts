@@ -1,10 +1,12 @@
-import { MetdbError } from '../errors/metdb-error.js';
+import { isMetdbError, MetdbError } from '../errors/metdb-error.js';
 import { aggregateMessageAttributes, type AggregateMessage } from '../messages/aggregate-message.js';
 import { SCHEMA_VERSION } from '../messages/parse-message.js';
 import { tileMessageAttributes, type ImageRef, type TileMessage } from '../messages/tile-message.js';
 import type { ImageRow } from '../records/database-schema.js';
 import { createJobVersion, markJobState, startJob } from '../records/jobs-repository.js';
 import { planTiles } from '../tiling/plan-tiles.js';
+import { predictShift } from '../tiling/predict-shift.js';
+import { decodedImages } from './decoded-image-cache.js';
 import { tileParamsOf, type JobParams } from './dataset-settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
@@ -32,8 +34,9 @@ export interface PlanRegistrationResult {
 
 /**
  * Plans the registration of `moving` onto `reference`: a job version (one per request key), its
- * tiles (`planTiles` on the reference's shape), one self-contained `TileMessage` per tile on the
- * tiles topic, then `startJob(tilesTotal)`.
+ * tiles (`planTiles` on the reference's shape), the pair's predicted shift (`predictShift`: the
+ * coarse stage, the offset every moving tile is cut at), one self-contained `TileMessage` per tile
+ * on the tiles topic, then `startJob(tilesTotal)`.
  *
  * Idempotent: a job already started is left alone (nothing published). Tiles are published
  * before the job is started, so a planner that dies halfway leaves the job `pending` and the
@@ -63,6 +66,7 @@ export async function planRegistration(
   }
   const tiles = planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap });
   const tileParams = tileParamsOf(params);
+  const offset = await predictedOffset(deps, reference, moving, tileParams.channel);
   const ref = imageRef(deps, reference, refShape);
   const mov = imageRef(deps, moving, movShape);
   await Promise.all(
@@ -76,6 +80,7 @@ export async function planRegistration(
         reference: ref,
         moving: mov,
         region: { start: [...tile.start], size: [...tile.size] },
+        ...(offset === undefined ? {} : { offset }),
         params: tileParams,
       };
       return deps.bus.publish(deps.topics.tiles, message, tileMessageAttributes(message));
@@ -87,6 +92,33 @@ export async function planRegistration(
     await deps.bus.publish(deps.topics.aggregate, message, aggregateMessageAttributes(message));
   }
   return { ...base, published: tiles.length, tilesTotal: tiles.length };
+}
+
+/**
+ * The pair's whole-pixel predicted shift (`predictShift` on the decoded canonical images, kept in
+ * the process's `DecodedImageCache`), or undefined when it is zero or an image cannot be decoded
+ * (the tiles are then cut in place; their own measurement reports the problem).
+ */
+async function predictedOffset(
+  deps: PipelineDeps,
+  reference: ImageRow,
+  moving: ImageRow,
+  channel: number,
+): Promise<number[] | undefined> {
+  try {
+    const [a, b] = await Promise.all([
+      decodedImages.get(deps.blobs, reference.storage_path, channel),
+      decodedImages.get(deps.blobs, moving.storage_path, channel),
+    ]);
+    const { offset } = predictShift(a.array, b.array);
+    return offset.some((o) => o !== 0) ? offset : undefined;
+  } catch (error) {
+    if (!isMetdbError(error) || error.kind !== 'permanent') throw error;
+    deps.logger.warn(`plan: no predicted shift for image ${moving.id}: ${error.message}`, {
+      imageId: moving.id,
+    });
+    return undefined;
+  }
 }
 
 /** An ingested image's decoded shape, axis order (z,) y, x. */

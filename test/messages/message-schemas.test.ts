@@ -33,7 +33,18 @@ describe('tile message', () => {
     expect(parseTileMessage(m).region.size).toEqual([32, 128, 128]);
   });
 
+  it('accepts the predicted offset, one whole pixel count per axis', () => {
+    expect(parseTileMessage({ ...exampleTileMessage(), offset: [-42, 35] }).offset).toEqual([-42, 35]);
+  });
+
   it.each([
+    ['an offset with too few axes', (m: Record<string, unknown>) => (m.offset = [3]), 'offset'],
+    [
+      'an offset with another axis count than the region',
+      (m: Record<string, unknown>) => (m.offset = [1, 2, 3]),
+      'offset',
+    ],
+    ['a fractional offset', (m: Record<string, unknown>) => (m.offset = [1.5, 2]), 'offset'],
     ['a missing jobId', (m: Record<string, unknown>) => delete m.jobId, 'jobId'],
     ['a non-uuid jobId', (m: Record<string, unknown>) => (m.jobId = 'job-1'), 'jobId'],
     ['a fractional tileIndex', (m: Record<string, unknown>) => (m.tileIndex = 1.5), 'tileIndex'],
