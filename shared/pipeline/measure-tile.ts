@@ -94,7 +94,10 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
   }
 }
 
-/** The tile message's parameters as `registerTile` takes them (the window is its own option there). */
+/**
+ * The tile message's parameters as `registerTile` takes them (the window is its own option
+ * there), without the tiles' quality NCC: the tile results record the peak ratio and weight.
+ */
 export function registerTileParams(params: TileMessage['params']): RegisterTileParams {
   const { window, ...preprocess } = params.preprocessing;
   const w = windowOf(window);
@@ -105,6 +108,7 @@ export function registerTileParams(params: TileMessage['params']): RegisterTileP
     ...(w.alpha === undefined ? {} : { tukeyAlpha: w.alpha }),
     preprocess,
     minSignal: params.minTileSignal,
+    quality: false,
   };
 }
 

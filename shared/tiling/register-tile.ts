@@ -39,6 +39,13 @@ export interface RegisterTileParams {
    * @default DEFAULT_MIN_TILE_SIGNAL (0.1)
    */
   minSignal?: number;
+  /**
+   * Compute `quality` (the NCC of the tiles after the shift: a pass over both tiles, about 5 % of
+   * a 128² tile's registration). false leaves it NaN, for callers that do not use it (the
+   * pipeline records the peak ratio and weight).
+   * @default true
+   */
+  quality?: boolean;
 }
 
 export interface TileRegistration {
@@ -51,7 +58,7 @@ export interface TileRegistration {
   /**
    * Correlation quality in [-1, 1]: the NCC of the (preprocessed, unwindowed) tiles after shifting
    * the moving tile by `shift`, over their valid overlap only. Near 1 for real matches, near 0 for
-   * noise; NaN when skipped or undefined.
+   * noise; NaN when skipped, undefined, or not asked for (`params.quality` false).
    */
   quality: number;
   /** `correlationPeakRatio` of the windowed tiles: about 4 for noise, tens and more for real matches (0 when skipped). */
@@ -149,7 +156,10 @@ export function registerTile(
     returnPeakRatio: true,
   });
   const peakRatio = result.peakRatio ?? 0;
-  const quality = normalizedCrossCorrelation(reference, moving, { shift: result.shift });
+  const quality =
+    params.quality === false
+      ? Number.NaN
+      : normalizedCrossCorrelation(reference, moving, { shift: result.shift });
   const shift = result.shift.map((s, k) => (s === 0 ? 0 : s * bins[k]!));
   const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));
   return {

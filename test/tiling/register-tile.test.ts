@@ -71,6 +71,18 @@ describe('registerTile on real pixels', () => {
     for (const r of good) expect(distance(r.shift, truth)).toBeLessThan(0.25);
   });
 
+  it('skips only the quality NCC when asked: the same shift, peak ratio and weight', () => {
+    const image = canvas('camera-256');
+    const { reference, moving } = shiftedPair(image, [3.3, -1.7], [200, 200], 0.05 * stdOf(image), 14);
+    const region = { start: [40, 40], size: [64, 64] };
+    const both = [extractRegion(reference, region), extractRegion(moving, region)] as const;
+    const full = registerTile(...both, { upsampleFactor: 20 });
+    const lean = registerTile(...both, { upsampleFactor: 20, quality: false });
+    expect(full.quality).toBeGreaterThan(0.9);
+    expect(lean.quality).toBeNaN();
+    expect({ ...lean, quality: 0 }).toEqual({ ...full, quality: 0 });
+  });
+
   it('the quality figures are high for a real match and low for noise', () => {
     const image = canvas('camera-256');
     const { reference, moving } = shiftedPair(image, [3.3, -1.7], [200, 200], 0.05 * stdOf(image), 14);
