@@ -13,7 +13,7 @@
  * Definitions:
  * - pure registration time: the same tiles registered on one thread with the images already
  *   decoded and nothing else: each moving frame's predicted shift (`predictShift`, the coarse
- *   stage), each reference tile prepared once (`prepareReferenceTile`, as the pipeline's workers
+ *   stage; once per frame, the frames shared out among the threads), each reference tile prepared once (`prepareReferenceTile`, as the pipeline's workers
  *   do), then, per moving frame, the region cut at the predicted offset and `registerTile`. No IO,
  *   no database, no bus, no ingest, no aggregation. The clock starts once every thread has
  *   started and decoded the images (worker start and decoding are not in it) and stops when the
@@ -35,7 +35,8 @@
  *   below 2 on 2 cores because each registering thread's isolate compiles its hot code on a
  *   helper thread (about 0.6 s of CPU at warm-up), which one thread gets for free on the idle
  *   core and two must share the cores for, and because on the virtual machines this was measured
- *   on the two vCPUs slow each other down on SIMD code (see ADR 0004, session 3); the same split
+ *   on the two vCPUs slow each other down (see ADR 0004, sessions 3 and 5: on the session 5
+ *   machine, arithmetic scaled 1.9-2.0x on two threads but a scan of a 32 MiB array 0.9x); the same split
  *   over 2 processes (each its own V8) is shown beside it to tell that from anything threads of
  *   one process share.
  * - first tiles recorded: when the first unit of tiles was recorded (worker start, the reference
@@ -280,9 +281,7 @@ async function pureOnThreads(
     await Promise.all(workers.map(message)); // decoded, ready
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const done = workers.map(message);
-    for (const w of workers) w.postMessage('go');
-    const tiles = (await Promise.all(done)).reduce<number>((sum, n) => sum + (n as number), 0);
+    const tiles = await runPure(workers, message, (w, m) => w.postMessage(m));
     const ms = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     return { tiles, ms, cpuMs: (cpu.user + cpu.system) / 1000 };
@@ -313,13 +312,30 @@ async function pureOnProcesses(
       new Promise<unknown>((resolve, reject) => c.once('message', resolve).once('error', reject));
     await Promise.all(children.map(message)); // decoded, ready
     const t0 = performance.now();
-    const done = children.map(message);
-    for (const c of children) c.send('go');
-    const tiles = (await Promise.all(done)).reduce<number>((sum, n) => sum + (n as number), 0);
+    const tiles = await runPure(children, message, (c, m) => c.send(m));
     return { tiles, ms: performance.now() - t0 };
   } finally {
     for (const c of children) c.kill();
   }
+}
+
+/**
+ * Runs decoded, ready pure-registration threads or processes: 'go', then each predicts its share
+ * of the moving frames (the coarse stage, once per frame in all, as the pipeline's planner does),
+ * the predictions are gathered and handed to all, and each registers its tiles. Returns the tiles.
+ */
+async function runPure<W>(
+  workers: W[],
+  message: (w: W) => Promise<unknown>,
+  post: (w: W, value: unknown) => void,
+): Promise<number> {
+  const predicted = workers.map(message);
+  for (const w of workers) post(w, 'go');
+  const offsets: Record<number, number[]> = {};
+  for (const share of await Promise.all(predicted)) Object.assign(offsets, share);
+  const done = workers.map(message);
+  for (const w of workers) post(w, offsets);
+  return (await Promise.all(done)).reduce<number>((sum, n) => sum + (n as number), 0);
 }
 
 /** A pure-registration child process (`pureOnProcesses`): `pureWorker` over its IPC channel. */
@@ -347,15 +363,24 @@ async function pureWorker(
   const tileParams = registerTileParams(tileParamsOf(params));
   const reference = images[0]!;
   const tiles = planTiles(reference.shape, { tileSize: params.tileSize, overlap: params.tileOverlap });
-  await new Promise<void>((resolve) => {
-    port.once('message', () => resolve());
-    port.postMessage('ready');
-  });
+  const next = () =>
+    new Promise<unknown>((resolve) => {
+      port.once('message', resolve);
+    });
+  const go = next();
+  port.postMessage('ready');
+  await go;
   let count = 0;
   const movingImages = images.slice(1);
-  // The coarse stage, once per moving image (as each worker does once per pair): the whole-image
-  // prediction that every moving tile is cut at.
-  const offsets = movingImages.map((moving) => predictShift(reference, moving).offset);
+  // The coarse stage: this thread's share of the moving frames (the pipeline's planner predicts
+  // each pair once), then every frame's offset, gathered by the main thread.
+  const mine: Record<number, number[]> = {};
+  for (const [m, moving] of movingImages.entries()) {
+    if (m % job.stride === job.offset) mine[m] = predictShift(reference, moving).offset;
+  }
+  const all = next();
+  port.postMessage(mine);
+  const offsets = (await all) as Record<number, number[]>;
   for (const [p, t] of tiles.entries()) {
     if (p % job.stride !== job.offset) continue;
     const region = extractRegion(reference, t);
