@@ -327,7 +327,7 @@ async function pureOnProcesses(
 async function runPure<W>(
   workers: W[],
   message: (w: W) => Promise<unknown>,
-  post: (w: W, value: unknown) => void,
+  post: (w: W, value: 'go' | Record<number, number[]>) => void,
 ): Promise<number> {
   const predicted = workers.map(message);
   for (const w of workers) post(w, 'go');
