@@ -49,6 +49,7 @@ export function predictShift(reference: NdArray, moving: NdArray): PredictedShif
     {
       upsampleFactor: Math.max(...factors),
       window: 'tukey',
+      quality: false, // only the shift and the weight are used
     },
   );
   const confident = coarse.skipped === undefined && coarse.weight > 0;
