@@ -253,7 +253,13 @@ function quantile(values: Float64Array, q: number): number {
   const lo = Math.floor(pos);
   selectKth(values, lo);
   if (pos === lo) return values[lo]!;
-  let next = Number.POSITIVE_INFINITY;
-  for (let i = lo + 1; i < values.length; i++) if (values[i]! < next) next = values[i]!;
-  return values[lo]! + (pos - lo) * (next - values[lo]!);
+  const below = values[lo]!;
+  return below + (pos - lo) * (smallestFrom(values, lo + 1) - below);
+}
+
+/** The smallest of `values` from `start` on (its own function for the same reason as `countInto`). */
+function smallestFrom(values: Float64Array, start: number): number {
+  let smallest = Number.POSITIVE_INFINITY;
+  for (let i = start; i < values.length; i++) if (values[i]! < smallest) smallest = values[i]!;
+  return smallest;
 }
