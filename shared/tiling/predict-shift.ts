@@ -1,6 +1,11 @@
 import type { NdArray, PixelArray } from '../imaging/ndarray.js';
 import { binImage } from '../registration/preprocess/bin-image.js';
-import { registerTile } from './register-tile.js';
+import {
+  prepareReferenceTile,
+  registerTile,
+  type PreparedReferenceTile,
+  type RegisterTileParams,
+} from './register-tile.js';
 import type { Region } from './extract-region.js';
 
 /** Samples the coarse stage correlates at most (2048² is binned to 256², 64 x 256 x 256 to 32 x 42 x 42). */
@@ -34,8 +39,8 @@ export interface PredictedShift {
  * longest binned axis first), then registered as one tile (`registerTile`: mean removed, Tukey
  * window, phase correlation refined to a full-resolution pixel, peak ratio as weight). No clear
  * peak (weight 0) predicts nothing: every offset is 0, the tiles are cut at the same place.
- * Deterministic, and memoised per pair of pixel arrays (the binned reference per reference), so
- * each process computes it once per pair.
+ * Deterministic, and memoised per pair of pixel arrays (the binned, prepared reference per
+ * reference), so each process computes it once per pair.
  */
 export function predictShift(reference: NdArray, moving: NdArray): PredictedShift {
   let byMoving = predictions.get(reference.data);
@@ -43,14 +48,11 @@ export function predictShift(reference: NdArray, moving: NdArray): PredictedShif
   const known = byMoving.get(moving.data);
   if (known !== undefined) return known;
   const factors = predictionFactors(reference.shape);
+  const params = coarseParams(factors);
   const coarse = registerTile(
-    binnedOf(reference, factors),
+    preparedOf(reference, factors, params),
     binImage(moving, { factor: factors, dtype: 'float32' }),
-    {
-      upsampleFactor: Math.max(...factors),
-      window: 'tukey',
-      quality: false, // only the shift and the weight are used
-    },
+    params,
   );
   const confident = coarse.skipped === undefined && coarse.weight > 0;
   const shift = coarse.shift.map((s, k) => (confident ? s * factors[k]! : 0));
@@ -94,15 +96,31 @@ export function offsetRegion(region: Region, offset: readonly number[], shape: r
   };
 }
 
-const predictions = new WeakMap<PixelArray, WeakMap<PixelArray, PredictedShift>>();
-const binnedReferences = new WeakMap<PixelArray, { key: string; image: NdArray }>();
+/** `registerTile`'s parameters for the binned pair. */
+function coarseParams(factors: readonly number[]): RegisterTileParams {
+  return {
+    upsampleFactor: Math.max(...factors),
+    window: 'tukey',
+    quality: false, // only the shift and the weight are used
+  };
+}
 
-/** The reference binned by `factors`, kept while the reference's pixels live. */
-function binnedOf(reference: NdArray, factors: number[]): NdArray {
+const predictions = new WeakMap<PixelArray, WeakMap<PixelArray, PredictedShift>>();
+const preparedReferences = new WeakMap<PixelArray, { key: string; prepared: PreparedReferenceTile }>();
+
+/**
+ * The reference binned by `factors` and prepared for `registerTile` (its signal and spectrum),
+ * kept while the reference's pixels live: every moving image of a dataset is predicted against it.
+ */
+function preparedOf(
+  reference: NdArray,
+  factors: number[],
+  params: RegisterTileParams,
+): PreparedReferenceTile {
   const key = factors.join('x');
-  const known = binnedReferences.get(reference.data);
-  if (known?.key === key) return known.image;
-  const image = binImage(reference, { factor: factors, dtype: 'float32' });
-  binnedReferences.set(reference.data, { key, image });
-  return image;
+  const known = preparedReferences.get(reference.data);
+  if (known?.key === key) return known.prepared;
+  const prepared = prepareReferenceTile(binImage(reference, { factor: factors, dtype: 'float32' }), params);
+  preparedReferences.set(reference.data, { key, prepared });
+  return prepared;
 }
