@@ -28,6 +28,11 @@
  *   repeat, then their median (and range) reported: the speed of the virtual machines this runs
  *   on drifts by tens of percent within minutes, which ratios of medians measured minutes apart
  *   would mistake for the pipeline's.
+ * - per-core speed-up (Linux, where `taskset` runs): runFolder with 2 workers (both cores) against
+ *   runFolder with 1 worker in a child process confined to one core (`taskset -c 0`). With 1
+ *   worker on 2 cores the run's main thread and V8's compiler and GC threads have the second
+ *   core to themselves, and the speed-up above compares 2 workers with a run that already uses
+ *   1.3-1.4 cores; this one compares what the whole pipeline does with 2 cores and with 1.
  * - also shown: the overhead over `registerTile` called per tile with the raw reference tile (the
  *   reference's spectrum recomputed for every moving frame), the literal "sum of registerTile".
  * - the machine's ceiling: the pure registration split over 2 threads (every other tile position
@@ -51,7 +56,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { makeBenchSeries } from '../scripts/make-bench-series.js';
 import type { NdArray } from '../shared/imaging/ndarray.js';
@@ -82,6 +87,7 @@ interface PureJob {
 
 if (!isMainThread) await pureWorker(parentPort!, workerData as PureJob);
 else if (process.env.METDB_BENCH_PURE_CHILD !== undefined) await pureChild();
+else if (process.env.METDB_BENCH_RUN_CHILD !== undefined) await runFolderChild();
 else await main();
 
 async function main(): Promise<void> {
@@ -162,7 +168,16 @@ async function main(): Promise<void> {
     const pure2: number[] = [];
     const pure2Processes: number[] = [];
     const literal: number[] = [];
-    const ratios = { overhead: [] as number[], speedup: [] as number[], ceiling: [] as number[] };
+    const ratios = {
+      overhead: [] as number[],
+      speedup: [] as number[],
+      ceiling: [] as number[],
+      cores: [] as number[],
+    };
+    // Linux's taskset, to run a 1-worker run on one core: its main thread and V8's helper threads
+    // then share that core with the worker, as they share both cores in a 2-worker run.
+    const pinnable = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+    const oneCore: number[] = [];
     let pureTiles = 0;
     for (let r = 0; r < repeat; r++) {
       console.log(`repeat ${r + 1} of ${repeat} (load ${load()})`);
@@ -172,6 +187,15 @@ async function main(): Promise<void> {
       );
       const rf1 = await runFolderSample(1, r);
       const rf2 = await runFolderSample(2, r);
+      if (pinnable) {
+        const pinned = await runFolderOnOneCore(folder, join(work, `out-pinned-${r}`));
+        oneCore.push(pinned.ms);
+        ratios.cores.push(pinned.ms / rf2);
+        console.log(
+          `  runFolder, 1 worker on 1 core (taskset -c 0): ${pinned.tiles} tiles in ${pinned.ms.toFixed(0)} ms = ` +
+            `${rate(pinned.tiles, pinned.ms)} tiles/s`,
+        );
+      }
       const two = await pureOnThreads(job, 2);
       const twoProcesses = await pureOnProcesses(job, 2);
       const perTile = await pureOnThreads(job, 1, false);
@@ -237,6 +261,18 @@ async function main(): Promise<void> {
         `>= ${TARGET_SPEEDUP}x`,
         speedup >= TARGET_SPEEDUP ? 'yes' : 'NO',
       ),
+      ...(pinnable
+        ? [
+            row(
+              'runFolder, 1 worker on 1 core',
+              `${median(oneCore).toFixed(0)} ms = ${rate(runs[1].tiles, median(oneCore))} tiles/s`,
+            ),
+            row(
+              'speed-up 2 workers on 2 cores vs 1 worker on 1 core',
+              `${median(ratios.cores).toFixed(2)}x (${range(ratios.cores, 2)})`,
+            ),
+          ]
+        : []),
       row(
         'overhead over pure (1 worker)',
         `${overhead.toFixed(1)} % (${range(ratios.overhead, 1)})`,
@@ -336,6 +372,43 @@ async function runPure<W>(
   const done = workers.map(message);
   for (const w of workers) post(w, offsets);
   return (await Promise.all(done)).reduce<number>((sum, n) => sum + (n as number), 0);
+}
+
+/**
+ * `runFolder` with 1 worker in a child process confined to core 0 (`taskset -c 0`, the child's
+ * threads inherit it): the whole pipeline on one core, the base of the per-core speed-up.
+ */
+async function runFolderOnOneCore(folder: string, out: string): Promise<{ ms: number; tiles: number }> {
+  const child = fork(fileURLToPath(import.meta.url), [], {
+    execPath: 'taskset',
+    execArgv: ['-c', '0', process.execPath, ...process.execArgv],
+    env: { ...process.env, METDB_BENCH_RUN_CHILD: JSON.stringify({ folder, out }) },
+  });
+  try {
+    return await new Promise<{ ms: number; tiles: number }>((resolve, reject) => {
+      child.once('message', (m) => resolve(m as { ms: number; tiles: number }));
+      child.once('error', reject);
+      child.once('exit', (code) => reject(new Error(`the pinned runFolder child exited with ${code}`)));
+    });
+  } finally {
+    child.kill();
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** The child of `runFolderOnOneCore`: one timed run, reported over its IPC channel. */
+async function runFolderChild(): Promise<void> {
+  const { folder, out } = JSON.parse(process.env.METDB_BENCH_RUN_CHILD!) as { folder: string; out: string };
+  const t0 = performance.now();
+  const s = await runFolder(folder, {
+    out,
+    workers: 1,
+    average: false,
+    registeredImages: false,
+    logLevel: 'error',
+  });
+  process.send!({ ms: performance.now() - t0, tiles: s.tiles });
+  process.disconnect();
 }
 
 /** A pure-registration child process (`pureOnProcesses`): `pureWorker` over its IPC channel. */
