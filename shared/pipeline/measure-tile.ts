@@ -70,10 +70,13 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
     // shift (the planner's `offset`), and the offset actually applied is added back.
     const movingRegion = offsetRegion(m.region, m.offset ?? [], moving.array.shape);
     const result = registerTile(preparedReference, extractRegion(moving.array, movingRegion), params);
+    // Typed copies of the two starts: the arrays come from the message and from `offsetRegion`,
+    // and V8's optimised code meets them with different element kinds (small integers or
+    // doubles), which deoptimised this function, with all it inlines, once or twice per worker.
+    const cut = Int32Array.from(m.region.start);
+    const moved = Int32Array.from(movingRegion.start);
     const shift =
-      result.skipped === undefined
-        ? result.shift.map((s, k) => s + m.region.start[k]! - movingRegion.start[k]!)
-        : result.shift;
+      result.skipped === undefined ? result.shift.map((s, k) => s + cut[k]! - moved[k]!) : result.shift;
     const ndim = shift.length;
     return {
       shift_z: ndim === 3 ? shift[0]! : null,
