@@ -95,6 +95,7 @@ export function binImage(
 
 /** Sums of blocks of `f` pixels along each of `rows` rows of `n` pixels (the first `m * f` of each). */
 function binLastAxis(src: PixelArray, rows: number, n: number, f: number, m: number): Float64Array {
+  if (src instanceof Uint16Array || src instanceof Uint8Array) return binIntegerLastAxis(src, rows, n, f, m);
   const dst = new Float64Array(rows * m);
   for (let r = 0; r < rows; r++) {
     // int32 indices: a float64 one would be converted at every access
@@ -103,6 +104,42 @@ function binLastAxis(src: PixelArray, rows: number, n: number, f: number, m: num
     for (let c = 0; c < m; c++) {
       let sum = 0;
       for (let x = (from + c * f) | 0, end = (x + f) | 0; x < end; x++) sum += src[x] as number;
+      dst[to + c] = sum;
+    }
+  }
+  return dst;
+}
+
+/**
+ * `binLastAxis` for 8- and 16-bit pixels, eight and four at a time in a tree of additions: the
+ * sums of integers are exact in any order, and V8 runs a block of eight summed this way about
+ * 1.7x faster than eight turns of a loop (a 2048² uint16 frame binned by 8, the coarse stage of
+ * every job, is most of the planner's prediction).
+ */
+function binIntegerLastAxis(
+  src: Uint8Array | Uint16Array,
+  rows: number,
+  n: number,
+  f: number,
+  m: number,
+): Float64Array {
+  const dst = new Float64Array(rows * m);
+  for (let r = 0; r < rows; r++) {
+    const from = (r * n) | 0;
+    const to = (r * m) | 0;
+    for (let c = 0; c < m; c++) {
+      let x = (from + c * f) | 0;
+      const end = (x + f) | 0;
+      let sum = 0;
+      for (; x + 8 <= end; x += 8) {
+        sum +=
+          src[x]! +
+          src[x + 1]! +
+          (src[x + 2]! + src[x + 3]!) +
+          (src[x + 4]! + src[x + 5]! + (src[x + 6]! + src[x + 7]!));
+      }
+      for (; x + 4 <= end; x += 4) sum += src[x]! + src[x + 1]! + (src[x + 2]! + src[x + 3]!);
+      for (; x < end; x++) sum += src[x]!;
       dst[to + c] = sum;
     }
   }

@@ -53,6 +53,35 @@ describe('binImage', () => {
     );
   });
 
+  it('sums 8- and 16-bit rows by blocks of any length exactly (eights, fours and the rest; property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 70 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.boolean(),
+        fc.integer({ min: 0, max: 1000 }),
+        (ny, nx, fx, wide, seed) => {
+          fc.pre(nx >= fx);
+          const max = wide ? 65535 : 255;
+          const values = Array.from({ length: ny * nx }, (_, i) => (i * 7919 + seed * 104729) % (max + 1));
+          const data = wide ? Uint16Array.from(values) : Uint8Array.from(values);
+          const out = binImage({ data, shape: [ny, nx] }, { factor: [1, fx] });
+          const m = Math.floor(nx / fx);
+          expect(out.shape).toEqual([ny, m]);
+          for (let y = 0; y < ny; y++) {
+            for (let x = 0; x < m; x++) {
+              let s = 0;
+              for (let c = 0; c < fx; c++) s += values[y * nx + x * fx + c]!;
+              expect(out.data[y * m + x]).toBe(s);
+            }
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
   it('rejects factors that are not integers >= 1 or longer than the axis', () => {
     const image = { data: new Float64Array(12), shape: [3, 4] };
     expect(() => binImage(image, { factor: 1.5 })).toThrow(/integers/);
