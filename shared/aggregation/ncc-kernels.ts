@@ -4,9 +4,9 @@ import { NCC_KERNELS_BASE64 } from './ncc-kernels.generated.js';
 /**
  * The whole-image NCC's row sums in WebAssembly SIMD (two pixels per float64x2 instruction), for
  * `normalizedCrossCorrelation` over the valid overlap with 1, 2 or 4 interpolation taps and both
- * images of the same pixel type: about 3-4x faster than its JavaScript rows, which V8 runs one
- * pixel at a time (a 2048² uint16 pair "before" and "after" took 30-50 ms on the planner's and
- * aggregator's thread, the largest part of a local run's main thread). The kernels
+ * images of the same pixel type. V8 runs the JavaScript rows one pixel at a time: a 2048² uint16
+ * pair "before" and "after" took 37-47 ms there, on a local run's main thread (its largest
+ * cost), and takes 15-20 ms here, copies included (ADR 0007). The kernels
  * (scripts/build-ncc-kernels.ts) read the pixels from their own memory: the rows are copied there
  * in chunks of about 256 KiB, as they are reached, so the memory stays small and the chunk in
  * the cache. The sums are the same up to the order of the additions (two lanes).
@@ -93,7 +93,8 @@ export interface SimdRows {
 /**
  * Sets up the kernels for `a` and `b` (same pixel type) with these taps (flat offsets into `b`
  * from the compared position of `a`, 1, 2 or 4 of them) and pivots; undefined when they cannot
- * serve: another pixel type or tap count, no WebAssembly SIMD, or a chunk beyond `MAX_BYTES`.
+ * serve: another pixel type or tap count, or no WebAssembly SIMD. A row whose chunk would pass
+ * `MAX_BYTES` is declined (`add` returns 0) and left to the JavaScript rows.
  */
 export function simdRows(
   ad: PixelArray,

@@ -172,16 +172,13 @@ function accumulateRows(
     const done = simd === undefined ? 0 : simd.add(start, run);
     const a0 = (start + done) | 0;
     const rest = (run - done) | 0;
-    if (rest === 0) {
-      // all of the row in the kernels
-    } else if (unrolled && taps === 4) {
-      rowSums4(ad, bd, a0, rest, tapOffset, tapWeight, pivots[0]!, pivots[1]!, sums);
-    } else if (unrolled && taps === 2) {
-      rowSums2(ad, bd, a0, rest, o0, o1, w0, w1, pivots[0]!, pivots[1]!, sums);
-    } else if (unrolled) {
-      rowSums1(ad, bd, a0, rest, o0, w0, pivots[0]!, pivots[1]!, sums);
-    } else {
-      generalRow(ad, bd, g, p, a0, rest, tapOffset, tapWeight, steps, pivots, sums);
+    if (rest > 0) {
+      if (unrolled && taps === 4)
+        rowSums4(ad, bd, a0, rest, tapOffset, tapWeight, pivots[0]!, pivots[1]!, sums);
+      else if (unrolled && taps === 2)
+        rowSums2(ad, bd, a0, rest, o0, o1, w0, w1, pivots[0]!, pivots[1]!, sums);
+      else if (unrolled) rowSums1(ad, bd, a0, rest, o0, w0, pivots[0]!, pivots[1]!, sums);
+      else generalRow(ad, bd, g, p, a0, rest, tapOffset, tapWeight, steps, pivots, sums);
     }
     for (let i = last - 1; i >= 0; i--) {
       if (++p[i]! < hi[i]!) break;
