@@ -454,6 +454,10 @@ async function pureWorker(
   const all = next();
   port.postMessage(mine);
   const offsets = (await all) as Record<number, number[]>;
+  // The moving tiles are cut into one reused buffer, as the pipeline's workers do.
+  const buffer = new (reference.data.constructor as new (n: number) => NdArray['data'])(
+    tiles[0]!.size.reduce((p, n) => p * n, 1),
+  );
   for (const [p, t] of tiles.entries()) {
     if (p % job.stride !== job.offset) continue;
     const region = extractRegion(reference, t);
@@ -461,7 +465,7 @@ async function pureWorker(
     for (const [m, moving] of movingImages.entries()) {
       registerTile(
         prepared ?? region,
-        extractRegion(moving, offsetRegion(t, offsets[m]!, moving.shape)),
+        extractRegion(moving, offsetRegion(t, offsets[m]!, moving.shape), buffer),
         tileParams,
       );
       count++;

@@ -21,3 +21,16 @@ export class ScratchFloat64 {
     return this.buffer.subarray(0, length);
   }
 }
+
+/** `ScratchFloat64` for float32 buffers (the upsampled DFT's interleaved complex values). */
+export class ScratchFloat32 {
+  private buffer = new Float32Array(0);
+
+  constructor(private readonly keepUpTo = 1 << 18) {}
+
+  take(length: number): Float32Array {
+    if (length > this.keepUpTo) return new Float32Array(length);
+    if (this.buffer.length < length) this.buffer = new Float32Array(length);
+    return this.buffer.subarray(0, length);
+  }
+}

@@ -9,11 +9,13 @@ export interface Region {
 
 /**
  * Copies the sub-block `region` of `image` into a new array of the same pixel type (row-major,
- * shape `region.size`). The image is left unchanged.
+ * shape `region.size`), or into the first elements of `into` when given (same pixel type, at
+ * least as long: a buffer the caller reuses from tile to tile). The image is left unchanged.
  *
- * @throws MetdbError 'invalid-argument' when the region has the wrong number of axes or leaves the image
+ * @throws MetdbError 'invalid-argument' when the region has the wrong number of axes or leaves the
+ *   image, or `into` is of another type or too short
  */
-export function extractRegion<T extends PixelArray>(image: NdArray<T>, region: Region): NdArray<T> {
+export function extractRegion<T extends PixelArray>(image: NdArray<T>, region: Region, into?: T): NdArray<T> {
   const { shape, data } = image;
   const { start, size } = region;
   const ndim = shape.length;
@@ -32,8 +34,15 @@ export function extractRegion<T extends PixelArray>(image: NdArray<T>, region: R
       { details: { shape: [...shape], start: [...start], size: [...size] } },
     );
   }
+  const length = sizeOf(size);
+  if (into !== undefined && (into.constructor !== data.constructor || into.length < length)) {
+    throw new MetdbError(
+      'invalid-argument',
+      `extractRegion: the output buffer must be a ${data.constructor.name} of at least ${length} elements`,
+    );
+  }
   const Ctor = data.constructor as new (n: number) => T;
-  const out = new Ctor(sizeOf(size));
+  const out = into === undefined ? new Ctor(length) : (into.subarray(0, length) as T);
   const strides = stridesOf(shape);
   const last = ndim - 1;
   const run = size[last]!;

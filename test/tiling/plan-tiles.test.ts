@@ -102,6 +102,25 @@ describe('extractRegion', () => {
     expect(image.data[31]).toBe(31);
   });
 
+  it('copies into the first elements of a buffer of the same type when given one, and refuses others', () => {
+    const image = ndarray(
+      Uint16Array.from({ length: 3 * 4 * 5 }, (_, i) => i),
+      [3, 4, 5],
+    );
+    const buffer = new Uint16Array(20).fill(7);
+    const region = { start: [1, 2, 1], size: [2, 2, 3] };
+    const block = extractRegion(image, region, buffer);
+    expect(block.shape).toEqual([2, 2, 3]);
+    expect([...block.data]).toEqual([...extractRegion(image, region).data]);
+    expect(block.data.buffer).toBe(buffer.buffer);
+    expect([...buffer.subarray(12)]).toEqual(new Array(8).fill(7)); // the rest untouched
+    for (const wrong of [new Uint16Array(11), new Float32Array(20)]) {
+      expect(() => extractRegion(image, region, wrong as unknown as Uint16Array)).toThrow(
+        expect.objectContaining({ code: 'invalid-argument' }),
+      );
+    }
+  });
+
   it('refuses a region outside the image', () => {
     const image = ndarray(new Float32Array(16), [4, 4]);
     try {
