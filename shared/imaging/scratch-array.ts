@@ -1,6 +1,6 @@
 /**
- * A float64 buffer reused from call to call by one hot path of one thread (a tile's windowed
- * pixels, its samples). Allocating such buffers anew for every tile (five of 128 KiB for a 128²
+ * A float buffer reused from call to call by one hot path of one thread (a tile's windowed
+ * pixels, its samples, the upsampled DFT's values). Allocating such buffers anew for every tile (five of 128 KiB for a 128²
  * tile) made V8 collect garbage every few dozen tiles, on the registering thread and on its helper
  * threads: 0.3 of a core beside one registering thread, which two registering threads on two cores
  * have no room for.
@@ -10,27 +10,33 @@
  * next `take` on the same buffer. Requests above `keepUpTo` elements (whole images, 3D stacks)
  * get an array of their own, so that one large call does not pin its memory for the thread's life.
  */
-export class ScratchFloat64 {
-  private buffer = new Float64Array(0);
+class ScratchArray<T extends Float32Array | Float64Array> {
+  private buffer: T;
 
-  constructor(private readonly keepUpTo = 1 << 18) {}
+  constructor(
+    private readonly make: (length: number) => T,
+    private readonly keepUpTo: number,
+  ) {
+    this.buffer = make(0);
+  }
 
-  take(length: number): Float64Array {
-    if (length > this.keepUpTo) return new Float64Array(length);
-    if (this.buffer.length < length) this.buffer = new Float64Array(length);
-    return this.buffer.subarray(0, length);
+  take(length: number): T {
+    if (length > this.keepUpTo) return this.make(length);
+    if (this.buffer.length < length) this.buffer = this.make(length);
+    return this.buffer.subarray(0, length) as T;
   }
 }
 
-/** `ScratchFloat64` for float32 buffers (the upsampled DFT's interleaved complex values). */
-export class ScratchFloat32 {
-  private buffer = new Float32Array(0);
+/** A reused float64 buffer (see `ScratchArray`). */
+export class ScratchFloat64 extends ScratchArray<Float64Array> {
+  constructor(keepUpTo = 1 << 18) {
+    super((length) => new Float64Array(length), keepUpTo);
+  }
+}
 
-  constructor(private readonly keepUpTo = 1 << 18) {}
-
-  take(length: number): Float32Array {
-    if (length > this.keepUpTo) return new Float32Array(length);
-    if (this.buffer.length < length) this.buffer = new Float32Array(length);
-    return this.buffer.subarray(0, length);
+/** A reused float32 buffer (see `ScratchArray`): the upsampled DFT's interleaved complex values. */
+export class ScratchFloat32 extends ScratchArray<Float32Array> {
+  constructor(keepUpTo = 1 << 18) {
+    super((length) => new Float32Array(length), keepUpTo);
   }
 }
