@@ -52,7 +52,8 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 
-const wasm = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
+/** Undefined where WebAssembly is off (`--jitless`): the JavaScript rows then run. */
+const wasm = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
 interface Kernels {
   readonly memory: WasmMemory;
@@ -65,7 +66,7 @@ let kernels: Kernels | null | undefined;
 function loadKernels(): Kernels | null {
   if (kernels !== undefined) return kernels;
   const bytes = Buffer.from(NCC_KERNELS_BASE64, 'base64');
-  if (!wasm.validate(bytes)) return (kernels = null);
+  if (wasm === undefined || !wasm.validate(bytes)) return (kernels = null);
   const memory = new wasm.Memory({ initial: 1 });
   const instance = new wasm.Instance(new wasm.Module(bytes), { env: { memory } });
   return (kernels = { memory, rows: instance.exports as unknown as Record<string, RowKernel> });
@@ -94,7 +95,7 @@ export interface SimdRows {
  * Sets up the kernels for `a` and `b` (same pixel type) with these taps (flat offsets into `b`
  * from the compared position of `a`, 1, 2 or 4 of them) and pivots; undefined when they cannot
  * serve: another pixel type or tap count, or no WebAssembly SIMD. A row whose chunk would pass
- * `MAX_BYTES` is declined (`add` returns 0) and left to the JavaScript rows.
+ * `maxBytes` (default `MAX_BYTES`) is declined (`add` returns 0) and left to the JavaScript rows.
  */
 export function simdRows(
   ad: PixelArray,
@@ -103,6 +104,7 @@ export function simdRows(
   tapWeight: Float64Array,
   pivotA: number,
   pivotB: number,
+  maxBytes = MAX_BYTES,
 ): SimdRows | undefined {
   const type = kernelType(ad);
   const taps = tapOffset.length;
@@ -129,14 +131,19 @@ export function simdRows(
   let to = -1;
   let bBase = 0;
   const load = (a0: number, run: number): boolean => {
-    from = a0;
-    to = Math.min(ad.length, Math.max(a0 + CHUNK, a0 + run));
-    const aBytes = (to - from) * size;
-    bBase = HEADER + Math.ceil(aBytes / 16) * 16;
-    const needed = bBase + (to - from + reach) * size;
-    if (needed > MAX_BYTES) return false;
-    if (needed > k.memory.buffer.byteLength)
-      k.memory.grow(Math.ceil((needed - k.memory.buffer.byteLength) / PAGE));
+    to = -1; // nothing usable in memory until the copies are done
+    const end = Math.min(ad.length, Math.max(a0 + CHUNK, a0 + run));
+    const base = HEADER + Math.ceil(((end - a0) * size) / 16) * 16;
+    const needed = base + (end - a0 + reach) * size;
+    if (needed > maxBytes) return false;
+    if (needed > k.memory.buffer.byteLength) {
+      try {
+        k.memory.grow(Math.ceil((needed - k.memory.buffer.byteLength) / PAGE));
+      } catch {
+        return false; // no memory to grow into: the JavaScript rows take these
+      }
+    }
+    [from, to, bBase] = [a0, end, base];
     const View = ad.constructor as new (buffer: ArrayBuffer, offset: number, length: number) => PixelArray;
     new View(k.memory.buffer, HEADER, to - from).set(ad.subarray(from, to));
     const bFrom = from + lowest;

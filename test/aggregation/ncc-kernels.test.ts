@@ -177,6 +177,50 @@ describe('the NCC row kernels (WebAssembly SIMD)', () => {
     }
   });
 
+  it('decline the rows whose chunk would pass the memory limit, and sum the later ones that fit', () => {
+    // 300 rows of 1000 float64: a chunk of 2^17 pixels is 1 MiB, over the limit, until the chunk
+    // is cut short by the end of the image.
+    const [rows, width] = [300, 1000];
+    const a = Float64Array.from({ length: rows * width }, (_, i) => Math.sin(i * 0.37) * 100 + (i % 17));
+    const b = Float64Array.from({ length: rows * width }, (_, i) => Math.cos(i * 0.11) * 80 + (i % 13));
+    const taps = Int32Array.of(0, 1, width, width + 1);
+    const weights = Float64Array.of(0.42, 0.18, 0.28, 0.12);
+    const simd = simdRows(a, b, taps, weights, 3, -2, 600 * 1024)!; // pivots 3 and -2
+    const expected = new Float64Array(5);
+    const javascript = new Float64Array(5);
+    let declined = 0;
+    let taken = 0;
+    const [pivotA, pivotB] = [3, -2];
+    const add = (sums: Float64Array, i: number) => {
+      const da = a[i]! - pivotA;
+      let db = -pivotB;
+      for (let t = 0; t < 4; t++) db += weights[t]! * b[i + taps[t]!]!;
+      sums[0] += da;
+      sums[1] += db;
+      sums[2] += da * da;
+      sums[3] += db * db;
+      sums[4] += da * db;
+    };
+    for (let r = 0; r < rows - 1; r++) {
+      const a0 = r * width;
+      const run = width - 1;
+      const done = simd.add(a0, run);
+      if (done === 0) declined++;
+      else taken++;
+      for (let x = 0; x < run; x++) {
+        add(expected, a0 + x);
+        if (x >= done) add(javascript, a0 + x);
+      }
+    }
+    expect(declined).toBeGreaterThan(0);
+    expect(taken).toBeGreaterThan(0);
+    const kernels = simd.sums();
+    for (let k = 0; k < 5; k++) {
+      const error = Math.abs(kernels[k]! + javascript[k]! - expected[k]!);
+      expect(error).toBeLessThan(1e-9 * Math.abs(expected[k]!));
+    }
+  });
+
   it('are the committed build of scripts/build-ncc-kernels.ts', async () => {
     expect(readFileSync(GENERATED, 'utf8')).toBe(await nccKernelsModule());
   });
