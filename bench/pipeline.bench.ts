@@ -13,8 +13,9 @@
  * Definitions:
  * - pure registration time: the same tiles registered on one thread with the images already
  *   decoded and nothing else: each moving frame's predicted shift (`predictShift`, the coarse
- *   stage; once per frame, the frames shared out among the threads), each reference tile prepared once (`prepareReferenceTile`, as the pipeline's workers
- *   do), then, per moving frame, the region cut at the predicted offset and `registerTile`. No IO,
+ *   stage; once per frame, the frames shared out among the threads), each reference tile
+ *   prepared once (`prepareReferenceTile`, as the pipeline's workers do), then, per moving
+ *   frame, the region cut at the predicted offset into a reused buffer and `registerTile`. No IO,
  *   no database, no bus, no ingest, no aggregation. The clock starts once every thread has
  *   started and decoded the images (worker start and decoding are not in it) and stops when the
  *   last thread is done; the JIT warm-up of each thread is in it, as it is in the pipeline.
@@ -41,8 +42,8 @@
  *   helper thread (about 0.6 s of CPU at warm-up), which one thread gets for free on the idle
  *   core and two must share the cores for, and because on the virtual machines this was measured
  *   on the two vCPUs slow each other down (see ADR 0004, sessions 3 and 5: on the session 5
- *   machine, arithmetic scaled 1.9-2.0x on two threads but a scan of a 32 MiB array 0.9x); the same split
- *   over 2 processes (each its own V8) is shown beside it to tell that from anything threads of
+ *   machine, arithmetic scaled 1.9-2.0x on two threads but a scan of a 32 MiB array 0.9x); the
+ *   same split over 2 processes (each its own V8) is shown beside it to tell that from anything threads of
  *   one process share.
  * - first tiles recorded: when the first unit of tiles was recorded (worker start, the reference
  *   and the first moving image ingested, one unit registered); last tile to return: the last
@@ -59,7 +60,7 @@ import { fileURLToPath } from 'node:url';
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { makeBenchSeries } from '../scripts/make-bench-series.js';
-import type { NdArray } from '../shared/imaging/ndarray.js';
+import { sizeOf, type NdArray } from '../shared/imaging/ndarray.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { runFolder, type RunSummary } from '../shared/local/run-folder.js';
 import { resolveJobParams, tileParamsOf } from '../shared/pipeline/dataset-settings.js';
@@ -456,7 +457,7 @@ async function pureWorker(
   const offsets = (await all) as Record<number, number[]>;
   // The moving tiles are cut into one reused buffer, as the pipeline's workers do.
   const buffer = new (reference.data.constructor as new (n: number) => NdArray['data'])(
-    tiles[0]!.size.reduce((p, n) => p * n, 1),
+    sizeOf(tiles[0]!.size),
   );
   for (const [p, t] of tiles.entries()) {
     if (p % job.stride !== job.offset) continue;

@@ -1,4 +1,4 @@
-import type { PixelArray } from '../imaging/ndarray.js';
+import { pixelTypeOf, type PixelArray } from '../imaging/ndarray.js';
 import { NCC_KERNELS_BASE64 } from './ncc-kernels.generated.js';
 
 /**
@@ -28,8 +28,6 @@ type RowKernel = (
   pivotA: number,
   pivotB: number,
 ) => void;
-
-type KernelType = 'uint8' | 'uint16' | 'float32' | 'float64';
 
 /** Pixels of a chunk of `a` (the rows' span; more for a single longer row). */
 const CHUNK = 1 << 17;
@@ -72,14 +70,6 @@ function loadKernels(): Kernels | null {
   return (kernels = { memory, rows: instance.exports as unknown as Record<string, RowKernel> });
 }
 
-function kernelType(data: PixelArray): KernelType | undefined {
-  if (data instanceof Uint16Array) return 'uint16';
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Uint8Array) return 'uint8';
-  if (data instanceof Float64Array) return 'float64';
-  return undefined;
-}
-
 /**
  * The rows of one NCC in the kernels: `add(a0, run)` adds the sums of the longest even part of
  * the row of `run` pixels of `a` from flat index `a0` (and of the interpolated `b` at the taps)
@@ -106,9 +96,9 @@ export function simdRows(
   pivotB: number,
   maxBytes = MAX_BYTES,
 ): SimdRows | undefined {
-  const type = kernelType(ad);
+  const type = pixelTypeOf(ad);
   const taps = tapOffset.length;
-  if (type === undefined || kernelType(bd) !== type || (taps !== 1 && taps !== 2 && taps !== 4))
+  if (type === undefined || pixelTypeOf(bd) !== type || (taps !== 1 && taps !== 2 && taps !== 4))
     return undefined;
   const k = loadKernels();
   if (k === null) return undefined;

@@ -1,9 +1,9 @@
 /**
  * A float buffer reused from call to call by one hot path of one thread (a tile's windowed
- * pixels, its samples, the upsampled DFT's values). Allocating such buffers anew for every tile (five of 128 KiB for a 128²
- * tile) made V8 collect garbage every few dozen tiles, on the registering thread and on its helper
- * threads: 0.3 of a core beside one registering thread, which two registering threads on two cores
- * have no room for.
+ * pixels, its samples, the upsampled DFT's values). Allocating such buffers anew for every tile
+ * (five of 128 KiB for a 128² tile) made V8 collect garbage every few dozen tiles, on the
+ * registering thread and on its helper threads: 0.3 of a core beside one registering thread,
+ * which two registering threads on two cores have no room for.
  *
  * `take(n)` returns the first n elements, with whatever the last caller left in them: the caller
  * writes every element it reads, uses the array synchronously, and keeps nothing of it past the

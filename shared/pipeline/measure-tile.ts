@@ -1,7 +1,7 @@
 import { isMetdbError } from '../errors/metdb-error.js';
 import type { TileMessage } from '../messages/tile-message.js';
 import type { NewTileResult } from '../records/record-tile-result.js';
-import type { PixelArray } from '../imaging/ndarray.js';
+import { sizeOf, type PixelArray } from '../imaging/ndarray.js';
 import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
 import { extractRegion } from '../tiling/extract-region.js';
 import { offsetRegion } from '../tiling/predict-shift.js';
@@ -112,8 +112,7 @@ let movingTiles: PixelArray | undefined;
  * makes V8 run full collections when it grows fast.
  */
 function tileBuffer(pixels: PixelArray, size: readonly number[]): PixelArray {
-  let length = 1;
-  for (const n of size) length *= n;
+  const length = sizeOf(size);
   if (movingTiles?.constructor !== pixels.constructor || movingTiles.length < length) {
     movingTiles = new (pixels.constructor as new (n: number) => PixelArray)(length);
   }

@@ -1,4 +1,4 @@
-import type { NdArray, PixelArray } from '../imaging/ndarray.js';
+import { sizeOf, type NdArray, type PixelArray } from '../imaging/ndarray.js';
 import { binImage } from '../registration/preprocess/bin-image.js';
 import {
   prepareReferenceTile,
@@ -73,7 +73,7 @@ export function predictShift(reference: NdArray, moving: NdArray): PredictedShif
 export function predictionFactors(shape: readonly number[]): number[] {
   const factors = shape.map(() => 1);
   const binned = () => shape.map((n, k) => Math.floor(n / factors[k]!));
-  for (let b = binned(); b.reduce((p, n) => p * n, 1) > PREDICTION_SAMPLES; b = binned()) {
+  for (let b = binned(); sizeOf(b) > PREDICTION_SAMPLES; b = binned()) {
     let longest = 0;
     for (let k = 1; k < b.length; k++) if (b[k]! > b[longest]!) longest = k;
     factors[longest]!++;

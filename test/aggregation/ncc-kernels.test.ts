@@ -195,11 +195,8 @@ describe('the NCC row kernels (WebAssembly SIMD)', () => {
       const da = a[i]! - pivotA;
       let db = -pivotB;
       for (let t = 0; t < 4; t++) db += weights[t]! * b[i + taps[t]!]!;
-      sums[0] += da;
-      sums[1] += db;
-      sums[2] += da * da;
-      sums[3] += db * db;
-      sums[4] += da * db;
+      const terms = [da, db, da * da, db * db, da * db];
+      for (let k = 0; k < 5; k++) sums[k] = sums[k]! + terms[k]!;
     };
     for (let r = 0; r < rows - 1; r++) {
       const a0 = r * width;
