@@ -26,7 +26,18 @@ export async function handleUnit(
   ) {
     const valid = deliveries.flatMap((d, i) => {
       const p = parsed[i]!;
-      return p.ok ? [{ index: i, item: { message: p.message, attributes: d.attributes } }] : [];
+      return p.ok
+        ? [
+            {
+              index: i,
+              item: {
+                message: p.message,
+                attributes: d.attributes,
+                ...(d.validated === true ? { validated: true as const } : {}),
+              },
+            },
+          ]
+        : [];
     });
     const out: WireSettlement[] = deliveries.map((d, i) => {
       const p = parsed[i]!;

@@ -1,7 +1,8 @@
 /**
  * The handler module each worker of a local run loads (see worker-pool-bus.ts): it measures the
  * tiles (`measureTile`, the computing half of the shared `registerTileFromMessage`), each message
- * validated like at the function edge; the main thread records the measured rows (the other
+ * validated like at the function edge: by the bus as it was published (see
+ * `WorkerPoolBusOptions.validate`), or here. The main thread records the measured rows (the other
  * half, `recordMeasuredTiles`, one transaction per unit) before the messages settle. So a worker
  * needs no database: it loads and starts faster, and does only registration.
  *
@@ -11,27 +12,59 @@
  */
 import { LocalFolderBlobStore } from '../adapters/local-folder-blob-store.js';
 import { MetdbError } from '../errors/metdb-error.js';
-import { parseTileMessage } from '../messages/tile-message.js';
+import { parseTileMessage, type TileMessage } from '../messages/tile-message.js';
 import { decodedImages } from '../pipeline/decoded-image-cache.js';
 import { measureTile, type TileStores } from '../pipeline/measure-tile.js';
 import { DatasetFolderStore } from './dataset-folder-store.js';
 import { LOCAL_RESULTS_BUCKET, type LocalRunConfig } from './local-run-config.js';
 import { isSharedDecodedImage } from './shared-decoded-image.js';
-import type { WorkerHandler } from './worker-protocol.js';
+import type { BatchResult, WorkerHandler } from './worker-protocol.js';
 
 export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
   const config = options as LocalRunConfig;
   const blobs = new LocalFolderBlobStore(config.blobsRoot, { bucket: LOCAL_RESULTS_BUCKET });
   const uploads = new DatasetFolderStore(config.uploadsRoot, config.dataset);
   const stores: TileStores = { blobs, bucket: (name) => (name === uploads.bucket ? uploads : blobs) };
-  const measure = async (message: unknown, kind: string) => {
+  const tilesOnly = (kind: string) => {
     if (kind !== 'tiles')
       throw new MetdbError('invalid-argument', `a local worker has no handler for ${kind}`);
-    return measureTile(stores, parseTileMessage(message));
   };
   return Promise.resolve({
-    // No handleBatch: a unit's messages are measured one by one, as `handleUnit` does by default.
-    handle: (message, _attributes, kind) => measure(message, kind),
+    handle: async (message, _attributes, kind) => {
+      tilesOnly(kind);
+      return measureTile(stores, parseTileMessage(message));
+    },
+    // A unit: the messages the bus did not validate are validated first, all together (one
+    // validation right after a registration, whose code and data had evicted the validator's
+    // from the caches, took 13-17 µs, against 3-5 µs in a row), then measured one by one.
+    async handleBatch(items, kind): Promise<BatchResult[]> {
+      tilesOnly(kind);
+      const messages = items.map(
+        (item): { ok: true; message: TileMessage } | { ok: false; error: unknown } => {
+          try {
+            return {
+              ok: true,
+              message:
+                item.validated === true ? (item.message as TileMessage) : parseTileMessage(item.message),
+            };
+          } catch (error) {
+            return { ok: false, error };
+          }
+        },
+      );
+      const results: BatchResult[] = [];
+      for (const m of messages) {
+        if (!m.ok) results.push(m);
+        else {
+          try {
+            results.push({ ok: true, outcome: await measureTile(stores, m.message) });
+          } catch (error) {
+            results.push({ ok: false, error });
+          }
+        }
+      }
+      return results;
+    },
     receive(payload) {
       if (isSharedDecodedImage(payload)) decodedImages.put(blobs.bucket, payload.key, 0, payload.image);
     },

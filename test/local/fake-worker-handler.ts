@@ -3,7 +3,8 @@
  * 'aggregate' when asked); `{ fail: 'transient' | 'permanent' }` throws that kind of error while the
  * counter file says so; `{ crash: true }` kills its worker on the first delivery. Outcomes carry
  * the kind (topic or task) and the order in which this worker handled them (`seq`). A batch
- * (`handleBatch`) handles each message as `handle` would and tags the outcomes with its size.
+ * (`handleBatch`) handles each message as `handle` would and tags the outcomes with its size, and
+ * with whether the bus validated the message (`validated`) and the message's `checked` mark.
  * Broadcasts received (`receive`) are listed in every outcome (`received`); `{ delay }` waits.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,8 @@ interface Message {
   marker?: string;
   /** Milliseconds to wait before answering (work that takes time). */
   delay?: number;
+  /** Set by the bus tests' validation (see `WorkerPoolBusOptions.validate`). */
+  checked?: boolean;
 }
 
 export function createWorkerHandler(_options: unknown, host: WorkerHost): Promise<WorkerHandler> {
@@ -33,7 +36,15 @@ export function createWorkerHandler(_options: unknown, host: WorkerHost): Promis
       for (const item of items) {
         try {
           const outcome = (await handler.handle(item.message, item.attributes, kind)) as object;
-          results.push({ ok: true, outcome: { ...outcome, batch: items.length } });
+          results.push({
+            ok: true,
+            outcome: {
+              ...outcome,
+              batch: items.length,
+              validated: item.validated === true,
+              checked: (item.message as Message).checked === true,
+            },
+          });
         } catch (error) {
           results.push({ ok: false, error });
         }
