@@ -51,7 +51,8 @@ export interface WorkerPoolBusOptions {
    * throwing when invalid), run here when a message is published, where a planner publishes a
    * job's tiles in one go: a message that passes is delivered as the validated value, marked
    * `validated`, and the handler may skip its own check (in the local run's workers, validating
-   * each tile message cost 20-25 µs between two registrations, against 6 µs here in a row). A
+   * a tile message between two registrations cost 24-27 µs; here, parsed, checked and
+   * serialised again in a row with the job's other tiles, about 17 µs). A
    * message that fails is delivered as published, unmarked, for the handler to reject it as
    * it always does (a dead letter with the handler's own error). @default none
    */
