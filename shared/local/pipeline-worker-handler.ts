@@ -9,23 +9,12 @@
  * The decoded images and prepared reference tiles are cached per worker (per process in the
  * cloud). The images the main thread ingested arrive already decoded, in shared memory
  * (`receive`: a `SharedDecodedImage`); any other is decoded once per worker from its canonical copy.
- * A worker that has measured nothing yet prepares the reference tiles it is told of
- * (`receive`: a `ReferenceTilesHint`) while it waits for the first tiles.
  */
 import { LocalFolderBlobStore } from '../adapters/local-folder-blob-store.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import { parseTileMessage, type TileMessage } from '../messages/tile-message.js';
 import { decodedImages } from '../pipeline/decoded-image-cache.js';
-import {
-  measureTile,
-  referenceTileKey,
-  registerTileParams,
-  type TileStores,
-} from '../pipeline/measure-tile.js';
-import { storeOf } from '../pipeline/pipeline-deps.js';
-import { preparedTiles } from '../pipeline/prepared-tile-cache.js';
-import { extractRegion } from '../tiling/extract-region.js';
-import { parseReferenceTilesHint, type ReferenceTilesHint } from './reference-tiles-hint.js';
+import { measureTile, type TileStores } from '../pipeline/measure-tile.js';
 import { DatasetFolderStore } from './dataset-folder-store.js';
 import { LOCAL_RESULTS_BUCKET, type LocalRunConfig } from './local-run-config.js';
 import { isSharedDecodedImage } from './shared-decoded-image.js';
@@ -40,27 +29,9 @@ export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
     if (kind !== 'tiles')
       throw new MetdbError('invalid-argument', `a local worker has no handler for ${kind}`);
   };
-  // Set by the first unit: from then on the tiles prepare the reference tiles they need.
-  let measuring = false;
-  /**
-   * A reference tiles hint, prepared one tile per turn of the event loop until the first unit
-   * arrives (or the cache is full): work done while the main thread ingests and plans the first
-   * moving image, which the tiles would otherwise do in their turn. Never fails: a hint.
-   */
-  const prepareWhileIdle = async (hint: ReferenceTilesHint): Promise<void> => {
-    const channel = hint.params.channel;
-    const image = (await decodedImages.get(storeOf(stores, hint.bucket), hint.path, channel)).array;
-    const params = registerTileParams(hint.params);
-    for (const region of hint.regions) {
-      await new Promise((resolve) => setImmediate(resolve));
-      if (measuring || preparedTiles.full) return;
-      preparedTiles.get(referenceTileKey(hint, channel, region), () => extractRegion(image, region), params);
-    }
-  };
   return Promise.resolve({
     handle: async (message, _attributes, kind) => {
       tilesOnly(kind);
-      measuring = true;
       return measureTile(stores, parseTileMessage(message));
     },
     // A unit: the messages the bus did not validate are validated first, all together (18-20 µs
@@ -68,7 +39,6 @@ export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
     // data had evicted the validator's from the caches), then measured one by one.
     async handleBatch(items, kind): Promise<BatchResult[]> {
       tilesOnly(kind);
-      measuring = true;
       const messages = items.map(
         (item): { ok: true; message: TileMessage } | { ok: false; error: unknown } => {
           try {
@@ -96,12 +66,7 @@ export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
       return results;
     },
     receive(payload) {
-      if (isSharedDecodedImage(payload)) {
-        decodedImages.put(blobs.bucket, payload.key, 0, payload.image);
-        return;
-      }
-      const hint = measuring ? undefined : parseReferenceTilesHint(payload);
-      if (hint !== undefined) prepareWhileIdle(hint).catch(() => undefined);
+      if (isSharedDecodedImage(payload)) decodedImages.put(blobs.bucket, payload.key, 0, payload.image);
     },
     close: () => Promise.resolve(),
   });

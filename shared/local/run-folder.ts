@@ -4,7 +4,7 @@ import { readImageFile } from '../imaging/read-image-file.js';
 import { collectImageResults } from '../outputs/collect-image-results.js';
 import type { ImageResult } from '../outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../outputs/write-outputs.js';
-import { loadDatasetSettings, SETTINGS_FILE, type DatasetSettings } from '../pipeline/dataset-settings.js';
+import { loadDatasetSettings, SETTINGS_FILE } from '../pipeline/dataset-settings.js';
 import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
 import { getDatasetByName } from '../records/datasets-repository.js';
 import type { DatasetFolderStore } from './dataset-folder-store.js';
@@ -15,7 +15,6 @@ import { serializeError } from './serialize-error.js';
 import { sharedDecodedImage } from './shared-decoded-image.js';
 import type { DeadLetter } from './worker-pool-bus.js';
 import { LocalRunner, type LocalRunnerOptions } from './local-runner.js';
-import { referenceTilesHint } from './reference-tiles-hint.js';
 
 /** File extensions a local run treats as images; other files (notes, truth.json...) are ignored. */
 export const IMAGE_EXTENSIONS = [
@@ -131,8 +130,6 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
   const deadBefore = bus.deadLetters.length;
   const local = await localPipelineDeps(config, bus, logger, handle);
   const uploads = local.uploads;
-  // While the reference is ingested: the dataset's settings, to tell the workers its tiles.
-  let referenceSettings: DatasetSettings | undefined;
   // Ingest runs on this thread, while the workers start: each image is decoded once, here, and
   // handed to every worker in shared memory before its tiles are published.
   const deps: PipelineDeps = {
@@ -141,12 +138,6 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
       const shared = sharedDecodedImage(key, image);
       decodedImages.put(local.deps.blobs.bucket, key, 0, shared.image); // for the aggregation
       bus.broadcast(shared);
-      if (referenceSettings !== undefined) {
-        // The reference: a worker prepares its tiles while this thread ingests the next image.
-        const bucket = local.deps.blobs.bucket;
-        bus.broadcast(referenceTilesHint(bucket, key, image.array.shape, referenceSettings));
-        referenceSettings = undefined;
-      }
     },
   };
   return runner.session(
@@ -169,15 +160,13 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
         report('register');
         return outcome;
       };
-      const settings: DatasetSettings = await loadDatasetSettings(uploads, dataset).catch(() => ({}));
+      const settings = await loadDatasetSettings(uploads, dataset).catch(() => ({ reference: undefined }));
       const byFile = new Map<string, FileOutcome>();
       for (const file of referenceCandidates(files, settings.reference)) {
-        referenceSettings = settings;
         const outcome = await ingest(file);
         byFile.set(file, outcome);
         if (outcome.outcome === 'ingested' || outcome.outcome === 'duplicate') break;
       }
-      referenceSettings = undefined;
       const others = files.filter((f) => !byFile.has(f));
       for (const outcome of await mapConcurrently(others, INGEST_CONCURRENCY, ingest)) {
         byFile.set(outcome.file, outcome);

@@ -61,8 +61,9 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
       }
     }
     const params = registerTileParams(m.params);
+    const referenceKey = `${m.reference.bucket ?? ''}\u0000${m.reference.path}\u0000${channel}\u0000${JSON.stringify(m.region)}`;
     const preparedReference = preparedTiles.get(
-      referenceTileKey(m.reference, channel, m.region),
+      referenceKey,
       () => extractRegion(reference.array, m.region),
       params,
     );
@@ -100,18 +101,6 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
     if (isMetdbError(error) && error.kind === 'permanent') return skipped(error.message);
     throw error;
   }
-}
-
-/**
- * The key of a reference tile in the process's `PreparedTileCache` (with the registration's
- * options): the canonical image, its channel and the tile's region.
- */
-export function referenceTileKey(
-  reference: { readonly bucket?: string | undefined; readonly path: string },
-  channel: number,
-  region: TileMessage['region'],
-): string {
-  return `${reference.bucket ?? ''}\u0000${reference.path}\u0000${channel}\u0000${JSON.stringify(region)}`;
 }
 
 let movingTiles: PixelArray | undefined;

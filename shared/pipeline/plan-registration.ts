@@ -4,8 +4,7 @@ import { SCHEMA_VERSION } from '../messages/parse-message.js';
 import { tileMessageAttributes, type ImageRef, type TileMessage } from '../messages/tile-message.js';
 import type { ImageRow } from '../records/database-schema.js';
 import { createJobVersion, markJobState, startJob } from '../records/jobs-repository.js';
-import { planTiles, type TileRegion } from '../tiling/plan-tiles.js';
-import type { RegistrationParams } from '../messages/registration-params.js';
+import { planTiles } from '../tiling/plan-tiles.js';
 import { predictShift } from '../tiling/predict-shift.js';
 import { decodedImages } from './decoded-image-cache.js';
 import { tileParamsOf, type JobParams } from './dataset-settings.js';
@@ -65,7 +64,8 @@ export async function planRegistration(
     await markJobState(deps.db, job.id, 'failed', { from: 'pending', reason });
     return { ...base, failed: reason };
   }
-  const { tiles, tileParams } = tilePlan(refShape, params);
+  const tiles = planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap });
+  const tileParams = tileParamsOf(params);
   const offset = await predictedOffset(deps, reference, moving, tileParams.channel);
   const ref = imageRef(deps, reference, refShape);
   const mov = imageRef(deps, moving, movShape);
@@ -119,20 +119,6 @@ async function predictedOffset(
     });
     return undefined;
   }
-}
-
-/**
- * The tiles of a registration against a reference of shape `refShape` (axis order (z,) y, x), and
- * the parameters every tile message carries.
- */
-export function tilePlan(
-  refShape: readonly number[],
-  params: JobParams,
-): { tiles: TileRegion[]; tileParams: RegistrationParams } {
-  return {
-    tiles: planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap }),
-    tileParams: tileParamsOf(params),
-  };
 }
 
 /** An ingested image's decoded shape, axis order (z,) y, x. */

@@ -17,11 +17,6 @@ export class PreparedTileCache {
 
   constructor(private readonly maxBytes = 128 * 2 ** 20) {}
 
-  /** Whether the prepared tiles already fill the cache (another would evict the oldest). */
-  get full(): boolean {
-    return this.bytes >= this.maxBytes;
-  }
-
   get(key: string, pixels: () => NdArray, params: RegisterTileParams): PreparedReferenceTile {
     const id = `${key}\u0000${JSON.stringify(params)}`;
     const hit = this.entries.get(id);
