@@ -26,6 +26,20 @@ describe('tile message', () => {
     expect(tileMessageAttributes(m)).toEqual({ schemaVersion: '1', jobId: JOB_ID, tileIndex: '3' });
   });
 
+  it.each([
+    {},
+    { window: 'hann' },
+    { clip: true, background: true, bin: true, window: { type: 'tukey' } },
+    { hotPixels: true, dtype: 'float32' },
+  ])('gives a value that validates to itself again (preprocessing %j)', (preprocessing) => {
+    // The local bus delivers the validated value, which a worker may validate once more.
+    const m = exampleTileMessage();
+    const once: unknown = JSON.parse(
+      JSON.stringify(parseTileMessage({ ...m, params: { ...m.params, preprocessing } })),
+    );
+    expect(JSON.parse(JSON.stringify(parseTileMessage(once)))).toEqual(once);
+  });
+
   it('accepts a 3D brick', () => {
     const m = exampleTileMessage();
     m.reference.shape = m.moving.shape = [64, 256, 256];
