@@ -17,9 +17,26 @@ export class DecodedImageCache {
   private readonly maxBytes: number;
   private readonly entries = new Map<string, Promise<DecodedImage>>();
   private readonly sizes = new Map<string, number>();
+  /** The entries decoded already, for `peek`. */
+  private readonly ready = new Map<string, DecodedImage>();
 
   constructor(options: DecodedImageCacheOptions = {}) {
     this.maxBytes = options.maxBytes ?? 256 * 2 ** 20;
+  }
+
+  /**
+   * The image `get` would give, when it is decoded already (no promise to wait for: a tile's
+   * common case, two of them a tile), else undefined. Counts as a use, like `get`.
+   */
+  peek(bucket: string, key: string, channel: number): DecodedImage | undefined {
+    const id = idOf(bucket, key, channel);
+    const image = this.ready.get(id);
+    if (image !== undefined) {
+      const entry = this.entries.get(id)!;
+      this.entries.delete(id);
+      this.entries.set(id, entry); // most recently used last
+    }
+    return image;
   }
 
   /**
@@ -36,6 +53,7 @@ export class DecodedImageCache {
     }
     const loading = load(store, key, channel).then(
       (image) => {
+        if (this.entries.get(id) === loading) this.ready.set(id, image);
         this.sizes.set(id, image.array.data.byteLength);
         this.evict(id);
         return image;
@@ -57,6 +75,7 @@ export class DecodedImageCache {
     const id = idOf(bucket, key, channel);
     if (this.entries.has(id)) return;
     this.entries.set(id, Promise.resolve(image));
+    this.ready.set(id, image);
     this.sizes.set(id, image.array.data.byteLength);
     this.evict(id);
   }
@@ -70,6 +89,7 @@ export class DecodedImageCache {
       total -= this.sizes.get(id) ?? 0;
       this.sizes.delete(id);
       this.entries.delete(id);
+      this.ready.delete(id);
     }
   }
 }

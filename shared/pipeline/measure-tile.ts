@@ -30,25 +30,49 @@ export async function measureTile(
   cache: DecodedImageCache = decodedImages,
 ): Promise<NewTileResult> {
   const started = Date.now();
-  const row = await measure(stores, m, cache);
+  const r = await measure(stores, m, cache);
+  // Field by field, every row of one shape (a spread of rows of two shapes cost a few µs a tile).
   return {
-    ...row,
     job_id: m.jobId,
     tile_index: m.tileIndex,
     region: { start: m.region.start, size: m.region.size },
+    shift_z: r.shift_z,
+    shift_y: r.shift_y,
+    shift_x: r.shift_x,
+    peak: r.peak,
+    error: r.error,
+    weight: r.weight,
+    skipped: r.skipped,
+    skip_reason: r.skip_reason,
     duration_ms: Date.now() - started,
   };
 }
 
-type Measured = Omit<NewTileResult, 'job_id' | 'tile_index' | 'region' | 'duration_ms'>;
+/** What a measurement gives, skipped or not: every field, null where there is no value. */
+interface Measured {
+  shift_z: number | null;
+  shift_y: number | null;
+  shift_x: number | null;
+  peak: number | null;
+  error: number | null;
+  weight: number;
+  skipped: boolean;
+  skip_reason: string | null;
+}
 
 async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCache): Promise<Measured> {
   try {
     const channel = m.params.channel;
-    const [reference, moving] = await Promise.all([
-      cache.get(storeOf(deps, m.reference.bucket), m.reference.path, channel),
-      cache.get(storeOf(deps, m.moving.bucket), m.moving.path, channel),
-    ]);
+    const referenceStore = storeOf(deps, m.reference.bucket);
+    const movingStore = storeOf(deps, m.moving.bucket);
+    let reference = cache.peek(referenceStore.bucket, m.reference.path, channel);
+    let moving = cache.peek(movingStore.bucket, m.moving.path, channel);
+    if (reference === undefined || moving === undefined) {
+      [reference, moving] = await Promise.all([
+        cache.get(referenceStore, m.reference.path, channel),
+        cache.get(movingStore, m.moving.path, channel),
+      ]);
+    }
     for (const [which, image, expected] of [
       ['reference', reference, m.reference.shape],
       ['moving', moving, m.moving.shape],
@@ -149,9 +173,14 @@ function windowOf(window: false | WindowOption | undefined): {
 
 function skipped(reason: string): Measured {
   return {
+    shift_z: null,
+    shift_y: null,
+    shift_x: null,
+    peak: null,
+    error: null,
+    weight: 0,
     skipped: true,
     skip_reason: reason.length <= 255 ? reason : `${reason.slice(0, 254)}…`,
-    weight: 0,
   };
 }
 

@@ -59,4 +59,38 @@ describe('decoded images shared with the workers', () => {
     };
     expect((await cache.get(store, message.key, 0)).array.data).toBe(cloned.image.array.data);
   });
+
+  it('peeks at the images decoded already, put or loaded, and forgets the ones it evicts', async () => {
+    const decoded = await decodeImage(readFileSync(`${SERIES}/frame_00.tif`));
+    const bytes = decoded.array.data.byteLength;
+    const cache = new DecodedImageCache({ maxBytes: 2 * bytes });
+    const frame = readFileSync(`${SERIES}/frame_01.tif`);
+    let reads = 0;
+    const store: BlobStore = {
+      bucket: 'results',
+      get: () => {
+        reads++;
+        return Promise.resolve(frame);
+      },
+      getRange: () => Promise.reject(new Error('not used')),
+      head: () => Promise.reject(new Error('not used')),
+      put: () => Promise.reject(new Error('not used')),
+      list: () => Promise.resolve([]),
+      delete: () => Promise.resolve(false),
+    };
+    expect(cache.peek('results', 'a', 0)).toBeUndefined();
+    cache.put('results', 'a', 0, decoded);
+    expect(cache.peek('results', 'a', 0)).toBe(decoded);
+    expect(cache.peek('results', 'a', 1)).toBeUndefined(); // another channel, another entry
+    const loading = cache.get(store, 'b', 0);
+    expect(cache.peek('results', 'b', 0)).toBeUndefined(); // not decoded yet
+    const b = await loading;
+    expect(cache.peek('results', 'b', 0)).toBe(b);
+    // 'a' is used last (a peek counts as a use): a third image evicts 'b', not 'a'.
+    expect(cache.peek('results', 'a', 0)).toBe(decoded);
+    cache.put('results', 'c', 0, decoded);
+    expect(cache.peek('results', 'b', 0)).toBeUndefined();
+    expect(cache.peek('results', 'a', 0)).toBe(decoded);
+    expect(reads).toBe(1);
+  });
 });
