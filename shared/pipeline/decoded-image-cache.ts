@@ -16,8 +16,7 @@ export interface DecodedImageCacheOptions {
 export class DecodedImageCache {
   private readonly maxBytes: number;
   private readonly entries = new Map<string, Promise<DecodedImage>>();
-  private readonly sizes = new Map<string, number>();
-  /** The entries decoded already, for `peek`. */
+  /** The entries decoded already (for `peek`, and their sizes for eviction); the others are loading. */
   private readonly ready = new Map<string, DecodedImage>();
 
   constructor(options: DecodedImageCacheOptions = {}) {
@@ -53,8 +52,7 @@ export class DecodedImageCache {
     }
     const loading = load(store, key, channel).then(
       (image) => {
-        if (this.entries.get(id) === loading) this.ready.set(id, image);
-        this.sizes.set(id, image.array.data.byteLength);
+        this.ready.set(id, image);
         this.evict(id);
         return image;
       },
@@ -76,20 +74,19 @@ export class DecodedImageCache {
     if (this.entries.has(id)) return;
     this.entries.set(id, Promise.resolve(image));
     this.ready.set(id, image);
-    this.sizes.set(id, image.array.data.byteLength);
     this.evict(id);
   }
 
   private evict(keep: string): void {
     let total = 0;
-    for (const size of this.sizes.values()) total += size;
+    for (const image of this.ready.values()) total += image.array.data.byteLength;
     for (const id of this.entries.keys()) {
       if (total <= this.maxBytes) break;
-      if (id === keep || !this.sizes.has(id)) continue;
-      total -= this.sizes.get(id) ?? 0;
-      this.sizes.delete(id);
-      this.entries.delete(id);
+      const image = this.ready.get(id);
+      if (id === keep || image === undefined) continue; // still loading: kept
+      total -= image.array.data.byteLength;
       this.ready.delete(id);
+      this.entries.delete(id);
     }
   }
 }
