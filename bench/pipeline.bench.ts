@@ -62,7 +62,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { makeBenchSeries } from '../scripts/make-bench-series.js';
 import { sizeOf, type NdArray } from '../shared/imaging/ndarray.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
-import { runFolder, type RunSummary } from '../shared/local/run-folder.js';
+import { runFolder, type RunSummary } from '../local/run-folder.js';
 import { resolveJobParams, tileParamsOf } from '../shared/pipeline/dataset-settings.js';
 import { registerTileParams } from '../shared/pipeline/register-tile-from-message.js';
 import { extractRegion } from '../shared/tiling/extract-region.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runFolder, type RunSummary } from '../shared/local/run-folder.js';
+import { runFolder, type RunSummary } from '../local/run-folder.js';
 import { axisNames } from '../shared/outputs/image-result.js';
 import { checkInputFolder } from './input-folder.js';
 import { createProgress } from './progress.js';

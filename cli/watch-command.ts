@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { watchFolder } from '../shared/local/watch-folder.js';
+import { watchFolder } from '../local/watch-folder.js';
 import { checkInputFolder } from './input-folder.js';
 import { parseWorkers } from './parse-workers.js';
 import { UsageError } from './usage-error.js';

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
-import { runFolder, type RunSummary } from '../../shared/local/run-folder.js';
+import { runFolder, type RunSummary } from '../../local/run-folder.js';
 import { connectDatabase } from '../../shared/records/open-database.js';
 import { copyDemoSeries, truth } from './demo-series-copy.js';
 

@@ -1,8 +1,8 @@
 import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../shared/local/run-folder.js';
-import { watchFolder } from '../../shared/local/watch-folder.js';
+import type { RunSummary } from '../../local/run-folder.js';
+import { watchFolder } from '../../local/watch-folder.js';
 import { copyDemoSeries, SERIES, truth } from './demo-series-copy.js';
 
 const folder = copyDemoSeries([]);

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFolder } from '../../shared/local/run-folder.js';
+import { runFolder } from '../../local/run-folder.js';
 import { copyDemoSeries } from '../local/demo-series-copy.js';
 
 const CHROMIUM = '/usr/bin/chromium';
