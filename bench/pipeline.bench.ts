@@ -60,7 +60,7 @@ import { fileURLToPath } from 'node:url';
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { makeBenchSeries } from '../scripts/make-bench-series.js';
-import { sizeOf, type NdArray } from '../shared/imaging/ndarray.js';
+import { sizeOf, type NdArray } from '../shared/ndarray/ndarray.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { runFolder, type RunSummary } from '../local/run-folder.js';
 import { resolveJobParams, tileParamsOf } from '../shared/pipeline/dataset-settings.js';
