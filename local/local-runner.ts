@@ -28,8 +28,13 @@ import type { BatchResult } from './worker-protocol.js';
 const TILE_BATCH = 16;
 
 export interface LocalRunnerOptions {
-  /** Output folder. @default `<folder>/metdb-out` */
+  /**
+   * Output folder. The default lies outside the input folder, so that `metdb watch` never sees
+   * its own outputs. @default `<cwd>/.metdb/<dataset>`
+   */
   out?: string;
+  /** Folder the default output goes under (`<cwd>/.metdb/<dataset>`). @default process.cwd() */
+  cwd?: string;
   /** Worker threads. @default os.availableParallelism() */
   workers?: number;
   /** Database: a SQLite path or `sqlite:` / `mysql://` URL (same schema). @default `<out>/metdb.sqlite` */
@@ -72,7 +77,7 @@ export class LocalRunner {
   static async open(folder: string, options: LocalRunnerOptions = {}): Promise<LocalRunner> {
     const root = resolve(folder);
     const dataset = basename(root);
-    const out = resolve(options.out ?? join(root, 'metdb-out'));
+    const out = resolve(options.out ?? defaultOutputFolder(dataset, options.cwd));
     const workers = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
     const logLevel = options.logLevel ?? defaultLogLevel();
     const config: LocalRunConfig = {
@@ -162,4 +167,9 @@ export class LocalRunner {
 function defaultLogLevel(): LogLevel {
   const level = logLevelFromEnv();
   return process.env.METDB_LOG_LEVEL !== undefined || level === 'silent' ? level : 'warn';
+}
+
+/** `<cwd>/.metdb/<dataset>`: where a run's outputs go when no `--out` is given. */
+export function defaultOutputFolder(dataset: string, cwd: string = process.cwd()): string {
+  return resolve(cwd, '.metdb', dataset);
 }

@@ -15,7 +15,7 @@ afterAll(() => rmSync(dirname(folder), { recursive: true, force: true }));
 
 describe('LocalRunner', () => {
   it('serves run after run with the same workers and connection', async () => {
-    const runner = await LocalRunner.open(folder, { workers: 2 });
+    const runner = await LocalRunner.open(folder, { workers: 2, cwd: dirname(folder) });
     try {
       const first = await runFolder(folder, { runner, files: ['frame_00.tif', 'frame_03.tif'] });
       expect(first.registered).toBe(2);

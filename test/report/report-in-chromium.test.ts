@@ -40,7 +40,12 @@ let browser: Browser | undefined;
 beforeAll(async () => {
   if (!hasChromium) return;
   folder = copyDemoSeries(['frame_00.tif', 'frame_01.tif', 'frame_04.tif', 'frame_07.tif']);
-  const summary = await runFolder(folder, { workers: 2, registeredImages: false, average: false });
+  const summary = await runFolder(folder, {
+    workers: 2,
+    registeredImages: false,
+    average: false,
+    cwd: dirname(folder),
+  });
   report = summary.outputs.report;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
