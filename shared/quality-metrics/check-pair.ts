@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 
 /** Throws unless `a` and `b` have the same shape and at least `minimum` pixels. */
 export function checkPair(a: NdArray, b: NdArray, name: string, minimum = 2): void {

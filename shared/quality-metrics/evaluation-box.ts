@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { ndarray, type NdArray } from '../imaging/ndarray.js';
+import { ndarray, type NdArray } from '../ndarray/ndarray.js';
 
 /**
  * A rectangle in the (y, x) plane, pixels: columns x .. x + width - 1, rows y .. y + height - 1

@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { ndarray, sizeOf, stridesOf, type NdArray } from '../imaging/ndarray.js';
+import { ndarray, sizeOf, stridesOf, type NdArray } from '../ndarray/ndarray.js';
 import { fftn } from '../registration/fourier-transform.js';
 import { hann1d } from '../registration/preprocess/hann-window.js';
 import { tukey1d } from '../registration/preprocess/tukey-window.js';

@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import type { NdArray, PixelArray } from '../imaging/ndarray.js';
+import type { NdArray, PixelArray } from '../ndarray/ndarray.js';
 import { checkPair } from './check-pair.js';
 
 export interface MutualInformationOptions {

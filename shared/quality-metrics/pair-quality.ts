@@ -1,5 +1,5 @@
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 import { commonBox, cropToBox, type EvaluationBox } from './evaluation-box.js';
 import {
   fourierRingCorrelation,

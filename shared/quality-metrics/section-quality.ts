@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { ndarray, type NdArray } from '../imaging/ndarray.js';
+import { ndarray, type NdArray } from '../ndarray/ndarray.js';
 import { cropToBox, type EvaluationBox } from './evaluation-box.js';
 import { pairQuality, type PairQualityOptions } from './pair-quality.js';
 import { singleImageSnr } from './single-image-snr.js';
@@ -18,6 +18,8 @@ export interface SectionQuality {
   readonly imageSnr: number;
   /** FRC 1/7 cutoff of the pair, cycles/px (null if the curve is empty). */
   readonly frcCutoff: number | null;
+  /** False when the FRC never fell below 1/7: the cutoff lies beyond `frcCutoff`. */
+  readonly frcCutoffReached: boolean;
 }
 
 /** Mean, median and standard deviation of one column, over the finite values. */
@@ -64,6 +66,7 @@ export function sectionQuality(stack: NdArray, options: PairQualityOptions = {})
       snr: q.snr,
       imageSnr: singleImageSnr(options.box === undefined ? current : cropToBox(current, q.box)).snr,
       frcCutoff: q.frc.cutoff?.frequency ?? null,
+      frcCutoffReached: q.frc.cutoff?.reached ?? false,
     });
   }
   const column = (pick: (s: SectionQuality) => number | null): ColumnSummary =>

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
-import { ndarray, type NdArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, type NdArray } from '../../shared/ndarray/ndarray.js';
 import {
   FIXED_THRESHOLD,
   fourierRingCorrelation,
