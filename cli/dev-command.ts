@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PubSub } from '@google-cloud/pubsub';
 import { MetdbError } from '../shared/errors/metdb-error.js';
-import { parseDatabaseTarget } from '../shared/records/database-config.js';
-import { connectDatabase } from '../shared/records/open-database.js';
+import { parseDatabaseTarget } from '../shared/adapters/database-config.js';
+import { connectDatabase } from '../shared/adapters/open-database.js';
 import { UsageError } from './usage-error.js';
 
 export const DEV_USAGE = `usage: metdb dev [--folder DIR] [--db mysql://...|sqlite-path] [--port-base N] [--state-dir DIR]

@@ -17,7 +17,7 @@ import { runFolder, type RunSummary } from '../../local/run-folder.js';
 import { collectImageResults } from '../../shared/outputs/collect-image-results.js';
 import { SETTINGS_FILE } from '../../shared/pipeline/dataset-settings.js';
 import { getDatasetByName } from '../../shared/records/datasets-repository.js';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
 import { startFunction, type FunctionServer } from '../support/function-server.js';
 import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';

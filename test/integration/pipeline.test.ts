@@ -11,7 +11,7 @@ import { Storage } from '@google-cloud/storage';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/records/database-schema.js';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
 import { startFunction, type FunctionServer } from '../support/function-server.js';
 import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';

@@ -15,7 +15,7 @@ import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../../shared/pipelin
 import { toDatabaseError } from '../../shared/records/database-error.js';
 import { createJobVersion, listJobs } from '../../shared/records/jobs-repository.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { getTileResult } from '../../shared/records/tile-results-repository.js';
 import { exampleTileMessage } from '../messages/message-examples.js';
 import { datasetWithPair } from './fixtures.js';

@@ -10,10 +10,10 @@
  */
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import type { PoolOptions } from 'mysql2';
-import type { Database } from './database-schema.js';
+import type { Database } from '../records/database-schema.js';
 import { databaseConfigKey, type DatabaseConfig } from './database-config.js';
 import { openSqlite, registerSqliteHandle, type SqliteOptions } from './sqlite-connection.js';
-import { toDatabaseError } from './database-error.js';
+import { toDatabaseError } from '../records/database-error.js';
 import { classifyingDialect } from './classifying-dialect.js';
 
 export interface DatabaseHandle {

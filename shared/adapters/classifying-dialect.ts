@@ -18,7 +18,7 @@ import type {
   QueryResult,
   TransactionSettings,
 } from 'kysely';
-import { isTransientDatabaseError, toDatabaseError } from './database-error.js';
+import { isTransientDatabaseError, toDatabaseError } from '../records/database-error.js';
 
 type Compile = QueryCompiler['compileQuery'];
 
