@@ -24,8 +24,8 @@ describe('metdb quality', () => {
   const a = loadQualityImage(c.a);
   const b = loadQualityImage(c.b);
   const [fileA, fileB] = [join(scratch, 'a.tif'), join(scratch, 'b.tif')];
-  writeFileSync(fileA, encodeTiff(a as Parameters<typeof encodeTiff>[0]));
-  writeFileSync(fileB, encodeTiff(b as Parameters<typeof encodeTiff>[0]));
+  writeFileSync(fileA, encodeTiff(a));
+  writeFileSync(fileB, encodeTiff(b));
 
   it('prints every pair metric as JSON, the FRC curve and its cutoffs in pixels and physical units', () => {
     const r = metdb([
