@@ -1,4 +1,4 @@
-import { sizeOf, stridesOf, type NdArray } from '../shared/imaging/ndarray.js';
+import { sizeOf, stridesOf, type NdArray } from '../shared/ndarray/ndarray.js';
 
 /**
  * Resamples `source` to `shape` by multilinear interpolation, corner to corner (real, non-repeating

@@ -1,4 +1,4 @@
-import { sizeOf, stridesOf, type NdArray } from '../../shared/imaging/ndarray.js';
+import { sizeOf, stridesOf, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { fourierShift } from '../../shared/registration/fourier-shift.js';
 import { resample } from '../resample.js';
 import { seededRandom } from './seeded-random.js';

@@ -1,5 +1,5 @@
 import { aggregateTileShifts } from '../../shared/aggregation/robust-shift.js';
-import type { NdArray } from '../../shared/imaging/ndarray.js';
+import type { NdArray } from '../../shared/ndarray/ndarray.js';
 import { resolveJobParams, tileParamsOf, type JobParams } from '../../shared/pipeline/dataset-settings.js';
 import { registerTileParams } from '../../shared/pipeline/measure-tile.js';
 import { extractRegion } from '../../shared/tiling/extract-region.js';
