@@ -13,13 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/records/database-schema.js';
 import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
-import { startFunction, type FunctionServer } from '../support/function-server.js';
+import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
 import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
-import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.js';
-import { createTopology, type Topology } from '../support/pubsub-topology.js';
-import { eventarcFinalized, gcsNotification } from '../support/storage-events.js';
+import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
+import { createTopology, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
+import { eventarcFinalized, gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
 import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
-import { buildDistIfStale } from './build-dist.js';
+import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
 import { allRows, deliveryLines, pullAll, until } from './pipeline-harness.js';
 
 const run = randomUUID().slice(0, 8);
