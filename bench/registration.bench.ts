@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sizeOf, stridesOf, type NdArray } from '../shared/imaging/ndarray.js';
+import { sizeOf, stridesOf, type NdArray } from '../shared/ndarray/ndarray.js';
 import { fourierShift } from '../shared/registration/fourier-shift.js';
 import { phaseCrossCorrelation } from '../shared/registration/phase-cross-correlation.js';
 import { loadBenchSource } from './bench-source.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFolder, type RunSummary } from '../../shared/local/run-folder.js';
+import { runFolder, type RunSummary } from '../../local/run-folder.js';
 import { collectImageResults } from '../../shared/outputs/collect-image-results.js';
 import { SETTINGS_FILE } from '../../shared/pipeline/dataset-settings.js';
 import { getDatasetByName } from '../../shared/records/datasets-repository.js';

@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { MetdbError } from '../errors/metdb-error.js';
-import type { Logger } from '../logging/logger.js';
-import type { Bus, MessageAttributes, TopicName } from '../ports/bus.js';
+import { MetdbError } from '../shared/errors/metdb-error.js';
+import type { Logger } from '../shared/logging/logger.js';
+import type { Bus, MessageAttributes, TopicName } from '../shared/ports/bus.js';
 import { serializeError } from './serialize-error.js';
 import { siblingModule, spawnWorker } from './spawn-worker.js';
 import type {
