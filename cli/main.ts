@@ -16,6 +16,7 @@ commands:
   run <folder> [--out DIR]        register every image of a folder: records, shifts, images, QC report
   watch <folder>                  process files as they are dropped into a folder
   register <reference> <moving>   register one pair of images and print the shift
+  stitch <folder> --out DIR       stitch a mosaic of tiles (Fiji layout or grid): positions, mosaic, report
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
 
@@ -33,6 +34,8 @@ async function main(argv: string[]): Promise<number> {
       return migrateCommand(args, { out, err });
     case 'run':
       return (await import('./run-command.js')).runCommand(args, out);
+    case 'stitch':
+      return (await import('./stitch-command.js')).stitchCommand(args, out);
     case 'watch':
       return (await import('./watch-command.js')).watchCommand(args, out);
     case 'dev':

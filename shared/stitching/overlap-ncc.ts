@@ -1,4 +1,4 @@
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 
 /**
  * Zero-normalised cross-correlation of two tiles over the rectangle they share when tile `b`'s

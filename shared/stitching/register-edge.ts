@@ -1,4 +1,4 @@
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 import { nextPffftSize } from '../registration/fft/fft-sizes.js';
 import { correlationPeaks } from './correlation-peaks.js';
 import { edgeWindows } from './edge-windows.js';

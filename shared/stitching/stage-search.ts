@@ -1,4 +1,4 @@
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 import { overlapNcc } from './overlap-ncc.js';
 
 export interface StageSearchBox {

@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 import { nccThreshold, type NccThreshold, type NccThresholdOptions } from './ncc-threshold.js';
 import { neighbourPairs, overlapArea } from './neighbour-pairs.js';
 import { registerEdge, type RegisterEdgeOptions } from './register-edge.js';
