@@ -46,10 +46,14 @@ export async function stitchCommand(args: string[], out: (line: string) => void)
   if (positionals.length !== 1) throw new UsageError('expected one folder of tiles', STITCH_USAGE);
   if (values.out === undefined) throw new UsageError('--out DIR is required', STITCH_USAGE);
   const channel = Number(values.channel);
-  if (!Number.isInteger(channel) || channel < 0) throw new UsageError(`--channel must be an integer >= 0, got "${values.channel}"`, STITCH_USAGE);
+  if (!Number.isInteger(channel) || channel < 0)
+    throw new UsageError(`--channel must be an integer >= 0, got "${values.channel}"`, STITCH_USAGE);
   const margin = values.margin === undefined ? undefined : Number(values.margin);
   if (margin !== undefined && !(Number.isInteger(margin) && margin >= 1)) {
-    throw new UsageError(`--margin must be a whole number of pixels >= 1, got "${values.margin}"`, STITCH_USAGE);
+    throw new UsageError(
+      `--margin must be a whole number of pixels >= 1, got "${values.margin}"`,
+      STITCH_USAGE,
+    );
   }
   const layout = layoutSource(values);
   const dir = positionals[0]!;
@@ -85,7 +89,12 @@ export async function stitchCommand(args: string[], out: (line: string) => void)
   return 0;
 }
 
-function layoutSource(values: { layout?: string; grid?: string; overlap?: string; order?: string }): LayoutSource {
+function layoutSource(values: {
+  layout?: string;
+  grid?: string;
+  overlap?: string;
+  order?: string;
+}): LayoutSource {
   if ((values.layout === undefined) === (values.grid === undefined)) {
     throw new UsageError('give either --layout FILE or --grid ROWSxCOLS', STITCH_USAGE);
   }
@@ -97,7 +106,10 @@ function layoutSource(values: { layout?: string; grid?: string; overlap?: string
   if (values.overlap === undefined) throw new UsageError('--grid needs --overlap (e.g. 10%)', STITCH_USAGE);
   const overlaps = values.overlap.split(',').map((p) => /^(\d+(?:\.\d+)?)%?$/.exec(p.trim()));
   if (overlaps.length > 2 || overlaps.some((m) => m === null || !(Number(m[1]) < 100))) {
-    throw new UsageError(`--overlap must be a percentage below 100 (10% or 10%,8%), got "${values.overlap}"`, STITCH_USAGE);
+    throw new UsageError(
+      `--overlap must be a percentage below 100 (10% or 10%,8%), got "${values.overlap}"`,
+      STITCH_USAGE,
+    );
   }
   const overlapX = Number(overlaps[0]![1]) / 100;
   const overlapY = Number((overlaps[1] ?? overlaps[0])![1]) / 100;

@@ -81,7 +81,10 @@ export async function stitchFolder(options: StitchFolderOptions): Promise<Stitch
     report: join(out, 'report.html'),
   };
   const registered = { tiles: result.tiles.map((t) => ({ name: t.name, x: t.x, y: t.y })) };
-  await writeFile(outputs['tileConfiguration']!, formatTileConfiguration(registered, 'Registered by metdb stitch'));
+  await writeFile(
+    outputs['tileConfiguration']!,
+    formatTileConfiguration(registered, 'Registered by metdb stitch'),
+  );
   await writeFile(outputs['positionsCsv']!, positionsCsv(result));
   await writeFile(outputs['positionsJson']!, positionsJson(result));
   if (fuse) {
@@ -90,11 +93,19 @@ export async function stitchFolder(options: StitchFolderOptions): Promise<Stitch
     seconds['fuse'] = clock();
   }
   const facts: Record<string, string> = {
-    layout: options.layout.kind === 'file' ? options.layout.path : `grid ${options.layout.rows}x${options.layout.columns}, ${options.layout.order}`,
+    layout:
+      options.layout.kind === 'file'
+        ? options.layout.path
+        : `grid ${options.layout.rows}x${options.layout.columns}, ${options.layout.order}`,
     'registration channel': String(channel),
-    seconds: Object.entries(seconds).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', '),
+    seconds: Object.entries(seconds)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', '),
   };
-  await writeFile(outputs['report']!, renderStitchReport({ dataset: basename(resolve(dir)), result, finishedAt: new Date(), facts }));
+  await writeFile(
+    outputs['report']!,
+    renderStitchReport({ dataset: basename(resolve(dir)), result, finishedAt: new Date(), facts }),
+  );
   seconds['write'] = clock();
   return { result, outputs, seconds };
 }
@@ -105,15 +116,21 @@ async function layoutNames(dir: string, source: LayoutSource): Promise<string[]>
     throw new MetdbError('not-found', `${dir}: cannot list the tiles' folder (${(error as Error).message})`);
   });
   if (source.kind === 'grid') {
-    const images = present.filter((n) => !n.startsWith('.') && IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()));
+    const images = present.filter(
+      (n) => !n.startsWith('.') && IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()),
+    );
     return images.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   }
   const names = (await readLayout(source.path)).tiles.map((t) => t.name);
   const have = new Set(present);
   const missing = names.filter((n) => !have.has(n));
   if (missing.length > 0) {
-    const shown = missing.slice(0, 3).join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
-    throw new MetdbError('not-found', `${source.path} names ${missing.length} file(s) missing from ${dir}: ${shown}`);
+    const shown =
+      missing.slice(0, 3).join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
+    throw new MetdbError(
+      'not-found',
+      `${source.path} names ${missing.length} file(s) missing from ${dir}: ${shown}`,
+    );
   }
   return names;
 }
@@ -128,9 +145,16 @@ async function readLayout(path: string): Promise<TileLayout> {
 function checkPlanar(tiles: readonly DecodedImage[], names: readonly string[]): void {
   const first = tiles[0]!;
   tiles.forEach((t, k) => {
-    if (t.info.depth !== 1) throw new MetdbError('invalid-argument', `${names[k]}: a stack of ${t.info.depth} planes; tiles must be 2D`);
+    if (t.info.depth !== 1)
+      throw new MetdbError(
+        'invalid-argument',
+        `${names[k]}: a stack of ${t.info.depth} planes; tiles must be 2D`,
+      );
     if (t.info.channels !== first.info.channels) {
-      throw new MetdbError('shape-mismatch', `tiles of different channel counts: ${names[k]} has ${t.info.channels}, ${names[0]} has ${first.info.channels}`);
+      throw new MetdbError(
+        'shape-mismatch',
+        `tiles of different channel counts: ${names[k]} has ${t.info.channels}, ${names[0]} has ${first.info.channels}`,
+      );
     }
   });
 }
@@ -147,11 +171,18 @@ async function writeMosaic(
   const channels = tiles[0]!.info.channels;
   const planes = [];
   for (let c = 0; c < channels; c++) {
-    const arrays = c === channel ? tiles.map((t) => t.array) : (await Promise.all(names.map((n) => readImageFile(join(dir, n), { channel: c })))).map((t) => t.array);
+    const arrays =
+      c === channel
+        ? tiles.map((t) => t.array)
+        : (await Promise.all(names.map((n) => readImageFile(join(dir, n), { channel: c })))).map(
+            (t) => t.array,
+          );
     planes.push(fuseMosaic(arrays, result.tiles).image);
   }
   const [h, w] = planes[0]!.shape as [number, number];
-  const data = new (planes[0]!.data.constructor as new (n: number) => Uint8Array | Uint16Array | Float32Array)(channels * h * w);
+  const data = new (
+    planes[0]!.data.constructor as new (n: number) => Uint8Array | Uint16Array | Float32Array
+  )(channels * h * w);
   planes.forEach((p, c) => data.set(p.data, c * h * w));
   const size = await tilePixelSize(join(dir, names[0]!));
   const description = omeXmlDescription({
@@ -162,7 +193,10 @@ async function writeMosaic(
     pixelType: tiles[0]!.info.pixelType,
     ...(size === undefined ? {} : { physicalSizeX: size.x, physicalSizeY: size.y }),
   });
-  await writeFile(path, encodeTiff({ data, shape: channels === 1 ? [h, w] : [channels, h, w] }, { description }));
+  await writeFile(
+    path,
+    encodeTiff({ data, shape: channels === 1 ? [h, w] : [channels, h, w] }, { description }),
+  );
 }
 
 function stopwatch(): () => number {

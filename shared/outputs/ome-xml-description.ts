@@ -23,7 +23,10 @@ export function omeXmlDescription(options: OmeXmlDescriptionOptions): string {
     physicalSizeX !== undefined && physicalSizeY !== undefined
       ? ` PhysicalSizeX="${physicalSizeX}" PhysicalSizeXUnit="µm" PhysicalSizeY="${physicalSizeY}" PhysicalSizeYUnit="µm"`
       : '';
-  const channels = Array.from({ length: sizeC }, (_, c) => `<Channel ID="Channel:0:${c}" SamplesPerPixel="1"/>`).join('');
+  const channels = Array.from(
+    { length: sizeC },
+    (_, c) => `<Channel ID="Channel:0:${c}" SamplesPerPixel="1"/>`,
+  ).join('');
   return (
     '<?xml version="1.0" encoding="UTF-8"?>' +
     '<OME xmlns="http://www.openmicroscopy.org/Schemas/OME/2016-06" ' +

@@ -20,7 +20,10 @@ export function checkTiles(tiles: readonly NdArray[], layout: TileLayout): [numb
   tiles.forEach((t, k) => {
     const name = layout.tiles[k]!.name;
     if (t.shape.length !== 2) {
-      throw new MetdbError('invalid-argument', `${name}: tiles must be 2D images, got shape [${t.shape.join(', ')}]`);
+      throw new MetdbError(
+        'invalid-argument',
+        `${name}: tiles must be 2D images, got shape [${t.shape.join(', ')}]`,
+      );
     }
     if (t.shape[0] !== first.shape[0] || t.shape[1] !== first.shape[1]) {
       throw new MetdbError(

@@ -14,7 +14,9 @@ export interface CorrelationPeak {
 
 /**
  * The `count` highest local maxima (over their 8 neighbours, periodically) of the phase
- * correlation of two equally sized windows, highest first. A peak at (tx, ty) means
+ * correlation of two equally sized windows, highest first, then those of the surface smoothed by a
+ * 3x3 box that are not among them (a peak of noisy, low-texture windows is spread over a few
+ * pixels and may not stand out from the noise as a single pixel). A peak at (tx, ty) means
  * a(x + tx, y + ty) ~ b(x, y) with both coordinates taken modulo the window size: each peak stands
  * for several offsets (tx or tx - width, ty or ty - height), to be told apart by the caller
  * (MIST's interpretations, BigStitcher's top-n peaks).
@@ -41,7 +43,10 @@ export function correlationPeaks(
     crossPowerSpectrum(fa.view, fb.view, h, hsize / h, width, true, 1e-5);
     const surface = new Float32Array(width * height);
     irfftn(fb, shape, surface);
-    return topPeaks(surface, width, height, count, 1 / (width * height));
+    const scale = 1 / (width * height);
+    const sharp = topPeaks(surface, width, height, count, scale);
+    const broad = topPeaks(boxSum(surface, width, height), width, height, count, scale / 9);
+    return [...sharp, ...broad.filter((p) => !sharp.some((q) => q.tx === p.tx && q.ty === p.ty))];
   } finally {
     fa.free();
     fb.free();
@@ -79,4 +84,26 @@ function topPeaks(s: Float32Array, w: number, h: number, count: number, scale: n
     }
   }
   return best;
+}
+
+/**
+ * The periodic 3x3 box sum of the surface: a true peak of noisy, low-texture windows spreads over
+ * its neighbours (sub-pixel offset, blur) while noise peaks are single pixels.
+ */
+function boxSum(s: Float32Array, w: number, h: number): Float32Array {
+  const rows = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const o = y * w;
+    for (let x = 0; x < w; x++) {
+      rows[o + x] = s[o + (x === 0 ? w - 1 : x - 1)]! + s[o + x]! + s[o + (x === w - 1 ? 0 : x + 1)]!;
+    }
+  }
+  const out = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    const up = ((y + h - 1) % h) * w;
+    const down = ((y + 1) % h) * w;
+    const o = y * w;
+    for (let x = 0; x < w; x++) out[o + x] = rows[up + x]! + rows[o + x]! + rows[down + x]!;
+  }
+  return out;
 }

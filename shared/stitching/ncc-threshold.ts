@@ -37,11 +37,13 @@ export function nccThreshold(
   options: NccThresholdOptions = {},
 ): NccThreshold {
   const { samples = 100, alpha = 0.01, seed = 1 } = options;
-  if (pairs.length === 0 || tiles.length < 2 || samples < 1) return { threshold: -Infinity, alpha, nulls: [] };
+  if (pairs.length === 0 || tiles.length < 2 || samples < 1)
+    return { threshold: -Infinity, alpha, nulls: [] };
   const neighbours = new Set(pairs.map((p) => p.i * tiles.length + p.j));
   const distant: [number, number][] = [];
   for (let i = 0; i < tiles.length; i++) {
-    for (let j = i + 1; j < tiles.length; j++) if (!neighbours.has(i * tiles.length + j)) distant.push([i, j]);
+    for (let j = i + 1; j < tiles.length; j++)
+      if (!neighbours.has(i * tiles.length + j)) distant.push([i, j]);
   }
   const random = mulberry32(seed);
   const turned = new Map<number, NdArray>();

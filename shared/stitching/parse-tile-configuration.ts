@@ -32,7 +32,9 @@ export function parseTileConfiguration(text: string, source = 'TileConfiguration
     const [name, , position] = fields as [string, string, string];
     if (name === '') fail('empty tile name');
     const number = '([-+]?(?:\\d+\\.?\\d*|\\.\\d+)(?:[eE][-+]?\\d+)?)';
-    const match = new RegExp(`^\\(\\s*${number}\\s*,\\s*${number}\\s*(?:,\\s*${number}\\s*)?\\)$`).exec(position);
+    const match = new RegExp(`^\\(\\s*${number}\\s*,\\s*${number}\\s*(?:,\\s*${number}\\s*)?\\)$`).exec(
+      position,
+    );
     if (!match) fail('expected a position "(x, y)"');
     if (match![3] !== undefined) fail('a 3D position in a 2D layout');
     if (seen.has(name)) fail(`tile "${name}" is listed twice`);

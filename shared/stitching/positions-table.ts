@@ -6,7 +6,15 @@ import type { StitchResult } from './stitch-tiles.js';
  */
 export function positionsCsv(result: StitchResult): string {
   const rows = result.tiles.map((t) =>
-    [csvField(t.name), t.x.toFixed(3), t.y.toFixed(3), t.nominalX.toFixed(3), t.nominalY.toFixed(3), t.status, t.edges].join(','),
+    [
+      csvField(t.name),
+      t.x.toFixed(3),
+      t.y.toFixed(3),
+      t.nominalX.toFixed(3),
+      t.nominalY.toFixed(3),
+      t.status,
+      t.edges,
+    ].join(','),
   );
   return `file,x,y,nominal_x,nominal_y,status,edges\n${rows.join('\n')}\n`;
 }
@@ -21,7 +29,11 @@ export function positionsJson(result: StitchResult): string {
       alpha: result.threshold.alpha,
       nullNccs: result.threshold.nulls,
       tiles: result.tiles,
-      edges: result.edges.map((e) => ({ ...e, tileI: result.tiles[e.i]!.name, tileJ: result.tiles[e.j]!.name })),
+      edges: result.edges.map((e) => ({
+        ...e,
+        tileI: result.tiles[e.i]!.name,
+        tileJ: result.tiles[e.j]!.name,
+      })),
       stageModel: result.stage,
     },
     (_, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? null : v),

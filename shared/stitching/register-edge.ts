@@ -21,6 +21,8 @@ export interface RegisterEdgeOptions {
    * @default 0.25
    */
   readonly minOverlap?: number;
+  /** Best candidates refined by hill climbing on the NCC (MIST's translation refinement). @default 3 */
+  readonly climbs?: number;
 }
 
 /** The measured offset of one pair, or NaN offsets and NCC when no candidate was valid. */
@@ -56,7 +58,7 @@ export function registerEdge(
   pair: TilePair,
   options: RegisterEdgeOptions,
 ): EdgeMeasurement {
-  const { marginX, marginY, peaks = 5, taper = 0.1, minOverlap = 0.25 } = options;
+  const { marginX, marginY, peaks = 5, taper = 0.1, minOverlap = 0.25, climbs = 3 } = options;
   const [height, width] = a.shape as [number, number];
   const win = edgeWindows(pair, width, height, marginX, marginY);
   const none = { i: pair.i, j: pair.j, dx: NaN, dy: NaN, ncc: NaN, runnerUp: NaN, overlap: 0 };
@@ -89,8 +91,14 @@ export function registerEdge(
   }
   if (scored.length === 0) return none;
   scored.sort((p, q) => q.ncc - p.ncc);
-  const best = scored[0]!;
-  const other = scored.find((s) => Math.max(Math.abs(s.dx - best.dx), Math.abs(s.dy - best.dy)) > 2);
+  // A peak may sit a pixel or two off the NCC's maximum (blur, noise): climb from the best few.
+  const inBounds = (dx: number, dy: number): boolean =>
+    Math.abs(dx - nx) <= marginX && Math.abs(dy - ny) <= marginY && overlapPixels(a, b, dx, dy) >= minPixels;
+  const climbed = scored.slice(0, climbs).map((s) => hillClimb(a, b, s, inBounds));
+  climbed.push(...scored.slice(climbs));
+  climbed.sort((p, q) => q.ncc - p.ncc);
+  const best = climbed[0]!;
+  const other = climbed.find((s) => Math.max(Math.abs(s.dx - best.dx), Math.abs(s.dy - best.dy)) > 2);
   const at = (dx: number, dy: number): number => overlapNcc(a, b, dx, dy, minPixels);
   const fx = vertex(at(best.dx - 1, best.dy), best.ncc, at(best.dx + 1, best.dy));
   const fy = vertex(at(best.dx, best.dy - 1), best.ncc, at(best.dx, best.dy + 1));
@@ -111,4 +119,32 @@ function vertex(l: number, c: number, r: number): number {
   const curvature = l - 2 * c + r;
   if (!(curvature < 0)) return 0;
   return Math.max(-0.5, Math.min(0.5, (l - r) / (2 * curvature)));
+}
+
+/** MIST's single hill climb: step to the best of the 4 neighbours while the NCC increases. */
+function hillClimb(
+  a: NdArray,
+  b: NdArray,
+  start: { dx: number; dy: number; ncc: number },
+  allowed: (dx: number, dy: number) => boolean,
+): { dx: number; dy: number; ncc: number } {
+  let cur = start;
+  for (let step = 0; step < 64; step++) {
+    let next = cur;
+    for (const [sx, sy] of [
+      [1, 0],
+      [-1, 0],
+      [0, 1],
+      [0, -1],
+    ] as const) {
+      const dx = cur.dx + sx;
+      const dy = cur.dy + sy;
+      if (!allowed(dx, dy)) continue;
+      const ncc = overlapNcc(a, b, dx, dy);
+      if (ncc > next.ncc) next = { dx, dy, ncc };
+    }
+    if (next === cur) return cur;
+    cur = next;
+  }
+  return cur;
 }

@@ -12,9 +12,8 @@ export interface PositionEdge {
 
 export interface SolvePositionsOptions {
   /**
-   * Residuals up to this many pixels are never outliers; above it, an edge whose residual is also
-   * above 3 robust standard deviations of all residuals is removed (the worst first) and the
-   * positions solved again.
+   * Largest residual of a kept edge, pixels: while an edge's residual (in a solve with equal
+   * weights) is above it, the edge of largest residual is removed and the positions solved again.
    * @default 2
    */
   readonly maxResidual?: number;
@@ -47,22 +46,30 @@ export function solvePositions(
   options: SolvePositionsOptions = {},
 ): SolvedPositions {
   const { maxResidual = 2, priorWeight = 1e-6 } = options;
-  const n = nominal.length;
   const kept = edges.map((e) => Number.isFinite(e.dx) && Number.isFinite(e.dy) && e.weight > 0);
+  // Outliers are found with equal weights: a wrong edge of high NCC weight would pull its own
+  // residual down and push the error onto its correct neighbours.
+  const equal = edges.map((e) => ({ ...e, weight: 1 }));
   for (;;) {
-    const { x, y } = solveOnce(nominal, edges, kept, priorWeight);
-    const residuals = edges.map((e) => Math.hypot(x[e.j]! - x[e.i]! - e.dx, y[e.j]! - y[e.i]! - e.dy));
-    const live = residuals.filter((_, k) => kept[k]);
-    const sorted = [...live].sort((a, b) => a - b);
-    const scale = 1.4826 * (sorted[sorted.length >> 1] ?? 0);
-    const cut = Math.max(maxResidual, 3 * scale);
+    const { x, y } = solveOnce(nominal, equal, kept, priorWeight);
+    const residuals = residualsOf(edges, x, y);
     let worst = -1;
     for (let k = 0; k < edges.length; k++) {
-      if (kept[k] && residuals[k]! > cut && (worst < 0 || residuals[k]! > residuals[worst]!)) worst = k;
+      if (!kept[k] || residuals[k]! <= maxResidual) continue;
+      const r = residuals[k]!;
+      const w = worst < 0 ? 0 : residuals[worst]!;
+      // Equal residuals (a tile hanging by two disagreeing edges): drop the less confident one.
+      if (worst < 0 || r > w + 1e-6 || (r > w - 1e-6 && edges[k]!.weight < edges[worst]!.weight)) worst = k;
     }
-    if (worst < 0 || n === 0) return { x, y, kept, residuals };
+    if (worst < 0) break;
     kept[worst] = false;
   }
+  const { x, y } = solveOnce(nominal, edges, kept, priorWeight);
+  return { x, y, kept, residuals: residualsOf(edges, x, y) };
+}
+
+function residualsOf(edges: readonly PositionEdge[], x: Float64Array, y: Float64Array): number[] {
+  return edges.map((e) => Math.hypot(x[e.j]! - x[e.i]! - e.dx, y[e.j]! - y[e.i]! - e.dy));
 }
 
 function solveOnce(
@@ -98,7 +105,8 @@ function solveOnce(
     add(by, e.i, -w * e.dy);
   });
   const solved = solveSpd(a, n, [bx, by]);
-  if (solved === null) throw new MetdbError('invalid-value', 'solvePositions: the normal equations are singular');
+  if (solved === null)
+    throw new MetdbError('invalid-value', 'solvePositions: the normal equations are singular');
   return { x: solved[0]!, y: solved[1]! };
 }
 

@@ -118,6 +118,7 @@ function repeatability(dev: readonly number[], k: number, floor: number): number
   const q3 = q(0.75);
   const m = median(dev);
   let r = floor;
-  for (const d of dev) if (d >= q1 - k * (q3 - q1) && d <= q3 + k * (q3 - q1)) r = Math.max(r, Math.abs(d - m));
+  for (const d of dev)
+    if (d >= q1 - k * (q3 - q1) && d <= q3 + k * (q3 - q1)) r = Math.max(r, Math.abs(d - m));
   return Math.ceil(r);
 }

@@ -2,6 +2,7 @@ import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { nccThreshold, type NccThreshold, type NccThresholdOptions } from './ncc-threshold.js';
 import { neighbourPairs, overlapArea } from './neighbour-pairs.js';
+import { overlapPixels } from './overlap-ncc.js';
 import { registerEdge, type RegisterEdgeOptions } from './register-edge.js';
 import { solvePositions, type SolvePositionsOptions } from './solve-positions.js';
 import { stageModel, type StageClass } from './stage-model.js';
@@ -45,6 +46,8 @@ export interface StitchEdge {
   readonly ncc: number;
   /** Best NCC of a distinct other candidate (NaN if none): close to `ncc` means ambiguous content. */
   readonly runnerUp: number;
+  /** Pixels shared by the two tiles at the measured offset. */
+  readonly overlap: number;
   /**
    * 'peaks': correlation peaks verified by NCC; 'stage': the best NCC inside the stage model's box
    * (an edge below the threshold, or outside the model where the box matched about as well).
@@ -94,7 +97,10 @@ export function stitchTiles(
   const [height, width] = checkTiles(tiles, layout);
   const pairs = neighbourPairs(layout.tiles, width, height, { minOverlap: options.minOverlap ?? 0.02 });
   if (pairs.length === 0) {
-    throw new MetdbError('invalid-argument', `no two tiles overlap in the layout (tiles ${width}x${height} px)`);
+    throw new MetdbError(
+      'invalid-argument',
+      `no two tiles overlap in the layout (tiles ${width}x${height} px)`,
+    );
   }
   const margin = options.margin;
   const stageTolerance = options.stageTolerance ?? 0.02;
@@ -110,12 +116,12 @@ export function stitchTiles(
     (a, b, p) => registerEdge(a, b, p, edgeOptions).ncc,
     options.threshold,
   );
-  const edges = measured.map((m, k) => ({
+  const edges: Mutable<StitchEdge>[] = measured.map((m, k) => ({
     ...m,
     nominalDx: pairs[k]!.dx,
     nominalDy: pairs[k]!.dy,
-    method: 'peaks' as 'peaks' | 'stage',
-    status: (Number.isFinite(m.ncc) ? (m.ncc > threshold.threshold ? 'accepted' : 'low-ncc') : 'no-candidate') as EdgeStatus,
+    method: 'peaks',
+    status: Number.isFinite(m.ncc) ? (m.ncc > threshold.threshold ? 'accepted' : 'low-ncc') : 'no-candidate',
     residual: NaN,
   }));
   const model = stageModel(
@@ -140,7 +146,14 @@ export function stitchTiles(
     // about as well (the least squares' residuals then judge it against the other paths).
     const good = found !== undefined && found.ncc > threshold.threshold;
     if (good && (!outlier || found.ncc >= e.ncc - stageTolerance)) {
-      Object.assign(e, { dx: found.dx, dy: found.dy, ncc: found.ncc, method: 'stage', status: 'accepted' });
+      Object.assign(e, {
+        dx: found.dx,
+        dy: found.dy,
+        ncc: found.ncc,
+        overlap: overlapPixels(tiles[e.i]!, tiles[e.j]!, found.dx, found.dy),
+        method: 'stage',
+        status: 'accepted',
+      });
     }
   });
   const used = edges.map((e) => e.status === 'accepted');
@@ -180,3 +193,5 @@ export function stitchTiles(
 function weightOf(ncc: number): number {
   return 1 / Math.max(0.01, 1 - ncc);
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
