@@ -2,7 +2,7 @@ import { LocalFolderBlobStore } from '../shared/adapters/local-folder-blob-store
 import type { Logger } from '../shared/logging/logger.js';
 import type { PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
 import type { Bus } from '../shared/ports/bus.js';
-import { connectDatabase, type DatabaseHandle } from '../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../shared/adapters/open-database.js';
 import { DatasetFolderStore } from './dataset-folder-store.js';
 import { LOCAL_RESULTS_BUCKET, type LocalRunConfig } from './local-run-config.js';
 

@@ -1,4 +1,4 @@
-import type { DatabaseConfig } from '../shared/records/database-config.js';
+import type { DatabaseConfig } from '../shared/adapters/database-config.js';
 import type { LogLevel } from '../shared/logging/logger.js';
 import type { PipelineLimits } from '../shared/pipeline/pipeline-deps.js';
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import { runFolder, type RunSummary } from '../../local/run-folder.js';
-import { connectDatabase } from '../../shared/records/open-database.js';
+import { connectDatabase } from '../../shared/adapters/open-database.js';
 import { copyDemoSeries, truth } from './demo-series-copy.js';
 
 const FRAMES = ['frame_00.tif', 'frame_02.tif', 'frame_05.tif', 'frame_07.tif'];
