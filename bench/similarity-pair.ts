@@ -1,4 +1,4 @@
-import type { NdArray } from '../shared/imaging/ndarray.js';
+import type { NdArray } from '../shared/ndarray/ndarray.js';
 import { affineTransform } from '../shared/registration/affine-transform.js';
 import {
   applyMatrix,

@@ -1,4 +1,4 @@
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 import { affineTransform, type AffineTransformOptions } from './affine-transform.js';
 import { invertMatrix, type Matrix3 } from './similarity/transform-matrix.js';
 

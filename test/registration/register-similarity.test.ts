@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cornerErrors, similarityPair } from '../../bench/similarity-pair.js';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
-import type { NdArray } from '../../shared/imaging/ndarray.js';
+import type { NdArray } from '../../shared/ndarray/ndarray.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import { registerSimilarity } from '../../shared/registration/similarity/register-similarity.js';
 import { similarityMatrix, imageCentre } from '../../shared/registration/similarity/transform-matrix.js';

@@ -1,4 +1,4 @@
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 
 /**
  * A 2D image times a disc window, after removing its windowed mean: 1 inside 70 % of the inscribed

@@ -1,4 +1,4 @@
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 import { rfftn } from '../fft/fftn.js';
 import { HeapBuffer } from '../fft/pffft-module.js';
 import { apodizeDisc } from './apodize-disc.js';

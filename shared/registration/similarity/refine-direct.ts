@@ -1,4 +1,4 @@
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 import { binImage } from '../preprocess/bin-image.js';
 import { gaussNewtonStep, type StepImages } from './gauss-newton-step.js';
 import { cornerMotion } from './corner-motion.js';

@@ -1,5 +1,5 @@
 import { MetdbError } from '../../errors/metdb-error.js';
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 import { checkImage } from '../preprocess/check-image.js';
 import { binImage } from '../preprocess/bin-image.js';
 import { angleScalePeaks } from './angle-scale-peaks.js';

@@ -1,4 +1,4 @@
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 import { phaseCrossCorrelation } from '../phase-cross-correlation.js';
 import { centredTaper } from './centred-taper.js';
 import { invertMatrix, multiplyMatrices, translationMatrix, type Matrix3 } from './transform-matrix.js';

@@ -1,4 +1,4 @@
-import { sizeOf, stridesOf } from '../../imaging/ndarray.js';
+import { sizeOf, stridesOf } from '../../ndarray/ndarray.js';
 import { splineWeights } from './axis-table.js';
 import { coefficientMode, mapCoordinate, type ShiftMode } from './map-coordinate.js';
 import type { SplineCoefficients } from './spline-coefficients.js';

@@ -1,4 +1,4 @@
-import { sizeOf, stridesOf, type PixelArray } from '../../imaging/ndarray.js';
+import { sizeOf, stridesOf, type PixelArray } from '../../ndarray/ndarray.js';
 import type { ShiftMode } from './map-coordinate.js';
 import { filterBoundary, splinePrefilter } from './spline-prefilter.js';
 
