@@ -25,7 +25,8 @@ export function folderNameProblem(name: string): string | undefined {
   if (name === '.' || name === '..') return `is ${name} (a path traversal, not a folder)`;
   if (name.length > MAX_FOLDER_NAME_LENGTH) return `is longer than ${MAX_FOLDER_NAME_LENGTH} characters`;
   if (LONE_SURROGATE.test(name)) return 'is not well-formed Unicode';
-  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains control characters';
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f))
+    return 'contains control characters';
   if (/[/\\]/.test(name)) return 'contains a slash or backslash';
   return undefined;
 }
