@@ -6,7 +6,7 @@
  *   2. insert-ignore the tile result (primary key job_id, tile_index),
  *   3. only if a row was inserted: `tiles_done = tiles_done + 1` (+ n for n rows inserted),
  *   4. `UPDATE jobs SET state = 'aggregating' WHERE id = ? AND state = 'running'
- *       AND tiles_done = tiles_total`.
+ *       AND tiles_done >= tiles_total` (`completeJobIfAllTilesIn`, also run by `startJob`).
  * The single caller whose step 4 changes a row gets `completedJob: true` and triggers the
  * aggregation (which must itself still be idempotent: the trigger message can be redelivered).
  *
@@ -20,6 +20,7 @@ import type { Database, TileResultsTable } from './database-schema.js';
 import { check, nowIso, validateRow } from './validate-row.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import { sqlDialectOf } from './sql-dialect-of.js';
+import { completeJobIfAllTilesIn } from './jobs-repository.js';
 import { toDatabaseError, withLockRetry, type RetryOptions } from './database-error.js';
 
 const axisList = z.array(check.int(0)).min(2).max(3);
@@ -209,14 +210,7 @@ async function recordIn(
         .where('id', '=', jobId)
         .execute();
     }
-    const done = await trx
-      .updateTable('jobs')
-      .set({ state: 'aggregating', updated_at: now })
-      .where('id', '=', jobId)
-      .where('state', '=', 'running')
-      .whereRef('tiles_done', '=', 'tiles_total')
-      .executeTakeFirst();
-    if (Number(done.numUpdatedRows) > 0) completed.add(jobId);
+    if (await completeJobIfAllTilesIn(trx, jobId, now)) completed.add(jobId);
   }
   return outcomesOf(rows, inserted, completed);
 }
