@@ -2,6 +2,7 @@ import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { ScratchFloat64 } from '../registration/scratch-array.js';
 import { selectKth } from '../registration/preprocess/select-kth.js';
+import { countedTileSignal, quantilesOfCounts } from './counted-tile-signal.js';
 
 /** Robust texture figures of one tile; intensities in the tile's own units. */
 export interface TileSignal {
@@ -47,6 +48,10 @@ export function tileSignal(tile: NdArray): TileSignal {
   const { data } = tile;
   const n = data.length;
   if (n === 0) throw new MetdbError('empty-array', 'tileSignal: the tile is empty');
+  if (data instanceof Uint16Array || data instanceof Uint8Array) {
+    const counted = countedTileSignal(tile as NdArray<Uint8Array | Uint16Array>, MAX_SAMPLES, MAX_BINS);
+    if (counted !== undefined) return counted;
+  }
   const integer = !(data instanceof Float32Array || data instanceof Float64Array);
   const { values, min, max } = sample(data);
   for (let i = 0; !integer && i < values.length; i++) {
@@ -232,41 +237,6 @@ function integerQuantiles(values: Float64Array, scale: 1 | 2, range: Range, qs: 
  */
 function countInto(counts: Int32Array, values: Float64Array, min: number, scale: number): void {
   for (let i = 0; i < values.length; i++) counts[((values[i]! - min) * scale) | 0]!++;
-}
-
-/**
- * Linear-interpolated quantiles `qs` (ascending, numpy's default method) of the `n` values counted
- * in `counts[first..last]`, where bin b stands for the value (b - offset) / scale: the order
- * statistics of ranks floor(q (n - 1)) and the next, found in one walk over the bins.
- */
-function quantilesOfCounts(
-  counts: Int32Array,
-  first: number,
-  last: number,
-  offset: number,
-  scale: number,
-  n: number,
-  qs: readonly number[],
-): number[] {
-  const ranks: number[] = [];
-  for (const q of qs) {
-    const lo = Math.floor(q * (n - 1));
-    ranks.push(lo, Math.min(lo + 1, n - 1));
-  }
-  const at = new Array<number>(ranks.length);
-  let seen = 0;
-  let bin = first;
-  for (let r = 0; r < ranks.length; r++) {
-    // Ranks ascend: the walk goes on from where the last one stopped.
-    while (bin < last && seen + counts[bin]! <= ranks[r]!) seen += counts[bin++]!;
-    at[r] = (bin - offset) / scale;
-  }
-  return qs.map((q, k) => {
-    const pos = q * (n - 1);
-    const lo = Math.floor(pos);
-    const value = at[2 * k]!;
-    return pos === lo ? value : value + (pos - lo) * (at[2 * k + 1]! - value);
-  });
 }
 
 /** The quantiles `qs` of `values` by selection (`quantile`); reorders `values`. */
