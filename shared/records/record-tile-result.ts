@@ -3,7 +3,7 @@
  * concurrently; the job must be aggregated exactly once, by whoever records its last distinct
  * tile. In one transaction (per tile, or per batch of tiles, `recordTileResults`):
  *   1. lock the job row (MySQL `SELECT ... FOR UPDATE`; SQLite has one writer at a time),
- *   2. insert-ignore the tile result (primary key job_id, tile_index),
+ *   2. insert the tile results not stored yet (primary key job_id, tile_index; one statement),
  *   3. only if a row was inserted: `tiles_done = tiles_done + 1` (+ n for n rows inserted),
  *   4. `UPDATE jobs SET state = 'aggregating' WHERE id = ? AND state = 'running'
  *       AND tiles_done >= tiles_total` (`completeJobIfAllTilesIn`, also run by `startJob`).
@@ -180,6 +180,9 @@ function outcomesOf(
   return outcomes;
 }
 
+/** Rows per statement (13 columns a row: well below SQLite's and MySQL's placeholder limits). */
+const CHUNK = 500;
+
 async function recordIn(
   trx: Kysely<Database>,
   rows: readonly TileResultsTable[],
@@ -191,15 +194,37 @@ async function recordIn(
     const lock = trx.selectFrom('jobs').select(['id', 'state', 'tiles_total']).where('id', '=', jobId);
     jobs.set(jobId, await (mysql ? lock.forUpdate() : lock).executeTakeFirst());
   }
-  const inserted: boolean[] = [];
-  const counts = new Map<string, number>();
-  for (const row of rows) {
-    checkJob(jobs.get(row.job_id), row);
-    const result = await trx.insertInto('tile_results').orIgnore().values(row).executeTakeFirst();
-    const added = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-    inserted.push(added);
-    if (added) counts.set(row.job_id, (counts.get(row.job_id) ?? 0) + 1);
+  for (const row of rows) checkJob(jobs.get(row.job_id), row);
+  // Which rows are new: the job locks order all writers of these jobs, so what is not stored yet
+  // is inserted by this transaction alone (a row repeated within the batch counts once).
+  const stored = new Set<string>();
+  for (const jobId of jobs.keys()) {
+    const indices = rows.filter((r) => r.job_id === jobId).map((r) => r.tile_index);
+    for (let i = 0; i < indices.length; i += CHUNK) {
+      const found = await trx
+        .selectFrom('tile_results')
+        .select('tile_index')
+        .where('job_id', '=', jobId)
+        .where('tile_index', 'in', indices.slice(i, i + CHUNK))
+        .execute();
+      for (const f of found) stored.add(`${jobId}/${f.tile_index}`);
+    }
   }
+  const inserted = rows.map((r) => {
+    const key = `${r.job_id}/${r.tile_index}`;
+    if (stored.has(key)) return false;
+    stored.add(key);
+    return true;
+  });
+  const fresh = rows.filter((_, i) => inserted[i]);
+  for (let i = 0; i < fresh.length; i += CHUNK) {
+    await trx
+      .insertInto('tile_results')
+      .values(fresh.slice(i, i + CHUNK))
+      .execute();
+  }
+  const counts = new Map<string, number>();
+  for (const r of fresh) counts.set(r.job_id, (counts.get(r.job_id) ?? 0) + 1);
   const completed = new Set<string>();
   for (const jobId of jobs.keys()) {
     const count = counts.get(jobId) ?? 0;
