@@ -16,6 +16,7 @@ commands:
   run <folder> [--out DIR]        register every image of a folder: records, shifts, images, QC report
   watch <folder>                  process files as they are dropped into a folder
   register <reference> <moving>   register one pair of images and print the shift
+  quality <A> [<B>] [--box ...]   quality metrics: ncc, nsad, mi, snr, FRC of a pair; snr of one image
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
 
@@ -29,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'register':
       return registerCommand(args, out);
+    case 'quality':
+      return (await import('./quality-command.js')).qualityCommand(args, out);
     case 'migrate':
       return migrateCommand(args, { out, err });
     case 'run':
