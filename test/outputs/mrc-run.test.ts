@@ -31,7 +31,9 @@ beforeAll(async () => {
   parent = mkdtempSync(join(tmpdir(), 'metdb-mrc-run-'));
   const folder = join(parent, 'fibsem');
   mkdirSync(folder);
-  const image = (await readImageFile(new URL('../fixtures/images/aics_crop_lzw.ome.tif', import.meta.url).pathname)).array;
+  const image = (
+    await readImageFile(new URL('../fixtures/images/aics_crop_lzw.ome.tif', import.meta.url).pathname)
+  ).array;
   sections = [section(image, 0, 9, 1), section(image, 4, 2, 2)];
   sections.forEach((s, i) =>
     writeFileSync(join(folder, `section_${i}.mrc`), encodeMrc(s, { voxelSize: { x: 8, y: 8, z: 0 } })),
