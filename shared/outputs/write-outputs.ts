@@ -4,6 +4,7 @@ import type { NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
 import type { ImageResult } from './image-result.js';
 import type { OutputSink } from './output-sink.js';
+import { isMrcName, registeredFile } from './registered-file.js';
 import { registeredImage, type RegisteredImageOptions } from './registered-image.js';
 import { shiftTableCsv, shiftTableJson } from './shift-table.js';
 import { stackedAverage } from './stacked-average.js';
@@ -19,7 +20,8 @@ export interface WriteOutputsOptions {
   /**
    * Write every registered image and the reference onto the reference grid, every channel moved
    * by the image's shift: `registered/<name>.tif` (an ImageJ hyperstack) for ImageJ inputs,
-   * `registered/<name>.ome.tif` (OME-TIFF) for the others; names and physical sizes kept.
+   * `registered/<name>.ome.tif` (OME-TIFF) for the others; names and physical sizes kept;
+   * `registered/<name>.mrc` with the voxel size for an MRC input (`registeredFile`).
    * @default true
    */
   registeredImages?: boolean;
@@ -77,8 +79,13 @@ export async function writeOutputs(
           ...image,
           channels: image.channels.map((c) => registeredImage(c, r.shift!, resample)),
         };
-        const name = `registered/${stem(r.file)}${format === 'imagej' ? '.tif' : '.ome.tif'}`;
-        registered.push(await sink.write(name, encodeChannelsTiff(moved, { format, name: stem(r.file) })));
+        if (isMrcName(r.file)) {
+          const mrc = registeredFile(r.file, moved.channels[0]!, r.pixelSize);
+          registered.push(await sink.write(`registered/${stem(r.file)}${mrc.extension}`, mrc.bytes));
+        } else {
+          const name = `registered/${stem(r.file)}${format === 'imagej' ? '.tif' : '.ome.tif'}`;
+          registered.push(await sink.write(name, encodeChannelsTiff(moved, { format, name: stem(r.file) })));
+        }
       }
       const sameShape = referenceShape !== null && referenceShape.every((n, a) => shape[a] === n);
       if (average !== false && sameShape && shape.length === referenceShape.length) {
