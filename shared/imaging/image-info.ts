@@ -1,5 +1,5 @@
 import type { ImageFormat } from './image-format.js';
-import type { NdArray, PixelType } from './ndarray.js';
+import type { NdArray, PixelType } from '../ndarray/ndarray.js';
 
 /** What a file's header says, as seen through the decoding rules (see decode-image.ts). */
 export interface ImageInfo {

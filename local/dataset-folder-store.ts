@@ -1,10 +1,10 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertSafeLocalKey } from '../adapters/blob-key.js';
-import { contentTypeOf } from '../adapters/content-type.js';
-import { MetdbError } from '../errors/metdb-error.js';
-import { LocalFolderBlobStore } from '../adapters/local-folder-blob-store.js';
-import type { BlobInfo, BlobStore, ByteRange, PutOptions } from '../ports/blob-store.js';
+import { assertSafeLocalKey } from '../shared/adapters/blob-key.js';
+import { contentTypeOf } from '../shared/adapters/content-type.js';
+import { MetdbError } from '../shared/errors/metdb-error.js';
+import { LocalFolderBlobStore } from '../shared/adapters/local-folder-blob-store.js';
+import type { BlobInfo, BlobStore, ByteRange, PutOptions } from '../shared/ports/blob-store.js';
 
 /** The bucket name a local run records for its uploads (`images.source_bucket`). */
 export const LOCAL_UPLOAD_BUCKET = 'local-folder';

@@ -6,8 +6,8 @@
  * of one tick in one message, and is awaited.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { MessageAttributes, TopicName } from '../ports/bus.js';
-import { MetdbError } from '../errors/metdb-error.js';
+import type { MessageAttributes, TopicName } from '../shared/ports/bus.js';
+import { MetdbError } from '../shared/errors/metdb-error.js';
 import { serializeError } from './serialize-error.js';
 import { handleUnit } from './handle-unit.js';
 import type {

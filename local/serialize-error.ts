@@ -1,4 +1,4 @@
-import { isMetdbError } from '../errors/metdb-error.js';
+import { isMetdbError } from '../shared/errors/metdb-error.js';
 import type { SerializedError } from './worker-protocol.js';
 
 /**

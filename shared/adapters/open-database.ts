@@ -5,14 +5,16 @@
  * once per instance, reuse it across invocations); `connectDatabase` always opens a new one
  * (tests, tools). MySQL uses a mysql2 pool (`poolSize` connections); Cloud SQL goes through
  * `@google-cloud/cloud-sql-connector` with IAM database authentication (no password) and the
- * configured IP type; SQLite uses one better-sqlite3 connection (see sqlite-connection.ts).
+ * configured IP type; SQLite uses one better-sqlite3 connection (see sqlite-connection.ts). Every
+ * driver error reaches callers classified (classifying-dialect.ts).
  */
 import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import type { PoolOptions } from 'mysql2';
-import type { Database } from './database-schema.js';
+import type { Database } from '../records/database-schema.js';
 import { databaseConfigKey, type DatabaseConfig } from './database-config.js';
 import { openSqlite, registerSqliteHandle, type SqliteOptions } from './sqlite-connection.js';
-import { toDatabaseError } from './database-error.js';
+import { toDatabaseError } from '../records/database-error.js';
+import { classifyingDialect } from './classifying-dialect.js';
 
 export interface DatabaseHandle {
   db: Kysely<Database>;
@@ -66,7 +68,7 @@ export async function connectDatabase(
 ): Promise<DatabaseHandle> {
   if (config.kind === 'sqlite') {
     const raw = openSqlite(config.path, options);
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: raw }) });
+    const db = new Kysely<Database>({ dialect: classifyingDialect(new SqliteDialect({ database: raw })) });
     registerSqliteHandle(db, raw);
     return { db, dialect: 'sqlite', config, close: once(() => db.destroy()) };
   }
@@ -82,7 +84,7 @@ export async function connectDatabase(
   };
   if (config.kind === 'mysql') {
     const pool = createPool({ ...common, uri: config.url });
-    const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: classifyingDialect(new MysqlDialect({ pool })) });
     return { db, dialect: 'mysql', config, close: once(() => db.destroy()) };
   }
   // Loaded only when used: it pulls in google-auth-library.
@@ -100,7 +102,7 @@ export async function connectDatabase(
     throw toDatabaseError(error, `connect to Cloud SQL ${config.instanceConnectionName}`);
   }
   const pool = createPool({ ...common, ...streamOptions, user: config.user, database: config.database });
-  const db = new Kysely<Database>({ dialect: new MysqlDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: classifyingDialect(new MysqlDialect({ pool })) });
   return {
     db,
     dialect: 'mysql',

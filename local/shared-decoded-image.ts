@@ -1,5 +1,5 @@
-import type { DecodedImage } from '../imaging/image-info.js';
-import type { PixelArray } from '../imaging/ndarray.js';
+import type { DecodedImage } from '../shared/imaging/image-info.js';
+import type { PixelArray } from '../shared/ndarray/ndarray.js';
 
 /**
  * A decoded canonical image as the local runner hands it to its workers: the pixels in a

@@ -1,17 +1,17 @@
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { MetdbError } from '../errors/metdb-error.js';
-import { createLogger, logLevelFromEnv, type Logger, type LogLevel } from '../logging/logger.js';
-import { parseAggregateMessage } from '../messages/aggregate-message.js';
-import { parseTileMessage } from '../messages/tile-message.js';
-import { aggregateJob } from '../pipeline/aggregate-job.js';
-import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../pipeline/pipeline-deps.js';
-import { recordMeasuredTiles } from '../pipeline/register-tile-from-message.js';
-import type { TopicName } from '../ports/bus.js';
-import { parseDatabaseTarget } from '../records/database-config.js';
-import { migrateToLatest } from '../records/migrate.js';
-import { connectDatabase, type DatabaseHandle } from '../records/open-database.js';
-import type { NewTileResult } from '../records/record-tile-result.js';
+import { MetdbError } from '../shared/errors/metdb-error.js';
+import { createLogger, logLevelFromEnv, type Logger, type LogLevel } from '../shared/logging/logger.js';
+import { parseAggregateMessage } from '../shared/messages/aggregate-message.js';
+import { parseTileMessage } from '../shared/messages/tile-message.js';
+import { aggregateJob } from '../shared/pipeline/aggregate-job.js';
+import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
+import { recordMeasuredTiles } from '../shared/pipeline/register-tile-from-message.js';
+import type { TopicName } from '../shared/ports/bus.js';
+import { parseDatabaseTarget } from '../shared/adapters/database-config.js';
+import { migrateToLatest } from '../shared/records/migrate.js';
+import { connectDatabase, type DatabaseHandle } from '../shared/adapters/open-database.js';
+import type { NewTileResult } from '../shared/records/record-tile-result.js';
 import type { LocalRunConfig } from './local-run-config.js';
 import { siblingModule } from './spawn-worker.js';
 import { WorkerPoolBus, type SettledDelivery } from './worker-pool-bus.js';
@@ -28,8 +28,13 @@ import type { BatchResult } from './worker-protocol.js';
 const TILE_BATCH = 16;
 
 export interface LocalRunnerOptions {
-  /** Output folder. @default `<folder>/metdb-out` */
+  /**
+   * Output folder. The default lies outside the input folder, so that `metdb watch` never sees
+   * its own outputs. @default `<cwd>/.metdb/<dataset>`
+   */
   out?: string;
+  /** Folder the default output goes under (`<cwd>/.metdb/<dataset>`). @default process.cwd() */
+  cwd?: string;
   /** Worker threads. @default os.availableParallelism() */
   workers?: number;
   /** Database: a SQLite path or `sqlite:` / `mysql://` URL (same schema). @default `<out>/metdb.sqlite` */
@@ -72,7 +77,7 @@ export class LocalRunner {
   static async open(folder: string, options: LocalRunnerOptions = {}): Promise<LocalRunner> {
     const root = resolve(folder);
     const dataset = basename(root);
-    const out = resolve(options.out ?? join(root, 'metdb-out'));
+    const out = resolve(options.out ?? defaultOutputFolder(dataset, options.cwd));
     const workers = Math.max(1, Math.floor(options.workers ?? availableParallelism()));
     const logLevel = options.logLevel ?? defaultLogLevel();
     const config: LocalRunConfig = {
@@ -162,4 +167,9 @@ export class LocalRunner {
 function defaultLogLevel(): LogLevel {
   const level = logLevelFromEnv();
   return process.env.METDB_LOG_LEVEL !== undefined || level === 'silent' ? level : 'warn';
+}
+
+/** `<cwd>/.metdb/<dataset>`: where a run's outputs go when no `--out` is given. */
+export function defaultOutputFolder(dataset: string, cwd: string = process.cwd()): string {
+  return resolve(cwd, '.metdb', dataset);
 }

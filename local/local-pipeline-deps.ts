@@ -1,8 +1,8 @@
-import { LocalFolderBlobStore } from '../adapters/local-folder-blob-store.js';
-import type { Logger } from '../logging/logger.js';
-import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
-import type { Bus } from '../ports/bus.js';
-import { connectDatabase, type DatabaseHandle } from '../records/open-database.js';
+import { LocalFolderBlobStore } from '../shared/adapters/local-folder-blob-store.js';
+import type { Logger } from '../shared/logging/logger.js';
+import type { PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
+import type { Bus } from '../shared/ports/bus.js';
+import { connectDatabase, type DatabaseHandle } from '../shared/adapters/open-database.js';
 import { DatasetFolderStore } from './dataset-folder-store.js';
 import { LOCAL_RESULTS_BUCKET, type LocalRunConfig } from './local-run-config.js';
 

@@ -10,11 +10,11 @@
  * cloud). The images the main thread ingested arrive already decoded, in shared memory
  * (`receive`: a `SharedDecodedImage`); any other is decoded once per worker from its canonical copy.
  */
-import { LocalFolderBlobStore } from '../adapters/local-folder-blob-store.js';
-import { MetdbError } from '../errors/metdb-error.js';
-import { parseTileMessage, type TileMessage } from '../messages/tile-message.js';
-import { decodedImages } from '../pipeline/decoded-image-cache.js';
-import { measureTile, type TileStores } from '../pipeline/measure-tile.js';
+import { LocalFolderBlobStore } from '../shared/adapters/local-folder-blob-store.js';
+import { MetdbError } from '../shared/errors/metdb-error.js';
+import { parseTileMessage, type TileMessage } from '../shared/messages/tile-message.js';
+import { decodedImages } from '../shared/pipeline/decoded-image-cache.js';
+import { measureTile, type TileStores } from '../shared/pipeline/measure-tile.js';
 import { DatasetFolderStore } from './dataset-folder-store.js';
 import { LOCAL_RESULTS_BUCKET, type LocalRunConfig } from './local-run-config.js';
 import { isSharedDecodedImage } from './shared-decoded-image.js';

@@ -1,4 +1,4 @@
-import { MetdbError } from '../errors/metdb-error.js';
+import { MetdbError } from '../shared/errors/metdb-error.js';
 import { serializeError } from './serialize-error.js';
 import type { WireDelivery, WireSettlement, WorkerHandler } from './worker-protocol.js';
 

@@ -1,6 +1,6 @@
-import { ingestUpload, type IngestResult } from '../pipeline/ingest-upload.js';
-import type { PipelineDeps } from '../pipeline/pipeline-deps.js';
-import { imageSourceKey } from '../records/images-repository.js';
+import { ingestUpload, type IngestResult } from '../shared/pipeline/ingest-upload.js';
+import type { PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
+import { imageSourceKey } from '../shared/records/images-repository.js';
 import type { DatasetFolderStore } from './dataset-folder-store.js';
 
 /** What became of one file of a local run. */

@@ -1,7 +1,7 @@
 import { watch } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
-import { SETTINGS_FILE } from '../pipeline/dataset-settings.js';
+import { SETTINGS_FILE } from '../shared/pipeline/dataset-settings.js';
 import { LocalRunner } from './local-runner.js';
 import { IMAGE_EXTENSIONS, runFolder, type RunFolderOptions, type RunSummary } from './run-folder.js';
 

@@ -1,6 +1,6 @@
-import type { DatabaseConfig } from '../records/database-config.js';
-import type { LogLevel } from '../logging/logger.js';
-import type { PipelineLimits } from '../pipeline/pipeline-deps.js';
+import type { DatabaseConfig } from '../shared/adapters/database-config.js';
+import type { LogLevel } from '../shared/logging/logger.js';
+import type { PipelineLimits } from '../shared/pipeline/pipeline-deps.js';
 
 /**
  * What every thread of a local run needs to rebuild its own pipeline dependencies (structured-

@@ -4,7 +4,7 @@
  * publisher serialises, the handling worker parses, and the main thread only routes strings
  * (cheap to copy between threads, and nothing for it to walk or clone).
  */
-import type { MessageAttributes, TopicName } from '../ports/bus.js';
+import type { MessageAttributes, TopicName } from '../shared/ports/bus.js';
 
 /** An error as it crosses the thread boundary: its kind decides retry (transient) or dead letter. */
 export interface SerializedError {

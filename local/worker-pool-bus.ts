@@ -1,8 +1,8 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
-import { MetdbError } from '../errors/metdb-error.js';
-import type { Logger } from '../logging/logger.js';
-import type { Bus, MessageAttributes, TopicName } from '../ports/bus.js';
+import { MetdbError } from '../shared/errors/metdb-error.js';
+import type { Logger } from '../shared/logging/logger.js';
+import type { Bus, MessageAttributes, TopicName } from '../shared/ports/bus.js';
 import { serializeError } from './serialize-error.js';
 import { siblingModule, spawnWorker } from './spawn-worker.js';
 import type {
@@ -64,6 +64,11 @@ export interface WorkerPoolBusOptions {
    * error (or its worker dies). Permanent errors are dead-lettered at once. @default 5
    */
   maxAttempts?: number;
+  /**
+   * Delay before a message that failed with a transient error is delivered again, in ms, doubled
+   * for each attempt spent, with full jitter (as Pub/Sub's retry policy backs off). @default 50
+   */
+  retryBackoffMs?: number;
   /**
    * Units of work a worker is given ahead (it handles them one at a time, in order): with more
    * than one, the next unit is already there when a worker finishes, instead of a round trip
@@ -165,6 +170,8 @@ export class WorkerPoolBus implements Bus {
   private mainBusy = false;
   private nextId = 1;
   private waiters: (() => void)[] = [];
+  /** Deliveries waiting out their retry backoff (not idle meanwhile). */
+  private backingOff = 0;
   private closed = false;
   private fatal: MetdbError | undefined;
   /** Workers that exited before they were ready: past a bound the pool gives up (no crash loop). */
@@ -330,6 +337,7 @@ export class WorkerPoolBus implements Bus {
       this.mainQueue.length === 0 &&
       !this.mainBusy &&
       this.completing === 0 &&
+      this.backingOff === 0 &&
       this.slots.every((s) => s.inFlight.length === 0)
     );
   }
@@ -568,8 +576,17 @@ export class WorkerPoolBus implements Bus {
   private fail(delivery: Delivery, error: SerializedError, queue: Delivery[]): void {
     if (error.kind === 'transient' && delivery.attempts < this.maxAttempts) {
       this.settle(delivery, 'retry', undefined, error);
-      queue.push(delivery);
-      if (queue === this.mainQueue) this.runMainThread();
+      this.backingOff++;
+      const delay = Math.random() * (this.options.retryBackoffMs ?? 50) * 2 ** (delivery.attempts - 1);
+      setTimeout(() => {
+        this.backingOff--;
+        if (!this.closed) {
+          queue.push(delivery);
+          if (queue === this.mainQueue) this.runMainThread();
+          else this.dispatch();
+        }
+        this.wake();
+      }, delay);
       return;
     }
     delivery.settled?.reject(
