@@ -6,12 +6,18 @@
  */
 import { join } from 'node:path';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
-import { localisationDrift, type LocalisationDriftOptions } from '../shared/localisations/localisation-drift.js';
+import {
+  localisationDrift,
+  type LocalisationDriftOptions,
+} from '../shared/localisations/localisation-drift.js';
 import { repoRoot } from './repo-root.js';
 import { simulateLocalisations, type SimulationOptions } from './simulate-localisations.js';
 
 /** RMS over frames and axes of recovered minus true drift, nm, per axis and overall. */
-export function driftRmsError(recovered: number[][], truth: number[][]): { perAxis: number[]; total: number } {
+export function driftRmsError(
+  recovered: number[][],
+  truth: number[][],
+): { perAxis: number[]; total: number } {
   const ndim = truth[0]!.length;
   const ss = new Array<number>(ndim).fill(0);
   truth.forEach((t, k) => t.forEach((v, a) => (ss[a] = ss[a]! + (recovered[k]![a]! - v) ** 2)));
@@ -20,10 +26,15 @@ export function driftRmsError(recovered: number[][], truth: number[][]): { perAx
 }
 
 async function main(): Promise<void> {
-  const structure = (await readImageFile(join(repoRoot(), 'test/fixtures/localisations/bbbc022_er_crop.tif'))).array;
+  const structure = (await readImageFile(join(repoRoot(), 'test/fixtures/localisations/bbbc022_er_crop.tif')))
+    .array;
   const cases: { name: string; sim: SimulationOptions; drift?: LocalisationDriftOptions }[] = [
     { name: '2D, 5000 frames, defaults', sim: { frames: 5000 } },
-    { name: '2D, 5000 frames, linear interpolation', sim: { frames: 5000 }, drift: { interpolation: 'linear' } },
+    {
+      name: '2D, 5000 frames, linear interpolation',
+      sim: { frames: 5000 },
+      drift: { interpolation: 'linear' },
+    },
     { name: '2D, 5000 frames, window 3', sim: { frames: 5000 }, drift: { window: 3 } },
     { name: '2D, 5000 frames, 10 nm pixels', sim: { frames: 5000 }, drift: { pixelSize: 10 } },
     { name: '2D, 5000 frames, 50 nm pixels', sim: { frames: 5000 }, drift: { pixelSize: 50 } },
@@ -48,6 +59,9 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1]?.endsWith('localisation-drift.bench.js') || process.argv[1]?.endsWith('localisation-drift.bench.ts')) {
+if (
+  process.argv[1]?.endsWith('localisation-drift.bench.js') ||
+  process.argv[1]?.endsWith('localisation-drift.bench.ts')
+) {
   await main();
 }

@@ -1,4 +1,4 @@
-import type { NdArray } from '../shared/imaging/ndarray.js';
+import type { NdArray } from '../shared/ndarray/ndarray.js';
 
 /** What `simulateLocalisations` makes: a ThunderSTORM-like table and the drift it was given. */
 export interface SimulatedLocalisations {
@@ -39,7 +39,10 @@ export interface SimulationOptions {
  * all of it moved by a smooth stage drift of tens of nm, with 5 % false localisations. Frames are
  * numbered from 1, as ThunderSTORM does.
  */
-export function simulateLocalisations(structure: NdArray, options: SimulationOptions = {}): SimulatedLocalisations {
+export function simulateLocalisations(
+  structure: NdArray,
+  options: SimulationOptions = {},
+): SimulatedLocalisations {
   const {
     frames = 5000,
     emitters = 4000,
@@ -74,7 +77,11 @@ export function simulateLocalisations(structure: NdArray, options: SimulationOpt
       else hi = mid;
     }
     const p = pixels[lo]!;
-    return [((p % w) + rand()) * structurePixel, (Math.floor(p / w) + rand()) * structurePixel, 150 * gauss()];
+    return [
+      ((p % w) + rand()) * structurePixel,
+      (Math.floor(p / w) + rand()) * structurePixel,
+      150 * gauss(),
+    ];
   });
   const drift = Array.from({ length: frames }, (_, k) => {
     const t = k / frames;
@@ -85,7 +92,13 @@ export function simulateLocalisations(structure: NdArray, options: SimulationOpt
     ];
     return threeD ? d : d.slice(0, 2);
   });
-  const out = { frame: [] as number[], x: [] as number[], y: [] as number[], z: [] as number[], u: [] as number[] };
+  const out = {
+    frame: [] as number[],
+    x: [] as number[],
+    y: [] as number[],
+    z: [] as number[],
+    u: [] as number[],
+  };
   const onProbability = perFrame / emitters;
   for (let k = 0; k < frames; k++) {
     const p = onProbability * Math.exp(-k / (2 * frames));
@@ -99,8 +112,11 @@ export function simulateLocalisations(structure: NdArray, options: SimulationOpt
       out.u.push(sigma);
     };
     for (const site of sites) if (rand() < p) emit(site);
-    const falseCount = Math.round((background / (1 - background)) * perFrame * Math.exp(-k / (2 * frames)) * rand() * 2);
-    for (let f = 0; f < falseCount; f++) emit([rand() * w * structurePixel, rand() * h * structurePixel, 300 * (rand() - 0.5)]);
+    const falseCount = Math.round(
+      (background / (1 - background)) * perFrame * Math.exp(-k / (2 * frames)) * rand() * 2,
+    );
+    for (let f = 0; f < falseCount; f++)
+      emit([rand() * w * structurePixel, rand() * h * structurePixel, 300 * (rand() - 0.5)]);
   }
   return {
     frame: Int32Array.from(out.frame),
@@ -115,13 +131,31 @@ export function simulateLocalisations(structure: NdArray, options: SimulationOpt
 /** The table as ThunderSTORM writes it (quoted header, its column order, one decimal place). */
 export function thunderstormCsv(sim: SimulatedLocalisations): string {
   const threeD = sim.z !== undefined;
-  const header = ['id', 'frame', 'x [nm]', 'y [nm]', ...(threeD ? ['z [nm]'] : []), 'sigma [nm]', 'intensity [photon]', 'uncertainty [nm]'];
+  const header = [
+    'id',
+    'frame',
+    'x [nm]',
+    'y [nm]',
+    ...(threeD ? ['z [nm]'] : []),
+    'sigma [nm]',
+    'intensity [photon]',
+    'uncertainty [nm]',
+  ];
   const lines = [header.map((h) => `"${h}"`).join(',')];
   for (let i = 0; i < sim.x.length; i++) {
     const z = threeD ? [sim.z![i]!.toFixed(1)] : [];
     const u = sim.uncertainty[i]!;
     lines.push(
-      [i + 1, `${sim.frame[i]}.0`, sim.x[i]!.toFixed(1), sim.y[i]!.toFixed(1), ...z, (130 + u).toFixed(1), (2e4 / (u * u)).toFixed(1), u.toFixed(1)].join(','),
+      [
+        i + 1,
+        `${sim.frame[i]}.0`,
+        sim.x[i]!.toFixed(1),
+        sim.y[i]!.toFixed(1),
+        ...z,
+        (130 + u).toFixed(1),
+        (2e4 / (u * u)).toFixed(1),
+        u.toFixed(1),
+      ].join(','),
     );
   }
   return `${lines.join('\n')}\n`;

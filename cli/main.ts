@@ -16,6 +16,7 @@ commands:
   run <folder> [--out DIR]        register every image of a folder: records, shifts, images, QC report
   watch <folder>                  process files as they are dropped into a folder
   register <reference> <moving>   register one pair of images and print the shift
+  drift <localisations.csv> --out DIR   drift of a localisation table (RCC), and the corrected table
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
 
@@ -31,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
       return registerCommand(args, out);
     case 'migrate':
       return migrateCommand(args, { out, err });
+    case 'drift':
+      return (await import('./drift-command.js')).driftCommand(args, out);
     case 'run':
       return (await import('./run-command.js')).runCommand(args, out);
     case 'watch':

@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { sizeOf, type NdArray } from '../imaging/ndarray.js';
+import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { preprocess } from '../registration/preprocess/preprocess.js';

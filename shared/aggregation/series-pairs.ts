@@ -53,7 +53,7 @@ export function seriesPairs(
       throw new MetdbError(
         'invalid-argument',
         `series mode must be one of ${SERIES_MODES.join(', ')}, got ${JSON.stringify(mode)}`,
-        { details: { option: 'series', value: mode as unknown } },
+        { details: { option: 'series', value: mode } },
       );
   }
 }

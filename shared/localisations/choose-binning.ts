@@ -35,7 +35,10 @@ export function chooseLocalisationBinning(
     throw new MetdbError('invalid-argument', `binFrames must be an integer >= 1, got ${options.binFrames}`);
   }
   if (options.pixelSize !== undefined && !(Number.isFinite(options.pixelSize) && options.pixelSize > 0)) {
-    throw new MetdbError('invalid-argument', `pixelSize must be a positive number of nm, got ${options.pixelSize}`);
+    throw new MetdbError(
+      'invalid-argument',
+      `pixelSize must be a positive number of nm, got ${options.pixelSize}`,
+    );
   }
   const bins = Math.min(frames, Math.max(MIN_BINS, Math.min(MAX_BINS, Math.round(n / PER_BIN))));
   const binFrames = options.binFrames ?? Math.max(1, Math.ceil(frames / bins));

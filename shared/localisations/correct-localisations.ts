@@ -18,7 +18,9 @@ export function correctLocalisations(table: LocalisationTable, drift: FrameDrift
   const roles = [
     [table.columns.x, table.x, 0],
     [table.columns.y, table.y, 1],
-    ...(table.columns.z === undefined || table.z === undefined ? [] : [[table.columns.z, table.z, 2] as const]),
+    ...(table.columns.z === undefined || table.z === undefined
+      ? []
+      : [[table.columns.z, table.z, 2] as const]),
   ] as const;
   for (let r = 0; r < table.rowLines.length; r++) {
     const l = table.rowLines[r]!;
@@ -49,6 +51,7 @@ export function formatLike(original: string, value: number): string {
   let text: string;
   if (exponent !== null) {
     text = value.toExponential(exponent[2]!.length);
+    if (!exponent[3]!.startsWith('+')) text = text.replace('e+', 'e');
     if (/E/.test(core)) text = text.toUpperCase();
   } else {
     const dot = core.indexOf('.');

@@ -72,7 +72,10 @@ export interface LocalisationDrift {
  * @throws MetdbError 'invalid-argument' for bad options; 'insufficient-data' for fewer than two
  *   bins' worth of frames or a bin pair graph that leaves a bin unconnected
  */
-export function localisationDrift(locs: Localisations, options: LocalisationDriftOptions = {}): LocalisationDrift {
+export function localisationDrift(
+  locs: Localisations,
+  options: LocalisationDriftOptions = {},
+): LocalisationDrift {
   const n = locs.x.length;
   if (n === 0) throw new MetdbError('insufficient-data', 'localisationDrift: no localisations');
   const first = locs.frame[0]!;
@@ -88,7 +91,10 @@ export function localisationDrift(locs: Localisations, options: LocalisationDrif
     ['upsampleFactor', upsampleFactor, 1],
   ] as const) {
     if (!Number.isFinite(v) || v < min) {
-      throw new MetdbError('invalid-argument', `localisationDrift: ${name} must be a number >= ${min}, got ${v}`);
+      throw new MetdbError(
+        'invalid-argument',
+        `localisationDrift: ${name} must be a number >= ${min}, got ${v}`,
+      );
     }
   }
   // Bins without localisations (a gap in the acquisition) are left out: nothing to render.
@@ -132,7 +138,9 @@ export function localisationDrift(locs: Localisations, options: LocalisationDrif
   const pairs: PairShift[] = pairIndices.map(([i, j], k) => ({
     i,
     j,
-    shift: [lateral[k]![1]!, lateral[k]![0]!, ...(axial === null ? [] : [axial[k]![0]!])].map((v) => (v === 0 ? 0 : -v)),
+    shift: [lateral[k]![1]!, lateral[k]![0]!, ...(axial === null ? [] : [axial[k]![0]!])].map((v) =>
+      v === 0 ? 0 : -v,
+    ),
     weight: 1 / (1 / counts[i]! + 1 / counts[j]!),
   }));
   const frames = Array.from({ length: last - first + 1 }, (_, k) => first + k);

@@ -66,9 +66,9 @@ export function parseLocalisations(text: string, options: ParseLocalisationsOpti
   const headerLine = lines.findIndex((l) => l.trim() !== '');
   if (headerLine < 0) fail('the table is empty (no header line)');
   const delimiter = detectDelimiter(lines[headerLine]!);
-  const header = (splitCsvLine(lines[headerLine]!, delimiter) ?? fail('unterminated quote in the header')).map(
-    (f) => f.value.trim(),
-  );
+  const header = (
+    splitCsvLine(lines[headerLine]!, delimiter) ?? fail('unterminated quote in the header')
+  ).map((f) => f.value.trim());
   const explicit = options.columns ?? {};
   const names: LocalisationColumns = {
     frame: explicit.frame ?? THUNDERSTORM_COLUMNS.frame,
@@ -83,9 +83,12 @@ export function parseLocalisations(text: string, options: ParseLocalisationsOpti
   for (const role of ['frame', 'x', 'y'] as const) {
     columns[role] = find(names[role]);
     if (columns[role] < 0) {
-      fail(`missing column "${names[role]}" (${role}); the header has ${header.map((h) => `"${h}"`).join(', ')}`, {
-        column: names[role],
-      });
+      fail(
+        `missing column "${names[role]}" (${role}); the header has ${header.map((h) => `"${h}"`).join(', ')}`,
+        {
+          column: names[role],
+        },
+      );
     }
   }
   const zName = explicit.z ?? THUNDERSTORM_COLUMNS.z;
@@ -99,7 +102,12 @@ export function parseLocalisations(text: string, options: ParseLocalisationsOpti
   const roles = (['frame', 'x', 'y', 'z'] as const).filter((r) => columns[r] !== undefined);
   const width = Math.max(...roles.map((r) => columns[r]!)) + 1;
   const capacity = lines.length - headerLine - 1;
-  const values = { frame: new Float64Array(capacity), x: new Float64Array(capacity), y: new Float64Array(capacity), z: new Float64Array(capacity) };
+  const values = {
+    frame: new Float64Array(capacity),
+    x: new Float64Array(capacity),
+    y: new Float64Array(capacity),
+    z: new Float64Array(capacity),
+  };
   const rowLines = new Int32Array(capacity);
   let rows = 0;
   for (let l = headerLine + 1; l < lines.length; l++) {
@@ -114,7 +122,8 @@ export function parseLocalisations(text: string, options: ParseLocalisationsOpti
       const raw = fields[columns[role]!]!.value.trim();
       const v = raw === '' ? Number.NaN : Number(raw);
       const column = names[role]!;
-      if (!Number.isFinite(v)) fail(`${at}, column "${column}": "${raw}" is not a number`, { line: l + 1, column });
+      if (!Number.isFinite(v))
+        fail(`${at}, column "${column}": "${raw}" is not a number`, { line: l + 1, column });
       if (role === 'frame' && !Number.isInteger(v)) {
         fail(`${at}, column "${column}": frame "${raw}" is not an integer`, { line: l + 1, column });
       }

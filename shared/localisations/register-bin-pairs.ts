@@ -44,7 +44,10 @@ export function registerBinPairs(
     return p;
   };
   return pairs.map(([i, j], k) => {
-    const { shift } = phaseCrossCorrelation(spectrum(i), spectrum(j), { upsampleFactor, normalization: 'none' });
+    const { shift } = phaseCrossCorrelation(spectrum(i), spectrum(j), {
+      upsampleFactor,
+      normalization: 'none',
+    });
     for (const b of [i, j]) if (lastUse.get(b) === k) prepared.delete(b);
     // The registering shift moves bin j back onto bin i: the structure moved by its negative.
     return shift.map((s, a) => (s === 0 ? 0 : -s * pixelSize[a]!));

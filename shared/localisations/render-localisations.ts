@@ -1,4 +1,4 @@
-import { sizeOf, type NdArray } from '../imaging/ndarray.js';
+import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import { nextPffftSize } from '../registration/fft/fft-sizes.js';
 import { gaussianBlur } from '../registration/preprocess/gaussian-blur.js';
 
@@ -19,7 +19,11 @@ export type Coordinates = readonly Float64Array[];
  * that circular correlation does not wrap the structure onto itself), each axis an FFT-friendly
  * length.
  */
-export function renderGrid(coordinates: Coordinates, pixelSize: readonly number[], padding: number): RenderGrid {
+export function renderGrid(
+  coordinates: Coordinates,
+  pixelSize: readonly number[],
+  padding: number,
+): RenderGrid {
   const origin: number[] = [];
   const shape: number[] = [];
   coordinates.forEach((c, a) => {
@@ -80,5 +84,8 @@ export function renderLocalisations(
     }
   }
   if (blur <= 0) return { data: image, shape: [...shape] };
-  return gaussianBlur({ data: image, shape }, shape.map((n) => (n > 1 ? blur : 0)));
+  return gaussianBlur(
+    { data: image, shape },
+    shape.map((n) => (n > 1 ? blur : 0)),
+  );
 }
