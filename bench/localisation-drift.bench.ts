@@ -29,17 +29,25 @@ async function main(): Promise<void> {
   const structure = (await readImageFile(join(repoRoot(), 'test/fixtures/localisations/bbbc022_er_crop.tif')))
     .array;
   const cases: { name: string; sim: SimulationOptions; drift?: LocalisationDriftOptions }[] = [
-    { name: '2D, 5000 frames, defaults', sim: { frames: 5000 } },
+    ...[1, 2, 3].map((seed) => ({
+      name: `2D, 5000 frames, seed ${seed}, defaults`,
+      sim: { frames: 5000, seed },
+    })),
     {
       name: '2D, 5000 frames, linear interpolation',
       sim: { frames: 5000 },
       drift: { interpolation: 'linear' },
     },
     { name: '2D, 5000 frames, window 3', sim: { frames: 5000 }, drift: { window: 3 } },
-    { name: '2D, 5000 frames, 10 nm pixels', sim: { frames: 5000 }, drift: { pixelSize: 10 } },
-    { name: '2D, 5000 frames, 50 nm pixels', sim: { frames: 5000 }, drift: { pixelSize: 50 } },
+    { name: '2D, 5000 frames, blur 1 px', sim: { frames: 5000 }, drift: { blur: 1 } },
+    // The PYME RCC plugin's defaults: 30 nm bins, 2500-frame steps, pairs within 5 steps.
+    {
+      name: '2D, 5000 frames, PYME settings',
+      sim: { frames: 5000 },
+      drift: { pixelSize: 30, binFrames: 2500, window: 5 },
+    },
     { name: '2D, 20000 frames, 15 per frame', sim: { frames: 20000, perFrame: 15 } },
-    { name: '2D, 3000 frames, 10 per frame (sparse)', sim: { frames: 3000, perFrame: 10 } },
+    { name: '2D, 3000 frames, 10 per frame (sparse)', sim: { frames: 3000, perFrame: 10, seed: 4 } },
     { name: '3D, 5000 frames, defaults', sim: { frames: 5000, threeD: true } },
   ];
   for (const c of cases) {

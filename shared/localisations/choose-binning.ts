@@ -10,15 +10,15 @@ export interface BinningInput {
 
 /** Localisations per time bin aimed at: enough for a shift to a nanometre or two on most structures. */
 const PER_BIN = 4000;
-/** Bin count limits: at least 8 knots for the trajectory, at most 40 (pairs grow as bins x window). */
+/** Bin count limits: at least 8 knots for the trajectory, at most 100 (pairs grow as bins x window). */
 const MIN_BINS = 8;
-const MAX_BINS = 40;
+const MAX_BINS = 100;
 /** Largest rendered image side, so that a pair stays well under a second. */
 const MAX_SIDE = 2048;
 
 /**
  * Time bin and render pixel size for localisation drift, from the data when not given:
- * - bins of about 4000 localisations (8 to 40 bins), `binFrames` frames each;
+ * - bins of about 4000 localisations (8 to 100 bins), `binFrames` frames each;
  * - a pixel an eighth of the mean spacing of one bin's localisations over the data's bounding box
  *   (dense data gets fine pixels, sparse data coarse ones), between 10 and 50 nm, and coarse
  *   enough that an image is at most 2048 pixels wide.
