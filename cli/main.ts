@@ -17,6 +17,7 @@ commands:
   watch <folder>                  process files as they are dropped into a folder
   register <reference> <moving>   register one pair of images and print the shift
   drift <localisations.csv> --out DIR   drift of a localisation table (RCC), and the corrected table
+  quality <A> [<B>] [--box ...]   quality metrics: ncc, nsad, mi, snr, FRC of a pair; snr of one image
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
 
@@ -30,6 +31,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'register':
       return registerCommand(args, out);
+    case 'quality':
+      return (await import('./quality-command.js')).qualityCommand(args, out);
     case 'migrate':
       return migrateCommand(args, { out, err });
     case 'drift':

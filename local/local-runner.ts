@@ -5,7 +5,7 @@ import { createLogger, logLevelFromEnv, type Logger, type LogLevel } from '../sh
 import { parseAggregateMessage } from '../shared/messages/aggregate-message.js';
 import { parseTileMessage } from '../shared/messages/tile-message.js';
 import { aggregateJob } from '../shared/pipeline/aggregate-job.js';
-import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
+import { pipelineLimitsFromEnv, type PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
 import { recordMeasuredTiles } from '../shared/pipeline/register-tile-from-message.js';
 import type { TopicName } from '../shared/ports/bus.js';
 import { parseDatabaseTarget } from '../shared/adapters/database-config.js';
@@ -85,7 +85,7 @@ export class LocalRunner {
       blobsRoot: join(out, 'blobs'),
       uploadsRoot: root,
       dataset,
-      limits: DEFAULT_PIPELINE_LIMITS,
+      limits: pipelineLimitsFromEnv(process.env),
       logLevel,
     };
     const logger = createLogger({ level: logLevel, write: (line) => void process.stderr.write(line) });

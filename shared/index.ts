@@ -12,3 +12,4 @@ export * from './tiling/index.js';
 export * from './aggregation/index.js';
 export * from './localisations/index.js';
 export * from './drift/index.js';
+export * from './quality-metrics/index.js';

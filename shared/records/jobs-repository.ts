@@ -149,6 +149,23 @@ export async function startJob(
   }
 }
 
+/**
+ * Takes over the planning of a `pending` job that nobody has touched since `staleBefore` (ISO
+ * text): compare-and-set on `updated_at`, so of several callers exactly one wins. The creator of a
+ * job plans it without claiming; a caller that finds the job created by someone else plans it only
+ * when its planner has evidently died (a redelivery after a crash, the sweep).
+ */
+export async function claimStalePlanning(db: Db, id: string, staleBefore: string): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ updated_at: nowIso() })
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .where('updated_at', '<', staleBefore)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 export interface MarkJobStateOptions {
   /** Only change the state if it is currently one of these (compare-and-set). @default any state */
   from?: JobState | readonly JobState[];
