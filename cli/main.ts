@@ -18,6 +18,7 @@ commands:
   register <reference> <moving>   register one pair of images and print the shift
   drift <localisations.csv> --out DIR   drift of a localisation table (RCC), and the corrected table
   quality <A> [<B>] [--box ...]   quality metrics: ncc, nsad, mi, snr, FRC of a pair; snr of one image
+  stitch <folder> --out DIR       stitch a mosaic of tiles (Fiji layout or grid): positions, mosaic, report
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
 
@@ -39,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./drift-command.js')).driftCommand(args, out);
     case 'run':
       return (await import('./run-command.js')).runCommand(args, out);
+    case 'stitch':
+      return (await import('./stitch-command.js')).stitchCommand(args, out);
     case 'watch':
       return (await import('./watch-command.js')).watchCommand(args, out);
     case 'dev':
