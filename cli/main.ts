@@ -17,6 +17,7 @@ commands:
   watch <folder>                  process files as they are dropped into a folder
   register <reference> <moving>   register one pair of images and print the shift
   quality <A> [<B>] [--box ...]   quality metrics: ncc, nsad, mi, snr, FRC of a pair; snr of one image
+  convert <in> <out> [--uint8]    z binning and 8-bit conversion (toolkit thresholds), to MRC or TIFF
   stitch <folder> --out DIR       stitch a mosaic of tiles (Fiji layout or grid): positions, mosaic, report
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
@@ -31,6 +32,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'register':
       return registerCommand(args, out);
+    case 'convert':
+      return (await import('./convert-command.js')).convertCommand(args, out);
     case 'quality':
       return (await import('./quality-command.js')).qualityCommand(args, out);
     case 'migrate':

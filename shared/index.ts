@@ -11,3 +11,4 @@ export * as records from './records/index.js';
 export * from './tiling/index.js';
 export * from './aggregation/index.js';
 export * from './quality-metrics/index.js';
+export * from './stack-conversion/index.js';
