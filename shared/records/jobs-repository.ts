@@ -133,20 +133,28 @@ export async function startJob(
       .where('id', '=', id)
       .where('state', '=', 'pending')
       .executeTakeFirst();
-    const completed = await db
-      .updateTable('jobs')
-      .set({ state: 'aggregating', updated_at: now })
-      .where('id', '=', id)
-      .where('state', '=', 'running')
-      .whereRef('tiles_done', '>=', 'tiles_total')
-      .executeTakeFirst();
     return {
       started: Number(started.numUpdatedRows) > 0,
-      completedJob: Number(completed.numUpdatedRows) > 0,
+      completedJob: await completeJobIfAllTilesIn(db, id, now),
     };
   } catch (error) {
     throw toDatabaseError(error, 'start job');
   }
+}
+
+/**
+ * The one job-completion rule (see record-tile-result.ts): running -> aggregating once every tile
+ * is counted. True for the single caller whose update changed the row: it triggers the aggregation.
+ */
+export async function completeJobIfAllTilesIn(db: Db, id: string, now: string): Promise<boolean> {
+  const completed = await db
+    .updateTable('jobs')
+    .set({ state: 'aggregating', updated_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'running')
+    .whereRef('tiles_done', '>=', 'tiles_total')
+    .executeTakeFirst();
+  return Number(completed.numUpdatedRows) > 0;
 }
 
 /**
