@@ -42,6 +42,7 @@ export function correlateImages(
       n,
       opts.normalization === 'phase',
       eps,
+      opts.regularization,
     );
     if (!Number.isFinite(srcAmp) && !isPreparedReference(reference)) assertFinite(reference, 'reference');
     if (!Number.isFinite(tgtAmp)) assertFinite(moving, 'moving');
