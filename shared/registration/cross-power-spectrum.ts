@@ -17,7 +17,7 @@ export function crossPowerSpectrum(
   n: number,
   phase: boolean,
   eps: number,
-  floor: number,
+  floor = 0,
 ): { srcAmp: number; tgtAmp: number } {
   let srcAmp = 0;
   let tgtAmp = 0;
