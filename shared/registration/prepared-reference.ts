@@ -6,7 +6,9 @@ import { assertFinite, assertImage } from './validate-input.js';
 /**
  * A reference image's spectrum, computed once and reused for every moving image registered
  * against it (`phaseCrossCorrelation(prepared, moving)`): a third of the FFT work of a call. In
- * the pipeline, one reference tile serves every moving image of a dataset.
+ * the pipeline, one reference tile serves every moving image of a dataset. Either side may be
+ * prepared: in a series registered pair by pair (RCC), each frame's spectrum is computed once and
+ * serves every pair it belongs to (`phaseCrossCorrelation(preparedI, preparedJ)`).
  */
 export interface PreparedReference {
   readonly prepared: true;
@@ -37,8 +39,7 @@ export function prepareReference(reference: NdArray): PreparedReference {
 
 /**
  * The loop on its own: inside `prepareReference`, V8 compiled it on the stack and then deoptimised
- * the code after it on nearly every call (262 times in a 21-frame bench run, each one followed by
- * the loop in the interpreter).
+ * the code after it on nearly every call.
  */
 function sumOfSquares(values: Float32Array): number {
   let sum = 0;
