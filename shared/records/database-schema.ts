@@ -112,6 +112,13 @@ export interface RegistrationsTable {
   ncc_after: number | null;
   tiles_used: number;
   tiles_rejected: number;
+  /** 'translation' | 'rigid' | 'similarity' (0005; null in rows written before it: translations). */
+  model: string | null;
+  /** The homogeneous matrix, moving -> reference, (x, y) pixels, as JSON text (0005). */
+  matrix: string | null;
+  /** Rotation (degrees) and scale of a rigid or similarity matrix (0005). */
+  angle: number | null;
+  scale: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -144,8 +151,9 @@ export type TileResultRow = Omit<Selectable<TileResultsTable>, 'region' | 'skipp
   region: TileRegion;
   skipped: boolean;
 };
-export type RegistrationRow = Omit<Selectable<RegistrationsTable>, 'transform' | 'residuals'> & {
+export type RegistrationRow = Omit<Selectable<RegistrationsTable>, 'transform' | 'residuals' | 'matrix'> & {
   transform: unknown;
   residuals: unknown;
+  matrix: number[][] | null;
 };
 export type ProcessedEventRow = Selectable<ProcessedEventsTable>;

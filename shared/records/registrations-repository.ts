@@ -9,6 +9,7 @@ import type { Database, RegistrationRow, RegistrationsTable } from './database-s
 import { check, fromJsonText, nowIso, toJsonText, validateRow } from './validate-row.js';
 import { sqlDialectOf } from './sql-dialect-of.js';
 import { toDatabaseError } from './database-error.js';
+import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
 
 type Db = Kysely<Database>;
 
@@ -33,6 +34,13 @@ const registrationSchema = z.object({
   ncc_after: check.realIn(-1, 1).nullable().optional(),
   tiles_used: check.int(0),
   tiles_rejected: check.int(0),
+  /** The transform model; absent: 'translation'. */
+  model: z.enum(['translation', 'rigid', 'similarity']).optional(),
+  /** The homogeneous matrix (moving -> reference, (x, y) pixels); absent: the shift's. */
+  matrix: z.array(z.array(check.real()).min(3).max(4)).min(3).max(4).optional(),
+  /** Rotation (degrees) and scale of a rigid or similarity matrix. */
+  angle: check.real().nullable().optional(),
+  scale: z.number().positive().nullable().optional(),
 });
 export type NewRegistration = z.input<typeof registrationSchema>;
 
@@ -52,6 +60,17 @@ export async function upsertRegistration(db: Db, input: NewRegistration): Promis
     ncc_after: v.ncc_after ?? null,
     tiles_used: v.tiles_used,
     tiles_rejected: v.tiles_rejected,
+    model: v.model ?? 'translation',
+    matrix: JSON.stringify(
+      v.matrix ??
+        shiftMatrix(
+          v.shift_z === null || v.shift_z === undefined
+            ? [v.shift_y, v.shift_x]
+            : [v.shift_z, v.shift_y, v.shift_x],
+        ),
+    ),
+    angle: v.angle ?? null,
+    scale: v.scale ?? null,
     updated_at: now,
   };
   const row: RegistrationsTable = { job_id: v.job_id, image_id: v.image_id, created_at: now, ...values };
@@ -90,5 +109,10 @@ export async function listRegistrationsForImage(db: Db, imageId: string): Promis
 }
 
 function toRegistrationRow(row: RegistrationsTable): RegistrationRow {
-  return { ...row, transform: fromJsonText(row.transform), residuals: fromJsonText(row.residuals) };
+  return {
+    ...row,
+    transform: fromJsonText(row.transform),
+    residuals: fromJsonText(row.residuals),
+    matrix: (fromJsonText(row.matrix) as number[][] | null | undefined) ?? null,
+  };
 }
