@@ -3,7 +3,8 @@ import { axisNames, type ImageResult } from './image-result.js';
 /**
  * `shifts.csv`: one line per image, columns `image_id,file,role,shift_(z,)y,shift_x,
  * residual_rms_px,residual_max_px,tile_error_median,ncc_before,ncc_after,tiles_used,
- * tiles_rejected,failure_reason`. Shifts register the image onto the reference (pixels); empty
+ * tiles_rejected,failure_reason,quality,quality_reasons,ncc_chance` (`quality_reasons` joined by
+ * `; `; see docs/quality.md). Shifts register the image onto the reference (pixels); empty
  * cells for unknown values. RFC 4180 quoting; `\n` line ends.
  *
  * @param ndim number of shift axes (2 or 3): the widest image of the run
@@ -23,6 +24,9 @@ export function shiftTableCsv(results: readonly ImageResult[], ndim = widestShif
     'tiles_used',
     'tiles_rejected',
     'failure_reason',
+    'quality',
+    'quality_reasons',
+    'ncc_chance',
   ];
   const lines = [header.join(',')];
   for (const r of results) {
@@ -40,6 +44,9 @@ export function shiftTableCsv(results: readonly ImageResult[], ndim = widestShif
       String(r.tilesUsed),
       String(r.tilesRejected),
       r.failureReason ?? '',
+      r.quality ?? '',
+      r.qualityReasons.join('; '),
+      num(r.nccChance, 4),
     ];
     lines.push(cells.map(quote).join(','));
   }
@@ -61,6 +68,9 @@ export function shiftTableJson(results: readonly ImageResult[], ndim = widestShi
     tilesUsed: r.tilesUsed,
     tilesRejected: r.tilesRejected,
     failureReason: r.failureReason,
+    quality: r.quality,
+    qualityReasons: r.qualityReasons,
+    nccChance: r.nccChance,
     jobId: r.jobId,
   }));
   return `${JSON.stringify({ axes: axisNames(ndim), unit: 'px', images }, null, 2)}\n`;

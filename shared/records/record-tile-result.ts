@@ -17,7 +17,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database, TileResultsTable } from './database-schema.js';
+import { QUALITY_VALUES, type Database, type TileResultsTable } from './database-schema.js';
 import { check, nowIso, validateRow } from './validate-row.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import { sqliteHandleOf, type SqliteHandle } from './sqlite-connection.js';
@@ -45,7 +45,7 @@ export const tileResultSchema = z
     shift_x: nullableReal(),
     /** Normalised cross-correlation peak height. */
     peak: nullableReal(),
-    /** Registration error (skimage `error`). */
+    /** Translation-invariant normalised RMS error of the registered tiles, sqrt(1 - NCC²). */
     error: nullableReal(),
     /** Weight of this tile in the robust solve, >= 0. */
     weight: z.number().min(0).max(Number.MAX_VALUE).nullable().optional(),
@@ -53,6 +53,8 @@ export const tileResultSchema = z
     skipped: z.boolean().optional(),
     skip_reason: check.text(255).nullable().optional(),
     duration_ms: check.int(0),
+    /** The tile's verdict (`judgeTile`). */
+    quality: z.enum(QUALITY_VALUES).nullable().optional(),
   })
   .superRefine((t, ctx) => {
     if (t.skipped === true) return;
@@ -143,6 +145,7 @@ export function toTileResultsRow(input: NewTileResult): TileResultsTable {
     skip_reason: v.skip_reason ?? null,
     duration_ms: v.duration_ms,
     created_at: nowIso(),
+    quality: v.quality ?? null,
   };
 }
 
@@ -240,8 +243,8 @@ const SQLITE = {
   job: 'select "id", "state", "tiles_total" from "jobs" where "id" = ?',
   insert:
     'insert or ignore into "tile_results" ("job_id", "tile_index", "region", "shift_z", "shift_y", "shift_x", ' +
-    '"peak", "error", "weight", "skipped", "skip_reason", "duration_ms", "created_at") ' +
-    'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    '"peak", "error", "weight", "skipped", "skip_reason", "duration_ms", "created_at", "quality") ' +
+    'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   count: 'update "jobs" set "tiles_done" = "tiles_done" + ?, "updated_at" = ? where "id" = ?',
   complete:
     'update "jobs" set "state" = \'aggregating\', "updated_at" = ? where "id" = ? and "state" = \'running\' ' +
@@ -294,6 +297,7 @@ function recordSqliteSync(raw: SqliteHandle, rows: readonly TileResultsTable[]):
           r.skip_reason,
           r.duration_ms,
           r.created_at,
+          r.quality,
         ).changes > 0;
       inserted.push(added);
       if (added) counts.set(r.job_id, (counts.get(r.job_id) ?? 0) + 1);

@@ -5,7 +5,12 @@
  */
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database, RegistrationRow, RegistrationsTable } from './database-schema.js';
+import {
+  QUALITY_VALUES,
+  type Database,
+  type RegistrationRow,
+  type RegistrationsTable,
+} from './database-schema.js';
 import { check, fromJsonText, nowIso, toJsonText, validateRow } from './validate-row.js';
 import { sqlDialectOf } from './sql-dialect-of.js';
 import { toDatabaseError } from './database-error.js';
@@ -33,6 +38,11 @@ const registrationSchema = z.object({
   ncc_after: check.realIn(-1, 1).nullable().optional(),
   tiles_used: check.int(0),
   tiles_rejected: check.int(0),
+  /** The verdict on the registration and the findings behind it (docs/quality.md). */
+  quality: z.enum(QUALITY_VALUES).nullable().optional(),
+  quality_reasons: z.array(check.text(1024)).nullable().optional(),
+  /** NCC reached by unrelated overlaps of the pair (the permutation test's chance level). */
+  ncc_chance: check.realIn(-1, 1).nullable().optional(),
 });
 export type NewRegistration = z.input<typeof registrationSchema>;
 
@@ -52,6 +62,9 @@ export async function upsertRegistration(db: Db, input: NewRegistration): Promis
     ncc_after: v.ncc_after ?? null,
     tiles_used: v.tiles_used,
     tiles_rejected: v.tiles_rejected,
+    quality: v.quality ?? null,
+    quality_reasons: toJsonText(v.quality_reasons),
+    ncc_chance: v.ncc_chance ?? null,
     updated_at: now,
   };
   const row: RegistrationsTable = { job_id: v.job_id, image_id: v.image_id, created_at: now, ...values };
@@ -90,5 +103,10 @@ export async function listRegistrationsForImage(db: Db, imageId: string): Promis
 }
 
 function toRegistrationRow(row: RegistrationsTable): RegistrationRow {
-  return { ...row, transform: fromJsonText(row.transform), residuals: fromJsonText(row.residuals) };
+  return {
+    ...row,
+    transform: fromJsonText(row.transform),
+    residuals: fromJsonText(row.residuals),
+    quality_reasons: fromJsonText(row.quality_reasons) as string[] | null,
+  };
 }
