@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { NdArray } from '../shared/imaging/ndarray.js';
+import type { NdArray } from '../shared/ndarray/ndarray.js';
 import { repoRoot } from './repo-root.js';
 
 /**

@@ -11,10 +11,11 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sizeOf, stridesOf, type NdArray } from '../shared/imaging/ndarray.js';
+import { sizeOf, stridesOf, type NdArray } from '../shared/ndarray/ndarray.js';
 import { fourierShift } from '../shared/registration/fourier-shift.js';
 import { phaseCrossCorrelation } from '../shared/registration/phase-cross-correlation.js';
 import { loadBenchSource } from './bench-source.js';
+import { resample } from './resample.js';
 import { repoRoot } from './repo-root.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -33,42 +34,6 @@ const CASES: Case[] = [
   { id: '2d-2304', shape: [2304, 2304], applied: [-4.4, 6.66] },
   { id: '3d-64x256x256', shape: [64, 256, 256], applied: [1.3, -2.7, 3.45] },
 ];
-
-/**
- * Resamples `source` to `shape` by multilinear interpolation (real, non-repeating content at any
- * size; tiling would make the correlation periodic and the peak ambiguous).
- */
-function resample(source: NdArray, shape: number[]): NdArray<Float32Array> {
-  const out = new Float32Array(sizeOf(shape));
-  const inStrides = stridesOf(source.shape);
-  const outStrides = stridesOf(shape);
-  const d = shape.length;
-  const lo = new Array<number>(d).fill(0);
-  const frac = new Array<number>(d).fill(0);
-  for (let i = 0; i < out.length; i++) {
-    let rest = i;
-    for (let a = 0; a < d; a++) {
-      const k = Math.floor(rest / outStrides[a]!);
-      rest -= k * outStrides[a]!;
-      const pos = (k * (source.shape[a]! - 1)) / Math.max(1, shape[a]! - 1);
-      lo[a] = Math.min(Math.floor(pos), source.shape[a]! - 2);
-      frac[a] = pos - lo[a]!;
-    }
-    let v = 0;
-    for (let corner = 0; corner < 1 << d; corner++) {
-      let w = 1;
-      let src = 0;
-      for (let a = 0; a < d; a++) {
-        const up = (corner >> a) & 1;
-        w *= up ? frac[a]! : 1 - frac[a]!;
-        src += (lo[a]! + up) * inStrides[a]!;
-      }
-      v += w * source.data[src]!;
-    }
-    out[i] = v;
-  }
-  return { data: out, shape };
-}
 
 function noisy(image: NdArray, sigma: number, seed: number): NdArray<Float32Array> {
   let s = seed;

@@ -5,44 +5,29 @@
  * The first form starts the cloud stack locally (the Pub/Sub emulator, the four functions served
  * by functions-framework from dist/, a watched folder as the bucket, a database) by running
  * `scripts/dev-cloud.ts` through tsx: a developer tool that needs the repository checkout and its
- * devDependencies (it reuses the test harness in test/support). See docs/dev-cloud.md.
+ * devDependencies (its harness, scripts/dev-cloud/, is the integration tests' too). See docs/dev-cloud.md.
  * The second form publishes a `ReprocessMessage` (docs/messages.md) to the running stack's
  * reprocess topic, found through `<state-dir>/state.json`, which the stack writes at start.
  * Returns the process exit code: 0 done, 1 failed, 2 bad usage.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PubSub } from '@google-cloud/pubsub';
 import { MetdbError } from '../shared/errors/metdb-error.js';
-import { parseDatabaseTarget } from '../shared/records/database-config.js';
-import { connectDatabase } from '../shared/records/open-database.js';
+import { parseDatabaseTarget } from '../shared/adapters/database-config.js';
+import { connectDatabase } from '../shared/adapters/open-database.js';
 import { UsageError } from './usage-error.js';
+import {
+  DEV_CLOUD_STATE_DIR,
+  readDevCloudState,
+  type DevCloudState,
+} from '../scripts/dev-cloud/dev-cloud-state.js';
 
 export const DEV_USAGE = `usage: metdb dev [--folder DIR] [--db mysql://...|sqlite-path] [--port-base N] [--state-dir DIR]
        metdb dev publish-reprocess <dataset name or id> ['<params JSON>'] [--request-id ID] [--reason TEXT] [--state-dir DIR]`;
-
-/** Where the stack keeps its state file, logs and (by default) its bucket folder and SQLite file. */
-export const DEV_CLOUD_STATE_DIR = '.metdb/dev-cloud';
-
-/** What a running stack writes to `<state-dir>/state.json` so other commands can reach it. */
-export interface DevCloudState {
-  pid: number;
-  projectId: string;
-  /** `127.0.0.1:<port>`, the value for `PUBSUB_EMULATOR_HOST`. */
-  emulatorHost: string;
-  /** Topic ids. */
-  topics: { uploads: string; tiles: string; aggregate: string; reprocess: string };
-  /** A `--db` target: mysql URL or SQLite path (absolute). */
-  database: string;
-  /** The bucket folder (absolute) and the bucket name it stands for. */
-  folder: string;
-  bucket: string;
-  /** Function target to base URL. */
-  functions: Record<string, string>;
-}
 
 export async function devCommand(args: string[], out: (line: string) => void): Promise<number> {
   if (args[0] === 'publish-reprocess') return publishReprocess(args.slice(1), out);
@@ -141,23 +126,6 @@ async function publishReprocess(args: string[], out: (line: string) => void): Pr
   return 0;
 }
 
-/** The state of the running stack, or a `not-found` error saying how to start one. */
-export function readDevCloudState(stateDir: string): DevCloudState {
-  const path = resolve(stateDir, 'state.json');
-  let state: DevCloudState;
-  try {
-    state = JSON.parse(readFileSync(path, 'utf8')) as DevCloudState;
-  } catch {
-    throw new MetdbError(
-      'not-found',
-      `no running dev stack (${path} missing): start one with "npm run dev:cloud"`,
-    );
-  }
-  if (!isAlive(state.pid))
-    throw new MetdbError('not-found', `the dev stack of ${path} (pid ${state.pid}) is not running`);
-  return state;
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A dataset id as given, or the id of the dataset with that name (the upload folder's name). */
@@ -174,15 +142,6 @@ async function datasetIdOf(state: DevCloudState, dataset: string): Promise<strin
     return row.id;
   } finally {
     await handle.close();
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

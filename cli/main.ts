@@ -6,7 +6,8 @@
  */
 import { isMetdbError } from '../shared/errors/metdb-error.js';
 import { migrateCommand } from './migrate.js';
-import { registerCommand, REGISTER_USAGE } from './register-command.js';
+import { packageVersion } from './package-version.js';
+import { registerCommand } from './register-command.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: metdb <command> [options]
@@ -15,10 +16,11 @@ commands:
   run <folder> [--out DIR]        register every image of a folder: records, shifts, images, QC report
   watch <folder>                  process files as they are dropped into a folder
   register <reference> <moving>   register one pair of images and print the shift
+  quality <A> [<B>] [--box ...]   quality metrics: ncc, nsad, mi, snr, FRC of a pair; snr of one image
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
 
-Run "metdb <command> --help" for a command's options.`;
+Run "metdb <command> --help" for a command's options, "metdb --version" for the version.`;
 
 const out = (line: string): void => void process.stdout.write(`${line}\n`);
 const err = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -28,6 +30,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'register':
       return registerCommand(args, out);
+    case 'quality':
+      return (await import('./quality-command.js')).qualityCommand(args, out);
     case 'migrate':
       return migrateCommand(args, { out, err });
     case 'run':
@@ -37,6 +41,10 @@ async function main(argv: string[]): Promise<number> {
     case 'dev':
       // Loaded on demand: it pulls in the Pub/Sub client and the local stack.
       return (await import('./dev-command.js')).devCommand(args, out);
+    case '--version':
+    case '-V':
+      out(`metdb ${packageVersion()}`);
+      return 0;
     case undefined:
     case '-h':
     case '--help':
@@ -52,7 +60,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
   if (error instanceof UsageError) {
-    err(`metdb: ${error.message}\n\n${error.usage === '' ? REGISTER_USAGE : error.usage}`);
+    err(`metdb: ${error.message}${error.usage === null ? '' : `\n\n${error.usage}`}`);
     process.exitCode = 2;
   } else if (isMetdbError(error)) {
     err(`metdb: ${error.message}`);

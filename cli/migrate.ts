@@ -12,8 +12,8 @@ import {
   describeDatabase,
   parseDatabaseTarget,
   type DatabaseConfig,
-} from '../shared/records/database-config.js';
-import { connectDatabase } from '../shared/records/open-database.js';
+} from '../shared/adapters/database-config.js';
+import { connectDatabase } from '../shared/adapters/open-database.js';
 import { migrateDown, migrateToLatest, migrationStatus } from '../shared/records/migrate.js';
 import { isMetdbError } from '../shared/errors/metdb-error.js';
 

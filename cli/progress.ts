@@ -1,4 +1,4 @@
-import type { RunProgress } from '../shared/local/run-folder.js';
+import type { RunProgress } from '../local/run-folder.js';
 
 export interface ProgressOptions {
   /** Where progress goes. @default process.stderr */

@@ -1,13 +1,16 @@
 import { parseArgs } from 'node:util';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { phaseCrossCorrelation } from '../shared/registration/phase-cross-correlation.js';
+import { parseUpsample, UPSAMPLE_LIMITS_TEXT } from './parse-upsample.js';
 import { UsageError } from './usage-error.js';
 
 export const REGISTER_USAGE = `usage: metdb register <reference> <moving> [--upsample N] [--normalization phase|none] [--channel C] [--json]
 
 Registers <moving> onto <reference> (TIFF 8/16-bit or float, multi-page as a 3D stack, PNG, JPEG,
 MRC) by phase cross-correlation and prints the shift (axis order (z,) y, x, pixels) that aligns
-moving with reference, the error and the phase difference.`;
+moving with reference, the error and the phase difference.
+
+  --upsample N     subpixel precision 1/N px, N from ${UPSAMPLE_LIMITS_TEXT} (default 1)`;
 
 /** `metdb register`: one pair, one result. Returns the exit code. */
 export async function registerCommand(args: string[], out: (line: string) => void): Promise<number> {
@@ -33,10 +36,7 @@ export async function registerCommand(args: string[], out: (line: string) => voi
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError('expected two image files', REGISTER_USAGE);
-  const upsampleFactor = Number(values.upsample);
-  if (!Number.isFinite(upsampleFactor) || upsampleFactor < 1) {
-    throw new UsageError(`--upsample must be a number >= 1, got "${values.upsample}"`, REGISTER_USAGE);
-  }
+  const upsampleFactor = parseUpsample(values.upsample, REGISTER_USAGE);
   const normalization = values.normalization;
   if (normalization !== 'phase' && normalization !== 'none') {
     throw new UsageError(`--normalization must be phase or none, got "${normalization}"`, REGISTER_USAGE);

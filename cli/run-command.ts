@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runFolder, type RunSummary } from '../shared/local/run-folder.js';
+import { runFolder, type RunSummary } from '../local/run-folder.js';
 import { axisNames } from '../shared/outputs/image-result.js';
+import { checkInputFolder } from './input-folder.js';
 import { createProgress } from './progress.js';
 import { parseWorkers } from './parse-workers.js';
 import { UsageError } from './usage-error.js';
@@ -12,11 +13,11 @@ export const RUN_USAGE = `usage: metdb run <folder> [--out DIR] [--workers N] [-
 Registers every image of <folder> (TIFF 8/16-bit or float, multi-page stacks, PNG, JPEG, MRC) onto
 the dataset's reference (the first file by name, or "reference" in <folder>/metdb.json, which also
 takes tileSize, upsampleFactor, preprocessing... as in the cloud pipeline), tile by tile on worker
-threads, and writes to DIR (default <folder>/metdb-out): metdb.sqlite, shifts.csv, shifts.json,
-registered/*.tif, average.tif and report.html. Shifts are in pixels, axis order (z,) y, x, and
+threads, and writes to DIR (default .metdb/<folder name> in the current folder, outside <folder>):
+metdb.sqlite, shifts.csv, shifts.json, registered/*.tif, average.tif and report.html. Shifts are in pixels, axis order (z,) y, x, and
 register each image onto the reference.
 
-  --out DIR        output folder (default <folder>/metdb-out)
+  --out DIR        output folder (default .metdb/<folder name>)
   --workers N      worker threads (default: all cores)
   --db URL         database: SQLite path or mysql://user:pass@host/db (default DIR/metdb.sqlite)
   --average MODE   stacked average on the full canvas, cropped to the common overlap, or none
@@ -53,6 +54,7 @@ export async function runCommand(args: string[], out: (line: string) => void): P
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected one folder', RUN_USAGE);
+  await checkInputFolder(positionals[0]!);
   const workers = parseWorkers(values.workers, RUN_USAGE);
   const average = values.average;
   if (average !== 'full' && average !== 'overlap' && average !== 'none') {

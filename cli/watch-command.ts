@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { watchFolder } from '../shared/local/watch-folder.js';
+import { watchFolder } from '../local/watch-folder.js';
+import { checkInputFolder } from './input-folder.js';
 import { parseWorkers } from './parse-workers.js';
 import { UsageError } from './usage-error.js';
 
@@ -7,7 +8,8 @@ export const WATCH_USAGE = `usage: metdb watch <folder> [--out DIR] [--workers N
 
 Processes image files as they are dropped into <folder> (like uploads to a bucket: once a file's
 size is stable), with the same pipeline and outputs as "metdb run" (rewritten after each batch),
-until Ctrl-C.`;
+until Ctrl-C. The outputs go to DIR (default .metdb/<folder name> in the current folder), never
+into <folder>, so the watch does not see them.`;
 
 /** `metdb watch <folder>`: run the pipeline on files as they arrive, until SIGINT. Returns the exit code. */
 export async function watchCommand(args: string[], out: (line: string) => void): Promise<number> {
@@ -33,6 +35,7 @@ export async function watchCommand(args: string[], out: (line: string) => void):
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError('expected one folder', WATCH_USAGE);
+  await checkInputFolder(positionals[0]!);
   const workers = parseWorkers(values.workers, WATCH_USAGE);
   const debounceMs = Number(values.debounce);
   if (!(Number.isFinite(debounceMs) && debounceMs >= 0)) {

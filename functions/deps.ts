@@ -2,9 +2,9 @@ import { blobStoreFromEnv } from '../shared/adapters/blob-store-from-env.js';
 import { PubSubBus } from '../shared/adapters/pubsub-bus.js';
 import { logger } from '../shared/logging/logger.js';
 import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
-import { databaseConfigFromEnv } from '../shared/records/database-config.js';
+import { databaseConfigFromEnv } from '../shared/adapters/database-config.js';
 import { migrateToLatest } from '../shared/records/migrate.js';
-import { openDatabase } from '../shared/records/open-database.js';
+import { openDatabase } from '../shared/adapters/open-database.js';
 
 let deps: Promise<PipelineDeps> | undefined;
 

@@ -11,8 +11,9 @@
  * notification (JSON_API_V1), as a bucket notification would. Then it prints one line per new
  * dataset, image row and job state change (the database polled every second).
  *
- * A developer tool run through tsx: it reuses the test harness of test/support (emulator,
- * topology, function servers, notification builder). See docs/dev-cloud.md.
+ * A developer tool run through tsx (`metdb dev` spawns it); its harness in scripts/dev-cloud/
+ * (emulator, topology, function servers, notification builder) serves the integration tests too.
+ * It imports nothing from the CLI: `publish-reprocess` is the CLI's. See docs/dev-cloud.md.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,19 +23,21 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { createConnection } from 'mysql2/promise';
-import { DEV_CLOUD_STATE_DIR, DEV_USAGE, devCommand, type DevCloudState } from '../cli/dev-command.js';
 import { contentTypeOf } from '../shared/adapters/content-type.js';
-import { parseDatabaseTarget } from '../shared/records/database-config.js';
+import { parseDatabaseTarget } from '../shared/adapters/database-config.js';
 import type { Database } from '../shared/records/database-schema.js';
 import { migrateToLatest } from '../shared/records/migrate.js';
-import { connectDatabase } from '../shared/records/open-database.js';
-import { crc32cBase64 } from '../test/support/crc32c.js';
-import { startFunction, type FunctionServer } from '../test/support/function-server.js';
-import { startPubSubEmulator } from '../test/support/pubsub-emulator.js';
-import { createTopology, type Topology } from '../test/support/pubsub-topology.js';
-import { gcsNotification } from '../test/support/storage-events.js';
-import { buildDistIfStale } from '../test/integration/build-dist.js';
+import { connectDatabase } from '../shared/adapters/open-database.js';
+import { DEV_CLOUD_STATE_DIR, isAlive, type DevCloudState } from './dev-cloud/dev-cloud-state.js';
+import { crc32cBase64 } from './dev-cloud/crc32c.js';
+import { startFunction, type FunctionServer } from './dev-cloud/function-server.js';
+import { startPubSubEmulator } from './dev-cloud/pubsub-emulator.js';
+import { createTopology, type Topology } from './dev-cloud/pubsub-topology.js';
+import { gcsNotification } from './dev-cloud/storage-events.js';
+import { buildDistIfStale } from './dev-cloud/build-dist.js';
 
+const USAGE =
+  'usage: dev-cloud [--folder DIR] [--db mysql://...|sqlite-path] [--port-base N] [--state-dir DIR]';
 const TARGETS = ['ingest', 'registerTile', 'aggregate', 'reprocess'] as const;
 /** A file must keep its size and mtime this long (ms) before it is announced. */
 const QUIET_MS = 1000;
@@ -54,7 +57,6 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 async function main(argv: string[]): Promise<number> {
   process.env.METADATA_SERVER_DETECTION = 'none'; // no GCE metadata probes from the Google clients
-  if (argv[0] === 'publish-reprocess') return devCommand(argv, say);
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -66,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     },
     strict: true,
   });
-  if (values.help) return (say(DEV_USAGE), 0);
+  if (values.help) return (say(USAGE), 0);
   const stateDir = resolve(values['state-dir']);
   const folder = resolve(values.folder ?? join(stateDir, 'bucket'));
   const target = values.db ?? join(stateDir, 'metdb.sqlite');
@@ -396,15 +398,6 @@ async function untilClosed(host: string, timeoutMs: number): Promise<void> {
     );
     if (!open) return;
     await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

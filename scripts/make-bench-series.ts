@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from '../bench/repo-root.js';
 import { encodeTiff } from '../shared/imaging/encode-tiff.js';
-import type { NdArray } from '../shared/imaging/ndarray.js';
+import type { NdArray } from '../shared/ndarray/ndarray.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 
 export interface BenchSeriesOptions {

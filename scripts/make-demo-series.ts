@@ -12,7 +12,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { encodeTiff } from '../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
-import type { NdArray } from '../shared/imaging/ndarray.js';
+import type { NdArray } from '../shared/ndarray/ndarray.js';
 import { fourierShift } from '../shared/registration/fourier-shift.js';
 
 const FRAMES = 8;

@@ -3,9 +3,11 @@
  * The pipeline use cases and the adapters are exported from their own modules.
  */
 export * from './registration/index.js';
+export * from './ndarray/ndarray.js';
 export * from './imaging/index.js';
 export { MetdbError, isMetdbError } from './errors/metdb-error.js';
 export type { ErrorCode, ErrorKind } from './errors/metdb-error.js';
 export * as records from './records/index.js';
 export * from './tiling/index.js';
 export * from './aggregation/index.js';
+export * from './quality-metrics/index.js';

@@ -1,4 +1,4 @@
-import { buildDistIfStale } from './integration/build-dist.js';
+import { buildDistIfStale } from '../scripts/dev-cloud/build-dist.js';
 
 /**
  * Runs once before any test file: the integration tests serve the compiled functions from dist/

@@ -1,4 +1,4 @@
-import { pixelTypeOf, type PixelArray } from '../imaging/ndarray.js';
+import { pixelTypeOf, type PixelArray } from '../ndarray/ndarray.js';
 import { NCC_KERNELS_BASE64 } from './ncc-kernels.generated.js';
 
 /**

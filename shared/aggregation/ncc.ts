@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { stridesOf, type NdArray } from '../imaging/ndarray.js';
+import { stridesOf, type NdArray } from '../ndarray/ndarray.js';
 import { simdRows } from './ncc-kernels.js';
 
 export interface NormalizedCrossCorrelationOptions {

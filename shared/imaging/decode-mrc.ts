@@ -1,8 +1,8 @@
 import { MetdbError } from '../errors/metdb-error.js';
 import type { MrcHeader } from './mrc-header.js';
-import { ndarray } from './ndarray.js';
+import { ndarray } from '../ndarray/ndarray.js';
 import { pixelBuffer } from './pixel-buffer.js';
-import type { NdArray } from './ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 
 /**
  * Reads the voxels of an MRC file, shape (nz, ny, nx) as stored (x fastest; like mrcfile, the

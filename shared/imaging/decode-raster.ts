@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 import type { OutputInfo } from 'sharp';
 import type { ImagePlan, RawDepth } from './image-plan.js';
-import { ndarray } from './ndarray.js';
-import type { NdArray } from './ndarray.js';
+import { ndarray } from '../ndarray/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 import { sharpError } from './sharp-error.js';
 import { pixelBuffer } from './pixel-buffer.js';
 import { uncompressedTiffPlanes } from './uncompressed-tiff.js';

@@ -1,6 +1,6 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { pixelTypeOf, sizeOf } from './ndarray.js';
-import type { NdArray } from './ndarray.js';
+import { pixelTypeOf, sizeOf } from '../ndarray/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 
 /** Options of `encodeTiff`. */
 export interface EncodeTiffOptions {

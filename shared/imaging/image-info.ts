@@ -1,5 +1,6 @@
 import type { ImageFormat } from './image-format.js';
-import type { NdArray, PixelType } from './ndarray.js';
+import type { PixelSize } from './pixel-size.js';
+import type { NdArray, PixelType } from '../ndarray/ndarray.js';
 
 /** What a file's header says, as seen through the decoding rules (see decode-image.ts). */
 export interface ImageInfo {
@@ -22,6 +23,11 @@ export interface ImageInfo {
   readonly pixelType: Extract<PixelType, 'uint8' | 'uint16' | 'float32'>;
   /** Bits per stored sample in the file (1, 8, 16, 32, 64...; 16 for MRC mode 1, 6 and 12). */
   readonly bitsPerSample: number;
+  /**
+   * Physical pixel (voxel) size the file states (OME-XML, ImageJ, TIFF resolution tags, MRC
+   * cell), or null when it states none; see `tiffPixelSize` and `mrcPixelSize`.
+   */
+  readonly pixelSize: PixelSize | null;
 }
 
 /** A decoded image: one channel, shape [y, x] (2D) or [z, y, x] (stacks, volumes). */

@@ -8,7 +8,9 @@ import type { ImageInfo } from './image-info.js';
 import { checkImageSize, checkInputBytes } from './image-limits.js';
 import { parseMrcHeader } from './mrc-header.js';
 import type { MrcHeader } from './mrc-header.js';
+import { mrcPixelSize } from './mrc-pixel-size.js';
 import { sharpError } from './sharp-error.js';
+import { tiffPixelSize } from './tiff-pixel-size.js';
 import { tiffPageLayout } from './tiff-page-layout.js';
 import { tiffForLibvips } from './tiff-for-libvips.js';
 import type { SignedSamples } from './tiff-for-libvips.js';
@@ -89,6 +91,7 @@ export async function planImage(input: Uint8Array, decodeOptions: DecodeOptions 
       channels: 1,
       pixelType,
       bitsPerSample: header.bytesPerVoxel * 8,
+      pixelSize: mrcPixelSize(header),
     };
     return { kind: 'mrc', info, header };
   }
@@ -174,6 +177,7 @@ export async function planImage(input: Uint8Array, decodeOptions: DecodeOptions 
     channels: pageChannels > 1 ? pageChannels : samples,
     pixelType: sample === 'luminance' || signed !== undefined ? 'float32' : raw.pixelType,
     bitsPerSample: bitsPerSample ?? meta.bitsPerSample ?? raw.bytes * 8,
+    pixelSize: tiff === undefined ? null : tiffPixelSize(tiff),
   };
   return {
     kind: 'raster',

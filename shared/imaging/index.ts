@@ -1,4 +1,3 @@
-export * from './ndarray.js';
 export { detectImageFormat } from './image-format.js';
 export type { ImageFormat } from './image-format.js';
 export type { DecodedImage, ImageInfo } from './image-info.js';

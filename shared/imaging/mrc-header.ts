@@ -15,6 +15,11 @@ export interface MrcHeader {
   readonly dataOffset: number;
   /** Bytes per stored voxel. */
   readonly bytesPerVoxel: number;
+  /**
+   * Voxel size along x, y, z in ångströms: the cell dimensions (CELLA, bytes 40-51) over the
+   * sampling (MX, MY, MZ, bytes 28-39), as mrcfile's `voxel_size`; 0 where the header leaves them 0.
+   */
+  readonly voxelSize: readonly [number, number, number];
 }
 
 const BYTES_PER_MODE: Readonly<Record<number, number>> = { 0: 1, 1: 2, 2: 4, 6: 2, 12: 2 };
@@ -65,5 +70,11 @@ export function parseMrcHeader(bytes: Uint8Array): MrcHeader {
       { details },
     );
   }
-  return { nx, ny, nz, mode, nsymbt, littleEndian, dataOffset: 1024 + nsymbt, bytesPerVoxel };
+  const voxel = (axis: number): number => {
+    const cell = view.getFloat32(40 + 4 * axis, littleEndian);
+    const samples = int(28 + 4 * axis);
+    return samples > 0 && Number.isFinite(cell) && cell > 0 ? cell / samples : 0;
+  };
+  const voxelSize = [voxel(0), voxel(1), voxel(2)] as const;
+  return { nx, ny, nz, mode, nsymbt, littleEndian, dataOffset: 1024 + nsymbt, bytesPerVoxel, voxelSize };
 }

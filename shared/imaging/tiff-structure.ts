@@ -27,6 +27,11 @@ export interface TiffPage {
   /** Offset and count of the SampleFormat values (SHORT), to patch signed pages; -1 if absent. */
   readonly sampleFormatValueOffset: number;
   readonly sampleFormatCount: number;
+  /** XResolution and YResolution (tags 282, 283): pixels per ResolutionUnit; undefined if absent. */
+  readonly xResolution?: number;
+  readonly yResolution?: number;
+  /** ResolutionUnit (tag 296): 1 none, 2 inch, 3 centimetre (the TIFF default is 2). */
+  readonly resolutionUnit: number;
 }
 
 export interface TiffStructure {
@@ -107,7 +112,9 @@ export function readTiffStructure(bytes: Uint8Array): TiffStructure {
             ? u32(o)
             : type === 16 || type === 18
               ? u64(o)
-              : (bytes[o] ?? 0);
+              : type === 5
+                ? u32(o) / u32(o + 4)
+                : (bytes[o] ?? 0);
     }
     return values;
   };
@@ -147,7 +154,9 @@ export function readTiffStructure(bytes: Uint8Array): TiffStructure {
         const at = valueLocation(entry, type, count);
         description = new TextDecoder('utf-8').decode(bytes.subarray(at, at + count)).replace(/\0+$/, '');
       } else if (
-        [254, 256, 257, 258, 259, 262, 273, 277, 278, 279, 284, 322, 323, 324, 325, 339].includes(tag)
+        [
+          254, 256, 257, 258, 259, 262, 273, 277, 278, 279, 282, 283, 284, 296, 322, 323, 324, 325, 339,
+        ].includes(tag)
       ) {
         tags.set(tag, readValues(entry, type, count));
       }
@@ -191,7 +200,15 @@ function pageFromTags(
     expectedSegments = rows > 0 ? Math.ceil(height / rows) : Infinity;
   }
   if (planarConfig === 2) expectedSegments *= samplesPerPixel;
+  const positive = (tag: number): number | undefined => {
+    const v = tags.get(tag)?.[0];
+    return v !== undefined && Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  const [xResolution, yResolution] = [positive(282), positive(283)];
   return {
+    ...(xResolution === undefined ? {} : { xResolution }),
+    ...(yResolution === undefined ? {} : { yResolution }),
+    resolutionUnit: first(296, 2),
     width,
     height,
     samplesPerPixel,

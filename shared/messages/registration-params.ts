@@ -25,13 +25,19 @@ export const PreprocessingSchema = z.looseObject({}).transform((value, ctx): Pre
 export type Preprocessing = z.output<typeof PreprocessingSchema>;
 
 /**
+ * Limits of `upsampleFactor`: 1 gives whole pixels; beyond 1000 the precision is far below what
+ * noise and interpolation allow, and the upsampled DFT's cost grows with the factor.
+ */
+export const UPSAMPLE_FACTOR_LIMITS = { min: 1, max: 1000 } as const;
+
+/**
  * Everything a tile worker needs to register one tile, fully resolved (no defaults left to the
  * worker): the meaning of `upsampleFactor` and `normalization` is scikit-image's
  * `phase_cross_correlation`.
  */
 export const RegistrationParamsSchema = z.strictObject({
   /** Subpixel precision 1/upsampleFactor pixel (1 = integer shifts). */
-  upsampleFactor: z.number().min(1).max(1000),
+  upsampleFactor: z.number().min(UPSAMPLE_FACTOR_LIMITS.min).max(UPSAMPLE_FACTOR_LIMITS.max),
   normalization: z.enum(['phase', 'none']),
   preprocessing: PreprocessingSchema,
   /**

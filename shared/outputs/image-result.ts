@@ -1,3 +1,4 @@
+import type { PixelSize } from '../imaging/pixel-size.js';
 import type { Quality } from '../quality/quality-verdict.js';
 
 /**
@@ -31,6 +32,8 @@ export interface ImageResult {
   readonly shape: readonly number[] | null;
   /** Pixel type of the input ('uint8', 'uint16', 'float32'...), null if unknown. */
   readonly pixelType: string | null;
+  /** Physical pixel (voxel) size the file states, in its unit; null when it states none. */
+  readonly pixelSize: PixelSize | null;
   /**
    * The shift registering the image onto the reference, pixels, axis order (z,) y, x (zeros for the
    * reference, null when not registered). Apply it with `interpolatedShift(image, shift)`.

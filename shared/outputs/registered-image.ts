@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { pixelTypeOf, type NdArray } from '../imaging/ndarray.js';
+import { pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
 import { fourierShift } from '../registration/fourier-shift.js';
 import { interpolatedShift } from '../registration/interpolated-shift.js';
 

@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { sizeOf, stridesOf, type NdArray } from '../imaging/ndarray.js';
+import { sizeOf, stridesOf, type NdArray } from '../ndarray/ndarray.js';
 import { interpolatedShift } from '../registration/interpolated-shift.js';
 
 export interface StackedAverageOptions {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { encodeTiff } from '../imaging/encode-tiff.js';
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
 import type { ImageResult } from './image-result.js';
 import { registeredImage, type RegisteredImageOptions } from './registered-image.js';

@@ -3,11 +3,17 @@ import { isMetdbError } from '../errors/metdb-error.js';
 import { decodeImage } from '../imaging/decode-image.js';
 import { detectImageFormat } from '../imaging/image-format.js';
 import type { DecodedImage } from '../imaging/image-info.js';
+import type { PixelSize } from '../imaging/pixel-size.js';
 import { inspectImage } from '../imaging/inspect-image.js';
 import type { FinalizedObject } from '../messages/storage-event.js';
 import type { ImageRow } from '../records/database-schema.js';
 import { getOrCreateDataset } from '../records/datasets-repository.js';
-import { insertImageOrGet, updateImage, type NewImage } from '../records/images-repository.js';
+import {
+  insertImageOrGet,
+  updateImage,
+  type ImagePatch,
+  type NewImage,
+} from '../records/images-repository.js';
 import { SETTINGS_FILE } from './dataset-settings.js';
 import { planNewImage } from './plan-new-image.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
@@ -115,6 +121,7 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
         channels: validated.channels,
         pages: validated.depth,
         pixel_type: validated.pixelType,
+        ...pixelSizeColumns(validated.decoded.info.pixelSize),
       })) ?? image;
     // One channel: the default decode is channel 0's, the one the tiles will ask for.
     if (validated.channels === 1 && image.status === 'ingested') {
@@ -160,6 +167,13 @@ async function validate(deps: PipelineDeps, bytes: Uint8Array): Promise<Validate
     const message = error instanceof Error ? error.message : String(error);
     return isMetdbError(error) ? message : `could not decode the image: ${message}`;
   }
+}
+
+/** The image row's pixel size columns (0003_units) from what the file states. */
+function pixelSizeColumns(size: PixelSize | null): ImagePatch {
+  return size === null
+    ? {}
+    : { pixel_size_x: size.x, pixel_size_y: size.y, pixel_size_z: size.z, pixel_size_unit: size.unit };
 }
 
 async function recordFailure(

@@ -1,7 +1,7 @@
 import { isMetdbError } from '../errors/metdb-error.js';
 import type { TileMessage } from '../messages/tile-message.js';
 import type { NewTileResult } from '../records/record-tile-result.js';
-import { sizeOf, type PixelArray } from '../imaging/ndarray.js';
+import { sizeOf, type PixelArray } from '../ndarray/ndarray.js';
 import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
 import { extractRegion } from '../tiling/extract-region.js';
 import { offsetRegion } from '../tiling/predict-shift.js';

@@ -2,7 +2,6 @@ import type { Kysely } from 'kysely';
 import type { Logger } from '../logging/logger.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { Bus, TopicName } from '../ports/bus.js';
-import type { Clock } from '../ports/clock.js';
 import type { Database } from '../records/database-schema.js';
 import type { DecodedImage } from '../imaging/image-info.js';
 import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS } from '../imaging/decode-options.js';
@@ -36,8 +35,6 @@ export interface PipelineDeps {
   readonly bucket?: (name: string) => BlobStore;
   readonly bus: Bus;
   readonly logger: Logger;
-  /** @default systemClock */
-  readonly clock?: Clock;
   /**
    * The logical topics the use cases publish to. The `Bus` maps logical names to the deployment's
    * topic ids, so these are normally `'tiles'` and `'aggregate'`.

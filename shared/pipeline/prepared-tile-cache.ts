@@ -1,4 +1,4 @@
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 import {
   prepareReferenceTile,
   type PreparedReferenceTile,

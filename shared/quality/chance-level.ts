@@ -1,5 +1,5 @@
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
-import { stridesOf, type NdArray } from '../imaging/ndarray.js';
+import { stridesOf, type NdArray } from '../ndarray/ndarray.js';
 import { binImage } from '../registration/preprocess/bin-image.js';
 import { predictionFactors } from '../tiling/predict-shift.js';
 import { registerTile } from '../tiling/register-tile.js';

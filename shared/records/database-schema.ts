@@ -55,6 +55,12 @@ export interface ImagesTable {
   channels: number | null;
   pages: number | null;
   pixel_type: PixelType | null;
+  /** Size of one pixel along x, y (and z) in pixel_size_unit, as the file states it (0003_units). */
+  pixel_size_x: number | null;
+  pixel_size_y: number | null;
+  pixel_size_z: number | null;
+  /** 'µm', 'nm', 'Å'... (`LENGTH_UNITS`); null when the file states no size. */
+  pixel_size_unit: string | null;
   status: ImageStatus;
   failure_reason: string | null;
   created_at: string;

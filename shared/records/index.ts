@@ -11,14 +11,14 @@ export {
   DEFAULT_POOL_SIZE,
   type DatabaseConfig,
   type CloudSqlIpType,
-} from './database-config.js';
+} from '../adapters/database-config.js';
 export {
   openDatabase,
   connectDatabase,
   closeAllDatabases,
   type DatabaseHandle,
   type OpenDatabaseOptions,
-} from './open-database.js';
+} from '../adapters/open-database.js';
 export { sqlDialectOf, type SqlDialect } from './sql-dialect-of.js';
 export {
   isLockConflict,

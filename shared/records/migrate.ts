@@ -45,7 +45,13 @@ export interface MigrateOptions {
 }
 
 function migratorFor<DB>(db: Kysely<DB>, options: MigrateOptions): Migrator {
-  return new Migrator({ db, provider: codeMigrationProvider(options.migrations) });
+  // Each area numbers its own migration (0002, 0003...) and they land in any order, each adding
+  // its own columns: a database that has 0003 still takes a 0002 that lands later.
+  return new Migrator({
+    db,
+    provider: codeMigrationProvider(options.migrations),
+    allowUnorderedMigrations: true,
+  });
 }
 
 /** Applies every pending migration. Throws a MetdbError naming the failed migration. */

@@ -20,7 +20,7 @@ import type { Kysely } from 'kysely';
 import { QUALITY_VALUES, type Database, type TileResultsTable } from './database-schema.js';
 import { check, nowIso, validateRow } from './validate-row.js';
 import { MetdbError } from '../errors/metdb-error.js';
-import { sqliteHandleOf, type SqliteHandle } from './sqlite-connection.js';
+import { sqliteHandleOf, type SqliteHandle } from '../adapters/sqlite-connection.js';
 import { sqlDialectOf } from './sql-dialect-of.js';
 import { toDatabaseError, withLockRetry, type RetryOptions } from './database-error.js';
 

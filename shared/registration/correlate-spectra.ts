@@ -1,4 +1,4 @@
-import { sizeOf } from '../imaging/ndarray.js';
+import { sizeOf } from '../ndarray/ndarray.js';
 import type { ComplexNdArray } from './complex-ndarray.js';
 import { fftnInPlace } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';

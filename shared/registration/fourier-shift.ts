@@ -1,4 +1,4 @@
-import { sizeOf, stridesOf, type NdArray } from '../imaging/ndarray.js';
+import { sizeOf, stridesOf, type NdArray } from '../ndarray/ndarray.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import { fftnInPlace } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';

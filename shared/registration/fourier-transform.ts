@@ -1,4 +1,4 @@
-import { sizeOf, type NdArray } from '../imaging/ndarray.js';
+import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import type { ComplexNdArray } from './complex-ndarray.js';
 import { fftnInPlace } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';

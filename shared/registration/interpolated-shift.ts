@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { sizeOf, type NdArray, type PixelArray } from '../imaging/ndarray.js';
+import { sizeOf, type NdArray, type PixelArray } from '../ndarray/ndarray.js';
 import { checkImage } from './preprocess/check-image.js';
 import {
   allocate,

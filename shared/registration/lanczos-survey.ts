@@ -1,4 +1,4 @@
-import { stridesOf } from '../imaging/ndarray.js';
+import { stridesOf } from '../ndarray/ndarray.js';
 
 const LANCZOS = 4;
 

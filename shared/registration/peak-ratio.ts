@@ -1,4 +1,4 @@
-import { stridesOf } from '../imaging/ndarray.js';
+import { stridesOf } from '../ndarray/ndarray.js';
 
 /** Half-width, pixels, of the box around the peak left out of the background estimate. */
 const PEAK_RADIUS = 2;

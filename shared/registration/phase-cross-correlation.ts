@@ -1,4 +1,4 @@
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { ComplexNdArray } from './complex-ndarray.js';
 import { correlateImages } from './correlate-images.js';

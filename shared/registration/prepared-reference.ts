@@ -1,4 +1,4 @@
-import { sizeOf, type NdArray } from '../imaging/ndarray.js';
+import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import { halfShape, rfftn } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';
 import { assertFinite, assertImage } from './validate-input.js';

@@ -1,5 +1,5 @@
-import { sizeOf, stridesOf } from '../imaging/ndarray.js';
-import { ScratchFloat32 } from '../imaging/scratch-array.js';
+import { sizeOf, stridesOf } from '../ndarray/ndarray.js';
+import { ScratchFloat32 } from './scratch-array.js';
 import type { HeapBuffer } from './fft/pffft-module.js';
 import { nextPffftSize } from './fft/fft-sizes.js';
 import { BATCH, zoomDft } from './fft/zoom-dft.js';

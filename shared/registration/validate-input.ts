@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { sizeOf, type NdArray } from '../imaging/ndarray.js';
+import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import type { ComplexNdArray } from './complex-ndarray.js';
 
 const PIXEL_TYPES = [Uint8Array, Uint16Array, Float32Array, Float64Array] as const;

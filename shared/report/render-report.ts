@@ -1,4 +1,6 @@
 import { axisNames, type ImageResult } from '../outputs/image-result.js';
+import type { PixelSize } from '../imaging/pixel-size.js';
+import { lengthUm, shiftUm } from '../outputs/physical-units.js';
 import { escapeHtml } from './escape-html.js';
 import { nccChart } from './ncc-chart.js';
 import { tileFieldChart } from './tile-field-chart.js';
@@ -66,7 +68,7 @@ export function renderReport(input: ReportInput): string {
 <style>${STYLE}</style></head>
 <body>
 <h1>Met-db QC report: ${escapeHtml(dataset)}</h1>
-<p class="muted">Finished ${escapeHtml(finishedAt.toISOString())}. Shifts register each image onto the reference (pixels, axis order ${axes.join(', ')}).</p>
+<p class="muted">Finished ${escapeHtml(finishedAt.toISOString())}. Shifts register each image onto the reference (pixels, axis order ${axes.join(', ')}; micrometres where the file states its pixel size).</p>
 <table class="facts">${factRows}</table>
 <h2>Shift trajectory</h2>
 <figure>${trajectory}</figure>
@@ -89,11 +91,14 @@ function summaryTable(results: readonly ImageResult[], axes: readonly string[]):
     'file',
     'role',
     'quality',
-    ...axes.map((a) => `shift ${a}`),
+    ...axes.map((a) => `shift ${a} (px)`),
+    ...axes.map((a) => `shift ${a} (µm)`),
+    'pixel size',
     'NCC before',
     'NCC after',
     'NCC chance',
-    'residual rms',
+    'residual rms (px)',
+    'residual rms (µm)',
     'tiles used',
     'tiles rejected',
     'note',
@@ -103,16 +108,22 @@ function summaryTable(results: readonly ImageResult[], axes: readonly string[]):
       r.shift === null
         ? axes.map(() => null)
         : [...new Array<number>(ndim - r.shift.length).fill(0), ...r.shift];
+    const um = shiftUm(r.shift, r.pixelSize);
+    const umOnAxes =
+      um === null ? axes.map(() => null) : [...new Array<number>(ndim - um.length).fill(0), ...um];
     const cells = [
       String(i),
       r.file,
       r.role,
       r.quality ?? '',
       ...shift.map((s) => num(s)),
+      ...umOnAxes.map((s) => sig(s)),
+      pixelSizeText(r.pixelSize),
       num(r.nccBefore, 4),
       num(r.nccAfter, 4),
       num(r.nccChance, 4),
       num(r.residualRms),
+      sig(lengthUm(r.residualRms, r.pixelSize, r.shift?.length ?? ndim)),
       String(r.tilesUsed),
       String(r.tilesRejected),
       r.failureReason ?? r.qualityReasons.join('; '),
@@ -121,6 +132,22 @@ function summaryTable(results: readonly ImageResult[], axes: readonly string[]):
     return `<tr class="${r.role}${quality}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   return `<table class="summary"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** Micrometres to 4 significant digits. */
+function sig(v: number | null): string {
+  return v === null || !Number.isFinite(v) ? '' : String(Number(v.toPrecision(4)));
+}
+
+/** `0.0515 µm`, `0.0225 x 0.0225 x 0.125 µm` (x, y, z as microscopists write voxel sizes). */
+export function pixelSizeText(size: PixelSize | null): string {
+  if (size === null) return '';
+  const values = [size.x, size.y, ...(size.z === null ? [] : [size.z])].map((v) =>
+    String(Number(v.toPrecision(4))),
+  );
+  return size.x === size.y && size.z === null
+    ? `${values[0]} ${size.unit}`
+    : `${values.join(' x ')} ${size.unit}`;
 }
 
 const STYLE = `

@@ -1,4 +1,4 @@
-import type { NdArray } from '../imaging/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
 
 /**
  * `tileSignal` for 8- and 16-bit tiles (nearly every camera tile), with the same figures and a

@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { sizeOf, stridesOf, type NdArray, type PixelArray } from '../imaging/ndarray.js';
+import { sizeOf, stridesOf, type NdArray, type PixelArray } from '../ndarray/ndarray.js';
 
 /** A box `[start, start + size)` along each axis, axis order (z,) y, x, in pixels. */
 export interface Region {

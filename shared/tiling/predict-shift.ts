@@ -1,4 +1,4 @@
-import { sizeOf, type NdArray, type PixelArray } from '../imaging/ndarray.js';
+import { sizeOf, type NdArray, type PixelArray } from '../ndarray/ndarray.js';
 import { binImage } from '../registration/preprocess/bin-image.js';
 import {
   prepareReferenceTile,

@@ -1,7 +1,7 @@
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { MetdbError } from '../errors/metdb-error.js';
-import type { NdArray } from '../imaging/ndarray.js';
-import { ScratchFloat64 } from '../imaging/scratch-array.js';
+import type { NdArray } from '../ndarray/ndarray.js';
+import { ScratchFloat64 } from '../registration/scratch-array.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { hannWindow } from '../registration/preprocess/hann-window.js';

@@ -1,6 +1,6 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import type { NdArray } from '../imaging/ndarray.js';
-import { ScratchFloat64 } from '../imaging/scratch-array.js';
+import type { NdArray } from '../ndarray/ndarray.js';
+import { ScratchFloat64 } from '../registration/scratch-array.js';
 import { selectKth } from '../registration/preprocess/select-kth.js';
 import { countedTileSignal, quantilesOfCounts } from './counted-tile-signal.js';
 

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GcsBlobStore } from '../../shared/adapters/gcs-blob-store.js';
-import { crc32c, crc32cBase64 } from '../support/crc32c.js';
+import { crc32c, crc32cBase64 } from '../../scripts/dev-cloud/crc32c.js';
 import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
 import { blobStoreContract } from './blob-store-contract.js';
 

@@ -9,10 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PubSubBus } from '../../shared/adapters/pubsub-bus.js';
 import { decodePubSubCloudEvent } from '../../shared/messages/pubsub-cloud-event.js';
-import { startFunction, type FunctionServer } from '../support/function-server.js';
-import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.js';
-import { createTopology, type Topology } from '../support/pubsub-topology.js';
-import { eventarcFinalized, gcsNotification } from '../support/storage-events.js';
+import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
+import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
+import { createTopology, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
+import { eventarcFinalized, gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
 import { parseStorageEvent } from '../../shared/messages/storage-event.js';
 
 const FIXTURE = 'test/support/fixtures/cloud-event-functions.js';

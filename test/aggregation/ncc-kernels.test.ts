@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizedCrossCorrelation } from '../../shared/aggregation/ncc.js';
 import { simdRows } from '../../shared/aggregation/ncc-kernels.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
-import { ndarray, sizeOf, stridesOf, type NdArray, type PixelArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, sizeOf, stridesOf, type NdArray, type PixelArray } from '../../shared/ndarray/ndarray.js';
 import { GENERATED, nccKernelsModule } from '../../scripts/build-ncc-kernels.js';
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalizedCrossCorrelation } from '../../shared/aggregation/index.js';
-import { ndarray, type NdArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { gaussian } from '../tiling/pixels.js';
 
 function random(shape: number[], seed: number): NdArray<Float64Array> {

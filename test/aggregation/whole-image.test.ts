@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateTileShifts, normalizedCrossCorrelation } from '../../shared/aggregation/index.js';
-import type { NdArray } from '../../shared/imaging/ndarray.js';
+import type { NdArray } from '../../shared/ndarray/ndarray.js';
 import { extractRegion, planTiles, registerTile } from '../../shared/tiling/index.js';
 import { loadGoldenCases } from '../golden/load-golden.js';
 import { gaussian, shiftedPair, stdOf } from '../tiling/pixels.js';

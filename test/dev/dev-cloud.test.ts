@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { devCommand } from '../../cli/dev-command.js';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { until } from '../integration/pipeline-harness.js';
 
 const hasGcloud = (() => {

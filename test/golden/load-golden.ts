@@ -15,7 +15,7 @@ import {
   type NdArray,
   type PixelArray,
   type PixelType,
-} from '../../shared/imaging/ndarray.js';
+} from '../../shared/ndarray/ndarray.js';
 
 /** The folder of the fixtures (manifest.json and the raw files). */
 export const goldenFixtureDir = new URL('../fixtures/golden/', import.meta.url);

@@ -1,4 +1,4 @@
-import type { PixelArray } from '../../shared/imaging/index.js';
+import type { PixelArray } from '../../shared/ndarray/ndarray.js';
 
 /**
  * The checksums printed by test/fixtures/images/make_fixtures.py: the sum of all pixels and the

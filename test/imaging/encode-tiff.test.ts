@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeImage, encodeTiff, ndarray } from '../../shared/imaging/index.js';
-import type { NdArray } from '../../shared/imaging/index.js';
+import { decodeImage, encodeTiff } from '../../shared/imaging/index.js';
+import { ndarray, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { errorOf } from './error-of.js';
 
 const fixture = (name: string): string =>

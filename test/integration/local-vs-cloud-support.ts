@@ -5,7 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
-import { ndarray } from '../../shared/imaging/ndarray.js';
+import { ndarray } from '../../shared/ndarray/ndarray.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import type { ImageResult } from '../../shared/outputs/image-result.js';
 import type { Database, ImageRow } from '../../shared/records/database-schema.js';

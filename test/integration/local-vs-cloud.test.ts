@@ -13,19 +13,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFolder, type RunSummary } from '../../shared/local/run-folder.js';
+import { runFolder, type RunSummary } from '../../local/run-folder.js';
 import { collectImageResults } from '../../shared/outputs/collect-image-results.js';
 import { SETTINGS_FILE } from '../../shared/pipeline/dataset-settings.js';
 import { getDatasetByName } from '../../shared/records/datasets-repository.js';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
-import { startFunction, type FunctionServer } from '../support/function-server.js';
+import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
 import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
-import { startPubSubEmulator, type PubSubEmulator } from '../support/pubsub-emulator.js';
-import { createTopology, type Topology } from '../support/pubsub-topology.js';
-import { gcsNotification } from '../support/storage-events.js';
+import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
+import { createTopology, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
+import { gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
 import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
-import { buildDistIfStale } from './build-dist.js';
+import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
 import {
   datasetSnapshot,
   differences,

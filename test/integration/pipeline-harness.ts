@@ -48,4 +48,4 @@ export function deliveryLines(output: string, component: string): Record<string,
   return lines;
 }
 
-export { pullAll } from '../support/pubsub-topology.js';
+export { pullAll } from '../../scripts/dev-cloud/pubsub-topology.js';

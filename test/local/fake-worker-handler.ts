@@ -10,7 +10,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { threadId } from 'node:worker_threads';
 import { MetdbError } from '../../shared/errors/metdb-error.js';
-import type { BatchResult, WorkerHandler, WorkerHost } from '../../shared/local/worker-protocol.js';
+import type { BatchResult, WorkerHandler, WorkerHost } from '../../local/worker-protocol.js';
 
 interface Message {
   n?: number;

@@ -6,8 +6,8 @@
 import { dirname } from 'node:path';
 import { rmSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalRunner } from '../../shared/local/local-runner.js';
-import { runFolder } from '../../shared/local/run-folder.js';
+import { LocalRunner } from '../../local/local-runner.js';
+import { runFolder } from '../../local/run-folder.js';
 import { copyDemoSeries, truth } from './demo-series-copy.js';
 
 const folder = copyDemoSeries(['frame_00.tif', 'frame_03.tif', 'frame_06.tif']);
@@ -15,7 +15,7 @@ afterAll(() => rmSync(dirname(folder), { recursive: true, force: true }));
 
 describe('LocalRunner', () => {
   it('serves run after run with the same workers and connection', async () => {
-    const runner = await LocalRunner.open(folder, { workers: 2 });
+    const runner = await LocalRunner.open(folder, { workers: 2, cwd: dirname(folder) });
     try {
       const first = await runFolder(folder, { runner, files: ['frame_00.tif', 'frame_03.tif'] });
       expect(first.registered).toBe(2);

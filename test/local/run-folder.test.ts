@@ -2,8 +2,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
-import { runFolder, type RunSummary } from '../../shared/local/run-folder.js';
-import { connectDatabase } from '../../shared/records/open-database.js';
+import { runFolder, type RunSummary } from '../../local/run-folder.js';
+import { connectDatabase } from '../../shared/adapters/open-database.js';
 import { copyDemoSeries, truth } from './demo-series-copy.js';
 
 const FRAMES = ['frame_00.tif', 'frame_02.tif', 'frame_05.tif', 'frame_07.tif'];
@@ -15,7 +15,7 @@ beforeAll(async () => {
   writeFileSync(join(folder, 'broken.tif'), 'this is text, not a TIFF');
   writeFileSync(join(folder, 'empty.png'), '');
   writeFileSync(join(folder, 'notes.txt'), 'not an image, left alone');
-  summary = await runFolder(folder, { workers: 2 });
+  summary = await runFolder(folder, { workers: 2, cwd: dirname(folder) });
 }, 120_000);
 
 afterAll(() => rmSync(dirname(folder), { recursive: true, force: true }));
@@ -62,7 +62,8 @@ describe('runFolder on the demo series', () => {
 
   it('writes shifts.csv, shifts.json, registered 16-bit images, the average and the report', async () => {
     const out = summary.out;
-    expect(out).toBe(join(folder, 'metdb-out'));
+    // The default output folder: .metdb/<dataset> in the current folder, outside the input folder.
+    expect(out).toBe(join(dirname(folder), '.metdb', 'series'));
     const csv = readFileSync(join(out, 'shifts.csv'), 'utf8').trim().split('\n');
     expect(csv[0]).toMatch(/^image_id,file,role,shift_y,shift_x,/);
     expect(csv).toHaveLength(1 + 6);
@@ -86,7 +87,12 @@ describe('runFolder on the demo series', () => {
   });
 
   it('a second run over the same folder and database registers nothing new', async () => {
-    const again = await runFolder(folder, { workers: 1, average: false, registeredImages: false });
+    const again = await runFolder(folder, {
+      workers: 1,
+      average: false,
+      registeredImages: false,
+      cwd: dirname(folder),
+    });
     expect(again.tiles).toBe(0);
     expect(again.results.map((r) => r.shift)).toEqual(summary.results.map((r) => r.shift));
   }, 60_000);

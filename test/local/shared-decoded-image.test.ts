@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../shared/imaging/decode-image.js';
 import type { DecodedImage } from '../../shared/imaging/image-info.js';
-import { isSharedDecodedImage, sharedDecodedImage } from '../../shared/local/shared-decoded-image.js';
+import { isSharedDecodedImage, sharedDecodedImage } from '../../local/shared-decoded-image.js';
 import { DecodedImageCache } from '../../shared/pipeline/decoded-image-cache.js';
 import { ingestUpload } from '../../shared/pipeline/ingest-upload.js';
 import type { BlobStore } from '../../shared/ports/blob-store.js';

@@ -1,8 +1,8 @@
-import { copyFileSync, rmSync } from 'node:fs';
+import { copyFileSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RunSummary } from '../../shared/local/run-folder.js';
-import { watchFolder } from '../../shared/local/watch-folder.js';
+import type { RunSummary } from '../../local/run-folder.js';
+import { watchFolder } from '../../local/watch-folder.js';
 import { copyDemoSeries, SERIES, truth } from './demo-series-copy.js';
 
 const folder = copyDemoSeries([]);
@@ -19,6 +19,7 @@ describe('watchFolder', () => {
       folder,
       {
         workers: 1,
+        cwd: dirname(folder),
         debounceMs: 100,
         stableMs: 100,
         average: false,
@@ -40,6 +41,9 @@ describe('watchFolder', () => {
     await watching;
     expect(errors).toEqual([]);
     expect(batches.flat().sort()).toEqual(['frame_00.tif', 'frame_04.tif']);
+    // The outputs went to <cwd>/.metdb/series, outside the watched folder.
+    expect(summary.out).toBe(join(dirname(folder), '.metdb', 'series'));
+    expect(readdirSync(folder).sort()).toEqual(['frame_00.tif', 'frame_04.tif', 'metdb.json']);
     const r = summary.results.find((x) => x.file === 'frame_04.tif')!;
     const expected = truth.frames.find((f) => f.file === 'frame_04.tif')!.shift;
     r.shift!.forEach((s, a) => expect(Math.abs(s - expected[a]!)).toBeLessThan(0.05));

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MetdbError } from '../../shared/errors/metdb-error.js';
-import { WorkerPoolBus, type SettledDelivery } from '../../shared/local/worker-pool-bus.js';
+import { WorkerPoolBus, type SettledDelivery } from '../../local/worker-pool-bus.js';
 
 const handlerModule = new URL('./fake-worker-handler.ts', import.meta.url);
 let bus: WorkerPoolBus | undefined;

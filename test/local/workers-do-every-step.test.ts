@@ -7,8 +7,8 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referenceCandidates, runFolder, type RunSummary } from '../../shared/local/run-folder.js';
-import { connectDatabase } from '../../shared/records/open-database.js';
+import { referenceCandidates, runFolder, type RunSummary } from '../../local/run-folder.js';
+import { connectDatabase } from '../../shared/adapters/open-database.js';
 import { copyDemoSeries, truth } from './demo-series-copy.js';
 
 const FRAMES = ['frame_00.tif', 'frame_03.tif', 'frame_06.tif'];

@@ -1,7 +1,7 @@
 /** The pipeline on 3D stacks: bricks with overlap, one shift per axis (z, y, x). */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
-import { ndarray, sizeOf, stridesOf, type NdArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, sizeOf, stridesOf, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { fourierShift } from '../../shared/registration/fourier-shift.js';
 import { allRows } from '../integration/pipeline-harness.js';
 import { loadGoldenCases } from '../golden/load-golden.js';

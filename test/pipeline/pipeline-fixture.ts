@@ -12,7 +12,7 @@ import { DecodedImageCache } from '../../shared/pipeline/decoded-image-cache.js'
 import { ingestUpload, type IngestResult } from '../../shared/pipeline/ingest-upload.js';
 import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../../shared/pipeline/pipeline-deps.js';
 import { registerTileFromMessage } from '../../shared/pipeline/register-tile-from-message.js';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
 
 export const SERIES = 'test/fixtures/series';

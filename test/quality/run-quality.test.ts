@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exitCodeOf } from '../../cli/run-command.js';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
-import type { NdArray } from '../../shared/imaging/ndarray.js';
-import { runFolder, type RunSummary } from '../../shared/local/run-folder.js';
-import { connectDatabase } from '../../shared/records/open-database.js';
+import type { NdArray } from '../../shared/ndarray/ndarray.js';
+import { runFolder, type RunSummary } from '../../local/run-folder.js';
+import { connectDatabase } from '../../shared/adapters/open-database.js';
 import { copyDemoSeries, SERIES } from '../local/demo-series-copy.js';
 
 const CELL = new URL('../fixtures/images/cell_u16.tif', import.meta.url).pathname;

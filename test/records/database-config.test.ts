@@ -5,8 +5,8 @@ import {
   databaseConfigKey,
   describeDatabase,
   parseDatabaseTarget,
-} from '../../shared/records/database-config.js';
-import { closeAllDatabases, openDatabase } from '../../shared/records/open-database.js';
+} from '../../shared/adapters/database-config.js';
+import { closeAllDatabases, openDatabase } from '../../shared/adapters/open-database.js';
 import { createSqliteTestDatabase, type TestDatabase } from './test-databases.js';
 
 describe('databaseConfigFromEnv', () => {

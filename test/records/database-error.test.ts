@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
 import { claimIdempotencyKey } from '../../shared/records/processed-events-repository.js';
 import { isLockConflict, toDatabaseError, withLockRetry } from '../../shared/records/database-error.js';
-import { openSqlite } from '../../shared/records/sqlite-connection.js';
+import { openSqlite } from '../../shared/adapters/sqlite-connection.js';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
 import { createSqliteTestDatabase, type TestDatabase } from './test-databases.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { migrateDown, migrateTo, migrateToLatest, migrationStatus } from '../../shared/records/migrate.js';
 import { migrations } from '../../migrations/index.js';
 import { DIALECTS, type TestDatabase } from './test-databases.js';

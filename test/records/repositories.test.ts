@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
 import { getDataset, getOrCreateDataset, updateDataset } from '../../shared/records/datasets-repository.js';
 import {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../shared/records/open-database.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { migrateToLatest } from '../../shared/records/migrate.js';
 import { createJobVersion, getJob, startJob } from '../../shared/records/jobs-repository.js';
 import type { RecordTileOutcome } from '../../shared/records/record-tile-result.js';
@@ -21,7 +21,7 @@ const PROCESSES = 4;
 
 const CHILD = `
 import { readFileSync } from 'node:fs';
-import { connectDatabase } from './shared/records/open-database.js';
+import { connectDatabase } from './shared/adapters/open-database.js';
 import { recordTileResult } from './shared/records/record-tile-result.js';
 const [path, startAt, file] = process.argv.slice(2);
 const work = JSON.parse(readFileSync(file, 'utf8'));

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
-import type { DatabaseConfig } from '../../shared/records/database-config.js';
+import type { DatabaseConfig } from '../../shared/adapters/database-config.js';
 
 export const TEST_MYSQL_URL = process.env.METDB_TEST_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test';
 

@@ -1,5 +1,5 @@
 /**
- * Transpiles the records code (shared/records, shared/errors, migrations) to plain ESM in a
+ * Transpiles the records code (shared/records, shared/adapters, shared/errors, migrations) to plain ESM in a
  * temporary folder so that child processes can run it with plain `node` (Node 20 cannot run
  * TypeScript). Types are not checked here: tsc does that for the repository.
  */
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const FOLDERS = ['shared/records', 'shared/errors', 'migrations'];
+const FOLDERS = ['shared/records', 'shared/adapters', 'shared/errors', 'migrations'];
 
 /** Writes the transpiled tree under `outDir` (with a node_modules link) and returns outDir. */
 export function transpileRecords(outDir: string): string {

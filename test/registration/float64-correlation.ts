@@ -3,7 +3,7 @@
  * (naive separable DFTs, any dimension), to tell a real disagreement from a tie that single
  * precision cannot resolve.
  */
-import { sizeOf, stridesOf, type NdArray } from '../../shared/imaging/ndarray.js';
+import { sizeOf, stridesOf, type NdArray } from '../../shared/ndarray/ndarray.js';
 
 /** Separable naive DFT in float64 of a real N-D array (interleaved complex output). */
 export function dftN(image: NdArray): Float64Array {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
-import type { NdArray } from '../../shared/imaging/ndarray.js';
+import type { NdArray } from '../../shared/ndarray/ndarray.js';
 import { interpolatedShift, type ShiftMode } from '../../shared/registration/interpolated-shift.js';
 
 // Golden outputs of scipy.ndimage.shift (SciPy 1.10), made by test/registration/make-shift-fixtures.py.

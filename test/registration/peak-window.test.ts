@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ndarray, sizeOf, type NdArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, sizeOf, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { fftn } from '../../shared/registration/fourier-transform.js';
 import { lanczosSurvey } from '../../shared/registration/lanczos-survey.js';
 import { peakWindow } from '../../shared/registration/peak-window.js';

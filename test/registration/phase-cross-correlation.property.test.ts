@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ndarray, type NdArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { phaseCrossCorrelation } from '../../shared/registration/phase-cross-correlation.js';
 import { prepareReference } from '../../shared/registration/prepared-reference.js';
 import { loadGoldenCases } from '../golden/load-golden.js';

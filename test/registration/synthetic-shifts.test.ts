@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
-import { ndarray, type NdArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { fourierShift } from '../../shared/registration/fourier-shift.js';
 import { phaseCrossCorrelation } from '../../shared/registration/phase-cross-correlation.js';
 import { loadGoldenCases } from '../golden/load-golden.js';

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runFolder } from '../../shared/local/run-folder.js';
+import { runFolder } from '../../local/run-folder.js';
 import { copyDemoSeries } from '../local/demo-series-copy.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -40,7 +40,12 @@ let browser: Browser | undefined;
 beforeAll(async () => {
   if (!hasChromium) return;
   folder = copyDemoSeries(['frame_00.tif', 'frame_01.tif', 'frame_04.tif', 'frame_07.tif']);
-  const summary = await runFolder(folder, { workers: 2, registeredImages: false, average: false });
+  const summary = await runFolder(folder, {
+    workers: 2,
+    registeredImages: false,
+    average: false,
+    cwd: dirname(folder),
+  });
   report = summary.outputs.report;
   browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -13,7 +13,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32cBase64 } from './crc32c.js';
+import { crc32cBase64 } from '../../scripts/dev-cloud/crc32c.js';
 
 export interface StoredObject {
   readonly bucket: string;

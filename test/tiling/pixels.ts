@@ -1,5 +1,5 @@
 /** Test helpers for real-pixel pairs: seeded noise and crops (no IO besides the golden fixtures). */
-import { ndarray, sizeOf, stridesOf, type NdArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, sizeOf, stridesOf, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { fourierShift } from '../../shared/registration/fourier-shift.js';
 
 /** Seeded standard Gaussian numbers (mulberry32 + Box-Muller) so that failures reproduce. */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
-import { ndarray, sizeOf } from '../../shared/imaging/ndarray.js';
+import { ndarray, sizeOf } from '../../shared/ndarray/ndarray.js';
 import { extractRegion, planTiles, type TileRegion } from '../../shared/tiling/index.js';
 
 /** How many tiles cover each pixel. */

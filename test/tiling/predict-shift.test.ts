@@ -5,7 +5,7 @@ import { aggregateTileShifts } from '../../shared/aggregation/robust-shift.js';
 import { offsetRegion, predictionFactors, predictShift } from '../../shared/tiling/predict-shift.js';
 import { extractRegion, planTiles, prepareReferenceTile, registerTile } from '../../shared/tiling/index.js';
 import { gaussian, shiftedPair, stdOf } from './pixels.js';
-import { ndarray } from '../../shared/imaging/ndarray.js';
+import { ndarray } from '../../shared/ndarray/ndarray.js';
 
 const source = async () =>
   (await readImageFile(join(import.meta.dirname, '..', '..', 'samples', 'sources', 'bbbc022_hoechst.tif')))

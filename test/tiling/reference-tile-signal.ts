@@ -4,7 +4,7 @@
  * same figures on the same tiles.
  */
 import { MetdbError } from '../../shared/errors/metdb-error.js';
-import type { NdArray } from '../../shared/imaging/ndarray.js';
+import type { NdArray } from '../../shared/ndarray/ndarray.js';
 import { selectKth } from '../../shared/registration/preprocess/select-kth.js';
 import type { TileSignal } from '../../shared/tiling/tile-signal.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ndarray, type NdArray } from '../../shared/imaging/ndarray.js';
+import { ndarray, type NdArray } from '../../shared/ndarray/ndarray.js';
 import {
   extractRegion,
   isInformative,

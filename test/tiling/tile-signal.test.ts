@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../shared/imaging/decode-image.js';
-import type { NdArray } from '../../shared/imaging/ndarray.js';
+import type { NdArray } from '../../shared/ndarray/ndarray.js';
 import { extractRegion } from '../../shared/tiling/extract-region.js';
 import { planTiles } from '../../shared/tiling/plan-tiles.js';
 import { tileSignal, type TileSignal } from '../../shared/tiling/tile-signal.js';

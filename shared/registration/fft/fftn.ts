@@ -1,4 +1,4 @@
-import { sizeOf, type PixelArray } from '../../imaging/ndarray.js';
+import { sizeOf, type PixelArray } from '../../ndarray/ndarray.js';
 import type { Direction } from './complex-plan.js';
 import { HeapBuffer } from './pffft-module.js';
 import { realPlan } from './real-plan.js';

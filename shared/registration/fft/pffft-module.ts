@@ -68,14 +68,3 @@ export class HeapBuffer {
     }
   }
 }
-
-/** Runs `body` with heap buffers of the given lengths and frees them afterwards. */
-export function withHeapBuffers<T>(lengths: readonly number[], body: (buffers: HeapBuffer[]) => T): T {
-  const buffers: HeapBuffer[] = [];
-  try {
-    for (const n of lengths) buffers.push(new HeapBuffer(n));
-    return body(buffers);
-  } finally {
-    for (const b of buffers) b.free();
-  }
-}

@@ -2,7 +2,7 @@ import { complexPlan, type ComplexPlan } from './complex-plan.js';
 import { isPffftSize } from './fft-sizes.js';
 import { HeapBuffer, PFFFT_BACKWARD, PFFFT_FORWARD, PFFFT_REAL, pffft } from './pffft-module.js';
 
-import type { PixelArray } from '../../imaging/ndarray.js';
+import type { PixelArray } from '../../ndarray/ndarray.js';
 
 type Readable = PixelArray;
 type Writable = Float32Array | Float64Array;

@@ -1,4 +1,4 @@
-import type { PixelArray } from '../../imaging/ndarray.js';
+import type { PixelArray } from '../../ndarray/ndarray.js';
 import { complexPlan } from './complex-plan.js';
 import { HeapBuffer } from './pffft-module.js';
 import { foldRowPeak } from './row-peak.js';

@@ -1,4 +1,4 @@
-import { sizeOf } from '../../imaging/ndarray.js';
+import { sizeOf } from '../../ndarray/ndarray.js';
 import { complexPlan, type Direction } from './complex-plan.js';
 import { HeapBuffer } from './pffft-module.js';
 

@@ -1,5 +1,5 @@
 import { MetdbError } from '../../errors/metdb-error.js';
-import { sizeOf, type NdArray } from '../../imaging/ndarray.js';
+import { sizeOf, type NdArray } from '../../ndarray/ndarray.js';
 
 /**
  * Checks an input image of the numerical core: a shape of positive integer lengths that matches the

@@ -73,33 +73,6 @@ export function checkDtype(value: unknown): OutputDtype {
   return checkChoice<OutputDtype>(value, 'float64', 'dtype', ['float32', 'float64']);
 }
 
-/**
- * A number or one number per axis, each checked like `checkNumber`; returns one value per axis.
- */
-export function checkPerAxis(
-  value: unknown,
-  fallback: number,
-  ndim: number,
-  name: string,
-  check: (v: unknown, name: string) => number,
-): number[] {
-  if (value === undefined) return new Array<number>(ndim).fill(fallback);
-  if (Array.isArray(value)) {
-    if (value.length !== ndim) {
-      throw new MetdbError(
-        'invalid-argument',
-        `option ${name} needs one value per axis (${ndim}), got ${value.length}`,
-        {
-          details: { option: name, value },
-        },
-      );
-    }
-    return value.map((v: unknown, k) => check(v, `${name}[${k}]`));
-  }
-  const v = check(value, name);
-  return new Array<number>(ndim).fill(v);
-}
-
 /** A new zeroed array of the requested floating-point type. */
 export function allocate(dtype: OutputDtype, length: number): Float32Array | Float64Array {
   return dtype === 'float32' ? new Float32Array(length) : new Float64Array(length);

@@ -1,4 +1,4 @@
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 import { checkImage } from './check-image.js';
 import { allocate, checkDtype, checkNumber, checkOptionKeys, type OutputDtype } from './check-options.js';
 import { MetdbError } from '../../errors/metdb-error.js';

@@ -1,4 +1,4 @@
-import type { NdArray, PixelArray } from '../../imaging/ndarray.js';
+import type { NdArray, PixelArray } from '../../ndarray/ndarray.js';
 import { reflect } from './median-filter.js';
 
 /** Lines filtered together, interleaved in a scratch block so that the loops run contiguously. */

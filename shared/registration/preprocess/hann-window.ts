@@ -1,4 +1,4 @@
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 import { checkDtype, checkOptionKeys, type OutputDtype } from './check-options.js';
 import { separableWindow } from './separable-window.js';
 

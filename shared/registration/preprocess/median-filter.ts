@@ -1,5 +1,5 @@
-import type { NdArray } from '../../imaging/ndarray.js';
-import { stridesOf } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
+import { stridesOf } from '../../ndarray/ndarray.js';
 import { selectKth } from './select-kth.js';
 
 /**

@@ -1,5 +1,5 @@
 import { MetdbError } from '../../errors/metdb-error.js';
-import type { PixelArray } from '../../imaging/ndarray.js';
+import type { PixelArray } from '../../ndarray/ndarray.js';
 import { selectKth } from './select-kth.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 import { applyWindow } from './apply-window.js';
 import { binImage } from './bin-image.js';
 import { checkImage } from './check-image.js';

@@ -1,5 +1,5 @@
 import { MetdbError } from '../../errors/metdb-error.js';
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 import { allocate, type OutputDtype } from './check-options.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { NdArray } from '../../imaging/ndarray.js';
+import type { NdArray } from '../../ndarray/ndarray.js';
 import { checkDtype, checkNumber, checkOptionKeys, type OutputDtype } from './check-options.js';
 import { hann1d } from './hann-window.js';
 import { separableWindow } from './separable-window.js';

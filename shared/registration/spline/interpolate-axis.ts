@@ -1,4 +1,4 @@
-import type { PixelArray } from '../../imaging/ndarray.js';
+import type { PixelArray } from '../../ndarray/ndarray.js';
 import type { AxisTable } from './axis-table.js';
 import { splinePrefilter, type FilterBoundary } from './spline-prefilter.js';
 
