@@ -17,6 +17,7 @@ commands:
   watch <folder>                  process files as they are dropped into a folder
   register <reference> <moving>   register one pair of images and print the shift
   quality <A> [<B>] [--box ...]   quality metrics: ncc, nsad, mi, snr, FRC of a pair; snr of one image
+  stitch <folder> --out DIR       stitch a mosaic of tiles (Fiji layout or grid): positions, mosaic, report
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
 
@@ -36,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       return migrateCommand(args, { out, err });
     case 'run':
       return (await import('./run-command.js')).runCommand(args, out);
+    case 'stitch':
+      return (await import('./stitch-command.js')).stitchCommand(args, out);
     case 'watch':
       return (await import('./watch-command.js')).watchCommand(args, out);
     case 'dev':

@@ -30,6 +30,7 @@ options:
                      common area (the whole image when the sizes match)
   --bins N           joint histogram bins per image for mi (default 2048, the FIB-SEM toolkit's)
   --pixel-size SIZE  pixel size for the resolution in physical units, e.g. 8nm, 0.1um, 11.4A
+                     (default: the size A's file states, if any)
   --window W         window before the FRC's Fourier transform (default tukey)
   --json             print JSON (the FRC curve included) instead of text`;
 
@@ -83,6 +84,10 @@ export async function qualityCommand(args: string[], out: (line: string) => void
   };
   const images = await Promise.all(positionals.map((path) => readImageFile(path)));
   const [a, b] = images.map((image) => image.array) as [NdArray, NdArray | undefined];
+  // Without --pixel-size, the first file's own (MRC cell, OME-XML, ImageJ, TIFF resolution).
+  const stated = images[0]!.info.pixelSize;
+  if (options.pixelSize === undefined && stated !== null)
+    options.pixelSize = { value: stated.x, unit: stated.unit };
   const [nameA, nameB] = positionals as [string, string | undefined];
 
   if (b !== undefined) {

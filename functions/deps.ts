@@ -1,7 +1,7 @@
 import { blobStoreFromEnv } from '../shared/adapters/blob-store-from-env.js';
 import { PubSubBus } from '../shared/adapters/pubsub-bus.js';
 import { logger } from '../shared/logging/logger.js';
-import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
+import { pipelineLimitsFromEnv, type PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
 import { databaseConfigFromEnv } from '../shared/adapters/database-config.js';
 import { migrateToLatest } from '../shared/records/migrate.js';
 import { openDatabase } from '../shared/adapters/open-database.js';
@@ -17,7 +17,8 @@ let deps: Promise<PipelineDeps> | undefined;
  *   bucket their event names; GCS (`METDB_GCS_API_ENDPOINT` for a test double) or, with
  *   `METDB_LOCAL_BUCKET_DIR`, local folders (`blobStoreFromEnv`);
  * - bus: Pub/Sub, topic ids from `METDB_TILES_TOPIC`, `METDB_AGGREGATE_TOPIC`;
- * - limits: `METDB_MAX_UPLOAD_BYTES`, `METDB_MAX_PIXELS` (defaults: 2^31 - 1 bytes, 1.5e9 voxels).
+ * - limits: `METDB_MAX_UPLOAD_BYTES`, `METDB_MAX_PIXELS` (defaults: 2^31 - 1 bytes, 1e8 voxels:
+ *   memory-budget.ts; the IaC sizes each function's memory from the limit it sets).
  * A failed build is forgotten, so the next delivery tries again.
  */
 export function pipelineDeps(env: NodeJS.ProcessEnv = process.env): Promise<PipelineDeps> {
@@ -41,14 +42,6 @@ async function build(env: NodeJS.ProcessEnv): Promise<PipelineDeps> {
     bus: new PubSubBus(),
     logger,
     topics: { tiles: 'tiles', aggregate: 'aggregate' },
-    limits: {
-      maxBytes: positive(env.METDB_MAX_UPLOAD_BYTES) ?? DEFAULT_PIPELINE_LIMITS.maxBytes,
-      maxPixels: positive(env.METDB_MAX_PIXELS) ?? DEFAULT_PIPELINE_LIMITS.maxPixels,
-    },
+    limits: pipelineLimitsFromEnv(env),
   };
-}
-
-function positive(value: string | undefined): number | undefined {
-  const n = Number(value);
-  return value !== undefined && value !== '' && Number.isFinite(n) && n > 0 ? n : undefined;
 }

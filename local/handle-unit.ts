@@ -30,11 +30,7 @@ export async function handleUnit(
         ? [
             {
               index: i,
-              item: {
-                message: p.message,
-                attributes: d.attributes,
-                ...(d.validated === true ? { validated: true as const } : {}),
-              },
+              item: { message: p.message, attributes: d.attributes },
             },
           ]
         : [];

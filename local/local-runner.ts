@@ -3,9 +3,8 @@ import { basename, join, resolve } from 'node:path';
 import { MetdbError } from '../shared/errors/metdb-error.js';
 import { createLogger, logLevelFromEnv, type Logger, type LogLevel } from '../shared/logging/logger.js';
 import { parseAggregateMessage } from '../shared/messages/aggregate-message.js';
-import { parseTileMessage } from '../shared/messages/tile-message.js';
 import { aggregateJob } from '../shared/pipeline/aggregate-job.js';
-import { DEFAULT_PIPELINE_LIMITS, type PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
+import { pipelineLimitsFromEnv, type PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
 import { recordMeasuredTiles } from '../shared/pipeline/register-tile-from-message.js';
 import type { TopicName } from '../shared/ports/bus.js';
 import { parseDatabaseTarget } from '../shared/adapters/database-config.js';
@@ -85,7 +84,7 @@ export class LocalRunner {
       blobsRoot: join(out, 'blobs'),
       uploadsRoot: root,
       dataset,
-      limits: DEFAULT_PIPELINE_LIMITS,
+      limits: pipelineLimitsFromEnv(process.env),
       logLevel,
     };
     const logger = createLogger({ level: logLevel, write: (line) => void process.stderr.write(line) });
@@ -116,9 +115,6 @@ export class LocalRunner {
       affinity: (kind, attributes) =>
         kind === 'tiles' && attributes.tileIndex !== undefined ? Number(attributes.tileIndex) : undefined,
       batchSizes: { tiles: TILE_BATCH },
-      // Tile messages are validated here as the planner publishes them, the workers' check then
-      // skipped for those that passed (see `WorkerPoolBusOptions.validate`).
-      validate: { tiles: parseTileMessage },
       // Units ahead: 128 tiles, about 70 ms of work, so that a worker still has work while this
       // thread aggregates a job (tens of ms without a turn of its event loop) or ingests a file.
       prefetch: 8,

@@ -1,8 +1,7 @@
 /**
  * The handler module each worker of a local run loads (see worker-pool-bus.ts): it measures the
  * tiles (`measureTile`, the computing half of the shared `registerTileFromMessage`), each message
- * validated like at the function edge: by the bus as it was published (see
- * `WorkerPoolBusOptions.validate`), or here. The main thread records the measured rows (the other
+ * validated here as at the function edge. The main thread records the measured rows (the other
  * half, `recordMeasuredTiles`, one transaction per unit) before the messages settle. So a worker
  * needs no database: it loads and starts faster, and does only registration.
  *
@@ -34,19 +33,14 @@ export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
       tilesOnly(kind);
       return measureTile(stores, parseTileMessage(message));
     },
-    // A unit: the messages the bus did not validate are validated first, all together (18-20 µs
-    // a message in a worker, against 24-27 µs each right after a registration, whose code and
-    // data had evicted the validator's from the caches), then measured one by one.
+    // A unit: its messages are validated first, all together (the validator's code stays hot),
+    // then measured one by one.
     async handleBatch(items, kind): Promise<BatchResult[]> {
       tilesOnly(kind);
       const messages = items.map(
         (item): { ok: true; message: TileMessage } | { ok: false; error: unknown } => {
           try {
-            return {
-              ok: true,
-              message:
-                item.validated === true ? (item.message as TileMessage) : parseTileMessage(item.message),
-            };
+            return { ok: true, message: parseTileMessage(item.message) };
           } catch (error) {
             return { ok: false, error };
           }

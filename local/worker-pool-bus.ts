@@ -46,17 +46,6 @@ export interface WorkerPoolBusOptions {
    * workers need no database. @default none
    */
   complete?: Readonly<Partial<Record<WorkerKind, UnitCompletion>>>;
-  /**
-   * Per kind, the validation its handler applies to a message (returning the validated value,
-   * throwing when invalid), run here when a message is published, where a planner publishes a
-   * job's tiles in one go: a message that passes is delivered as the validated value, marked
-   * `validated`, and the handler may skip its own check (in the local run's workers, validating
-   * a tile message between two registrations cost 24-27 µs; here, parsed, checked and
-   * serialised again in a row with the job's other tiles, about 17 µs). A
-   * message that fails is delivered as published, unmarked, for the handler to reject it as
-   * it always does (a dead letter with the handler's own error). @default none
-   */
-  validate?: Readonly<Partial<Record<WorkerKind, (message: unknown) => unknown>>>;
   /** Handlers of the other topics, run on the main thread one message at a time. @default {} */
   mainThread?: Partial<Record<TopicName, MainThreadHandler>>;
   /**
@@ -132,8 +121,6 @@ interface Delivery {
   /** The message as JSON text (what crosses to the workers). */
   readonly body: string;
   readonly attributes: MessageAttributes;
-  /** Passed its kind's `validate` at publication (`body` is then the validated value). */
-  readonly validated?: true;
   attempts: number;
   /** For a task (`run`): told the outcome once the delivery settles for good. */
   readonly settled?: { resolve: (outcome: unknown) => void; reject: (error: MetdbError) => void };
@@ -236,7 +223,7 @@ export class WorkerPoolBus implements Bus {
       topic: p.topic,
       attributes: p.attributes,
       attempts: 0,
-      ...this.validated(p.topic, p.body),
+      body: p.body,
     };
     this.options.onPublished?.(p.topic, id);
     if (kind >= 0) {
@@ -247,17 +234,6 @@ export class WorkerPoolBus implements Bus {
       this.runMainThread();
     }
     return id;
-  }
-
-  /** The body to deliver: the validated value, marked, when `validate` has a check for `kind` that it passes. */
-  private validated(kind: WorkerKind, body: string): { body: string; validated?: true } {
-    const check = this.options.validate?.[kind];
-    if (check === undefined) return { body };
-    try {
-      return { body: JSON.stringify(check(JSON.parse(body))), validated: true };
-    } catch {
-      return { body }; // the handler rejects it, with its own error
-    }
   }
 
   /**
@@ -518,7 +494,6 @@ export class WorkerPoolBus implements Bus {
             kind: d.topic,
             body: d.body,
             attributes: d.attributes,
-            ...(d.validated === true ? { validated: true as const } : {}),
           })),
         } satisfies MainToWorker);
       }

@@ -21,12 +21,6 @@ export interface WireDelivery {
   /** The message as JSON text. */
   readonly body: string;
   readonly attributes: MessageAttributes;
-  /**
-   * The bus checked the message with its kind's validation when it was published (see
-   * `WorkerPoolBusOptions.validate`), and `body` is the validated value: the handler may take it
-   * as it is. Absent when the kind has no validation on the bus or the message failed it.
-   */
-  readonly validated?: true;
 }
 
 /** What became of one delivery: the handler's outcome, or the error the delivery failed with. */
@@ -85,8 +79,6 @@ export interface PoolWorkerData {
 export interface BatchItem {
   readonly message: unknown;
   readonly attributes: MessageAttributes;
-  /** The message passed its kind's validation on the bus (see `WireDelivery.validated`). */
-  readonly validated?: true;
 }
 
 /** The outcome of one message of a batch. */

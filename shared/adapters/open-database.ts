@@ -12,7 +12,7 @@ import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import type { PoolOptions } from 'mysql2';
 import type { Database } from '../records/database-schema.js';
 import { databaseConfigKey, type DatabaseConfig } from './database-config.js';
-import { openSqlite, registerSqliteHandle, type SqliteOptions } from './sqlite-connection.js';
+import { openSqlite, type SqliteOptions } from './sqlite-connection.js';
 import { toDatabaseError } from '../records/database-error.js';
 import { classifyingDialect } from './classifying-dialect.js';
 
@@ -69,7 +69,6 @@ export async function connectDatabase(
   if (config.kind === 'sqlite') {
     const raw = openSqlite(config.path, options);
     const db = new Kysely<Database>({ dialect: classifyingDialect(new SqliteDialect({ database: raw })) });
-    registerSqliteHandle(db, raw);
     return { db, dialect: 'sqlite', config, close: once(() => db.destroy()) };
   }
   // Loaded only when used: mysql2 costs about 70 ms to load, paid by every worker of a local run.

@@ -1,7 +1,5 @@
 /**
- * Opens a better-sqlite3 connection with the settings Met-db relies on, and remembers which
- * Kysely instance wraps which raw connection (the fan-in runs its transaction synchronously on
- * the raw handle, see record-tile-result.ts).
+ * Opens a better-sqlite3 connection with the settings Met-db relies on.
  *
  * Settings: WAL journal (readers never block the writer), `busy_timeout` (a writer waits for
  * another process's write lock instead of failing at once), foreign keys on, synchronous NORMAL.
@@ -32,16 +30,4 @@ export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHan
     throw error;
   }
   return handle;
-}
-
-const handles = new WeakMap<object, SqliteHandle>();
-
-/** Records that `db` (a Kysely instance) runs on the raw SQLite connection `handle`. */
-export function registerSqliteHandle(db: object, handle: SqliteHandle): void {
-  handles.set(db, handle);
-}
-
-/** The raw SQLite connection behind a Kysely instance opened by openDatabase, if any. */
-export function sqliteHandleOf(db: object): SqliteHandle | undefined {
-  return handles.get(db);
 }

@@ -1,6 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
 import { stridesOf, type NdArray } from '../ndarray/ndarray.js';
-import { simdRows } from './ncc-kernels.js';
 
 export interface NormalizedCrossCorrelationOptions {
   /**
@@ -163,31 +162,20 @@ function accumulateRows(
   const o1 = tapOffset[1] ?? 0;
   const w0 = tapWeight[0] ?? 0;
   const w1 = tapWeight[1] ?? 0;
-  // The even part of each row in the WebAssembly SIMD kernels where they serve, the rest here.
-  const simd = unrolled ? simdRows(ad, bd, tapOffset, tapWeight, pivots[0]!, pivots[1]!) : undefined;
   for (let j = 0; j < count; j += run) {
     let rowBase = 0;
     for (let i = 0; i < last; i++) rowBase += p[i]! * strides[i]!;
     const start = (rowBase + lo[last]!) | 0;
-    const done = simd === undefined ? 0 : simd.add(start, run);
-    const a0 = (start + done) | 0;
-    const rest = (run - done) | 0;
-    if (rest > 0) {
-      if (unrolled && taps === 4)
-        rowSums4(ad, bd, a0, rest, tapOffset, tapWeight, pivots[0]!, pivots[1]!, sums);
-      else if (unrolled && taps === 2)
-        rowSums2(ad, bd, a0, rest, o0, o1, w0, w1, pivots[0]!, pivots[1]!, sums);
-      else if (unrolled) rowSums1(ad, bd, a0, rest, o0, w0, pivots[0]!, pivots[1]!, sums);
-      else generalRow(ad, bd, g, p, a0, rest, tapOffset, tapWeight, steps, pivots, sums);
-    }
+    if (unrolled && taps === 4)
+      rowSums4(ad, bd, start, run, tapOffset, tapWeight, pivots[0]!, pivots[1]!, sums);
+    else if (unrolled && taps === 2)
+      rowSums2(ad, bd, start, run, o0, o1, w0, w1, pivots[0]!, pivots[1]!, sums);
+    else if (unrolled) rowSums1(ad, bd, start, run, o0, w0, pivots[0]!, pivots[1]!, sums);
+    else generalRow(ad, bd, g, p, start, run, tapOffset, tapWeight, steps, pivots, sums);
     for (let i = last - 1; i >= 0; i--) {
       if (++p[i]! < hi[i]!) break;
       p[i] = lo[i]!;
     }
-  }
-  if (simd !== undefined) {
-    const s = simd.sums();
-    accumulate(sums, s[0]!, s[1]!, s[2]!, s[3]!, s[4]!);
   }
 }
 

@@ -8,5 +8,8 @@ export { inspectImage } from './inspect-image.js';
 export { readImageFile } from './read-image-file.js';
 export { parseMrcHeader } from './mrc-header.js';
 export type { MrcHeader } from './mrc-header.js';
+export { encodeMrc } from './encode-mrc.js';
+export type { EncodeMrcOptions, MrcMode } from './encode-mrc.js';
+export { readMrcLabels } from './mrc-labels.js';
 export { encodeTiff } from './encode-tiff.js';
 export type { EncodeTiffOptions } from './encode-tiff.js';

@@ -4,6 +4,7 @@ import { encodeTiff } from '../imaging/encode-tiff.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
 import type { ImageResult } from './image-result.js';
+import { registeredFile } from './registered-file.js';
 import { registeredImage, type RegisteredImageOptions } from './registered-image.js';
 import { shiftTableCsv, shiftTableJson } from './shift-table.js';
 import { stackedAverage } from './stacked-average.js';
@@ -16,7 +17,10 @@ export interface WriteOutputsOptions {
    * Local runs read the file in the folder; cloud runs the canonical object.
    */
   readImage: (result: ImageResult) => Promise<NdArray<Uint8Array | Uint16Array | Float32Array> | undefined>;
-  /** Write `registered/<file>.tif` for every registered image and the reference. @default true */
+  /**
+   * Write `registered/<file>.tif` for every registered image and the reference (`.mrc`, with the
+   * voxel size, for an MRC input). @default true
+   */
   registeredImages?: boolean;
   /** How registered images are resampled. @default { method: 'spline' } */
   resample?: RegisteredImageOptions;
@@ -40,7 +44,8 @@ export interface WrittenOutputs {
 
 /**
  * Writes a run's outputs into `dir`: `shifts.csv`, `shifts.json`, `registered/<name>.tif` (same
- * pixel type as the input, moved onto the reference grid), `average.tif` (the mean of the
+ * pixel type as the input, moved onto the reference grid; `.mrc` with its voxel size for an MRC
+ * input), `average.tif` (the mean of the
  * registered frames, float32; 'full' canvas or cropped to the 'overlap') and `report.html`.
  */
 export async function writeOutputs(
@@ -65,9 +70,10 @@ export async function writeOutputs(
       const image = await options.readImage(r);
       if (image === undefined || image.shape.length !== r.shift!.length) continue;
       if (registeredImages) {
-        const path = join(dir, 'registered', `${stem(r.file)}.tif`);
+        const file = registeredFile(r.file, registeredImage(image, r.shift!, resample), r.pixelSize);
+        const path = join(dir, 'registered', `${stem(r.file)}${file.extension}`);
         await mkdir(join(dir, 'registered'), { recursive: true });
-        await writeFile(path, encodeTiff(registeredImage(image, r.shift!, resample)));
+        await writeFile(path, file.bytes);
         registered.push(path);
       }
       const sameShape = referenceShape !== null && referenceShape.every((n, a) => image.shape[a] === n);

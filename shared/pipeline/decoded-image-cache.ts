@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { DecodedImage } from '../imaging/image-info.js';
 import type { BlobStore } from '../ports/blob-store.js';
@@ -14,13 +15,19 @@ export interface DecodedImageCacheOptions {
  * image share one decode. An image decoded elsewhere (by ingest, in another thread) can be `put`.
  */
 export class DecodedImageCache {
-  private readonly maxBytes: number;
-  private readonly entries = new Map<string, Promise<DecodedImage>>();
-  /** The entries decoded already (for `peek`, and their sizes for eviction); the others are loading. */
-  private readonly ready = new Map<string, DecodedImage>();
+  /** The images decoded already, least recently used first out beyond `maxBytes`. */
+  private readonly images: LRUCache<string, DecodedImage>;
+  /** The decodes under way, which concurrent requests share. */
+  private readonly loading = new Map<string, Promise<DecodedImage>>();
 
   constructor(options: DecodedImageCacheOptions = {}) {
-    this.maxBytes = options.maxBytes ?? 256 * 2 ** 20;
+    const maxBytes = options.maxBytes ?? 256 * 2 ** 20;
+    this.images = new LRUCache({
+      maxSize: maxBytes,
+      // Capped at the whole budget: an image larger than it is still kept (alone), or every tile
+      // of a large stack would decode it again.
+      sizeCalculation: (image) => Math.max(1, Math.min(maxBytes, image.array.data.byteLength)),
+    });
   }
 
   /**
@@ -28,14 +35,7 @@ export class DecodedImageCache {
    * common case, two of them a tile), else undefined. Counts as a use, like `get`.
    */
   peek(bucket: string, key: string, channel: number): DecodedImage | undefined {
-    const id = idOf(bucket, key, channel);
-    const image = this.ready.get(id);
-    if (image !== undefined) {
-      const entry = this.entries.get(id)!;
-      this.entries.delete(id);
-      this.entries.set(id, entry); // most recently used last
-    }
-    return image;
+    return this.images.get(idOf(bucket, key, channel));
   }
 
   /**
@@ -44,25 +44,16 @@ export class DecodedImageCache {
    */
   get(store: BlobStore, key: string, channel: number): Promise<DecodedImage> {
     const id = idOf(store.bucket, key, channel);
-    const cached = this.entries.get(id);
-    if (cached !== undefined) {
-      this.entries.delete(id);
-      this.entries.set(id, cached); // most recently used last
-      return cached;
-    }
-    const loading = load(store, key, channel).then(
-      (image) => {
-        this.ready.set(id, image);
-        this.evict(id);
-        return image;
-      },
-      (error: unknown) => {
-        this.entries.delete(id);
-        throw error;
-      },
-    );
-    this.entries.set(id, loading);
-    return loading;
+    const image = this.images.get(id);
+    if (image !== undefined) return Promise.resolve(image);
+    const pending = this.loading.get(id);
+    if (pending !== undefined) return pending;
+    const loading = load(store, key, channel).finally(() => this.loading.delete(id));
+    this.loading.set(id, loading);
+    return loading.then((decoded) => {
+      this.put(store.bucket, key, channel, decoded);
+      return decoded;
+    });
   }
 
   /**
@@ -71,23 +62,7 @@ export class DecodedImageCache {
    */
   put(bucket: string, key: string, channel: number, image: DecodedImage): void {
     const id = idOf(bucket, key, channel);
-    if (this.entries.has(id)) return;
-    this.entries.set(id, Promise.resolve(image));
-    this.ready.set(id, image);
-    this.evict(id);
-  }
-
-  private evict(keep: string): void {
-    let total = 0;
-    for (const image of this.ready.values()) total += image.array.data.byteLength;
-    for (const id of this.entries.keys()) {
-      if (total <= this.maxBytes) break;
-      const image = this.ready.get(id);
-      if (id === keep || image === undefined) continue; // still loading: kept
-      total -= image.array.data.byteLength;
-      this.ready.delete(id);
-      this.entries.delete(id);
-    }
+    if (!this.images.has(id)) this.images.set(id, image);
   }
 }
 

@@ -14,6 +14,7 @@ import {
   type ImagePatch,
   type NewImage,
 } from '../records/images-repository.js';
+import { folderNameProblem, storedObjectName } from '../records/upload-names.js';
 import { SETTINGS_FILE } from './dataset-settings.js';
 import { planNewImage } from './plan-new-image.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
@@ -52,16 +53,19 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
   const base = name.slice(name.lastIndexOf('/') + 1);
   if (name.startsWith(CANONICAL_PREFIX)) return ignored('a canonical copy, not an upload');
   if (base === SETTINGS_FILE) return ignored('dataset settings, not an image');
-  const folder = datasetFolderOf(name);
+  // A name a row cannot hold is stored shortened (and fails); nothing else reads a bad name.
+  const stored = storedObjectName(name);
+  const folder = datasetFolderOf(stored.name);
   const { dataset } = await getOrCreateDataset(deps.db, { name: folder.dataset });
   const row: NewImage = {
     dataset_id: dataset.id,
     source_bucket: bucket,
-    source_object: name,
+    source_object: stored.name,
     source_generation: generation,
     byte_size: size,
   };
   const fail = (reason: string, extra: Partial<NewImage> = {}) => recordFailure(deps, row, reason, extra);
+  if (stored.problem !== undefined) return fail(`object name ${stored.problem} (stored as ${stored.name})`);
   if (folder.problem !== undefined) return fail(folder.problem);
   if (size === 0) return fail('empty object (0 bytes)');
   if (size > deps.limits.maxBytes)
@@ -222,27 +226,30 @@ function clip(reason: string): string {
 }
 
 /**
- * The dataset of an object name: its first path segment. Objects at the top of the bucket, or whose
- * first segment cannot be a dataset name (empty, over 255 characters, control characters), go to
- * `_unsorted` with a reason.
+ * The dataset of an object name: its first path segment. Objects at the top of the bucket, whose
+ * first segment cannot name a dataset (`folderNameProblem`: empty, `.`, `..`, too long, control
+ * characters...), or with a `.` or `..` segment further down (a path traversal) go to
+ * `_unsorted` with a reason: no dataset is ever named `..`.
  */
 export function datasetFolderOf(name: string): { dataset: string; problem?: string } {
-  const slash = name.indexOf('/');
-  const first = slash < 0 ? '' : name.slice(0, slash);
-  if (slash < 0)
+  const segments = name.split('/');
+  if (segments.length < 2)
     return {
       dataset: UNSORTED_DATASET,
       problem: `object ${JSON.stringify(name)} is not inside a dataset folder (<dataset>/<file>)`,
     };
-  if (
-    first === '' ||
-    first.length > 255 ||
-    [...first].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)
-  ) {
+  const problem = folderNameProblem(segments[0]!);
+  if (problem !== undefined) {
     return {
       dataset: UNSORTED_DATASET,
-      problem: `object ${JSON.stringify(name)}: the folder name is not a valid dataset name`,
+      problem: `object ${JSON.stringify(name)}: the folder name ${problem}, not a valid dataset name`,
     };
   }
-  return { dataset: first };
+  if (segments.slice(1).some((s) => s === '.' || s === '..')) {
+    return {
+      dataset: UNSORTED_DATASET,
+      problem: `object ${JSON.stringify(name)} has a . or .. segment (a path traversal)`,
+    };
+  }
+  return { dataset: segments[0]! };
 }

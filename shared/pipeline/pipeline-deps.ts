@@ -4,20 +4,40 @@ import type { BlobStore } from '../ports/blob-store.js';
 import type { Bus, TopicName } from '../ports/bus.js';
 import type { Database } from '../records/database-schema.js';
 import type { DecodedImage } from '../imaging/image-info.js';
-import { DEFAULT_MAX_BYTES, DEFAULT_MAX_PIXELS } from '../imaging/decode-options.js';
+import { DEFAULT_MAX_BYTES } from '../imaging/decode-options.js';
+import { DEFAULT_MAX_PIXELS_PER_IMAGE } from './memory-budget.js';
 
 /** Upload limits checked by `ingestUpload` before and while decoding. */
 export interface PipelineLimits {
   /** Largest accepted upload, bytes. @default DEFAULT_MAX_BYTES (2^31 - 1) */
   maxBytes: number;
-  /** Largest accepted image, voxels (width x height x depth), checked on the header. @default 1.5e9 */
+  /**
+   * Largest accepted image, voxels (width x height x depth), checked on the header before any
+   * decoding. @default DEFAULT_MAX_PIXELS_PER_IMAGE (1e8: fits the functions' memory, memory-budget.ts)
+   */
   maxPixels: number;
 }
 
 export const DEFAULT_PIPELINE_LIMITS: PipelineLimits = {
   maxBytes: DEFAULT_MAX_BYTES,
-  maxPixels: DEFAULT_MAX_PIXELS,
+  maxPixels: DEFAULT_MAX_PIXELS_PER_IMAGE,
 };
+
+/**
+ * The limits from the environment: `METDB_MAX_UPLOAD_BYTES`, `METDB_MAX_PIXELS` (the IaC sets the
+ * latter with each function's memory); unset, empty or not a positive number: the defaults.
+ */
+export function pipelineLimitsFromEnv(env: Readonly<Record<string, string | undefined>>): PipelineLimits {
+  return {
+    maxBytes: positive(env.METDB_MAX_UPLOAD_BYTES) ?? DEFAULT_PIPELINE_LIMITS.maxBytes,
+    maxPixels: positive(env.METDB_MAX_PIXELS) ?? DEFAULT_PIPELINE_LIMITS.maxPixels,
+  };
+}
+
+function positive(value: string | undefined): number | undefined {
+  const n = Number(value);
+  return value !== undefined && value.trim() !== '' && Number.isFinite(n) && n > 0 ? n : undefined;
+}
 
 /**
  * Everything the use cases of `shared/pipeline` need, as ports only (no cloud type): the Cloud

@@ -3,7 +3,7 @@ import { aggregateMessageAttributes, type AggregateMessage } from '../messages/a
 import { SCHEMA_VERSION } from '../messages/parse-message.js';
 import { tileMessageAttributes, type ImageRef, type TileMessage } from '../messages/tile-message.js';
 import type { ImageRow } from '../records/database-schema.js';
-import { createJobVersion, markJobState, startJob } from '../records/jobs-repository.js';
+import { claimStalePlanning, createJobVersion, markJobState, startJob } from '../records/jobs-repository.js';
 import { planTiles } from '../tiling/plan-tiles.js';
 import { predictShift } from '../tiling/predict-shift.js';
 import { decodedImages } from './decoded-image-cache.js';
@@ -19,7 +19,15 @@ export interface PlanRegistrationInput {
   readonly requestKey: string;
   /** Recorded with the job's parameters (reprocessing: who asked and why). */
   readonly request?: { requestedBy?: string; reason?: string };
+  /**
+   * A job created by another call is planned here only when it has stayed `pending` this long
+   * (its planner died): `claimStalePlanning`. @default PLANNING_LEASE_MS
+   */
+  readonly staleAfterMs?: number;
 }
+
+/** How long a planner may take before another may take its job over: well over a function's timeout. */
+export const PLANNING_LEASE_MS = 15 * 60_000;
 
 export interface PlanRegistrationResult {
   readonly jobId: string;
@@ -38,10 +46,12 @@ export interface PlanRegistrationResult {
  * coarse stage, the offset every moving tile is cut at), one self-contained `TileMessage` per tile
  * on the tiles topic, then `startJob(tilesTotal)`.
  *
- * Idempotent: a job already started is left alone (nothing published). Tiles are published
- * before the job is started, so a planner that dies halfway leaves the job `pending` and the
- * redelivered request publishes them all again (duplicates are harmless: tile results are keyed
- * by job and tile; tiles recorded before `startJob` still count).
+ * Idempotent: a job already started is left alone (nothing published), and a job another call
+ * created and is planning is left to it, so each job's tiles are published once. Tiles are
+ * published before the job is started, so a planner that dies halfway leaves the job `pending`;
+ * once it has been so for `staleAfterMs`, a redelivered request or the sweep claims it and
+ * publishes them all again (duplicates are harmless: tile results are keyed by job and tile;
+ * tiles recorded before `startJob` still count).
  */
 export async function planRegistration(
   deps: PipelineDeps,
@@ -57,6 +67,12 @@ export async function planRegistration(
   });
   const base = { jobId: job.id, created, published: 0, tilesTotal: job.tiles_total };
   if (job.state !== 'pending') return base;
+  // A reference and a moving image ingested together both reach here for the same job: only its
+  // creator publishes the tiles (or, once it has evidently died, whoever claims the job).
+  if (!created) {
+    const staleBefore = new Date(Date.now() - (input.staleAfterMs ?? PLANNING_LEASE_MS)).toISOString();
+    if (!(await claimStalePlanning(deps.db, job.id, staleBefore))) return base;
+  }
   const refShape = shapeOf(reference);
   const movShape = shapeOf(moving);
   if (refShape.join('x') !== movShape.join('x')) {

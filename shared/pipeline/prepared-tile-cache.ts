@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { NdArray } from '../ndarray/ndarray.js';
 import {
   prepareReferenceTile,
@@ -12,27 +13,29 @@ import {
  * Least recently used entries go first beyond `maxBytes`.
  */
 export class PreparedTileCache {
-  private readonly entries = new Map<string, { tile: PreparedReferenceTile; bytes: number }>();
-  private bytes = 0;
+  private readonly tiles: LRUCache<string, PreparedReferenceTile>;
 
-  constructor(private readonly maxBytes = 128 * 2 ** 20) {}
+  constructor(maxBytes = 128 * 2 ** 20) {
+    this.tiles = new LRUCache({
+      maxSize: maxBytes,
+      // Capped at the whole budget: a tile larger than it is still kept (alone) until the next one.
+      sizeCalculation: (tile) =>
+        Math.max(
+          1,
+          Math.min(
+            maxBytes,
+            (tile.spectrum?.spectrum.byteLength ?? 0) + (tile.reference?.data.byteLength ?? 0),
+          ),
+        ),
+    });
+  }
 
   get(key: string, pixels: () => NdArray, params: RegisterTileParams): PreparedReferenceTile {
     const id = `${key}\u0000${JSON.stringify(params)}`;
-    const hit = this.entries.get(id);
-    if (hit !== undefined) {
-      this.entries.delete(id);
-      this.entries.set(id, hit);
-      return hit.tile;
-    }
-    const tile = prepareReferenceTile(pixels(), params);
-    const bytes = (tile.spectrum?.spectrum.byteLength ?? 0) + (tile.reference?.data.byteLength ?? 0);
-    this.entries.set(id, { tile, bytes });
-    this.bytes += bytes;
-    for (const [oldest, entry] of this.entries) {
-      if (this.bytes <= this.maxBytes || oldest === id) break;
-      this.entries.delete(oldest);
-      this.bytes -= entry.bytes;
+    let tile = this.tiles.get(id);
+    if (tile === undefined) {
+      tile = prepareReferenceTile(pixels(), params);
+      this.tiles.set(id, tile);
     }
     return tile;
   }

@@ -20,7 +20,7 @@ export {
   type FrcCutoff,
   type PairQuality,
   type PairQualityOptions,
-  type PixelSize,
+  type PhysicalLength,
 } from './pair-quality.js';
 export {
   sectionQuality,

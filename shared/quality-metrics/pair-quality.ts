@@ -11,8 +11,8 @@ import { mutualInformation, type MutualInformation } from './mutual-information.
 import { normalizedSumOfAbsoluteDifferences } from './nsad.js';
 import { snrFromCorrelation } from './two-image-snr.js';
 
-/** A physical pixel (voxel) size, e.g. { value: 8, unit: 'nm' }. */
-export interface PixelSize {
+/** A physical length, e.g. a pixel size { value: 8, unit: 'nm' }. */
+export interface PhysicalLength {
   readonly value: number;
   readonly unit: string;
 }
@@ -23,7 +23,7 @@ export interface PairQualityOptions {
   /** Joint histogram bins of `mi` (see `mutualInformation`). @default 2048 */
   bins?: number;
   /** Turns the FRC cutoff into a physical resolution. @default none (pixels only) */
-  pixelSize?: PixelSize;
+  pixelSize?: PhysicalLength;
   /** FRC window (see `fourierRingCorrelation`). @default { window: 'tukey', tukeyAlpha: 0.25 } */
   frc?: FourierRingCorrelationOptions;
 }
@@ -80,7 +80,7 @@ export function pairQuality(a: NdArray, b: NdArray, options: PairQualityOptions 
 
 function toCutoff(
   crossing: { frequency: number; reached: boolean } | undefined,
-  pixelSize: PixelSize | undefined,
+  pixelSize: PhysicalLength | undefined,
 ): FrcCutoff | null {
   if (crossing === undefined) return null;
   const resolutionPx = 1 / crossing.frequency;

@@ -7,15 +7,17 @@ import type { Kysely } from 'kysely';
 import type { Database, DatasetRow, DatasetsTable } from './database-schema.js';
 import { check, fromJsonText, nowIso, toJsonText, validateRow } from './validate-row.js';
 import { newId } from './new-id.js';
+import { folderNameProblem } from './upload-names.js';
 import { toDatabaseError } from './database-error.js';
 import { MetdbError } from '../errors/metdb-error.js';
 
 type Db = Kysely<Database>;
 
-/** Dataset names: the folder name, 1-255 characters, no slash, no control characters. */
+/** Dataset names: a usable folder name (`folderNameProblem`: never `.` or `..`). */
 const datasetName = () =>
-  check.text(255).refine((s) => !s.includes('/') && ![...s].some((c) => c.charCodeAt(0) < 0x20), {
-    message: 'expected a folder name without / or control characters',
+  z.string().superRefine((s, ctx) => {
+    const problem = folderNameProblem(s);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `the folder name ${problem}` });
   });
 
 const newDatasetSchema = z.object({

@@ -133,20 +133,45 @@ export async function startJob(
       .where('id', '=', id)
       .where('state', '=', 'pending')
       .executeTakeFirst();
-    const completed = await db
-      .updateTable('jobs')
-      .set({ state: 'aggregating', updated_at: now })
-      .where('id', '=', id)
-      .where('state', '=', 'running')
-      .whereRef('tiles_done', '>=', 'tiles_total')
-      .executeTakeFirst();
     return {
       started: Number(started.numUpdatedRows) > 0,
-      completedJob: Number(completed.numUpdatedRows) > 0,
+      completedJob: await completeJobIfAllTilesIn(db, id, now),
     };
   } catch (error) {
     throw toDatabaseError(error, 'start job');
   }
+}
+
+/**
+ * The one job-completion rule (see record-tile-result.ts): running -> aggregating once every tile
+ * is counted. True for the single caller whose update changed the row: it triggers the aggregation.
+ */
+export async function completeJobIfAllTilesIn(db: Db, id: string, now: string): Promise<boolean> {
+  const completed = await db
+    .updateTable('jobs')
+    .set({ state: 'aggregating', updated_at: now })
+    .where('id', '=', id)
+    .where('state', '=', 'running')
+    .whereRef('tiles_done', '>=', 'tiles_total')
+    .executeTakeFirst();
+  return Number(completed.numUpdatedRows) > 0;
+}
+
+/**
+ * Takes over the planning of a `pending` job that nobody has touched since `staleBefore` (ISO
+ * text): compare-and-set on `updated_at`, so of several callers exactly one wins. The creator of a
+ * job plans it without claiming; a caller that finds the job created by someone else plans it only
+ * when its planner has evidently died (a redelivery after a crash, the sweep).
+ */
+export async function claimStalePlanning(db: Db, id: string, staleBefore: string): Promise<boolean> {
+  const result = await db
+    .updateTable('jobs')
+    .set({ updated_at: nowIso() })
+    .where('id', '=', id)
+    .where('state', '=', 'pending')
+    .where('updated_at', '<', staleBefore)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
 }
 
 export interface MarkJobStateOptions {

@@ -2,26 +2,25 @@
  * The exactly-once fan-in primitive. Tile messages are delivered at least once, in any order,
  * concurrently; the job must be aggregated exactly once, by whoever records its last distinct
  * tile. In one transaction (per tile, or per batch of tiles, `recordTileResults`):
- *   1. lock the job row (MySQL `SELECT ... FOR UPDATE`; SQLite `BEGIN IMMEDIATE`),
- *   2. insert-ignore the tile result (primary key job_id, tile_index),
+ *   1. lock the job row (MySQL `SELECT ... FOR UPDATE`; SQLite has one writer at a time),
+ *   2. insert the tile results not stored yet (primary key job_id, tile_index; one statement),
  *   3. only if a row was inserted: `tiles_done = tiles_done + 1` (+ n for n rows inserted),
  *   4. `UPDATE jobs SET state = 'aggregating' WHERE id = ? AND state = 'running'
- *       AND tiles_done = tiles_total`.
+ *       AND tiles_done >= tiles_total` (`completeJobIfAllTilesIn`, also run by `startJob`).
  * The single caller whose step 4 changes a row gets `completedJob: true` and triggers the
  * aggregation (which must itself still be idempotent: the trigger message can be redelivered).
  *
- * MySQL: deadlocks and lock wait timeouts rerun the transaction (bounded, with jittered
- * backoff). SQLite: the transaction runs synchronously on the raw better-sqlite3 connection, so
- * nothing else in this process interleaves with it; other processes wait on `busy_timeout`.
+ * One implementation for both dialects (Kysely's statements). Deadlocks, lock wait timeouts and
+ * SQLite's SQLITE_BUSY rerun the transaction (bounded, with jittered backoff); within a process
+ * Kysely runs one SQLite transaction at a time on its single connection.
  */
-import type BetterSqlite3 from 'better-sqlite3';
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
 import { QUALITY_VALUES, type Database, type TileResultsTable } from './database-schema.js';
 import { check, nowIso, validateRow } from './validate-row.js';
 import { MetdbError } from '../errors/metdb-error.js';
-import { sqliteHandleOf, type SqliteHandle } from '../adapters/sqlite-connection.js';
 import { sqlDialectOf } from './sql-dialect-of.js';
+import { completeJobIfAllTilesIn } from './jobs-repository.js';
 import { toDatabaseError, withLockRetry, type RetryOptions } from './database-error.js';
 
 const axisList = z.array(check.int(0)).min(2).max(3);
@@ -113,14 +112,6 @@ export async function recordTileResults(
       throw toDatabaseError(error, 'record tile result');
     }
   }
-  const raw = sqliteHandleOf(db);
-  if (raw !== undefined) {
-    return withLockRetry(
-      'record tile result',
-      () => db.connection().execute(() => Promise.resolve(recordSqliteSync(raw, rows))),
-      options,
-    );
-  }
   return withLockRetry(
     'record tile result',
     () => db.transaction().execute((trx) => recordIn(trx, rows)),
@@ -192,6 +183,9 @@ function outcomesOf(
   return outcomes;
 }
 
+/** Rows per statement (13 columns a row: well below SQLite's and MySQL's placeholder limits). */
+const CHUNK = 500;
+
 async function recordIn(
   trx: Kysely<Database>,
   rows: readonly TileResultsTable[],
@@ -203,15 +197,37 @@ async function recordIn(
     const lock = trx.selectFrom('jobs').select(['id', 'state', 'tiles_total']).where('id', '=', jobId);
     jobs.set(jobId, await (mysql ? lock.forUpdate() : lock).executeTakeFirst());
   }
-  const inserted: boolean[] = [];
-  const counts = new Map<string, number>();
-  for (const row of rows) {
-    checkJob(jobs.get(row.job_id), row);
-    const result = await trx.insertInto('tile_results').orIgnore().values(row).executeTakeFirst();
-    const added = Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-    inserted.push(added);
-    if (added) counts.set(row.job_id, (counts.get(row.job_id) ?? 0) + 1);
+  for (const row of rows) checkJob(jobs.get(row.job_id), row);
+  // Which rows are new: the job locks order all writers of these jobs, so what is not stored yet
+  // is inserted by this transaction alone (a row repeated within the batch counts once).
+  const stored = new Set<string>();
+  for (const jobId of jobs.keys()) {
+    const indices = rows.filter((r) => r.job_id === jobId).map((r) => r.tile_index);
+    for (let i = 0; i < indices.length; i += CHUNK) {
+      const found = await trx
+        .selectFrom('tile_results')
+        .select('tile_index')
+        .where('job_id', '=', jobId)
+        .where('tile_index', 'in', indices.slice(i, i + CHUNK))
+        .execute();
+      for (const f of found) stored.add(`${jobId}/${f.tile_index}`);
+    }
   }
+  const inserted = rows.map((r) => {
+    const key = `${r.job_id}/${r.tile_index}`;
+    if (stored.has(key)) return false;
+    stored.add(key);
+    return true;
+  });
+  const fresh = rows.filter((_, i) => inserted[i]);
+  for (let i = 0; i < fresh.length; i += CHUNK) {
+    await trx
+      .insertInto('tile_results')
+      .values(fresh.slice(i, i + CHUNK))
+      .execute();
+  }
+  const counts = new Map<string, number>();
+  for (const r of fresh) counts.set(r.job_id, (counts.get(r.job_id) ?? 0) + 1);
   const completed = new Set<string>();
   for (const jobId of jobs.keys()) {
     const count = counts.get(jobId) ?? 0;
@@ -222,93 +238,7 @@ async function recordIn(
         .where('id', '=', jobId)
         .execute();
     }
-    const done = await trx
-      .updateTable('jobs')
-      .set({ state: 'aggregating', updated_at: now })
-      .where('id', '=', jobId)
-      .where('state', '=', 'running')
-      .whereRef('tiles_done', '=', 'tiles_total')
-      .executeTakeFirst();
-    if (Number(done.numUpdatedRows) > 0) completed.add(jobId);
+    if (await completeJobIfAllTilesIn(trx, jobId, now)) completed.add(jobId);
   }
   return outcomesOf(rows, inserted, completed);
-}
-
-/**
- * The SQLite statements, written out (what Kysely compiles the statements of `recordIn` to) and
- * prepared once per connection: the fan-in runs for every tile, and building, compiling and
- * preparing four queries each time cost more than running them.
- */
-const SQLITE = {
-  job: 'select "id", "state", "tiles_total" from "jobs" where "id" = ?',
-  insert:
-    'insert or ignore into "tile_results" ("job_id", "tile_index", "region", "shift_z", "shift_y", "shift_x", ' +
-    '"peak", "error", "weight", "skipped", "skip_reason", "duration_ms", "created_at", "quality") ' +
-    'values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  count: 'update "jobs" set "tiles_done" = "tiles_done" + ?, "updated_at" = ? where "id" = ?',
-  complete:
-    'update "jobs" set "state" = \'aggregating\', "updated_at" = ? where "id" = ? and "state" = \'running\' ' +
-    'and "tiles_done" = "tiles_total"',
-} as const;
-
-type Statement = BetterSqlite3.Statement<unknown[]>;
-type Statements = Record<keyof typeof SQLITE, Statement>;
-const prepared = new WeakMap<SqliteHandle, Statements>();
-
-function statementsOf(raw: SqliteHandle): Statements {
-  let s = prepared.get(raw);
-  if (s === undefined) {
-    s = {
-      job: raw.prepare<unknown[]>(SQLITE.job),
-      insert: raw.prepare<unknown[]>(SQLITE.insert),
-      count: raw.prepare<unknown[]>(SQLITE.count),
-      complete: raw.prepare<unknown[]>(SQLITE.complete),
-    };
-    prepared.set(raw, s);
-  }
-  return s;
-}
-
-/** The fan-in on SQLite: synchronous, in one `BEGIN IMMEDIATE` transaction (nothing interleaves). */
-function recordSqliteSync(raw: SqliteHandle, rows: readonly TileResultsTable[]): RecordTileOutcome[] {
-  const s = statementsOf(raw);
-  const now = rows[0]!.created_at;
-  const transaction = raw.transaction((): RecordTileOutcome[] => {
-    const jobs = new Map<string, { tiles_total: number } | undefined>();
-    for (const jobId of jobIdsOf(rows)) {
-      jobs.set(jobId, s.job.get(jobId) as { tiles_total: number } | undefined);
-    }
-    const inserted: boolean[] = [];
-    const counts = new Map<string, number>();
-    for (const r of rows) {
-      checkJob(jobs.get(r.job_id), r);
-      const added =
-        s.insert.run(
-          r.job_id,
-          r.tile_index,
-          r.region,
-          r.shift_z,
-          r.shift_y,
-          r.shift_x,
-          r.peak,
-          r.error,
-          r.weight,
-          r.skipped,
-          r.skip_reason,
-          r.duration_ms,
-          r.created_at,
-          r.quality,
-        ).changes > 0;
-      inserted.push(added);
-      if (added) counts.set(r.job_id, (counts.get(r.job_id) ?? 0) + 1);
-    }
-    const completed = new Set<string>();
-    for (const jobId of jobs.keys()) {
-      const count = counts.get(jobId) ?? 0;
-      if (count > 0) s.count.run(count, now, jobId);
-      if (s.complete.run(now, jobId).changes > 0) completed.add(jobId);
-    }
-    return outcomesOf(rows, inserted, completed);
-  });
-  return transaction.immediate();
 }

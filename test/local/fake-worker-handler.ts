@@ -3,8 +3,7 @@
  * 'aggregate' when asked); `{ fail: 'transient' | 'permanent' }` throws that kind of error while the
  * counter file says so; `{ crash: true }` kills its worker on the first delivery. Outcomes carry
  * the kind (topic or task) and the order in which this worker handled them (`seq`). A batch
- * (`handleBatch`) handles each message as `handle` would and tags the outcomes with its size, and
- * with whether the bus validated the message (`validated`) and the message's `checked` mark.
+ * (`handleBatch`) handles each message as `handle` would and tags the outcomes with its size.
  * Broadcasts received (`receive`) are listed in every outcome (`received`); `{ delay }` waits.
  */
 import { existsSync, writeFileSync } from 'node:fs';
@@ -20,8 +19,6 @@ interface Message {
   marker?: string;
   /** Milliseconds to wait before answering (work that takes time). */
   delay?: number;
-  /** Set by the bus tests' validation (see `WorkerPoolBusOptions.validate`). */
-  checked?: boolean;
 }
 
 export function createWorkerHandler(_options: unknown, host: WorkerHost): Promise<WorkerHandler> {
@@ -41,8 +38,6 @@ export function createWorkerHandler(_options: unknown, host: WorkerHost): Promis
             outcome: {
               ...outcome,
               batch: items.length,
-              validated: item.validated === true,
-              checked: (item.message as Message).checked === true,
             },
           });
         } catch (error) {

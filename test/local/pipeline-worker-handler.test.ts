@@ -50,28 +50,25 @@ function tileMessage(): Record<string, unknown> {
 }
 
 describe('the local workers’ handler', () => {
-  it('validates the messages of a unit the bus did not validate, and takes the validated ones as they are', async () => {
+  it('validates the messages of a unit', async () => {
     const handler = await createWorkerHandler(config());
     const { schemaVersion: _, ...unversioned } = tileMessage();
     const results = await handler.handleBatch!(
       [
         { message: tileMessage(), attributes: {} },
         { message: unversioned, attributes: {} },
-        { message: unversioned, attributes: {}, validated: true },
       ],
       'tiles',
     );
     // Well-formed, images missing: measured, a skipped row with the reason.
     expect(results[0]).toMatchObject({ ok: true, outcome: { skipped: true, weight: 0 } });
-    // Malformed and not validated by the bus: rejected for good, with the message's fault.
+    // Malformed: rejected for good, with the message's fault.
     const rejected = results[1]!;
     expect(rejected.ok).toBe(false);
     const error = rejected.ok ? undefined : rejected.error;
     expect(isMetdbError(error) && error.kind === 'permanent' && /schemaVersion/.test(error.message)).toBe(
       true,
     );
-    // Marked validated by the bus: not checked again, measured like the first.
-    expect(results[2]).toMatchObject({ ok: true, outcome: { skipped: true, weight: 0 } });
     await expect(
       handler.handleBatch!([{ message: tileMessage(), attributes: {} }], 'aggregate'),
     ).rejects.toThrow(/no handler for aggregate/);

@@ -175,41 +175,6 @@ describe('WorkerPoolBus', () => {
     expect(settled.filter((e) => e.outcome === 'retry').map((e) => e.messageId)).toEqual(['5']);
   });
 
-  it('validates messages as they are published: the valid ones arrive validated, the others as published', async () => {
-    const settled: SettledDelivery[] = [];
-    bus = new WorkerPoolBus({
-      workers: 1,
-      batchSizes: { tiles: 2 },
-      handlerModule,
-      handlerOptions: {},
-      onSettled: (e) => settled.push(e),
-      validate: {
-        tiles: (m) => {
-          const n = (m as { n?: unknown }).n;
-          if (typeof n !== 'number') throw new MetdbError('invalid-message', 'n must be a number');
-          return { n, checked: true };
-        },
-      },
-    });
-    await bus.publish('tiles', { n: 1 });
-    await bus.publish('tiles', { n: 2 });
-    // Fails the bus's validation: delivered as published, and the handler rejects it its own way.
-    await bus.publish('tiles', { fail: 'permanent' });
-    await bus.idle();
-    const done = settled.filter((e) => e.outcome === 'done').map((e) => e.result as Record<string, unknown>);
-    expect(done.map((r) => [r.doubled, r.validated, r.checked])).toEqual([
-      [2, true, true],
-      [4, true, true],
-    ]);
-    expect(bus.deadLetters).toMatchObject([
-      {
-        messageId: '3',
-        message: { fail: 'permanent' },
-        error: { message: 'bad message', kind: 'permanent' },
-      },
-    ]);
-  });
-
   it('a worker that dies in a batch spends an attempt of each message of it, not of the next', async () => {
     const dir = tempDir();
     const settled: SettledDelivery[] = [];

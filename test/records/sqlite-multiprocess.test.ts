@@ -1,7 +1,7 @@
 /**
  * The fan-in across processes on one SQLite file (what several local workers do): 4 Node
  * processes, each with its own connection, deliver 60 shuffled duplicate tile results at once.
- * SQLite serialises the writers with BEGIN IMMEDIATE and busy_timeout.
+ * SQLite serialises the writers (busy_timeout; a stale snapshot's SQLITE_BUSY reruns the transaction).
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,0 +1,85 @@
+import type { NdArray } from '../shared/ndarray/ndarray.js';
+import { affineTransform } from '../shared/registration/affine-transform.js';
+import {
+  applyMatrix,
+  imageCentre,
+  similarityMatrix,
+  type Matrix3,
+} from '../shared/registration/similarity/transform-matrix.js';
+import { indexMatrix } from '../shared/registration/warp-to-reference.js';
+
+/** A known similarity: degrees, scale of the matrix (moving -> reference), shift [y, x] of the centre. */
+export interface SimilarityTruth {
+  readonly angle: number;
+  readonly scale: number;
+  readonly shift: readonly [number, number];
+}
+
+/**
+ * A registration pair made from one real image with a known similarity: the reference is the image,
+ * the moving image samples it through the true matrix (cubic spline, mirrored beyond the image, so
+ * content enters and leaves at the borders as in a real acquisition), both get independent
+ * Gaussian noise of `noise` times the image's range (seeded). Returns the true matrix too.
+ */
+export function similarityPair(
+  source: NdArray,
+  truth: SimilarityTruth,
+  noise = 0.02,
+  seed = 1,
+): { reference: NdArray<Float32Array>; moving: NdArray<Float32Array>; matrix: Matrix3 } {
+  const matrix = similarityMatrix(truth.angle, truth.scale, truth.shift, imageCentre(source.shape));
+  // moving(p) = source(matrix · p): affine_transform's output -> input map is the matrix itself.
+  const warped = affineTransform(source, indexMatrix(matrix), { mode: 'reflect', order: 3 });
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const v of source.data) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  const sigma = noise * (hi - lo);
+  const gauss = gaussian(seed);
+  const reference = Float32Array.from(source.data, (v) => v + sigma * gauss());
+  const moving = Float32Array.from(warped.data, (v) => v + sigma * gauss());
+  return {
+    reference: { data: reference, shape: source.shape },
+    moving: { data: moving, shape: source.shape },
+    matrix,
+  };
+}
+
+/** Mean and largest distance, pixels, between the images of the moving image's four corners under two matrices. */
+export function cornerErrors(
+  estimate: Matrix3,
+  truth: Matrix3,
+  shape: readonly number[],
+): { mean: number; max: number } {
+  const [h, w] = shape as [number, number];
+  let sum = 0;
+  let max = 0;
+  for (const [x, y] of [
+    [0, 0],
+    [w - 1, 0],
+    [0, h - 1],
+    [w - 1, h - 1],
+  ] as const) {
+    const [ex, ey] = applyMatrix(estimate, x, y);
+    const [tx, ty] = applyMatrix(truth, x, y);
+    const d = Math.hypot(ex - tx, ey - ty);
+    sum += d;
+    max = Math.max(max, d);
+  }
+  return { mean: sum / 4, max };
+}
+
+/** Seeded standard Gaussian numbers (mulberry32 + Box-Muller), so that every run sees the same noise. */
+function gaussian(seed: number): () => number {
+  let a = seed >>> 0;
+  const uniform = (): number => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+}

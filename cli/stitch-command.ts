@@ -1,0 +1,121 @@
+import { parseArgs } from 'node:util';
+import { stitchFolder, type LayoutSource } from '../local/stitch-folder.js';
+import { UsageError } from './usage-error.js';
+
+export const STITCH_USAGE = `usage: metdb stitch <folder> (--layout FILE | --grid ROWSxCOLS --overlap P% [--order row|column|snake])
+                    --out DIR [--channel C] [--margin PX] [--no-fuse] [--json]
+
+Stitches the tiles of <folder> into one mosaic. The layout gives each tile's expected position:
+  --layout FILE   Fiji's TileConfiguration.txt (dim = 2; "name; ; (x, y)" per tile)
+  --grid RxC      a regular grid of the folder's images in name order, with --overlap (10% or
+                  10%,8% for x,y) and --order (row: row by row; column: column by column; snake:
+                  rows alternately left-right and right-left), as Fiji's Grid/Collection stitching
+Each pair of neighbours is registered on its expected overlap (within --margin pixels of the
+layout, default 10% of the tile), edges are accepted by NCC against a null distribution and a
+stage model, and positions solved by weighted least squares. Writes into DIR:
+TileConfiguration.registered.txt, positions.csv, positions.json, mosaic.ome.tif, report.html.`;
+
+/** `metdb stitch`: one folder of tiles, one mosaic. Returns the exit code. */
+export async function stitchCommand(args: string[], out: (line: string) => void): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        layout: { type: 'string' },
+        grid: { type: 'string' },
+        overlap: { type: 'string' },
+        order: { type: 'string', default: 'row' },
+        out: { type: 'string' },
+        channel: { type: 'string', default: '0' },
+        margin: { type: 'string' },
+        'no-fuse': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message, STITCH_USAGE);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(STITCH_USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('expected one folder of tiles', STITCH_USAGE);
+  if (values.out === undefined) throw new UsageError('--out DIR is required', STITCH_USAGE);
+  const channel = Number(values.channel);
+  if (!Number.isInteger(channel) || channel < 0)
+    throw new UsageError(`--channel must be an integer >= 0, got "${values.channel}"`, STITCH_USAGE);
+  const margin = values.margin === undefined ? undefined : Number(values.margin);
+  if (margin !== undefined && !(Number.isInteger(margin) && margin >= 1)) {
+    throw new UsageError(
+      `--margin must be a whole number of pixels >= 1, got "${values.margin}"`,
+      STITCH_USAGE,
+    );
+  }
+  const layout = layoutSource(values);
+  const dir = positionals[0]!;
+  const { result, outputs, seconds } = await stitchFolder({
+    dir,
+    layout,
+    out: values.out,
+    channel,
+    fuse: !values['no-fuse'],
+    ...(margin === undefined ? {} : { margin }),
+  });
+  const accepted = result.edges.filter((e) => e.status === 'accepted').length;
+  const stage = result.tiles.filter((t) => t.status === 'stage');
+  if (values.json) {
+    out(
+      JSON.stringify({
+        tiles: result.tiles.length,
+        edges: result.edges.length,
+        acceptedEdges: accepted,
+        nccThreshold: result.threshold.threshold,
+        stageTiles: stage.map((t) => t.name),
+        positions: result.tiles.map((t) => ({ file: t.name, x: t.x, y: t.y, status: t.status })),
+        outputs,
+        seconds,
+      }),
+    );
+  } else {
+    out(
+      `stitched ${result.tiles.length} tiles: ${accepted} of ${result.edges.length} edges accepted (NCC > ${result.threshold.threshold.toFixed(3)}), ${stage.length === 0 ? 'every tile registered' : `${stage.length} tile(s) kept at their stage position: ${stage.map((t) => t.name).join(', ')}`}`,
+    );
+    for (const [role, path] of Object.entries(outputs)) out(`  ${role}: ${path}`);
+  }
+  return 0;
+}
+
+function layoutSource(values: {
+  layout?: string;
+  grid?: string;
+  overlap?: string;
+  order?: string;
+}): LayoutSource {
+  if ((values.layout === undefined) === (values.grid === undefined)) {
+    throw new UsageError('give either --layout FILE or --grid ROWSxCOLS', STITCH_USAGE);
+  }
+  if (values.layout !== undefined) return { kind: 'file', path: values.layout };
+  const grid = /^(\d+)x(\d+)$/i.exec(values.grid!);
+  if (!grid || Number(grid[1]) < 1 || Number(grid[2]) < 1) {
+    throw new UsageError(`--grid must be ROWSxCOLS (e.g. 5x4), got "${values.grid}"`, STITCH_USAGE);
+  }
+  if (values.overlap === undefined) throw new UsageError('--grid needs --overlap (e.g. 10%)', STITCH_USAGE);
+  const overlaps = values.overlap.split(',').map((p) => /^(\d+(?:\.\d+)?)%?$/.exec(p.trim()));
+  if (overlaps.length > 2 || overlaps.some((m) => m === null || !(Number(m[1]) < 100))) {
+    throw new UsageError(
+      `--overlap must be a percentage below 100 (10% or 10%,8%), got "${values.overlap}"`,
+      STITCH_USAGE,
+    );
+  }
+  const overlapX = Number(overlaps[0]![1]) / 100;
+  const overlapY = Number((overlaps[1] ?? overlaps[0])![1]) / 100;
+  const order = values.order;
+  if (order !== 'row' && order !== 'column' && order !== 'snake') {
+    throw new UsageError(`--order must be row, column or snake, got "${order}"`, STITCH_USAGE);
+  }
+  return { kind: 'grid', rows: Number(grid[1]), columns: Number(grid[2]), overlapX, overlapY, order };
+}

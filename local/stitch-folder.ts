@@ -1,0 +1,210 @@
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { basename, extname, join, resolve } from 'node:path';
+import { MetdbError } from '../shared/errors/metdb-error.js';
+import type { DecodedImage } from '../shared/imaging/image-info.js';
+import { encodeTiff } from '../shared/imaging/encode-tiff.js';
+import { readImageFile } from '../shared/imaging/read-image-file.js';
+import { omeXmlDescription } from '../shared/outputs/ome-xml-description.js';
+import { renderStitchReport } from '../shared/report/render-stitch-report.js';
+import { formatTileConfiguration } from '../shared/stitching/format-tile-configuration.js';
+import { fuseMosaic } from '../shared/stitching/fuse-mosaic.js';
+import { gridLayout, type GridOrder } from '../shared/stitching/grid-layout.js';
+import { parseTileConfiguration } from '../shared/stitching/parse-tile-configuration.js';
+import { positionsCsv, positionsJson } from '../shared/stitching/positions-table.js';
+import { stitchTiles, type StitchResult, type StitchTilesOptions } from '../shared/stitching/stitch-tiles.js';
+import type { TileLayout } from '../shared/stitching/tile-layout.js';
+import { IMAGE_EXTENSIONS } from './run-folder.js';
+import { tilePixelSize } from './tile-pixel-size.js';
+
+/** Where the tiles are expected: a Fiji TileConfiguration file, or a regular grid. */
+export type LayoutSource =
+  | { readonly kind: 'file'; readonly path: string }
+  | {
+      readonly kind: 'grid';
+      readonly rows: number;
+      readonly columns: number;
+      readonly overlapX: number;
+      readonly overlapY: number;
+      readonly order: GridOrder;
+    };
+
+export interface StitchFolderOptions extends StitchTilesOptions {
+  readonly dir: string;
+  readonly layout: LayoutSource;
+  readonly out: string;
+  /** Channel registered (all channels are fused). @default 0 */
+  readonly channel?: number;
+  /** Write the fused mosaic (`mosaic.ome.tif`). @default true */
+  readonly fuse?: boolean;
+}
+
+export interface StitchFolderResult {
+  readonly result: StitchResult;
+  /** Output files written, by role. */
+  readonly outputs: Readonly<Record<string, string>>;
+  /** Wall-clock seconds per step (read, register, fuse, write). */
+  readonly seconds: Readonly<Record<string, number>>;
+}
+
+/**
+ * `metdb stitch`: reads the tiles of a folder and their layout, stitches them (`stitchTiles`),
+ * and writes `TileConfiguration.registered.txt` (Fiji), `positions.csv`, `positions.json`, the
+ * fused `mosaic.ome.tif` (every channel, linear blending, the tiles' pixel size) and `report.html`
+ * (alignment map) into `out`.
+ *
+ * @throws MetdbError for a layout naming missing files, tiles of different sizes or channel
+ *   counts, a layout where no tiles overlap
+ */
+export async function stitchFolder(options: StitchFolderOptions): Promise<StitchFolderResult> {
+  const { dir, out, channel = 0, fuse = true } = options;
+  const clock = stopwatch();
+  const names = await layoutNames(dir, options.layout);
+  const tiles = await Promise.all(names.map((n) => readImageFile(join(dir, n), { channel })));
+  checkPlanar(tiles, names);
+  const [height, width] = tiles[0]!.array.shape as [number, number];
+  const layout: TileLayout =
+    options.layout.kind === 'file'
+      ? await readLayout(options.layout.path)
+      : gridLayout(names, { ...options.layout, width, height });
+  const seconds: Record<string, number> = { read: clock() };
+  const result = stitchTiles(
+    tiles.map((t) => t.array),
+    layout,
+    options,
+  );
+  seconds['register'] = clock();
+  await mkdir(out, { recursive: true });
+  const outputs: Record<string, string> = {
+    tileConfiguration: join(out, 'TileConfiguration.registered.txt'),
+    positionsCsv: join(out, 'positions.csv'),
+    positionsJson: join(out, 'positions.json'),
+    report: join(out, 'report.html'),
+  };
+  const registered = { tiles: result.tiles.map((t) => ({ name: t.name, x: t.x, y: t.y })) };
+  await writeFile(
+    outputs['tileConfiguration']!,
+    formatTileConfiguration(registered, 'Registered by metdb stitch'),
+  );
+  await writeFile(outputs['positionsCsv']!, positionsCsv(result));
+  await writeFile(outputs['positionsJson']!, positionsJson(result));
+  if (fuse) {
+    outputs['mosaic'] = join(out, 'mosaic.ome.tif');
+    await writeMosaic(outputs['mosaic'], dir, names, tiles, result, channel);
+    seconds['fuse'] = clock();
+  }
+  const facts: Record<string, string> = {
+    layout:
+      options.layout.kind === 'file'
+        ? options.layout.path
+        : `grid ${options.layout.rows}x${options.layout.columns}, ${options.layout.order}`,
+    'registration channel': String(channel),
+    seconds: Object.entries(seconds)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}`)
+      .join(', '),
+  };
+  await writeFile(
+    outputs['report']!,
+    renderStitchReport({ dataset: basename(resolve(dir)), result, finishedAt: new Date(), facts }),
+  );
+  seconds['write'] = clock();
+  return { result, outputs, seconds };
+}
+
+/** The tile files, in layout order; every file named must exist. */
+async function layoutNames(dir: string, source: LayoutSource): Promise<string[]> {
+  const present = await readdir(dir).catch((error: unknown) => {
+    throw new MetdbError('not-found', `${dir}: cannot list the tiles' folder (${(error as Error).message})`);
+  });
+  if (source.kind === 'grid') {
+    const images = present.filter(
+      (n) => !n.startsWith('.') && IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()),
+    );
+    return images.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  }
+  const names = (await readLayout(source.path)).tiles.map((t) => t.name);
+  const have = new Set(present);
+  const missing = names.filter((n) => !have.has(n));
+  if (missing.length > 0) {
+    const shown =
+      missing.slice(0, 3).join(', ') + (missing.length > 3 ? ` and ${missing.length - 3} more` : '');
+    throw new MetdbError(
+      'not-found',
+      `${source.path} names ${missing.length} file(s) missing from ${dir}: ${shown}`,
+    );
+  }
+  return names;
+}
+
+async function readLayout(path: string): Promise<TileLayout> {
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw new MetdbError('not-found', `${path}: cannot read the layout (${(error as Error).message})`);
+  });
+  return parseTileConfiguration(text, path);
+}
+
+function checkPlanar(tiles: readonly DecodedImage[], names: readonly string[]): void {
+  const first = tiles[0]!;
+  tiles.forEach((t, k) => {
+    if (t.info.depth !== 1)
+      throw new MetdbError(
+        'invalid-argument',
+        `${names[k]}: a stack of ${t.info.depth} planes; tiles must be 2D`,
+      );
+    if (t.info.channels !== first.info.channels) {
+      throw new MetdbError(
+        'shape-mismatch',
+        `tiles of different channel counts: ${names[k]} has ${t.info.channels}, ${names[0]} has ${first.info.channels}`,
+      );
+    }
+  });
+}
+
+/** Fuses every channel (decoding the others one channel at a time) and writes one OME-TIFF. */
+async function writeMosaic(
+  path: string,
+  dir: string,
+  names: readonly string[],
+  tiles: readonly DecodedImage[],
+  result: StitchResult,
+  channel: number,
+): Promise<void> {
+  const channels = tiles[0]!.info.channels;
+  const planes = [];
+  for (let c = 0; c < channels; c++) {
+    const arrays =
+      c === channel
+        ? tiles.map((t) => t.array)
+        : (await Promise.all(names.map((n) => readImageFile(join(dir, n), { channel: c })))).map(
+            (t) => t.array,
+          );
+    planes.push(fuseMosaic(arrays, result.tiles).image);
+  }
+  const [h, w] = planes[0]!.shape as [number, number];
+  const data = new (
+    planes[0]!.data.constructor as new (n: number) => Uint8Array | Uint16Array | Float32Array
+  )(channels * h * w);
+  planes.forEach((p, c) => data.set(p.data, c * h * w));
+  const size = await tilePixelSize(join(dir, names[0]!));
+  const description = omeXmlDescription({
+    name: basename(path),
+    sizeX: w,
+    sizeY: h,
+    sizeC: channels,
+    pixelType: tiles[0]!.info.pixelType,
+    ...(size === undefined ? {} : { physicalSizeX: size.x, physicalSizeY: size.y }),
+  });
+  await writeFile(
+    path,
+    encodeTiff({ data, shape: channels === 1 ? [h, w] : [channels, h, w] }, { description }),
+  );
+}
+
+function stopwatch(): () => number {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const s = (now - last) / 1000;
+    last = now;
+    return s;
+  };
+}

@@ -1,0 +1,206 @@
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decodeImage } from '../../shared/imaging/decode-image.js';
+import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
+import { readImageFile } from '../../shared/imaging/read-image-file.js';
+import { omeXmlDescription } from '../../shared/outputs/ome-xml-description.js';
+import { formatTileConfiguration } from '../../shared/stitching/format-tile-configuration.js';
+import { gridLayout } from '../../shared/stitching/grid-layout.js';
+import { parseTileConfiguration } from '../../shared/stitching/parse-tile-configuration.js';
+import { cutTiles } from '../stitching/cut-tiles.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const mist = join(root, 'test/fixtures/stitching/mist');
+const mistNames = readdirSync(mist)
+  .filter((n) => n.endsWith('.tif'))
+  .sort();
+
+/** Runs the real CLI entry point (TypeScript through tsx, so no build is needed). */
+function metdb(...args: string[]) {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+interface Summary {
+  tiles: number;
+  acceptedEdges: number;
+  stageTiles: string[];
+  positions: { file: string; x: number; y: number }[];
+  outputs: Record<string, string>;
+}
+
+describe('metdb stitch', () => {
+  it('stitches MIST tiles from a Fiji TileConfiguration and from the same grid, to the same positions', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'metdb-stitch-'));
+    const nominal = gridLayout(mistNames, {
+      rows: 5,
+      columns: 5,
+      width: 245,
+      height: 183,
+      overlapX: 0.06,
+      order: 'column',
+    });
+    writeFileSync(join(tmp, 'TileConfiguration.txt'), formatTileConfiguration(nominal));
+    const byFile = metdb(
+      'stitch',
+      mist,
+      '--layout',
+      join(tmp, 'TileConfiguration.txt'),
+      '--out',
+      join(tmp, 'a'),
+      '--json',
+    );
+    expect(byFile.stderr).toBe('');
+    expect(byFile.code).toBe(0);
+    const a = JSON.parse(byFile.stdout) as Summary;
+    expect(a.tiles).toBe(25);
+    expect(a.acceptedEdges).toBe(40);
+    expect(a.stageTiles).toEqual([]);
+    for (const file of [
+      'TileConfiguration.registered.txt',
+      'positions.csv',
+      'positions.json',
+      'mosaic.ome.tif',
+      'report.html',
+    ]) {
+      expect(existsSync(join(tmp, 'a', file))).toBe(true);
+    }
+    const registered = parseTileConfiguration(
+      readFileSync(join(tmp, 'a', 'TileConfiguration.registered.txt'), 'utf8'),
+    );
+    registered.tiles.forEach((t, k) => {
+      expect(t.name).toBe(a.positions[k]!.file);
+      expect(t.x).toBeCloseTo(a.positions[k]!.x, 2);
+    });
+    const csv = readFileSync(join(tmp, 'a', 'positions.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('file,x,y,nominal_x,nominal_y,status,edges');
+    expect(csv).toHaveLength(26);
+    expect(readFileSync(join(tmp, 'a', 'report.html'), 'utf8')).toContain('<svg');
+
+    const byGrid = metdb(
+      'stitch',
+      mist,
+      '--grid',
+      '5x5',
+      '--overlap',
+      '6%',
+      '--order',
+      'column',
+      '--out',
+      join(tmp, 'b'),
+      '--json',
+      '--no-fuse',
+    );
+    expect(byGrid.code).toBe(0);
+    const b = JSON.parse(byGrid.stdout) as Summary;
+    b.positions.forEach((p, k) => {
+      expect(p.file).toBe(a.positions[k]!.file);
+      expect(p.x).toBeCloseTo(a.positions[k]!.x, 6);
+      expect(p.y).toBeCloseTo(a.positions[k]!.y, 6);
+    });
+    expect(b.outputs['mosaic']).toBeUndefined();
+  });
+
+  it('fuses every channel into an OME-TIFF and keeps the pixel size', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'metdb-stitch-'));
+    const canvas = (await readImageFile(join(root, 'test/fixtures/images/cell_u16.tif'))).array;
+    const pos = [
+      { x: 5, y: 8 },
+      { x: 5 + 150, y: 8 + 3 },
+      { x: 5 + 2, y: 8 + 170 },
+      { x: 5 + 152, y: 8 + 174 },
+    ];
+    const ch0 = cutTiles(canvas, pos, 200, 220, 0);
+    const names = ['t1.tif', 't2.tif', 't3.tif', 't4.tif'];
+    ch0.forEach((tile, k) => {
+      const both = new Uint16Array(2 * 200 * 220);
+      both.set(tile.data);
+      both.set(
+        tile.data.map((v) => 65535 - v),
+        200 * 220,
+      );
+      const description = omeXmlDescription({
+        name: names[k]!,
+        sizeX: 200,
+        sizeY: 220,
+        sizeC: 2,
+        pixelType: 'uint16',
+        physicalSizeX: 0.65,
+        physicalSizeY: 0.65,
+      });
+      writeFileSync(join(tmp, names[k]!), encodeTiff({ data: both, shape: [2, 220, 200] }, { description }));
+    });
+    const r = metdb('stitch', tmp, '--grid', '2x2', '--overlap', '25%', '--out', join(tmp, 'out'), '--json');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const bytes = readFileSync(join(tmp, 'out', 'mosaic.ome.tif'));
+    const c0 = await decodeImage(bytes, { channel: 0 });
+    const c1 = await decodeImage(bytes, { channel: 1 });
+    expect(c0.info.channels).toBe(2);
+    expect(c0.array.shape).toEqual([174 + 220, 152 + 200]);
+    // Registered exactly (noise-free tiles): the fused channels are the image and its inverse.
+    const [h, w] = c0.array.shape as [number, number];
+    let wrong = 0;
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        const covered = pos.some(
+          (p) => x + 5 >= p.x && x + 5 < p.x + 200 && y + 8 >= p.y && y + 8 < p.y + 220,
+        );
+        if (!covered) continue;
+        const v = canvas.data[(y + 8) * canvas.shape[1]! + x + 5]!;
+        if (c0.array.data[y * w + x] !== v || c1.array.data[y * w + x] !== 65535 - v) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
+    expect(bytes.toString('utf8')).toContain('PhysicalSizeX="0.65" PhysicalSizeXUnit="µm"');
+  });
+
+  it('refuses bad input with one clear line', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'metdb-stitch-'));
+    for (const n of mistNames.slice(0, 4)) copyFileSync(join(mist, n), join(tmp, n));
+    const layout = join(tmp, 'TileConfiguration.txt');
+    writeFileSync(layout, `dim = 2\n${mistNames[0]}; ; (0, 0)\nmissing_tile.tif; ; (230, 0)\n`);
+    const cases: [string[], RegExp][] = [
+      [['--layout', layout], /TileConfiguration\.txt names 1 file\(s\) missing from .*: missing_tile\.tif$/],
+      [['--grid', '2x2', '--overlap', '0%'], /no two tiles overlap in the layout \(tiles 245x183 px\)$/],
+      [['--grid', '3x3', '--overlap', '6%'], /grid 3x3 needs 9 tiles, the folder has 4$/],
+    ];
+    for (const [args, message] of cases) {
+      const r = metdb('stitch', tmp, ...args, '--out', join(tmp, 'out'));
+      expect(r.code).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr.trim()).toMatch(message);
+    }
+    // A tile of another size.
+    writeFileSync(
+      join(tmp, mistNames[3]!),
+      encodeTiff({ data: new Uint16Array(100 * 90), shape: [90, 100] }),
+    );
+    const r = metdb('stitch', tmp, '--grid', '2x2', '--overlap', '6%', '--out', join(tmp, 'out'));
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe(
+      `metdb: tiles of different sizes: ${mistNames[3]} is 100x90 px, ${mistNames[0]} is 245x183 px`,
+    );
+  });
+
+  it('needs a layout, an output folder and valid grid options (usage, exit 2)', () => {
+    expect(metdb('stitch', mist, '--out', '/tmp/x').stderr).toMatch(
+      /give either --layout FILE or --grid ROWSxCOLS/,
+    );
+    expect(metdb('stitch', mist, '--grid', '5x5', '--overlap', '6%').code).toBe(2);
+    expect(metdb('stitch', mist, '--grid', '5by5', '--overlap', '6%', '--out', '/tmp/x').stderr).toMatch(
+      /--grid must be ROWSxCOLS/,
+    );
+    expect(
+      metdb('stitch', mist, '--grid', '5x5', '--overlap', '6%', '--order', 'spiral', '--out', '/tmp/x').code,
+    ).toBe(2);
+  });
+});
