@@ -39,12 +39,10 @@
  * - the machine's ceiling: the pure registration split over 2 threads (every other tile position
  *   each) against 1 thread. No pipeline can scale better than the registration itself. It is
  *   below 2 on 2 cores because each registering thread's isolate compiles its hot code on a
- *   helper thread (about 0.6 s of CPU at warm-up), which one thread gets for free on the idle
- *   core and two must share the cores for, and because on the virtual machines this was measured
- *   on the two vCPUs slow each other down (see ADR 0004, sessions 3 and 5: on the session 5
- *   machine, arithmetic scaled 1.9-2.0x on two threads but a scan of a 32 MiB array 0.9x); the
- *   same split over 2 processes (each its own V8) is shown beside it to tell that from anything threads of
- *   one process share.
+ *   helper thread, which one thread gets for free on the idle core and two must share the cores
+ *   for, and because two vCPUs of a virtual machine can slow each other's memory accesses down;
+ *   the same split over 2 processes (each its own V8) is shown beside it to tell that from
+ *   anything threads of one process share.
  * - first tiles recorded: when the first unit of tiles was recorded (worker start, the reference
  *   and the first moving image ingested, one unit registered); last tile to return: the last
  *   job's aggregation and the outputs.

@@ -17,12 +17,9 @@ import { WorkerPoolBus, type SettledDelivery } from './worker-pool-bus.js';
 import type { BatchResult } from './worker-protocol.js';
 
 /**
- * Tiles a worker takes at once and measures, recorded here in one transaction: enough to make the
- * per-message costs (the round trip through the main thread, the transaction, and the unit's
- * validation and bookkeeping, which run with cold caches after each registration) small next to
- * the registration, few enough that the workers still finish together. 16 rather than 8: the
- * workers' time outside `registerTile` fell from 375-394 to 321-328 ms per 8820 tiles, and the
- * 2-worker run from 4.86-5.02 to 4.62-4.64 s (ADR 0004, session 5).
+ * Tiles a worker takes at once, recorded here in one transaction: enough to make the per-message
+ * costs (round trip, transaction, bookkeeping) small next to the registration, few enough that the
+ * workers still finish together.
  */
 const TILE_BATCH = 16;
 
@@ -106,8 +103,8 @@ export class LocalRunner {
             s.ok ? { ok: true, outcome: { ...s.result } } : s,
           ),
       },
-      // Aggregation (a robust solve and two whole-image NCCs per job: about 2 % of the work) runs
-      // here, beside the tiles of the other jobs instead of in their way.
+      // Aggregation (a small part of the work) runs here, beside the tiles of the other jobs
+      // instead of in their way.
       mainThread: {
         aggregate: async (message) => aggregateJob(current().deps, parseAggregateMessage(message)),
       },
@@ -115,8 +112,8 @@ export class LocalRunner {
       affinity: (kind, attributes) =>
         kind === 'tiles' && attributes.tileIndex !== undefined ? Number(attributes.tileIndex) : undefined,
       batchSizes: { tiles: TILE_BATCH },
-      // Units ahead: 128 tiles, about 70 ms of work, so that a worker still has work while this
-      // thread aggregates a job (tens of ms without a turn of its event loop) or ingests a file.
+      // Units ahead, so that a worker still has work while this thread aggregates a job or
+      // ingests a file (tens of ms without a turn of its event loop).
       prefetch: 8,
       handlerModule: siblingModule(import.meta.url, 'pipeline-worker-handler'),
       handlerOptions: config,

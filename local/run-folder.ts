@@ -1,6 +1,7 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import { readImageFile } from '../shared/imaging/read-image-file.js';
+import { decodeChannels } from '../shared/imaging/image-channels.js';
+import { folderSink } from '../shared/outputs/output-sink.js';
 import { collectImageResults } from '../shared/outputs/collect-image-results.js';
 import type { ImageResult } from '../shared/outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../shared/outputs/write-outputs.js';
@@ -179,9 +180,9 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
       const results = (
         datasetRow === undefined ? [] : await collectImageResults(handle.db, datasetRow.id)
       ).map((r) => ({ ...r, file: r.file.startsWith(prefix) ? r.file.slice(prefix.length) : r.file }));
-      const outputs = await writeOutputs(out, results, {
+      const outputs = await writeOutputs(folderSink(out), results, {
         dataset,
-        readImage: async (r) => (await readImageFile(join(root, r.file))).array,
+        readImage: async (r) => decodeChannels(await readFile(join(root, r.file))),
         average: options.average ?? 'full',
         registeredImages: options.registeredImages ?? true,
         facts: {

@@ -36,7 +36,7 @@ export class LocalFolderBlobStore implements BlobStore {
     const path = this.pathOf(key);
     try {
       // A view of the Buffer, not a copy: a copy of a large image is a fresh allocation, whose page
-      // faults alone cost more than the read (28 ms for 8 MiB on these virtual machines).
+      // faults alone cost more than the read.
       const bytes = await readFile(path);
       return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     } catch (error) {
@@ -162,8 +162,8 @@ export class LocalFolderBlobStore implements BlobStore {
 }
 
 /**
- * `info` with its `md5Hash` computed from `bytes` when first read: the MD5 of a whole image costs
- * about 13 ms per 8 MB, and the pipeline's ingest, which writes every canonical copy, never reads it.
+ * `info` with its `md5Hash` computed from `bytes` when first read: the pipeline's ingest, which
+ * writes every canonical copy, never reads it.
  */
 function withLazyMd5(info: BlobInfo, bytes: Uint8Array): BlobInfo {
   let md5: string | undefined;

@@ -52,8 +52,7 @@ export function normalizedCrossCorrelation(
     );
   }
   // Typed arrays from here on: plain arrays of numbers change their element kind with the values
-  // (small integers or doubles), and V8 recompiled this function each time it met another one (7
-  // compilations of 55 ms in a run, on the main thread and in the workers).
+  // (small integers or doubles), and V8 recompiled this function each time it met another one.
   const box = overlapBox(shape, given, overlapOnly);
   if (box === undefined) return Number.NaN;
   const { k, f, lo, hi, strides, count } = box;

@@ -15,6 +15,13 @@ export interface EncodeTiffOptions {
    * @default 65536
    */
   readonly stripBytes?: number;
+  /**
+   * XResolution and YResolution (pixels per `unit`) and ResolutionUnit (1 none, as ImageJ writes
+   * with `unit=` in its description; 3 centimetre). @default { x: 1, y: 1, unit: 1 }
+   */
+  readonly resolution?: { readonly x: number; readonly y: number; readonly unit: 1 | 2 | 3 };
+  /** ImageJ's binary metadata (IJMetadataByteCounts, IJMetadata) on the first page, e.g. slice labels. */
+  readonly imagejMetadata?: { readonly counts: readonly number[]; readonly bytes: Uint8Array };
 }
 
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -22,6 +29,7 @@ const SHORT = 3;
 const LONG = 4;
 const RATIONAL = 5;
 const ASCII = 2;
+const BYTE = 1;
 
 /**
  * Writes an array as a baseline, uncompressed, little-endian TIFF: shape [y, x] as one page,
@@ -68,13 +76,17 @@ export function encodeTiff(array: NdArray, options: EncodeTiffOptions = {}): Uin
     `${options.description ?? `ImageJ=1.11a\nimages=${pages}\nslices=${pages}\n`}\0`,
   );
 
+  const { resolution = { x: 1, y: 1, unit: 1 }, imagejMetadata } = options;
+  const ij = imagejMetadata;
+
   // Layout per page: IFD, out-of-line values (strip arrays, resolutions, description), pixels.
   const even = (n: number): number => n + (n & 1);
   const pageLayout = (page: number): { ifdSize: number; extraSize: number; entries: number } => {
-    const entries = page === 0 ? 16 : 15;
+    const entries = page === 0 ? (ij === undefined ? 16 : 18) : 15;
     const stripArrays = strips > 1 ? 8 * strips : 0;
+    const ijSize = page === 0 && ij !== undefined ? even(4 * ij.counts.length) + even(ij.bytes.length) : 0;
     const extraSize =
-      stripArrays + 16 + (page === 0 && description.length > 4 ? even(description.length) : 0);
+      stripArrays + 16 + ijSize + (page === 0 && description.length > 4 ? even(description.length) : 0);
     return { ifdSize: 2 + 12 * entries + 4, extraSize, entries };
   };
   let total = 8;
@@ -121,9 +133,19 @@ export function encodeTiff(array: NdArray, options: EncodeTiffOptions = {}): Uin
       }
     }
     const resolutionAt = place(16);
-    for (const at of [resolutionAt, resolutionAt + 8]) {
-      view.setUint32(at, 1, true);
-      view.setUint32(at + 4, 1, true);
+    for (const [at, value] of [
+      [resolutionAt, resolution.x],
+      [resolutionAt + 8, resolution.y],
+    ] as const) {
+      const [num, den] = rational(value);
+      view.setUint32(at, num, true);
+      view.setUint32(at + 4, den, true);
+    }
+    const ijCountsAt = p === 0 && ij !== undefined ? place(4 * ij.counts.length) : -1;
+    const ijBytesAt = p === 0 && ij !== undefined ? place(ij.bytes.length) : -1;
+    if (ij !== undefined && p === 0) {
+      ij.counts.forEach((c, k) => view.setUint32(ijCountsAt + 4 * k, c, true));
+      out.set(ij.bytes, ijBytesAt);
     }
     const descriptionAt = p === 0 && description.length > 4 ? place(description.length) : -1;
     if (descriptionAt >= 0) out.set(description, descriptionAt);
@@ -158,10 +180,26 @@ export function encodeTiff(array: NdArray, options: EncodeTiffOptions = {}): Uin
     entry(282, RATIONAL, 1, resolutionAt);
     entry(283, RATIONAL, 1, resolutionAt + 8);
     entry(284, SHORT, 1, 1); // contiguous
-    entry(296, SHORT, 1, 1); // resolution unit: none
+    entry(296, SHORT, 1, resolution.unit);
     entry(339, SHORT, 1, pixelType === 'float32' ? 3 : 1);
+    if (p === 0 && ij !== undefined) {
+      // Values of 4 bytes or fewer sit in the entry itself.
+      if (ij.counts.length === 1) entry(50838, LONG, 1, ij.counts[0]!);
+      else entry(50838, LONG, ij.counts.length, ijCountsAt);
+      if (ij.bytes.length <= 4) {
+        entry(50839, BYTE, ij.bytes.length, 0);
+        out.set(ij.bytes, e - 4);
+      } else entry(50839, BYTE, ij.bytes.length, ijBytesAt);
+    }
     view.setUint32(e, p + 1 < pages ? (offsets[p + 1]?.ifd ?? 0) : 0, true);
     out.set(pixelBytes.subarray(p * pageBytes, (p + 1) * pageBytes), pixels);
   }
   return out;
+}
+
+/** A positive number as a TIFF RATIONAL (two uint32), to about 1e-6 relative. */
+function rational(value: number): [number, number] {
+  if (!(Number.isFinite(value) && value > 0)) return [1, 1];
+  const den = Math.max(1, Math.min(1_000_000, Math.floor(0xffffffff / Math.max(value, 1))));
+  return [Math.min(0xffffffff, Math.max(1, Math.round(value * den))), den];
 }

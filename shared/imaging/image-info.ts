@@ -28,6 +28,10 @@ export interface ImageInfo {
    * cell), or null when it states none; see `tiffPixelSize` and `mrcPixelSize`.
    */
   readonly pixelSize: PixelSize | null;
+  /** Names of the channels in order (OME `<Channel Name>`, ImageJ labels), null when unnamed. */
+  readonly channelNames: readonly (string | null)[] | null;
+  /** The TIFF's metadata flavour (outputs follow it: ImageJ in, ImageJ hyperstack out), else null. */
+  readonly metadataFormat: 'ome' | 'imagej' | null;
 }
 
 /** A decoded image: one channel, shape [y, x] (2D) or [z, y, x] (stacks, volumes). */

@@ -8,6 +8,7 @@ import type { ImageInfo } from './image-info.js';
 import { checkImageSize, checkInputBytes } from './image-limits.js';
 import { parseMrcHeader } from './mrc-header.js';
 import type { MrcHeader } from './mrc-header.js';
+import { tiffChannelNames, tiffMetadataFormat } from './channel-names.js';
 import { mrcPixelSize } from './mrc-pixel-size.js';
 import { sharpError } from './sharp-error.js';
 import { tiffPixelSize } from './tiff-pixel-size.js';
@@ -92,6 +93,8 @@ export async function planImage(input: Uint8Array, decodeOptions: DecodeOptions 
       pixelType,
       bitsPerSample: header.bytesPerVoxel * 8,
       pixelSize: mrcPixelSize(header),
+      channelNames: null,
+      metadataFormat: null,
     };
     return { kind: 'mrc', info, header };
   }
@@ -178,6 +181,9 @@ export async function planImage(input: Uint8Array, decodeOptions: DecodeOptions 
     pixelType: sample === 'luminance' || signed !== undefined ? 'float32' : raw.pixelType,
     bitsPerSample: bitsPerSample ?? meta.bitsPerSample ?? raw.bytes * 8,
     pixelSize: tiff === undefined ? null : tiffPixelSize(tiff),
+    channelNames:
+      tiff === undefined ? null : tiffChannelNames(tiff, pageChannels > 1 ? pageChannels : samples),
+    metadataFormat: tiff === undefined ? null : tiffMetadataFormat(tiff),
   };
   return {
     kind: 'raster',

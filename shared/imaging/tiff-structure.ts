@@ -40,6 +40,8 @@ export interface TiffStructure {
   readonly pages: readonly TiffPage[];
   /** ImageDescription (tag 270) of the first page: ImageJ or OME-XML metadata, if any. */
   readonly description: string | undefined;
+  /** ImageJ's binary metadata of the first page (IJMetadataByteCounts 50838, IJMetadata 50839). */
+  readonly imagejMetadata?: { readonly counts: readonly number[]; readonly bytes: Uint8Array };
 }
 
 const TYPE_SIZES: Readonly<Record<number, number>> = {
@@ -121,6 +123,8 @@ export function readTiffStructure(bytes: Uint8Array): TiffStructure {
 
   const pages: TiffPage[] = [];
   let description: string | undefined;
+  let ijCounts: number[] | undefined;
+  let ijBytes: Uint8Array | undefined;
   const visited = new Set<number>();
   let ifd = offsetAt(bigTiff ? 8 : 4);
   while (ifd !== 0) {
@@ -150,6 +154,11 @@ export function readTiffStructure(bytes: Uint8Array): TiffStructure {
       const count = bigTiff ? u64(entry + 4) : u32(entry + 4);
       if (tag === 262 && type === 3) photometricValueOffset = entry + (bigTiff ? 12 : 8);
       if (tag === 339 && type === 3) sampleFormat = { offset: valueLocation(entry, type, count), count };
+      if (pages.length === 0 && tag === 50838 && type === 4) ijCounts = readValues(entry, type, count);
+      if (pages.length === 0 && tag === 50839 && (type === 1 || type === 7)) {
+        const at = valueLocation(entry, type, count);
+        ijBytes = bytes.subarray(at, at + count);
+      }
       if (tag === 270 && pages.length === 0 && type === 2) {
         const at = valueLocation(entry, type, count);
         description = new TextDecoder('utf-8').decode(bytes.subarray(at, at + count)).replace(/\0+$/, '');
@@ -170,7 +179,15 @@ export function readTiffStructure(bytes: Uint8Array): TiffStructure {
     ifd = offsetAt(end);
   }
   if (pages.length === 0) throw corrupt('no image file directory');
-  return { littleEndian: little, bigTiff, pages, description };
+  const imagejMetadata =
+    ijCounts !== undefined && ijBytes !== undefined ? { counts: ijCounts, bytes: ijBytes } : undefined;
+  return {
+    littleEndian: little,
+    bigTiff,
+    pages,
+    description,
+    ...(imagejMetadata === undefined ? {} : { imagejMetadata }),
+  };
 }
 
 function pageFromTags(

@@ -6,6 +6,12 @@ import type { NdArray } from '../ndarray/ndarray.js';
 /** File name extensions of MRC inputs (maps, tomograms, FIB-SEM and tilt stacks). */
 const MRC_EXTENSIONS = ['.mrc', '.map', '.rec', '.st', '.ali', '.mrcs'];
 
+/** True for a name with an MRC extension (the inputs `registeredFile` writes back as MRC). */
+export function isMrcName(input: string): boolean {
+  const lower = input.toLowerCase();
+  return MRC_EXTENSIONS.some((ext) => lower.endsWith(ext));
+}
+
 /**
  * A registered image as a file in the input's family: an MRC input (by its extension) is written
  * back as MRC (float32 or uint16, as decoded) with its voxel size in ångströms; anything else as a
@@ -16,9 +22,7 @@ export function registeredFile(
   image: NdArray<Uint8Array | Uint16Array | Float32Array>,
   pixelSize: PixelSize | null,
 ): { extension: '.mrc' | '.tif'; bytes: Uint8Array } {
-  const lower = input.toLowerCase();
-  if (!MRC_EXTENSIONS.some((ext) => lower.endsWith(ext)))
-    return { extension: '.tif', bytes: encodeTiff(image) };
+  if (!isMrcName(input)) return { extension: '.tif', bytes: encodeTiff(image) };
   const angstrom = (v: number | null) =>
     v === null || pixelSize === null ? 0 : toMicrometres(v, pixelSize.unit) * 1e4;
   const voxelSize =

@@ -1,10 +1,10 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
-import { encodeTiff } from '../imaging/encode-tiff.js';
+import { encodeChannelsTiff } from '../imaging/encode-channels-tiff.js';
+import type { ImageChannels } from '../imaging/image-channels.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
 import type { ImageResult } from './image-result.js';
-import { registeredFile } from './registered-file.js';
+import type { OutputSink } from './output-sink.js';
+import { isMrcName, registeredFile } from './registered-file.js';
 import { registeredImage, type RegisteredImageOptions } from './registered-image.js';
 import { shiftTableCsv, shiftTableJson } from './shift-table.js';
 import { stackedAverage } from './stacked-average.js';
@@ -13,13 +13,16 @@ export interface WriteOutputsOptions {
   /** Dataset name shown in the report. */
   dataset: string;
   /**
-   * Reads an image's pixels (the channel that was registered), or undefined if it cannot be read.
-   * Local runs read the file in the folder; cloud runs the canonical object.
+   * Reads every channel of an image (`decodeChannels`), or undefined if it cannot be read. Local
+   * runs read the file in the folder; cloud runs the canonical object.
    */
-  readImage: (result: ImageResult) => Promise<NdArray<Uint8Array | Uint16Array | Float32Array> | undefined>;
+  readImage: (result: ImageResult) => Promise<ImageChannels | undefined>;
   /**
-   * Write `registered/<file>.tif` for every registered image and the reference (`.mrc`, with the
-   * voxel size, for an MRC input). @default true
+   * Write every registered image and the reference onto the reference grid, every channel moved
+   * by the image's shift: `registered/<name>.tif` (an ImageJ hyperstack) for ImageJ inputs,
+   * `registered/<name>.ome.tif` (OME-TIFF) for the others; names and physical sizes kept;
+   * `registered/<name>.mrc` with the voxel size for an MRC input (`registeredFile`).
+   * @default true
    */
   registeredImages?: boolean;
   /** How registered images are resampled. @default { method: 'spline' } */
@@ -32,64 +35,83 @@ export interface WriteOutputsOptions {
   finishedAt?: Date;
 }
 
-/** What was written, as paths inside the output folder. */
+/** What was written: where the sink put each output (paths, or gs:// URLs). */
 export interface WrittenOutputs {
   readonly shiftsCsv: string;
   readonly shiftsJson: string;
   readonly report: string;
   readonly registered: readonly string[];
-  /** The stacked average (float32 TIFF), or null when not written (option off, or < 1 usable frame). */
+  /**
+   * `average.tif`: the stacked average of every channel (float32; OME-TIFF, or an ImageJ
+   * hyperstack when the reference was ImageJ), or null when not written (option off, no frame).
+   */
   readonly average: string | null;
 }
 
 /**
- * Writes a run's outputs into `dir`: `shifts.csv`, `shifts.json`, `registered/<name>.tif` (same
- * pixel type as the input, moved onto the reference grid; `.mrc` with its voxel size for an MRC
- * input), `average.tif` (the mean of the
- * registered frames, float32; 'full' canvas or cropped to the 'overlap') and `report.html`.
+ * Writes a run's outputs through `sink`: `shifts.csv`, `shifts.json`, the registered images (see
+ * `registeredImages`), `average.tif` (the mean of the registered frames per channel, float32;
+ * 'full' canvas or cropped to the 'overlap') and `report.html`.
  */
 export async function writeOutputs(
-  dir: string,
+  sink: OutputSink,
   results: readonly ImageResult[],
   options: WriteOutputsOptions,
 ): Promise<WrittenOutputs> {
   const { registeredImages = true, resample = {}, average = 'full', facts = {} } = options;
-  await mkdir(dir, { recursive: true });
-  const shiftsCsv = join(dir, 'shifts.csv');
-  const shiftsJson = join(dir, 'shifts.json');
-  await writeFile(shiftsCsv, shiftTableCsv(results));
-  await writeFile(shiftsJson, shiftTableJson(results));
+  const shiftsCsv = await sink.write('shifts.csv', shiftTableCsv(results));
+  const shiftsJson = await sink.write('shifts.json', shiftTableJson(results));
   const registered: string[] = [];
-  const frames: { image: NdArray; shift: readonly number[] }[] = [];
+  const frames: { image: ImageChannels; shift: readonly number[] }[] = [];
   const usable = results.filter(
     (r) => r.shift !== null && (r.role === 'registered' || r.role === 'reference'),
   );
   const referenceShape = results.find((r) => r.role === 'reference')?.shape ?? usable[0]?.shape ?? null;
+  let averageFormat: 'ome' | 'imagej' = 'ome';
   if (registeredImages || average !== false) {
     for (const r of usable) {
       const image = await options.readImage(r);
-      if (image === undefined || image.shape.length !== r.shift!.length) continue;
+      const shape = image?.channels[0]?.shape;
+      if (image === undefined || shape === undefined || shape.length !== r.shift!.length) continue;
+      const format = image.metadataFormat === 'imagej' ? 'imagej' : 'ome';
       if (registeredImages) {
-        const file = registeredFile(r.file, registeredImage(image, r.shift!, resample), r.pixelSize);
-        const path = join(dir, 'registered', `${stem(r.file)}${file.extension}`);
-        await mkdir(join(dir, 'registered'), { recursive: true });
-        await writeFile(path, file.bytes);
-        registered.push(path);
+        const moved = {
+          ...image,
+          channels: image.channels.map((c) => registeredImage(c, r.shift!, resample)),
+        };
+        if (isMrcName(r.file)) {
+          const mrc = registeredFile(r.file, moved.channels[0]!, r.pixelSize);
+          registered.push(await sink.write(`registered/${stem(r.file)}${mrc.extension}`, mrc.bytes));
+        } else {
+          const name = `registered/${stem(r.file)}${format === 'imagej' ? '.tif' : '.ome.tif'}`;
+          registered.push(await sink.write(name, encodeChannelsTiff(moved, { format, name: stem(r.file) })));
+        }
       }
-      const sameShape = referenceShape !== null && referenceShape.every((n, a) => image.shape[a] === n);
-      if (average !== false && sameShape && image.shape.length === referenceShape.length) {
+      const sameShape = referenceShape !== null && referenceShape.every((n, a) => shape[a] === n);
+      if (average !== false && sameShape && shape.length === referenceShape.length) {
+        if (r.role === 'reference') averageFormat = format;
         frames.push({ image, shift: r.shift! });
       }
     }
   }
   let averagePath: string | null = null;
-  if (average !== false && frames.length > 0) {
-    averagePath = join(dir, 'average.tif');
-    await writeFile(averagePath, encodeTiff(stackedAverage(frames, { crop: average }).image));
+  const channelCounts = new Set(frames.map((f) => f.image.channels.length));
+  if (average !== false && frames.length > 0 && channelCounts.size === 1) {
+    const first = frames[0]!.image;
+    const channels: NdArray<Float32Array>[] = first.channels.map(
+      (_, c) =>
+        stackedAverage(
+          frames.map((f) => ({ image: f.image.channels[c]!, shift: f.shift })),
+          { crop: average },
+        ).image,
+    );
+    averagePath = await sink.write(
+      'average.tif',
+      encodeChannelsTiff({ ...first, channels }, { format: averageFormat, name: 'average' }),
+    );
   }
-  const report = join(dir, 'report.html');
-  await writeFile(
-    report,
+  const report = await sink.write(
+    'report.html',
     renderReport({
       dataset: options.dataset,
       results,
@@ -106,5 +128,5 @@ export async function writeOutputs(
 /** `a/b/frame 1.tif` -> `b__frame 1` style flat names: folders joined by `__`, extension dropped. */
 function stem(file: string): string {
   const flat = file.split('/').join('__');
-  return basename(flat, extname(flat)) || 'image';
+  return flat.replace(/(\.ome)?\.[^./]*$/i, '') || 'image';
 }

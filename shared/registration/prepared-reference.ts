@@ -37,8 +37,7 @@ export function prepareReference(reference: NdArray): PreparedReference {
 
 /**
  * The loop on its own: inside `prepareReference`, V8 compiled it on the stack and then deoptimised
- * the code after it on nearly every call (262 times in a 21-frame bench run, each one followed by
- * the loop in the interpreter).
+ * the code after it on nearly every call.
  */
 function sumOfSquares(values: Float32Array): number {
   let sum = 0;

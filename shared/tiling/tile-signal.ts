@@ -232,8 +232,8 @@ function integerQuantiles(values: Float64Array, scale: 1 | 2, range: Range, qs: 
 }
 
 /**
- * The histogram loop on its own: inside `integerQuantiles` V8 compiled it on the stack and then
- * deoptimised the code after it on every call (1758 deoptimisations in 5400 tiles).
+ * The histogram loop on its own: compiled on the stack inside `integerQuantiles`, it made V8
+ * deoptimise the code after it on every call.
  */
 function countInto(counts: Int32Array, values: Float64Array, min: number, scale: number): void {
   for (let i = 0; i < values.length; i++) counts[((values[i]! - min) * scale) | 0]!++;

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFolder, type RunSummary } from '../../local/run-folder.js';
 import { connectDatabase } from '../../shared/adapters/open-database.js';
+import { decodeChannels } from '../../shared/imaging/image-channels.js';
+import { hasPython, runPython, TIFFFILE_READ } from '../support/python-readers.js';
 
 const PAIR = new URL('../fixtures/units/bbbc022_pair/', import.meta.url).pathname;
 const PIXEL = 0.0515; // µm, the ImageJ resolution of both files
@@ -19,6 +21,35 @@ beforeAll(async () => {
 afterAll(() => rmSync(parent, { recursive: true, force: true }));
 
 describe('a run on 3-channel ImageJ files at 0.0515 µm', () => {
+  it('writes the registered image with every channel, its name and the pixel size', async () => {
+    const path = join(summary.out, 'registered', 'b_moving.tif');
+    expect(summary.outputs.registered).toContain(path);
+    const moved = await decodeChannels(readFileSync(path));
+    const reference = await decodeChannels(readFileSync(join(PAIR, 'a_reference.tif')));
+    const original = await decodeChannels(readFileSync(join(PAIR, 'b_moving.tif')));
+    expect(moved.names).toEqual(['Hoechst', 'ER', 'Mito']);
+    expect(moved.metadataFormat).toBe('imagej');
+    expect(moved.pixelSize?.x).toBeCloseTo(PIXEL, 6);
+    // Every channel moved onto the reference: inside the overlap it matches (the shift is whole pixels).
+    for (let c = 0; c < 3; c++) {
+      const after = interiorNcc(moved.channels[c]!.data, reference.channels[c]!.data);
+      const before = interiorNcc(original.channels[c]!.data, reference.channels[c]!.data);
+      expect(after, `channel ${c}`).toBeGreaterThan(0.995);
+      expect(before, `channel ${c}`).toBeLessThan(0.97);
+    }
+    if (!hasPython('tifffile', 'numpy')) return;
+    const seen = runPython<{
+      axes: string;
+      shape: number[];
+      imagej: { unit: string; labels: string[]; x: number };
+    }>(TIFFFILE_READ, path);
+    expect(seen.axes).toBe('CYX');
+    expect(seen.shape).toEqual([3, 160, 192]);
+    expect(seen.imagej.labels).toEqual(['Hoechst', 'ER', 'Mito']);
+    expect(seen.imagej.unit).toBe('micron');
+    expect(seen.imagej.x).toBeCloseTo(PIXEL, 6);
+  });
+
   it('stores the pixel size on the image rows', async () => {
     const handle = await connectDatabase({ kind: 'sqlite', path: join(summary.out, 'metdb.sqlite') });
     try {
@@ -77,3 +108,25 @@ describe('a run on 3-channel ImageJ files at 0.0515 µm', () => {
     expect(report).toContain('0.0515 µm');
   });
 });
+
+/** NCC of two 160 x 192 images away from a 12-pixel border (where the shift brings in no content). */
+function interiorNcc(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const [h, w, m] = [160, 192, 12];
+  const xs: number[] = [];
+  const ys: number[] = [];
+  for (let y = m; y < h - m; y++)
+    for (let x = m; x < w - m; x++) {
+      xs.push(a[y * w + x]!);
+      ys.push(b[y * w + x]!);
+    }
+  const mean = (v: number[]) => v.reduce((s, t) => s + t, 0) / v.length;
+  const [ma, mb] = [mean(xs), mean(ys)];
+  let [sab, saa, sbb] = [0, 0, 0];
+  xs.forEach((v, i) => {
+    const [da, db] = [v - ma, ys[i]! - mb];
+    sab += da * db;
+    saa += da * da;
+    sbb += db * db;
+  });
+  return sab / Math.sqrt(saa * sbb);
+}

@@ -32,8 +32,8 @@ export function frequencyMajorShape(shape: readonly number[]): number[] {
 }
 
 /**
- * Rows transformed together before a blocked transpose into the frequency-major layout. 32 measured
- * best at 2048² (16 hits cache-set conflicts there: 2048² irfftn 31 ms against 19 ms).
+ * Rows transformed together before a blocked transpose into the frequency-major layout: 32 avoids
+ * the cache-set conflicts that 16 meets at power-of-two sizes.
  */
 const ROWS_PER_BLOCK = 32;
 

@@ -112,9 +112,8 @@ function binLastAxis(src: PixelArray, rows: number, n: number, f: number, m: num
 
 /**
  * `binLastAxis` for 8- and 16-bit pixels, eight and four at a time in a tree of additions: the
- * sums of integers are exact in any order, and V8 runs a block of eight summed this way about
- * 1.7x faster than eight turns of a loop (a 2048² uint16 frame binned by 8, the coarse stage of
- * every job, is most of the planner's prediction).
+ * sums of integers are exact in any order, and V8 runs such a block much faster than eight turns
+ * of a loop (binning a frame is most of the planner's coarse stage).
  */
 function binIntegerLastAxis(
   src: Uint8Array | Uint16Array,

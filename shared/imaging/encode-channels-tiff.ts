@@ -1,0 +1,77 @@
+import { MetdbError } from '../errors/metdb-error.js';
+import { pixelTypeOf, sizeOf, type NdArray } from '../ndarray/ndarray.js';
+import { encodeTiff } from './encode-tiff.js';
+import type { ImageChannels } from './image-channels.js';
+import { imagejDescription, imagejResolution } from './imagej-description.js';
+import { imagejLabelsMetadata } from './imagej-labels.js';
+import { omeXml } from './ome-xml.js';
+import { toMicrometres } from './pixel-size.js';
+
+export interface EncodeChannelsTiffOptions {
+  /** 'ome': OME-TIFF with full OME-XML; 'imagej': an ImageJ hyperstack. @default 'ome' */
+  readonly format?: 'ome' | 'imagej';
+  /** Image name in the OME-XML. @default 'image' */
+  readonly name?: string;
+}
+
+/**
+ * Writes every channel of an image, with its names and physical size, as one multi-page TIFF:
+ * - 'ome': OME-XML (DimensionOrder XYZCT: page = z + Z * c), channel names, PhysicalSizeX/Y/Z;
+ *   the resolution tags also carry x and y in pixels per centimetre for readers without OME;
+ * - 'imagej': an ImageJ hyperstack (page = c + C * z), `unit=`, `spacing=`, x and y in the
+ *   resolution tags, channel names as slice labels of the first C pages.
+ * Readers: tifffile (`series[0]` axes CZYX / ZCYX), Fiji, napari.
+ *
+ * @throws MetdbError `invalid-argument` when the channels differ in shape or type
+ */
+export function encodeChannelsTiff(
+  image: ImageChannels,
+  options: EncodeChannelsTiffOptions = {},
+): Uint8Array {
+  const { format = 'ome', name = 'image' } = options;
+  const { channels, pixelSize } = image;
+  const first = channels[0];
+  if (first === undefined) throw new MetdbError('invalid-argument', 'encodeChannelsTiff: no channels');
+  const shape = first.shape;
+  const type = pixelTypeOf(first.data);
+  if (
+    type === 'float64' ||
+    channels.some((c) => pixelTypeOf(c.data) !== type || c.shape.join() !== shape.join())
+  ) {
+    throw new MetdbError(
+      'invalid-argument',
+      'encodeChannelsTiff: channels must share one shape and pixel type',
+      {
+        details: { shapes: channels.map((c) => [...c.shape]) },
+      },
+    );
+  }
+  const [sizeZ, sizeY, sizeX] = (shape.length === 3 ? shape : [1, ...shape]) as [number, number, number];
+  const plane = sizeX * sizeY;
+  const C = channels.length;
+  const pages = new (first.data.constructor as new (n: number) => Uint8Array | Uint16Array | Float32Array)(
+    sizeOf([C * sizeZ, sizeY, sizeX]),
+  );
+  const pageOf = (c: number, z: number) => (format === 'ome' ? z + sizeZ * c : c + C * z);
+  channels.forEach((ch, c) => {
+    for (let z = 0; z < sizeZ; z++)
+      pages.set(ch.data.subarray(z * plane, (z + 1) * plane), pageOf(c, z) * plane);
+  });
+  const stack: NdArray = { data: pages, shape: C * sizeZ === 1 ? [sizeY, sizeX] : [C * sizeZ, sizeY, sizeX] };
+  const names = image.names ?? channels.map(() => null);
+  if (format === 'imagej') {
+    const labels = names.some((n) => n !== null)
+      ? imagejLabelsMetadata(names.map((n) => n ?? ''))
+      : undefined;
+    return encodeTiff(stack, {
+      description: imagejDescription(C, sizeZ, pixelSize),
+      resolution: imagejResolution(pixelSize),
+      ...(labels === undefined ? {} : { imagejMetadata: labels }),
+    });
+  }
+  const perCm = (v: number) => 1e4 / toMicrometres(v, pixelSize!.unit);
+  return encodeTiff(stack, {
+    description: omeXml({ name, sizeX, sizeY, sizeZ, channels: names, pixelType: type, pixelSize }),
+    ...(pixelSize === null ? {} : { resolution: { x: perCm(pixelSize.x), y: perCm(pixelSize.y), unit: 3 } }),
+  });
+}
