@@ -16,6 +16,7 @@ commands:
   run <folder> [--out DIR]        register every image of a folder: records, shifts, images, QC report
   watch <folder>                  process files as they are dropped into a folder
   register <reference> <moving>   register one pair of images and print the shift
+  drift <localisations.csv> --out DIR   drift of a localisation table (RCC), and the corrected table
   quality <A> [<B>] [--box ...]   quality metrics: ncc, nsad, mi, snr, FRC of a pair; snr of one image
   stitch <folder> --out DIR       stitch a mosaic of tiles (Fiji layout or grid): positions, mosaic, report
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./quality-command.js')).qualityCommand(args, out);
     case 'migrate':
       return migrateCommand(args, { out, err });
+    case 'drift':
+      return (await import('./drift-command.js')).driftCommand(args, out);
     case 'run':
       return (await import('./run-command.js')).runCommand(args, out);
     case 'stitch':

@@ -10,4 +10,6 @@ export type { ErrorCode, ErrorKind } from './errors/metdb-error.js';
 export * as records from './records/index.js';
 export * from './tiling/index.js';
 export * from './aggregation/index.js';
+export * from './localisations/index.js';
+export * from './drift/index.js';
 export * from './quality-metrics/index.js';

@@ -3,6 +3,16 @@
  * drift over a series. Shifts follow `phaseCrossCorrelation`: pixels, axis order (z,) y, x, the
  * shift that registers moving onto reference.
  */
+export { bandedCholesky, inverseDiagonal, solveBanded, type BandedCholesky } from './banded-cholesky.js';
+export {
+  binnedDrift,
+  type BinnedDriftOptions,
+  type BinnedDriftResult,
+  type TimeBin,
+} from './binned-drift.js';
+export { interpolateTrajectory, type TrajectoryInterpolation } from './interpolate-trajectory.js';
+export { seriesDrift, type SeriesDriftOptions, type SeriesDriftResult } from './series-drift.js';
+export { seriesPairs, SERIES_MODES, type SeriesMode } from './series-pairs.js';
 export { driftTrajectory, type DriftPoint, type FrameShift } from './drift-trajectory.js';
 export { normalizedCrossCorrelation, type NormalizedCrossCorrelationOptions } from './ncc.js';
 export {

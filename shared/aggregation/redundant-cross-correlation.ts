@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { solveSpd } from './solve-spd.js';
+import { bandedCholesky, inverseDiagonal, solveBanded, type BandedCholesky } from './banded-cholesky.js';
 
 /** A measured shift between two frames of a series. */
 export interface PairShift {
@@ -28,6 +28,12 @@ export interface RedundantCrossCorrelationOptions {
 export interface RedundantCrossCorrelationResult {
   /** Per frame, the shift registering it onto frame 0, pixels, axis order (z,) y, x; frame 0 is 0. */
   shifts: number[][];
+  /**
+   * Per frame and axis, the standard error of its shift (pixels): the weighted least-squares
+   * covariance s^2 (A^T W A)^-1 with s^2 the weighted residual variance of the pairs kept. 0 for
+   * frame 0; NaN when no pair is redundant (as many pairs kept as unknowns).
+   */
+  errors: number[][];
   /** Indices (into the input) of pairs dropped as outliers, in the order they were dropped. */
   rejected: number[];
   /** Per input pair, d_ij - (x_j - x_i) for the final solution. */
@@ -41,8 +47,9 @@ export interface RedundantCrossCorrelationResult {
  * pairwise shifts d_ij between frames i and j of a series (over-determined: more pairs than
  * frames), solves for the shift x_k registering each frame onto frame 0 (x_0 = 0) in weighted
  * least squares, d_ij = x_j - x_i, axis by axis (normal equations: a weighted graph Laplacian,
- * solved by Cholesky), then drops outlier pairs one by one (largest residual first) and solves
- * again.
+ * banded when pairs span at most w frames, solved by a banded Cholesky in O(n w^2)), then drops
+ * outlier pairs one by one (largest residual first) while the system stays full rank, and solves
+ * again. Reference-only or consecutive pairs (no redundancy) are solved exactly.
  *
  * @throws MetdbError 'insufficient-data' when some frame is not connected to frame 0 by pairs of
  *   positive weight; 'invalid-argument' for bad indices or shift lengths
@@ -65,7 +72,8 @@ export function redundantCrossCorrelation(
       p.j < frames &&
       p.shift.length === ndim &&
       p.shift.every(Number.isFinite) &&
-      (p.weight ?? 1) >= 0;
+      (p.weight ?? 1) >= 0 &&
+      Number.isFinite(p.weight ?? 1);
     if (!ok) {
       throw new MetdbError('invalid-argument', `redundantCrossCorrelation: bad pair (${p.i}, ${p.j})`, {
         details: { i: p.i, j: p.j },
@@ -73,19 +81,18 @@ export function redundantCrossCorrelation(
     }
   }
   const active = pairs.map((p) => (p.weight ?? 1) > 0);
-  let x = solve(pairs, active, frames, ndim);
-  if (x === null) {
+  let solution = solve(pairs, active, frames, ndim);
+  if (solution === null) {
     throw new MetdbError(
       'insufficient-data',
       'redundantCrossCorrelation: some frames are not connected to frame 0',
-      {
-        details: { frames, pairs: pairs.length },
-      },
+      { details: { frames, pairs: pairs.length } },
     );
   }
   const rejected: number[] = [];
   for (;;) {
-    const norms = pairs.map((p, k) => (active[k] ? Math.hypot(...residual(p, x!)) : -1));
+    const x = solution.x;
+    const norms = pairs.map((p, k) => (active[k] ? Math.hypot(...residual(p, x)) : -1));
     const order = norms
       .map((_, k) => k)
       .filter((k) => norms[k]! > maxResidual)
@@ -95,7 +102,7 @@ export function redundantCrossCorrelation(
       active[k] = false;
       const next = solve(pairs, active, frames, ndim);
       if (next !== null) {
-        x = next;
+        solution = next;
         rejected.push(k);
         dropped = true;
         break;
@@ -104,55 +111,73 @@ export function redundantCrossCorrelation(
     }
     if (!dropped) break;
   }
-  const final = x;
-  const residuals = pairs.map((p) => residual(p, final));
-  let ss = 0;
+  const { x, factor } = solution;
+  const variance = factor === null ? new Float64Array(0) : inverseDiagonal(factor);
+  const residuals = pairs.map((p) => residual(p, x));
   let sw = 0;
+  let kept = 0;
+  const ssAxis = new Array<number>(ndim).fill(0);
   pairs.forEach((p, k) => {
     if (!active[k]) return;
     const w = p.weight ?? 1;
-    ss += w * residuals[k]!.reduce((s, r) => s + r * r, 0);
+    residuals[k]!.forEach((r, a) => (ssAxis[a] = ssAxis[a]! + w * r * r));
     sw += w;
+    kept++;
   });
-  return { shifts: final, rejected, residuals, rms: sw > 0 ? Math.sqrt(ss / sw) : 0 };
+  const dof = kept - (frames - 1);
+  const errors = x.map((_, f) =>
+    ssAxis.map((ss) => (f === 0 ? 0 : dof > 0 ? Math.sqrt((ss / dof) * variance[f - 1]!) : Number.NaN)),
+  );
+  const ss = ssAxis.reduce((a, b) => a + b, 0);
+  return { shifts: x, errors, rejected, residuals, rms: sw > 0 ? Math.sqrt(ss / sw) : 0 };
 }
 
 function residual(p: PairShift, x: number[][]): number[] {
   return p.shift.map((d, a) => d - (x[p.j]![a]! - x[p.i]![a]!));
 }
 
-/** Weighted least squares with x_0 = 0; null when the active pairs leave a frame unconnected. */
+/**
+ * Weighted least squares with x_0 = 0, and the normal matrix's factor (for the error estimate);
+ * null when the active pairs leave a frame unconnected.
+ */
 function solve(
   pairs: readonly PairShift[],
   active: readonly boolean[],
   frames: number,
   ndim: number,
-): number[][] | null {
+): { x: number[][]; factor: BandedCholesky | null } | null {
   const n = frames - 1;
-  const zero = (): number[][] => Array.from({ length: frames }, () => new Array<number>(ndim).fill(0));
-  if (n === 0) return zero();
-  const a = new Float64Array(n * n);
+  const x = Array.from({ length: frames }, () => new Array<number>(ndim).fill(0));
+  if (n === 0) return { x, factor: null };
+  let w = 0;
+  pairs.forEach((p, k) => {
+    if (active[k]) w = Math.max(w, Math.abs(p.j - p.i));
+  });
+  const stride = w + 1;
+  const a = new Float64Array(n * stride);
   const rhs = Array.from({ length: ndim }, () => new Float64Array(n));
   pairs.forEach((p, k) => {
     if (!active[k]) return;
-    const w = p.weight ?? 1;
+    const weight = p.weight ?? 1;
     // Row of the design matrix: +1 at j, -1 at i (frame 0 is fixed and drops out).
-    const entries: [number, number][] = [
-      [p.j - 1, 1],
-      [p.i - 1, -1],
-    ];
-    for (const [r, sr] of entries) {
-      if (r < 0) continue;
-      for (const [c, sc] of entries) if (c >= 0) a[r * n + c] = a[r * n + c]! + w * sr * sc;
-      for (let d = 0; d < ndim; d++) {
-        const b = rhs[d]!;
-        b[r] = b[r]! + w * sr * p.shift[d]!;
-      }
+    const [r, c] = [p.j - 1, p.i - 1];
+    if (r >= 0) a[r * stride + w] = a[r * stride + w]! + weight;
+    if (c >= 0) a[c * stride + w] = a[c * stride + w]! + weight;
+    if (r >= 0 && c >= 0) {
+      const [hi, lo] = r > c ? [r, c] : [c, r];
+      a[hi * stride + (lo - hi + w)] = a[hi * stride + (lo - hi + w)]! - weight;
+    }
+    for (let d = 0; d < ndim; d++) {
+      const b = rhs[d]!;
+      if (r >= 0) b[r] = b[r]! + weight * p.shift[d]!;
+      if (c >= 0) b[c] = b[c]! - weight * p.shift[d]!;
     }
   });
-  const solved = solveSpd(a, n, rhs);
-  if (solved === null) return null;
-  const x = zero();
-  for (let f = 1; f < frames; f++) for (let d = 0; d < ndim; d++) x[f]![d] = solved[d]![f - 1]!;
-  return x;
+  const factor = bandedCholesky(a, n, w);
+  if (factor === null) return null;
+  for (let d = 0; d < ndim; d++) {
+    const solved = solveBanded(factor, rhs[d]!);
+    for (let f = 1; f < frames; f++) x[f]![d] = solved[f - 1]!;
+  }
+  return { x, factor };
 }

@@ -10,13 +10,13 @@ import { upsampledDftHalf } from './upsampled-dft.js';
 import { assertFinite } from './validate-input.js';
 
 /**
- * Phase correlation of two real images (or a prepared reference and an image) through real FFTs:
+ * Phase correlation of two real images (either or both prepared) through real FFTs:
  * frequency-major half spectra, cross-power spectrum, inverse real FFT, integer peak, then the
  * refinement of `finish`.
  */
 export function correlateImages(
   reference: NdArray | PreparedReference,
-  moving: NdArray,
+  moving: NdArray | PreparedReference,
   opts: ResolvedOptions,
   eps: number,
 ): PhaseCrossCorrelationResult {
@@ -31,7 +31,8 @@ export function correlateImages(
   try {
     if (isPreparedReference(reference)) a.view.set(reference.spectrum);
     else rfftn(reference.data, shape, a);
-    rfftn(moving.data, shape, b);
+    if (isPreparedReference(moving)) b.view.set(moving.spectrum);
+    else rfftn(moving.data, shape, b);
     const pa = a.view;
     const pb = b.view;
     const { srcAmp, tgtAmp } = crossPowerSpectrum(
@@ -44,7 +45,7 @@ export function correlateImages(
       eps,
     );
     if (!Number.isFinite(srcAmp) && !isPreparedReference(reference)) assertFinite(reference, 'reference');
-    if (!Number.isFinite(tgtAmp)) assertFinite(moving, 'moving');
+    if (!Number.isFinite(tgtAmp) && !isPreparedReference(moving)) assertFinite(moving, 'moving');
     const cc = surfaceBuffer(size);
     const best = irfftn(b, shape, cc);
     const coarse: Peak = { index: unravel(best, shape), value: [cc[best]! / size, 0] };

@@ -30,16 +30,17 @@ export type { PhaseCrossCorrelationResult } from './refine-peak.js';
  */
 export function phaseCrossCorrelation(
   reference: NdArray | ComplexNdArray | PreparedReference,
-  moving: NdArray | ComplexNdArray,
+  moving: NdArray | ComplexNdArray | PreparedReference,
   options?: PhaseCrossCorrelationOptions,
 ): PhaseCrossCorrelationResult {
   const opts = resolveOptions(options);
   const fourier = opts.space === 'fourier';
-  if (isPreparedReference(reference)) {
-    if (fourier) throw new MetdbError('invalid-argument', "a prepared reference needs space 'real'");
-    assertImage(moving, 'moving');
+  if (isPreparedReference(reference) || isPreparedReference(moving)) {
+    if (fourier) throw new MetdbError('invalid-argument', "a prepared image needs space 'real'");
+    if (!isPreparedReference(moving)) assertImage(moving, 'moving');
+    if (!isPreparedReference(reference)) assertImage(reference, 'reference');
     assertSameShape(reference.shape, moving.shape);
-    const single = reference.single && moving.data instanceof Float32Array;
+    const single = isSingle(reference) && isSingle(moving);
     return correlateImages(reference, moving, opts, epsilon(single));
   }
   assertImagePair(reference, moving, fourier);
@@ -48,6 +49,10 @@ export function phaseCrossCorrelation(
   return fourier
     ? correlateSpectra(reference as ComplexNdArray, moving as ComplexNdArray, opts, epsilon(single))
     : correlateImages(reference, moving, opts, epsilon(single));
+}
+
+function isSingle(image: NdArray | PreparedReference): boolean {
+  return isPreparedReference(image) ? image.single : image.data instanceof Float32Array;
 }
 
 function epsilon(single: boolean): number {

@@ -6,7 +6,9 @@ import { assertFinite, assertImage } from './validate-input.js';
 /**
  * A reference image's spectrum, computed once and reused for every moving image registered
  * against it (`phaseCrossCorrelation(prepared, moving)`): a third of the FFT work of a call. In
- * the pipeline, one reference tile serves every moving image of a dataset.
+ * the pipeline, one reference tile serves every moving image of a dataset. Either side may be
+ * prepared: in a series registered pair by pair (RCC), each frame's spectrum is computed once and
+ * serves every pair it belongs to (`phaseCrossCorrelation(preparedI, preparedJ)`).
  */
 export interface PreparedReference {
   readonly prepared: true;

@@ -183,4 +183,22 @@ describe('prepareReference', () => {
     }
     expect(() => phaseCrossCorrelation(prepared, crop(camera, [120, 151]))).toThrow(/same shape/);
   });
+
+  it('prepares either side or both (a series pair by pair) with the same results', async () => {
+    const { prepareReference } = await import('../../shared/registration/prepared-reference.js');
+    const { reference } = shiftedPair(camera, [0, 0], [120, 150], 3, 11);
+    const moving = withNoise(crop(fourierShift(camera, [1.6, -3.2]), [120, 150]), 3, 30);
+    const [a, b] = [prepareReference(reference), prepareReference(moving)];
+    for (const options of [
+      { upsampleFactor: 20 },
+      { normalization: 'none' as const, returnPeakRatio: true },
+    ]) {
+      const plain = phaseCrossCorrelation(reference, moving, options);
+      expect(phaseCrossCorrelation(reference, b, options)).toEqual(plain);
+      expect(phaseCrossCorrelation(a, b, options)).toEqual(plain);
+    }
+    const { shift } = phaseCrossCorrelation(a, b, { upsampleFactor: 20 });
+    [-1.6, 3.2].forEach((v, axis) => expect(shift[axis]).toBeCloseTo(v, 1));
+    expect(() => phaseCrossCorrelation(a, prepareReference(crop(camera, [120, 151])))).toThrow(/same shape/);
+  });
 });

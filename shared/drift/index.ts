@@ -1,0 +1,3 @@
+/** Writers of a drift trajectory: drift.csv and drift.json (series in pixels, localisations in nm). */
+export { localisationDriftCsv, seriesDriftCsv, type DriftTable } from './drift-csv.js';
+export { localisationDriftJson, seriesDriftJson, type SeriesDriftJsonSettings } from './drift-json.js';
