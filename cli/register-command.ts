@@ -1,16 +1,23 @@
 import { parseArgs } from 'node:util';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { phaseCrossCorrelation } from '../shared/registration/phase-cross-correlation.js';
+import { registerSimilarity } from '../shared/registration/similarity/register-similarity.js';
+import { shiftMatrix } from '../shared/registration/similarity/transform-matrix.js';
 import { parseUpsample, UPSAMPLE_LIMITS_TEXT } from './parse-upsample.js';
 import { UsageError } from './usage-error.js';
 
-export const REGISTER_USAGE = `usage: metdb register <reference> <moving> [--upsample N] [--normalization phase|none] [--channel C] [--json]
+export const REGISTER_USAGE = `usage: metdb register <reference> <moving> [--model translation|rigid|similarity] [--upsample N] [--normalization phase|none] [--channel C] [--json]
 
 Registers <moving> onto <reference> (TIFF 8/16-bit or float, multi-page as a 3D stack, PNG, JPEG,
-MRC) by phase cross-correlation and prints the shift (axis order (z,) y, x, pixels) that aligns
-moving with reference, the error and the phase difference.
+MRC) and prints the transform that aligns moving with reference: its matrix (3x3, x/y pixel
+coordinates from the centre of the top-left pixel, mapping moving points onto reference points;
+see docs/messages.md) and, for a translation, the shift (axis order (z,) y, x, pixels), the error
+and the phase difference; for rigid and similarity, the angle (degrees) and scale.
 
-  --upsample N     subpixel precision 1/N px, N from ${UPSAMPLE_LIMITS_TEXT} (default 1)`;
+  --model M        translation (default; phase cross-correlation, 2D or 3D), rigid (rotation and
+                   translation) or similarity (rotation, uniform scale 0.5-2, translation), 2D only,
+                   by the Fourier-Mellin transform refined on the intensities
+  --upsample N     subpixel precision 1/N px (translation), N from ${UPSAMPLE_LIMITS_TEXT} (default 1)`;
 
 /** `metdb register`: one pair, one result. Returns the exit code. */
 export async function registerCommand(args: string[], out: (line: string) => void): Promise<number> {
@@ -20,6 +27,7 @@ export async function registerCommand(args: string[], out: (line: string) => voi
       args,
       allowPositionals: true,
       options: {
+        model: { type: 'string', default: 'translation' },
         upsample: { type: 'string', default: '1' },
         normalization: { type: 'string', default: 'phase' },
         channel: { type: 'string' },
@@ -45,16 +53,39 @@ export async function registerCommand(args: string[], out: (line: string) => voi
   if (channel !== undefined && !Number.isInteger(channel)) {
     throw new UsageError(`--channel must be an integer, got "${values.channel}"`, REGISTER_USAGE);
   }
+  const model = values.model;
+  if (model !== 'translation' && model !== 'rigid' && model !== 'similarity') {
+    throw new UsageError(`--model must be translation, rigid or similarity, got "${model}"`, REGISTER_USAGE);
+  }
   const [referencePath, movingPath] = positionals as [string, string];
   const options = channel === undefined ? {} : { channel };
   const [reference, moving] = await Promise.all([
     readImageFile(referencePath, options),
     readImageFile(movingPath, options),
   ]);
+  if (model !== 'translation') {
+    const r = registerSimilarity(reference.array, moving.array, { model });
+    const { matrix, angle, scale, shift } = r;
+    if (values.json) {
+      out(JSON.stringify({ model, matrix, angle, scale, shift, residual: finiteOrNull(r.residual) }));
+    } else {
+      out(
+        `${model}: angle ${angle.toFixed(4)} deg, scale ${scale.toFixed(5)}, centre shift y=${shift[0].toFixed(3)} x=${shift[1].toFixed(3)} px (moves ${movingPath} onto ${referencePath})`,
+      );
+      out(`matrix ${JSON.stringify(matrix.map((row) => row.map((v) => Number(v.toPrecision(10)))))}`);
+    }
+    return 0;
+  }
   const result = phaseCrossCorrelation(reference.array, moving.array, { upsampleFactor, normalization });
   if (values.json) {
     out(
-      JSON.stringify({ shift: result.shift, error: finiteOrNull(result.error), phasediff: result.phasediff }),
+      JSON.stringify({
+        model,
+        matrix: shiftMatrix(result.shift),
+        shift: result.shift,
+        error: finiteOrNull(result.error),
+        phasediff: result.phasediff,
+      }),
     );
   } else {
     const axes = result.shift.length === 3 ? ['z', 'y', 'x'] : ['y', 'x'];

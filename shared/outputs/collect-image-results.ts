@@ -5,6 +5,7 @@ import { getDataset } from '../records/datasets-repository.js';
 import { listImages } from '../records/images-repository.js';
 import { latestJobFor } from '../records/jobs-repository.js';
 import { getRegistration } from '../records/registrations-repository.js';
+import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
 import { listTileResults } from '../records/tile-results-repository.js';
 import type { ImageResult, TileShift } from './image-result.js';
 import { QUALITIES, type Quality } from '../quality/quality-verdict.js';
@@ -58,6 +59,9 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
         qualityReasons: [],
         jobId: null,
         shift: isReference && shape !== null ? shape.map(() => 0) : null,
+        ...(isReference && shape !== null
+          ? { model: 'translation', matrix: shiftMatrix(shape.map(() => 0)) }
+          : {}),
       });
       continue;
     }
@@ -102,6 +106,12 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
       nccChance: registration.ncc_chance,
       jobId: job.id,
       shift: withZ(registration.shift_z, registration.shift_y, registration.shift_x),
+      model: registration.model ?? 'translation',
+      matrix:
+        registration.matrix ??
+        shiftMatrix(withZ(registration.shift_z, registration.shift_y, registration.shift_x)),
+      angle: registration.angle,
+      scale: registration.scale,
       residualRms: registration.residual_rms,
       residualMax: registration.residual_max,
       tileErrorMedian: median(errors),

@@ -39,6 +39,17 @@ export interface ImageResult {
    * reference, null when not registered). Apply it with `interpolatedShift(image, shift)`.
    */
   readonly shift: readonly number[] | null;
+  /** The transform model of the image's job: 'translation', 'rigid' or 'similarity' (null when not registered). */
+  readonly model?: string | null;
+  /**
+   * The transform as a homogeneous matrix mapping points of the image onto the reference, (x, y)
+   * pixel coordinates from the centre of the top-left pixel (3x3; 4x4 (x, y, z) for a 3D shift;
+   * see docs/messages.md). A translation's is [[1, 0, shift_x], [0, 1, shift_y], [0, 0, 1]].
+   */
+  readonly matrix?: readonly (readonly number[])[] | null;
+  /** Rotation (degrees, +x toward +y) and scale of a rigid or similarity matrix; null otherwise. */
+  readonly angle?: number | null;
+  readonly scale?: number | null;
   /** Root mean square and largest residual of the used tiles about the solved shift, pixels. */
   readonly residualRms: number | null;
   readonly residualMax: number | null;

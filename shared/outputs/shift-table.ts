@@ -6,10 +6,12 @@ import { lengthUm, shiftUm } from './physical-units.js';
  * `shifts.csv`: one line per image, columns `image_id,file,role,shift_(z,)y,shift_x,
  * shift_(z_um,)y_um,shift_x_um,residual_rms_px,residual_max_px,residual_rms_um,residual_max_um,
  * tile_error_median,ncc_before,ncc_after,tiles_used,tiles_rejected,pixel_size_(z_um,)y_um,
- * pixel_size_x_um,failure_reason,quality,quality_reasons,ncc_chance`
+ * pixel_size_x_um,failure_reason,quality,quality_reasons,ncc_chance,model,angle_deg,scale,matrix`
  * (`quality_reasons` joined by `; `; see docs/quality.md). Shifts register the image onto the reference, in pixels and in
  * micrometres (`_um`: pixels times the file's pixel size; see `shiftUm`, `lengthUm`); empty cells
- * for unknown values (no pixel size in the file...). RFC 4180 quoting; `\n` line ends.
+ * for unknown values (no pixel size in the file...). `matrix` is the transform's homogeneous
+ * matrix as JSON (docs/messages.md); `angle_deg` and `scale` those of a rigid or similarity model.
+ * RFC 4180 quoting; `\n` line ends.
  *
  * @param ndim number of shift axes (2 or 3): the widest image of the run
  */
@@ -35,6 +37,10 @@ export function shiftTableCsv(results: readonly ImageResult[], ndim = widestShif
     'quality',
     'quality_reasons',
     'ncc_chance',
+    'model',
+    'angle_deg',
+    'scale',
+    'matrix',
   ];
   const lines = [header.join(',')];
   for (const r of results) {
@@ -60,6 +66,10 @@ export function shiftTableCsv(results: readonly ImageResult[], ndim = widestShif
       r.quality ?? '',
       r.qualityReasons.join('; '),
       num(r.nccChance, 4),
+      r.model ?? '',
+      num(r.angle ?? null, 6),
+      num(r.scale ?? null, 8),
+      r.matrix === undefined || r.matrix === null ? '' : JSON.stringify(r.matrix),
     ];
     lines.push(cells.map(quote).join(','));
   }
@@ -69,7 +79,8 @@ export function shiftTableCsv(results: readonly ImageResult[], ndim = widestShif
 /**
  * `shifts.json`: `{ axes, unit: 'px', images: [...] }` with the same fields as the CSV, full
  * precision, tiles left out; per image `pixelSize` (`{ x, y, z, unit }` as the file states it, or
- * null) and the micrometre figures `shiftUm`, `residualRmsUm`, `residualMaxUm` (null when unknown).
+ * null), the micrometre figures `shiftUm`, `residualRmsUm`, `residualMaxUm` (null when unknown),
+ * and the transform: `model`, `matrix` (moving -> reference, (x, y) pixels), `angle`, `scale`.
  */
 export function shiftTableJson(results: readonly ImageResult[], ndim = widestShift(results)): string {
   const images = results.map((r) => {
@@ -94,6 +105,10 @@ export function shiftTableJson(results: readonly ImageResult[], ndim = widestShi
       quality: r.quality,
       qualityReasons: r.qualityReasons,
       nccChance: r.nccChance,
+      model: r.model ?? null,
+      matrix: r.matrix ?? null,
+      angle: r.angle ?? null,
+      scale: r.scale ?? null,
       jobId: r.jobId,
     };
   });

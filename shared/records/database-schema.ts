@@ -123,6 +123,13 @@ export interface RegistrationsTable {
   quality_reasons: string | null;
   /** NCC that unrelated overlaps of the pair reach (the permutation test's 99th percentile). */
   ncc_chance: number | null;
+  /** 'translation' | 'rigid' | 'similarity' (0005; null in rows written before it: translations). */
+  model: string | null;
+  /** The homogeneous matrix, moving -> reference, (x, y) pixels, as JSON text (0005). */
+  matrix: string | null;
+  /** Rotation (degrees) and scale of a rigid or similarity matrix (0005). */
+  angle: number | null;
+  scale: number | null;
   created_at: string;
   updated_at: string;
 }
@@ -157,10 +164,11 @@ export type TileResultRow = Omit<Selectable<TileResultsTable>, 'region' | 'skipp
 };
 export type RegistrationRow = Omit<
   Selectable<RegistrationsTable>,
-  'transform' | 'residuals' | 'quality_reasons'
+  'transform' | 'residuals' | 'quality_reasons' | 'matrix'
 > & {
   transform: unknown;
   residuals: unknown;
   quality_reasons: string[] | null;
+  matrix: number[][] | null;
 };
 export type ProcessedEventRow = Selectable<ProcessedEventsTable>;

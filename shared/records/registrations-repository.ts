@@ -14,6 +14,7 @@ import {
 import { check, fromJsonText, nowIso, toJsonText, validateRow } from './validate-row.js';
 import { sqlDialectOf } from './sql-dialect-of.js';
 import { toDatabaseError } from './database-error.js';
+import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
 
 type Db = Kysely<Database>;
 
@@ -43,6 +44,13 @@ const registrationSchema = z.object({
   quality_reasons: z.array(check.text(1024)).nullable().optional(),
   /** NCC reached by unrelated overlaps of the pair (the permutation test's chance level). */
   ncc_chance: check.realIn(-1, 1).nullable().optional(),
+  /** The transform model; absent: 'translation'. */
+  model: z.enum(['translation', 'rigid', 'similarity']).optional(),
+  /** The homogeneous matrix (moving -> reference, (x, y) pixels); absent: the shift's. */
+  matrix: z.array(z.array(check.real()).min(3).max(4)).min(3).max(4).optional(),
+  /** Rotation (degrees) and scale of a rigid or similarity matrix. */
+  angle: check.real().nullable().optional(),
+  scale: z.number().positive().nullable().optional(),
 });
 export type NewRegistration = z.input<typeof registrationSchema>;
 
@@ -65,6 +73,17 @@ export async function upsertRegistration(db: Db, input: NewRegistration): Promis
     quality: v.quality ?? null,
     quality_reasons: toJsonText(v.quality_reasons),
     ncc_chance: v.ncc_chance ?? null,
+    model: v.model ?? 'translation',
+    matrix: JSON.stringify(
+      v.matrix ??
+        shiftMatrix(
+          v.shift_z === null || v.shift_z === undefined
+            ? [v.shift_y, v.shift_x]
+            : [v.shift_z, v.shift_y, v.shift_x],
+        ),
+    ),
+    angle: v.angle ?? null,
+    scale: v.scale ?? null,
     updated_at: now,
   };
   const row: RegistrationsTable = { job_id: v.job_id, image_id: v.image_id, created_at: now, ...values };
@@ -108,5 +127,6 @@ function toRegistrationRow(row: RegistrationsTable): RegistrationRow {
     transform: fromJsonText(row.transform),
     residuals: fromJsonText(row.residuals),
     quality_reasons: fromJsonText(row.quality_reasons) as string[] | null,
+    matrix: (fromJsonText(row.matrix) as number[][] | null | undefined) ?? null,
   };
 }

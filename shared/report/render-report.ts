@@ -101,6 +101,10 @@ function summaryTable(results: readonly ImageResult[], axes: readonly string[]):
     'residual rms (µm)',
     'tiles used',
     'tiles rejected',
+    'model',
+    'angle (deg)',
+    'scale',
+    'matrix',
     'note',
   ];
   const rows = results.map((r, i) => {
@@ -126,12 +130,21 @@ function summaryTable(results: readonly ImageResult[], axes: readonly string[]):
       sig(lengthUm(r.residualRms, r.pixelSize, r.shift?.length ?? ndim)),
       String(r.tilesUsed),
       String(r.tilesRejected),
+      r.model ?? '',
+      num(r.angle ?? null, 4),
+      num(r.scale ?? null, 5),
+      r.matrix === undefined || r.matrix === null ? '' : matrixText(r.matrix),
       r.failureReason ?? r.qualityReasons.join('; '),
     ];
     const quality = r.quality === null ? '' : ` quality-${r.quality}`;
     return `<tr class="${r.role}${quality}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   return `<table class="summary"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
+}
+
+/** A matrix's rows, 4 decimals: "[1, 0, 2.5] [0, 1, -1] [0, 0, 1]". */
+function matrixText(m: readonly (readonly number[])[]): string {
+  return m.map((row) => `[${row.map((v) => Number(v.toFixed(4))).join(', ')}]`).join(' ');
 }
 
 /** Micrometres to 4 significant digits. */

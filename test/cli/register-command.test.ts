@@ -3,6 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cornerErrors, similarityPair } from '../../bench/similarity-pair.js';
+import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
+import { readImageFile } from '../../shared/imaging/read-image-file.js';
+import type { Matrix3 } from '../../shared/registration/similarity/transform-matrix.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const images = join(root, 'test/fixtures/images');
@@ -17,6 +21,32 @@ function metdb(...args: string[]) {
 }
 
 describe('metdb register', () => {
+  it('--model similarity prints the matrix, angle and scale of a rotated and scaled pair', async () => {
+    const source = (await readImageFile(join(root, 'test/fixtures/similarity/bbbc022.png'))).array;
+    const truth = { angle: -37.5, scale: 1.12, shift: [4.5, -6.25] as const };
+    const pair = similarityPair(source, truth, 0.02, 21);
+    const dir = mkdtempSync(join(tmpdir(), 'metdb-cli-'));
+    writeFileSync(join(dir, 'reference.tif'), encodeTiff(pair.reference));
+    writeFileSync(join(dir, 'moving.tif'), encodeTiff(pair.moving));
+    const r = metdb(
+      'register',
+      join(dir, 'reference.tif'),
+      join(dir, 'moving.tif'),
+      '--model',
+      'similarity',
+      '--json',
+    );
+    expect(r.stderr).toBe('');
+    const result = JSON.parse(r.stdout) as { model: string; matrix: Matrix3; angle: number; scale: number };
+    expect(result.model).toBe('similarity');
+    expect(result.angle).toBeCloseTo(truth.angle, 1);
+    expect(result.scale).toBeCloseTo(truth.scale, 3);
+    expect(cornerErrors(result.matrix, pair.matrix, source.shape).max).toBeLessThan(0.5);
+    const bad = metdb('register', join(dir, 'reference.tif'), join(dir, 'moving.tif'), '--model', 'affine');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--model must be translation, rigid or similarity/);
+  });
+
   it('prints the shift of the bundled sample pair as JSON', () => {
     const r = metdb(
       'register',
@@ -35,7 +65,14 @@ describe('metdb register', () => {
       shift: number[];
     };
     result.shift.forEach((s, a) => expect(Math.abs(s - truth.shift[a]!)).toBeLessThanOrEqual(0.05 + 1e-9));
-    expect(Object.keys(result).sort()).toEqual(['error', 'phasediff', 'shift']);
+    expect(Object.keys(result).sort()).toEqual(['error', 'matrix', 'model', 'phasediff', 'shift']);
+    // every result carries its matrix: a translation's is [[1, 0, shift_x], [0, 1, shift_y], [0, 0, 1]]
+    const { matrix } = result as unknown as { matrix: number[][] };
+    expect(matrix).toEqual([
+      [1, 0, result.shift[1]],
+      [0, 1, result.shift[0]],
+      [0, 0, 1],
+    ]);
   });
 
   it('prints a readable line without --json, 3D stacks included', () => {

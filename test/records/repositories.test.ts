@@ -272,6 +272,35 @@ describe.each(DIALECTS)('repositories on $name', ({ create }) => {
     });
     expect(second).toMatchObject({ shift_x: -2.5, ncc_after: null, transform: null, residuals: [0.1, 0.2] });
     expect(second?.created_at).toBe(first?.created_at);
+    // a translation's matrix is written from its shift (0005_transforms)
+    expect(second).toMatchObject({
+      model: 'translation',
+      matrix: [
+        [1, 0, -2.5],
+        [0, 1, 3.5],
+        [0, 0, 1],
+      ],
+      angle: null,
+      scale: null,
+    });
+    const similarity = [
+      [0.9, -0.3, 4],
+      [0.3, 0.9, -1],
+      [0, 0, 1],
+    ];
+    await upsertRegistration(handle.db, {
+      ...reg,
+      model: 'similarity',
+      matrix: similarity,
+      angle: 18.43,
+      scale: 0.9487,
+    });
+    expect(await getRegistration(handle.db, job.id, moving.id)).toMatchObject({
+      model: 'similarity',
+      matrix: similarity,
+      angle: 18.43,
+      scale: 0.9487,
+    });
   });
 
   it('claims an idempotency key once; keys are case-sensitive', async () => {

@@ -105,3 +105,16 @@ export function invertMatrix(m: Matrix3): Matrix3 {
 export function applyMatrix(m: Matrix3, x: number, y: number): [number, number] {
   return [m[0][0] * x + m[0][1] * y + m[0][2], m[1][0] * x + m[1][1] * y + m[1][2]];
 }
+
+/**
+ * The homogeneous matrix of a translation of any dimension, in (x, y(, z)) order: 3x3 for a 2D
+ * shift [y, x] (as `translationMatrix`), 4x4 for a 3D shift [z, y, x]. What every translation
+ * result carries as its `matrix`.
+ */
+export function shiftMatrix(shift: readonly number[]): number[][] {
+  const n = shift.length;
+  const xyz = [...shift].reverse();
+  return Array.from({ length: n + 1 }, (_, i) =>
+    Array.from({ length: n + 1 }, (_, j) => (j === n ? (i < n ? xyz[i]! : 1) : i === j ? 1 : 0)),
+  );
+}
