@@ -41,7 +41,7 @@ describe('every registration carries a quality verdict', () => {
     const frame = (await readImageFile(join(SERIES, 'frame_00.tif'))).array;
     const cell = transpose((await readImageFile(CELL)).array);
     writeFileSync(join(folder, 'unrelated.tif'), encodeTiff(crop(cell, [100, 0], frame.shape)));
-    summary = await runFolder(folder, { workers: 2 });
+    summary = await runFolder(folder, { workers: 2, out: join(dirname(folder), 'out') });
   }, 120_000);
 
   afterAll(() => rmSync(dirname(folder), { recursive: true, force: true }));
@@ -128,7 +128,7 @@ describe('neighbouring mosaic tiles that share 17 % of their area', () => {
     // half the image width can express, so no translation of the whole image registers them.
     writeFileSync(join(folder, 'left.tif'), encodeTiff(crop(frame, [0, 0], [347, 353])));
     writeFileSync(join(folder, 'right.tif'), encodeTiff(crop(frame, [0, 293], [347, 353])));
-    summary = await runFolder(folder, { workers: 2 });
+    summary = await runFolder(folder, { workers: 2, out: join(dirname(folder), 'out') });
   }, 120_000);
 
   afterAll(() => rmSync(dirname(folder), { recursive: true, force: true }));
