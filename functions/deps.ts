@@ -3,7 +3,7 @@ import { PubSubBus } from '../shared/adapters/pubsub-bus.js';
 import { logger } from '../shared/logging/logger.js';
 import { pipelineLimitsFromEnv, type PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
 import { databaseConfigFromEnv } from '../shared/adapters/database-config.js';
-import { migrateToLatest } from '../shared/records/migrate.js';
+import { assertMigrated, migrateToLatest } from '../shared/records/migrate.js';
 import { openDatabase } from '../shared/adapters/open-database.js';
 
 let deps: Promise<PipelineDeps> | undefined;
@@ -12,7 +12,9 @@ let deps: Promise<PipelineDeps> | undefined;
  * The pipeline's dependencies for this function instance, built from the environment on first
  * use and reused by every invocation (one database pool, one Pub/Sub client, one storage client):
  * - database: `databaseConfigFromEnv()` (`METDB_DATABASE_URL` or `METDB_CLOUDSQL_INSTANCE`...),
- *   migrated to the latest schema at cold start (docs/deploy.md);
+ *   migrated to the latest schema at cold start, unless `METDB_MIGRATE_AT_START=false` (the
+ *   deployment: the `migrate` function applies migrations from CI and the functions' users hold
+ *   no DDL privilege; a schema behind the code is then a transient error, docs/deploy.md);
  * - canonical images: the bucket `METDB_RESULTS_BUCKET` (else `METDB_UPLOAD_BUCKET`), uploads from the
  *   bucket their event names; GCS (`METDB_GCS_API_ENDPOINT` for a test double) or, with
  *   `METDB_LOCAL_BUCKET_DIR`, local folders (`blobStoreFromEnv`);
@@ -34,7 +36,8 @@ async function build(env: NodeJS.ProcessEnv): Promise<PipelineDeps> {
   if (!results)
     throw new Error('set METDB_RESULTS_BUCKET (or METDB_UPLOAD_BUCKET): the bucket of canonical images');
   const handle = await openDatabase(databaseConfigFromEnv(env));
-  await migrateToLatest(handle.db);
+  if (env.METDB_MIGRATE_AT_START === 'false') await assertMigrated(handle.db);
+  else await migrateToLatest(handle.db);
   return {
     db: handle.db,
     blobs: blobStoreFromEnv(results, env),

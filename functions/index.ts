@@ -1,10 +1,12 @@
 /**
  * The Cloud Functions of Met-db, registered with functions-framework (deploy or serve with
- * `--target=<name> --signature-type=cloudevent`): `ingest`, `registerTile`, `aggregate`, `reprocess`.
+ * `--target=<name> --signature-type=cloudevent`): `ingest`, `registerTile`, `aggregate`, `reprocess`; and `migrate` (HTTP, `--signature-type=http`),
+ * run by the deploy workflow.
  */
-import { cloudEvent } from '@google-cloud/functions-framework';
+import { cloudEvent, http } from '@google-cloud/functions-framework';
 import { aggregate } from './aggregate.js';
 import { ingest } from './ingest.js';
+import { migrate } from './migrate.js';
 import { registerTile } from './register-tile.js';
 import { reprocess } from './reprocess.js';
 
@@ -12,5 +14,6 @@ cloudEvent('ingest', ingest);
 cloudEvent('registerTile', registerTile);
 cloudEvent('aggregate', aggregate);
 cloudEvent('reprocess', reprocess);
+http('migrate', migrate);
 
-export { aggregate, ingest, registerTile, reprocess };
+export { aggregate, ingest, migrate, registerTile, reprocess };

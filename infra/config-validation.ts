@@ -53,4 +53,17 @@ export function assertValidConfig(config: MetdbInfraConfig): void {
   if (!/^[a-z][a-z0-9_]{0,63}$/.test(sql.databaseName)) invalid(config, 'sql.databaseName', 'is not valid');
   positiveInteger(config, 'buckets.uploadNoncurrentDeleteDays', buckets.uploadNoncurrentDeleteDays);
   positiveInteger(config, 'buckets.resultsNearlineAfterDays', buckets.resultsNearlineAfterDays);
+  const { network, images } = config;
+  if (network.privateServicesPrefixLength < 16 || network.privateServicesPrefixLength > 24) {
+    invalid(config, 'network.privateServicesPrefixLength', 'must be within 16..24');
+  }
+  if (!/^(\d{1,3}\.){3}\d{1,3}\/28$/.test(network.connectorCidr)) {
+    invalid(config, 'network.connectorCidr', 'must be an IPv4 /28 range');
+  }
+  if (network.connectorMaxInstances < 3 || network.connectorMaxInstances > 10) {
+    invalid(config, 'network.connectorMaxInstances', 'must be within 3..10');
+  }
+  if (!(images.maxPixels >= 1 && Number.isFinite(images.maxPixels))) {
+    invalid(config, 'images.maxPixels', 'must be a positive number');
+  }
 }

@@ -64,7 +64,7 @@ export interface BucketConfig {
   readonly uploadNoncurrentDeleteDays: number;
   /** Result objects move to the Nearline storage class after this many days. */
   readonly resultsNearlineAfterDays: number;
-  /** Let `terraform destroy` delete non-empty buckets (dev only). */
+  /** Let `terraform destroy` delete non-empty buckets, the sources bucket included (dev only). */
   readonly forceDestroy: boolean;
 }
 
@@ -76,6 +76,23 @@ export interface PubsubConfig {
   readonly maximumBackoff: string;
   /** How long dead letters are kept on the operators' pull subscription (max `'604800s'`). */
   readonly deadLetterRetention: string;
+}
+
+export interface NetworkConfig {
+  /** Size of the private services access range Cloud SQL takes its IP from (16-24). */
+  readonly privateServicesPrefixLength: number;
+  /** The Serverless VPC Access connector's /28 range (must not overlap the VPC's others). */
+  readonly connectorCidr: string;
+  /** Connector instances at most (2-10); its throughput scales with them. */
+  readonly connectorMaxInstances: number;
+}
+
+export interface ImageLimitsConfig {
+  /**
+   * Largest image, voxels, every function accepts (`METDB_MAX_PIXELS`); each function's memory is
+   * sized from it (shared/pipeline/memory-budget.ts), never below the function's `memory`.
+   */
+  readonly maxPixels: number;
 }
 
 /** Everything that differs between deployments. No secrets here: there are none to keep. */
@@ -92,6 +109,8 @@ export interface MetdbInfraConfig {
    * rewrites dashed keys of the provider's `default_labels` to underscores.
    */
   readonly labels: Readonly<Record<string, string>>;
+  /** The deployer service account (email): Terraform runs as it, and only it may run `migrate`. */
+  readonly deployServiceAccount: string;
   /** GCS bucket holding the Terraform state; `undefined` keeps the state in a local file. */
   readonly stateBucket: string | undefined;
   /** Directory staged by `npm run stage:functions`; archived as the functions' source. */
@@ -104,11 +123,13 @@ export interface MetdbInfraConfig {
   readonly sql: SqlConfig;
   readonly buckets: BucketConfig;
   readonly pubsub: PubsubConfig;
+  readonly network: NetworkConfig;
+  readonly images: ImageLimitsConfig;
 }
 
 /** Settings that may be overridden from the environment (see {@link loadConfig}). */
 export type ConfigOverrides = Partial<
-  Pick<MetdbInfraConfig, 'project' | 'region' | 'stateBucket' | 'functionsSourceDir'>
+  Pick<MetdbInfraConfig, 'project' | 'region' | 'stateBucket' | 'functionsSourceDir' | 'deployServiceAccount'>
 >;
 
 /**

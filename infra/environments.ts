@@ -1,6 +1,7 @@
 import { MetdbError } from '../shared/errors/metdb-error.js';
 import type { ConfigOverrides, EnvironmentName, MetdbInfraConfig } from './config.js';
 import { checkConfig, ENVIRONMENT_NAMES } from './config.js';
+import { DEFAULT_MAX_PIXELS_PER_IMAGE } from '../shared/pipeline/memory-budget.js';
 
 /**
  * The development environment: smallest tiers, no high availability, buckets that `destroy`
@@ -12,6 +13,7 @@ const dev: MetdbInfraConfig = {
   region: 'europe-west1',
   namePrefix: 'metdb-dev',
   labels: { app: 'metdb', env: 'dev', managed_by: 'cdktf' },
+  deployServiceAccount: 'metdb-deployer@metdb-dev.iam.gserviceaccount.com',
   stateBucket: undefined,
   functionsSourceDir: 'dist/stage/functions',
   dbPoolSize: 2,
@@ -48,6 +50,8 @@ const dev: MetdbInfraConfig = {
     maximumBackoff: '600s',
     deadLetterRetention: '604800s',
   },
+  network: { privateServicesPrefixLength: 20, connectorCidr: '10.8.0.0/28', connectorMaxInstances: 3 },
+  images: { maxPixels: DEFAULT_MAX_PIXELS_PER_IMAGE },
 };
 
 /**
@@ -59,6 +63,7 @@ const prod: MetdbInfraConfig = {
   environment: 'prod',
   project: 'metdb-prod',
   namePrefix: 'metdb-prod',
+  deployServiceAccount: 'metdb-deployer@metdb-prod.iam.gserviceaccount.com',
   labels: { app: 'metdb', env: 'prod', managed_by: 'cdktf' },
   functions: {
     ingest: { memory: '2Gi', cpu: '1', timeoutSeconds: 300, maxInstances: 10, minInstances: 0 },
@@ -82,6 +87,7 @@ const prod: MetdbInfraConfig = {
     resultsNearlineAfterDays: 90,
     forceDestroy: false,
   },
+  network: { ...dev.network, connectorMaxInstances: 6 },
 };
 
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, MetdbInfraConfig>> = { dev, prod };
@@ -100,6 +106,7 @@ function nonEmpty(value: string | undefined): string | undefined {
  * - `METDB_ENV`: `dev` (default) or `prod`;
  * - `METDB_GCP_PROJECT`, `METDB_GCP_REGION`: override the environment's project and region;
  * - `METDB_STATE_BUCKET`: keep the Terraform state in this GCS bucket (default: local file);
+ * - `METDB_DEPLOY_SERVICE_ACCOUNT`: the deployer's email (default `metdb-deployer@<project>...`);
  * - `METDB_FUNCTIONS_SOURCE`: the staged functions directory (default `dist/stage/functions`).
  * Throws a permanent `MetdbError` for an unknown environment or an invalid result.
  */
@@ -117,11 +124,15 @@ export function loadConfig(
   const region = nonEmpty(env.METDB_GCP_REGION);
   const stateBucket = nonEmpty(env.METDB_STATE_BUCKET);
   const functionsSourceDir = nonEmpty(env.METDB_FUNCTIONS_SOURCE);
+  const deployer =
+    nonEmpty(env.METDB_DEPLOY_SERVICE_ACCOUNT) ??
+    (project === undefined ? undefined : `metdb-deployer@${project}.iam.gserviceaccount.com`);
   const overrides: ConfigOverrides = {
     ...(project === undefined ? {} : { project }),
     ...(region === undefined ? {} : { region }),
     ...(stateBucket === undefined ? {} : { stateBucket }),
     ...(functionsSourceDir === undefined ? {} : { functionsSourceDir }),
+    ...(deployer === undefined ? {} : { deployServiceAccount: deployer }),
   };
   return withOverrides(ENVIRONMENTS[name], overrides);
 }

@@ -4,8 +4,11 @@ import type { FunctionName } from './config.js';
 export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess';
 export const TOPIC_NAMES: readonly TopicName[] = ['uploads', 'tiles', 'aggregate', 'reprocess'];
 
-/** Access a function needs to one bucket: read objects, or read and write them. */
-export type BucketAccess = 'none' | 'read' | 'readWrite';
+/**
+ * Access a function needs to one bucket: read objects; read them and create new ones (never
+ * overwrite or delete: `objectCreator`); or read, overwrite and delete them (`objectAdmin`).
+ */
+export type BucketAccess = 'none' | 'read' | 'readCreate' | 'readWrite';
 
 /** What one function is and what it may touch: the least-privilege table of the deployment. */
 export interface FunctionSpec {
@@ -20,6 +23,11 @@ export interface FunctionSpec {
   readonly publishes: readonly TopicName[];
   readonly uploadBucket: BucketAccess;
   readonly resultsBucket: BucketAccess;
+  /**
+   * Decoded images the function holds at once: its memory is sized from it and the pixel limit
+   * (shared/pipeline/memory-budget.ts).
+   */
+  readonly imagesHeld: number;
   readonly description: string;
 }
 
@@ -35,10 +43,12 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     trigger: 'uploads',
     // Plans registration jobs once an image and its reference are present.
     publishes: ['tiles'],
-    // Reads the upload and its dataset's metdb.json; writes the canonical object
-    // `datasets/<datasetId>/images/<imageId>.<ext>` into the results bucket.
+    // Reads the upload and its dataset's metdb.json; creates the canonical object
+    // `datasets/<datasetId>/images/<imageId>.<ext>` in the results bucket (create-only: it is
+    // written with ifGenerationMatch=0, never overwritten) and reads canonical images to plan.
     uploadBucket: 'read',
-    resultsBucket: 'readWrite',
+    resultsBucket: 'readCreate',
+    imagesHeld: 2,
     description: 'Validates an upload, assigns its ID, records it and plans its registration',
   },
   registerTile: {
@@ -51,6 +61,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // Reads the two canonical images of its tile message.
     uploadBucket: 'none',
     resultsBucket: 'read',
+    imagesHeld: 2,
     description: 'Registers one tile by phase correlation and records its shift',
   },
   aggregate: {
@@ -62,6 +73,8 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // Reads the canonical images for NCC before and after; results go to Cloud SQL.
     uploadBucket: 'none',
     resultsBucket: 'read',
+    // The reference, the moving image and the registered image.
+    imagesHeld: 3,
     description: 'Solves one transform per image from its tile shifts and records it',
   },
   reprocess: {
@@ -73,6 +86,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // Reads the dataset's metdb.json; plans from the records (no image reads).
     uploadBucket: 'read',
     resultsBucket: 'none',
+    imagesHeld: 0,
     description: 'Plans new job versions of a dataset or images with new parameters',
   },
 };

@@ -11,6 +11,8 @@ import { ProjectApis } from './constructs/project-apis.js';
 import { StorageBuckets } from './constructs/storage-buckets.js';
 import { PipelineTopics } from './constructs/pipeline-topics.js';
 import { CloudSqlDatabase } from './constructs/cloud-sql-database.js';
+import { PrivateNetwork } from './constructs/private-network.js';
+import { MigrateFunction } from './constructs/migrate-function.js';
 import { FunctionSource } from './constructs/function-source.js';
 import { ServiceIdentity } from './constructs/service-identity.js';
 import { PipelineFunction } from './constructs/pipeline-function.js';
@@ -44,7 +46,8 @@ export class MetdbStack extends TerraformStack {
       pubsubServiceAgent,
       dependsOn: [...apis],
     });
-    const sql = new CloudSqlDatabase(this, 'sql', config, [...apis]);
+    const network = new PrivateNetwork(this, 'network', config, [...apis]);
+    const sql = new CloudSqlDatabase(this, 'sql', config, network, [...apis]);
     const source = new FunctionSource(this, 'source', {
       directory: config.functionsSourceDir,
       bucket: buckets.sources,
@@ -93,6 +96,7 @@ export class MetdbStack extends TerraformStack {
           pushAccount: push,
           pubsubServiceAgent,
           database: sql,
+          network,
           uploadBucket: buckets.uploads,
           resultsBucket: buckets.results,
           topics: pipeline.topics,
@@ -101,6 +105,19 @@ export class MetdbStack extends TerraformStack {
         }),
       ]),
     ) as Record<FunctionName, PipelineFunction>;
+
+    const migrate = new MigrateFunction(this, 'migrate', {
+      config,
+      source,
+      buildAccount: build.account,
+      database: sql,
+      network,
+      functionDbUsers: FUNCTION_NAMES.map(
+        (name) => `${namePrefix}-${FUNCTION_SPECS[name].slug}@${project}.iam`,
+      ),
+      invoker: `serviceAccount:${config.deployServiceAccount}`,
+      dependsOn: [...apis, ...build.grants, buildSourceReader],
+    });
 
     const output = (id: string, value: string, description: string): void => {
       new TerraformOutput(this, id, { value, description });
@@ -127,6 +144,8 @@ export class MetdbStack extends TerraformStack {
         `MySQL IAM user of ${name} (grant it privileges on the database)`,
       );
     }
+    output('migrate_url', migrate.function.serviceConfig.uri, 'POST here (as the deployer) to migrate');
+    output('migrator_db_user', migrate.dbUser.name, 'MySQL IAM user of the migrator (grant it ALL once)');
     output('region', region, 'Region of the deployment');
   }
 }

@@ -3,12 +3,14 @@ import type { ITerraformDependable } from 'cdktf';
 import { SqlDatabaseInstance } from '@cdktf/provider-google/lib/sql-database-instance/index.js';
 import { SqlDatabase } from '@cdktf/provider-google/lib/sql-database/index.js';
 import type { MetdbInfraConfig } from '../config.js';
+import type { PrivateNetwork } from './private-network.js';
 
 /**
  * Cloud SQL for MySQL 8 reached only through the Cloud SQL connectors:
  * - IAM database authentication (`cloudsql_iam_authentication=on`): no passwords exist for the
  *   functions; each logs in as its service account;
- * - public IP without any authorized network, `connectorEnforcement: REQUIRED` and
+ * - private IP only (no public IP), on Met-db's VPC through private services access; the
+ *   functions reach it through the VPC connector; `connectorEnforcement: REQUIRED` and
  *   `sslMode: ENCRYPTED_ONLY`: only the Cloud SQL Node.js connector and the Auth Proxy
  *   (mutual TLS, IAM-checked) can connect, no raw TCP client can;
  * - daily backups with binary logging (point-in-time recovery);
@@ -18,7 +20,13 @@ export class CloudSqlDatabase extends Construct {
   readonly instance: SqlDatabaseInstance;
   readonly database: SqlDatabase;
 
-  constructor(scope: Construct, id: string, config: MetdbInfraConfig, dependsOn: ITerraformDependable[]) {
+  constructor(
+    scope: Construct,
+    id: string,
+    config: MetdbInfraConfig,
+    network: PrivateNetwork,
+    dependsOn: ITerraformDependable[],
+  ) {
     super(scope, id);
     const { project, region, namePrefix, labels, sql } = config;
     this.instance = new SqlDatabaseInstance(this, 'instance', {
@@ -27,7 +35,7 @@ export class CloudSqlDatabase extends Construct {
       name: `${namePrefix}-mysql`,
       databaseVersion: sql.databaseVersion,
       deletionProtection: sql.deletionProtection,
-      dependsOn,
+      dependsOn: [...dependsOn, network.peering],
       settings: {
         tier: sql.tier,
         edition: sql.edition,
@@ -39,9 +47,9 @@ export class CloudSqlDatabase extends Construct {
         connectorEnforcement: 'REQUIRED',
         userLabels: { ...labels },
         ipConfiguration: {
-          ipv4Enabled: true,
+          ipv4Enabled: false,
+          privateNetwork: network.network.id,
           sslMode: 'ENCRYPTED_ONLY',
-          authorizedNetworks: [],
         },
         backupConfiguration: {
           enabled: true,

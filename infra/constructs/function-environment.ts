@@ -10,8 +10,8 @@ export interface FunctionEnvironment {
   readonly METDB_DB_NAME: string;
   /** IAM database user: the service account email without `.gserviceaccount.com`. */
   readonly METDB_DB_USER: string;
-  /** `PUBLIC` (connector over mTLS, no authorized networks) or `PRIVATE`. */
-  readonly METDB_DB_IP_TYPE: 'PUBLIC' | 'PRIVATE';
+  /** `PRIVATE`: the instance has no public IP; the connector reaches it through the VPC. */
+  readonly METDB_DB_IP_TYPE: 'PRIVATE';
   /** Connections per instance; the connection budget counts with it. */
   readonly METDB_DB_POOL_SIZE: string;
   readonly METDB_UPLOAD_BUCKET: string;
@@ -20,6 +20,10 @@ export interface FunctionEnvironment {
   readonly METDB_TILES_TOPIC: string;
   readonly METDB_AGGREGATE_TOPIC: string;
   readonly METDB_REPROCESS_TOPIC: string;
+  /** `false`: migrations are the migrator's (CI); the function only checks the schema is current. */
+  readonly METDB_MIGRATE_AT_START: 'false';
+  /** Largest image accepted, voxels; the function's memory is sized from it. */
+  readonly METDB_MAX_PIXELS: string;
 }
 
 export interface FunctionEnvironmentInput {
@@ -39,13 +43,15 @@ export function functionEnvironment(input: FunctionEnvironmentInput): { [name: s
     METDB_CLOUDSQL_INSTANCE: input.connectionName,
     METDB_DB_NAME: config.sql.databaseName,
     METDB_DB_USER: `${accountId}@${config.project}.iam`,
-    METDB_DB_IP_TYPE: 'PUBLIC',
+    METDB_DB_IP_TYPE: 'PRIVATE',
     METDB_DB_POOL_SIZE: String(config.dbPoolSize),
     METDB_UPLOAD_BUCKET: input.uploadBucket,
     METDB_RESULTS_BUCKET: input.resultsBucket,
     METDB_TILES_TOPIC: topics.tiles.name,
     METDB_AGGREGATE_TOPIC: topics.aggregate.name,
     METDB_REPROCESS_TOPIC: topics.reprocess.name,
+    METDB_MIGRATE_AT_START: 'false',
+    METDB_MAX_PIXELS: String(config.images.maxPixels),
   };
   return { ...environment };
 }

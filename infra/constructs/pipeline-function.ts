@@ -16,6 +16,9 @@ import type { CloudSqlDatabase } from './cloud-sql-database.js';
 import type { FunctionSource } from './function-source.js';
 import { ServiceIdentity } from './service-identity.js';
 import { functionEnvironment } from './function-environment.js';
+import type { PrivateNetwork } from './private-network.js';
+import { cloudRunSizeFor, memoryMibFor } from '../../shared/pipeline/memory-budget.js';
+import { MetdbError } from '../../shared/errors/metdb-error.js';
 
 export interface PipelineFunctionProps {
   readonly config: MetdbInfraConfig;
@@ -26,6 +29,7 @@ export interface PipelineFunctionProps {
   /** `serviceAccount:service-<number>@gcp-sa-pubsub.iam.gserviceaccount.com`. */
   readonly pubsubServiceAgent: string;
   readonly database: CloudSqlDatabase;
+  readonly network: PrivateNetwork;
   readonly uploadBucket: StorageBucket;
   readonly resultsBucket: StorageBucket;
   readonly topics: Readonly<Record<TopicName, PubsubTopic>>;
@@ -33,10 +37,33 @@ export interface PipelineFunctionProps {
   readonly dependsOn: ITerraformDependable[];
 }
 
-const BUCKET_ROLE: Readonly<Record<Exclude<BucketAccess, 'none'>, string>> = {
-  read: 'roles/storage.objectViewer',
-  readWrite: 'roles/storage.objectAdmin',
+const BUCKET_ROLES: Readonly<Record<Exclude<BucketAccess, 'none'>, readonly string[]>> = {
+  read: ['roles/storage.objectViewer'],
+  readCreate: ['roles/storage.objectViewer', 'roles/storage.objectCreator'],
+  readWrite: ['roles/storage.objectAdmin'],
 };
+
+/**
+ * The function's memory and vCPUs: its configured sizing, raised to what holding `imagesHeld`
+ * images of the configured pixel limit needs (memory-budget.ts).
+ */
+export function functionSizing(
+  config: MetdbInfraConfig,
+  spec: FunctionSpec,
+): { memory: string; cpu: string } {
+  const sizing = config.functions[spec.name];
+  const needed = cloudRunSizeFor(memoryMibFor(config.images.maxPixels, spec.imagesHeld));
+  if (needed === undefined) {
+    throw new MetdbError(
+      'invalid-value',
+      `infra config '${config.environment}': images.maxPixels ${config.images.maxPixels} needs more memory than a function has (${spec.name})`,
+    );
+  }
+  const mib = (m: string) => Number.parseInt(m, 10) * (m.endsWith('Gi') ? 1024 : 1);
+  const memory = mib(needed.memory) > mib(sizing.memory) ? needed.memory : sizing.memory;
+  const cpu = String(Math.max(Number(sizing.cpu), needed.minCpu));
+  return { memory, cpu };
+}
 
 /**
  * One gen2 function with everything that is its own: a service account with only the roles the
@@ -56,6 +83,7 @@ export class PipelineFunction extends Construct {
     const { config, spec, database, topics } = props;
     const { project, region, namePrefix, labels } = config;
     const sizing = config.functions[spec.name];
+    const size = functionSizing(config, spec);
     const accountId = `${namePrefix}-${spec.slug}`;
     const instanceName = `projects/${project}/instances/${namePrefix}-mysql`;
     const onInstance = {
@@ -80,13 +108,15 @@ export class PipelineFunction extends Construct {
       ['results', props.resultsBucket, spec.resultsBucket],
     ] as const) {
       if (access === 'none') continue;
-      grants.push(
-        new StorageBucketIamMember(this, `${label}-${access}`, {
-          bucket: bucket.name,
-          role: BUCKET_ROLE[access],
-          member,
-        }),
-      );
+      for (const role of BUCKET_ROLES[access]) {
+        grants.push(
+          new StorageBucketIamMember(this, `${label}-${role.replace('roles/storage.', '')}`, {
+            bucket: bucket.name,
+            role,
+            member,
+          }),
+        );
+      }
     }
     for (const topic of spec.publishes) {
       grants.push(
@@ -120,13 +150,16 @@ export class PipelineFunction extends Construct {
       },
       serviceConfig: {
         serviceAccountEmail: this.identity.account.email,
-        availableMemory: sizing.memory,
-        availableCpu: sizing.cpu,
+        availableMemory: size.memory,
+        availableCpu: size.cpu,
         timeoutSeconds: sizing.timeoutSeconds,
         maxInstanceCount: sizing.maxInstances,
         minInstanceCount: sizing.minInstances,
         maxInstanceRequestConcurrency: 1,
         ingressSettings: config.ingress,
+        // Cloud SQL has a private IP only: its range goes through the VPC connector.
+        vpcConnector: props.network.connector.id,
+        vpcConnectorEgressSettings: 'PRIVATE_RANGES_ONLY',
         allTrafficOnLatestRevision: true,
         environmentVariables: functionEnvironment({
           config,

@@ -6,12 +6,15 @@ export const REQUIRED_APIS: readonly string[] = [
   'artifactregistry.googleapis.com',
   'cloudbuild.googleapis.com',
   'cloudfunctions.googleapis.com',
+  'compute.googleapis.com',
   'iam.googleapis.com',
   'logging.googleapis.com',
   'pubsub.googleapis.com',
   'run.googleapis.com',
+  'servicenetworking.googleapis.com',
   'sqladmin.googleapis.com',
   'storage.googleapis.com',
+  'vpcaccess.googleapis.com',
 ];
 
 /**

@@ -11,7 +11,8 @@ import type { MetdbInfraConfig } from '../config.js';
  *   upload stays recoverable for `uploadNoncurrentDeleteDays` days, then its old version goes.
  * - `results`: registered images, stacks, QC reports; moved to Nearline after
  *   `resultsNearlineAfterDays` days (read rarely once a dataset is done).
- * - `sources`: the functions' source archives, read by Cloud Build only; always force-destroyable.
+ * - `sources`: the functions' source archives, read by Cloud Build only; force-destroyable only
+ *   where the others are (dev): in prod, `destroy` must not silently take the deployed sources.
  */
 export class StorageBuckets extends Construct {
   readonly uploads: StorageBucket;
@@ -59,8 +60,6 @@ export class StorageBuckets extends Construct {
     this.sources = new StorageBucket(this, 'sources', {
       ...common,
       name: `${base}-sources`,
-      // Archives are named by content hash; Terraform deletes the replaced one itself.
-      forceDestroy: true,
     });
   }
 }

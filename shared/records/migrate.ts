@@ -93,6 +93,22 @@ export async function migrateTo<DB>(
   return outcome(`migrate to ${name}`, await migratorFor(db, options).migrateTo(name));
 }
 
+/**
+ * Throws a transient `MetdbError('unavailable')` naming the migrations not applied yet: for a
+ * process that may not migrate (the functions in the cloud: the migrator applies them from CI),
+ * so its deliveries are retried until the schema is current.
+ */
+export async function assertMigrated<DB>(db: Kysely<DB>, options: MigrateOptions = {}): Promise<void> {
+  const pending = (await migrationStatus(db, options)).filter((m) => m.executedAt === undefined);
+  if (pending.length > 0) {
+    throw new MetdbError(
+      'unavailable',
+      `the database schema is behind the code: migrations ${pending.map((m) => m.name).join(', ')} are not applied (the deploy's migrate step applies them)`,
+      { details: { pending: pending.map((m) => m.name) } },
+    );
+  }
+}
+
 /** The migrations and whether each is applied. */
 export async function migrationStatus<DB>(
   db: Kysely<DB>,

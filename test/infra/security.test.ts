@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FunctionName } from '../../infra/config.js';
 import { ENVIRONMENTS } from '../../infra/environments.js';
 import { FUNCTION_SPECS } from '../../infra/function-specs.js';
+import { functionSizing } from '../../infra/constructs/pipeline-function.js';
+import { memoryMibFor } from '../../shared/pipeline/memory-budget.js';
 import type { Block, SynthesizedStack } from './synth-stack.js';
 import { allStrings, field, resourcesOf, synthStack } from './synth-stack.js';
 
@@ -68,7 +70,7 @@ describe('infra security (prod)', () => {
     const sqlGrants = resourcesOf(stack.json, 'google_project_iam_member').filter((g) =>
       String(g.role).startsWith('roles/cloudsql.'),
     );
-    expect(sqlGrants).toHaveLength(8);
+    expect(sqlGrants).toHaveLength(10); // the four functions and the migrator
     for (const grant of sqlGrants) {
       expect(field(grant, 'condition').expression).toBe(
         'resource.type == "sqladmin.googleapis.com/Instance" && ' +
@@ -114,15 +116,90 @@ describe('infra security (prod)', () => {
     expect(settings.availability_type).toBe('REGIONAL');
     for (const bucket of resourcesOf(stack.json, 'google_storage_bucket')) {
       expect(bucket.public_access_prevention).toBe('enforced');
-      expect(bucket.force_destroy).toBe(String(bucket.name).endsWith('-sources'));
+      // No bucket, the functions' sources included, may be emptied by a destroy in prod.
+      expect(bucket.force_destroy, String(bucket.name)).toBe(false);
     }
+  });
+});
+
+describe('infra network and sizing (prod)', () => {
+  it('gives Cloud SQL a private IP only, reached through a VPC connector', () => {
+    const [instance] = resourcesOf(stack.json, 'google_sql_database_instance');
+    const ip = field(field(instance ?? {}, 'settings'), 'ip_configuration');
+    expect(ip.ipv4_enabled).toBe(false);
+    expect(String(ip.private_network)).toMatch(/^\$\{google_compute_network\..*\.id\}$/);
+    expect(ip.authorized_networks ?? []).toEqual([]);
+    expect(instance?.depends_on).toContainEqual(
+      expect.stringMatching(/^google_service_networking_connection\./),
+    );
+    const [range] = resourcesOf(stack.json, 'google_compute_global_address');
+    expect(range).toMatchObject({ purpose: 'VPC_PEERING', address_type: 'INTERNAL' });
+    const [connector] = resourcesOf(stack.json, 'google_vpc_access_connector');
+    expect(connector?.ip_cidr_range).toBe('10.8.0.0/28');
+    for (const fn of resourcesOf(stack.json, 'google_cloudfunctions2_function')) {
+      const service = field(fn, 'service_config');
+      expect(String(service.vpc_connector)).toMatch(/^\$\{google_vpc_access_connector\..*\.id\}$/);
+      expect(service.vpc_connector_egress_settings).toBe('PRIVATE_RANGES_ONLY');
+      expect(field(service, 'environment_variables').METDB_DB_IP_TYPE).toBe('PRIVATE');
+    }
+  });
+
+  it("sizes each function's memory from the pixel limit it is given", () => {
+    const maxPixels = stack.config.images.maxPixels;
+    for (const spec of Object.values(FUNCTION_SPECS)) {
+      const fn = resourcesOf(stack.json, 'google_cloudfunctions2_function').find(
+        (f) => f.name === `metdb-prod-${spec.slug}`,
+      );
+      const service = field(fn ?? {}, 'service_config');
+      expect(field(service, 'environment_variables').METDB_MAX_PIXELS).toBe(String(maxPixels));
+      const memory = String(service.available_memory);
+      const mib = Number.parseInt(memory, 10) * (memory.endsWith('Gi') ? 1024 : 1);
+      expect(mib, spec.name).toBeGreaterThanOrEqual(memoryMibFor(maxPixels, spec.imagesHeld));
+    }
+  });
+
+  it('leaves DDL to the migrator: functions do not migrate, only the deployer may run migrate', () => {
+    const functions = resourcesOf(stack.json, 'google_cloudfunctions2_function');
+    const migrate = functions.find((f) => f.name === 'metdb-prod-migrate');
+    for (const fn of functions.filter((f) => f !== migrate)) {
+      const env = field(field(fn, 'service_config'), 'environment_variables');
+      expect(env.METDB_MIGRATE_AT_START, String(fn.name)).toBe('false');
+      expect(env.METDB_GRANT_DML_TO).toBeUndefined();
+    }
+    const env = field(field(migrate ?? {}, 'service_config'), 'environment_variables');
+    expect(env.METDB_DB_USER).toBe('metdb-prod-migrator@metdb-prod.iam');
+    expect(String(env.METDB_GRANT_DML_TO).split(',').sort()).toEqual(
+      Object.values(FUNCTION_SPECS)
+        .map((s) => `metdb-prod-${s.slug}@metdb-prod.iam`)
+        .sort(),
+    );
+    const invokers = resourcesOf(stack.json, 'google_cloud_run_v2_service_iam_member').filter((g) =>
+      /google_cloudfunctions2_function\.migrate_function/.test(String(g.name)),
+    );
+    expect(invokers.map((g) => g.member)).toEqual([
+      'serviceAccount:metdb-deployer@metdb-prod.iam.gserviceaccount.com',
+    ]);
+  });
+
+  it('raises memory and vCPUs with a larger pixel limit', () => {
+    const config = { ...ENVIRONMENTS.prod, images: { maxPixels: 4e8 } };
+    expect(functionSizing(config, FUNCTION_SPECS.registerTile)).toEqual({ memory: '8Gi', cpu: '2' });
+    expect(functionSizing(config, FUNCTION_SPECS.reprocess)).toEqual({ memory: '512Mi', cpu: '1' });
+    expect(() => functionSizing({ ...config, images: { maxPixels: 2e9 } }, FUNCTION_SPECS.aggregate)).toThrow(
+      /needs more memory than a function has/,
+    );
   });
 });
 
 /** The grants each function must have, written out so that widening one is a visible change. */
 const LEAST_PRIVILEGE: Readonly<Record<FunctionName, { buckets: string[]; topics: string[] }>> = {
   ingest: {
-    buckets: ['results:roles/storage.objectAdmin', 'uploads:roles/storage.objectViewer'],
+    // Creates canonical objects (never overwrites them): objectCreator, not objectAdmin.
+    buckets: [
+      'results:roles/storage.objectCreator',
+      'results:roles/storage.objectViewer',
+      'uploads:roles/storage.objectViewer',
+    ],
     topics: ['tiles:roles/pubsub.publisher'],
   },
   registerTile: {
