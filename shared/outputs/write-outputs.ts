@@ -5,7 +5,7 @@ import { renderReport } from '../report/render-report.js';
 import type { ImageResult } from './image-result.js';
 import type { OutputSink } from './output-sink.js';
 import { isMrcName, registeredFile } from './registered-file.js';
-import { registeredImage, type RegisteredImageOptions } from './registered-image.js';
+import { registeredImage, registeredImageByMatrix, type RegisteredImageOptions } from './registered-image.js';
 import { shiftTableCsv, shiftTableJson } from './shift-table.js';
 import { stackedAverage } from './stacked-average.js';
 
@@ -77,7 +77,12 @@ export async function writeOutputs(
       if (registeredImages) {
         const moved = {
           ...image,
-          channels: image.channels.map((c) => registeredImage(c, r.shift!, resample)),
+          // Rigid and similarity results move by their matrix; translations by their shift.
+          channels: image.channels.map((c) =>
+            byMatrix(r)
+              ? registeredImageByMatrix(c, r.matrix!, resample)
+              : registeredImage(c, r.shift!, resample),
+          ),
         };
         if (isMrcName(r.file)) {
           const mrc = registeredFile(r.file, moved.channels[0]!, r.pixelSize);
@@ -88,7 +93,8 @@ export async function writeOutputs(
         }
       }
       const sameShape = referenceShape !== null && referenceShape.every((n, a) => shape[a] === n);
-      if (average !== false && sameShape && shape.length === referenceShape.length) {
+      // The stacked average composes shifts only: rigid and similarity frames stay out of it.
+      if (average !== false && sameShape && shape.length === referenceShape.length && !byMatrix(r)) {
         if (r.role === 'reference') averageFormat = format;
         frames.push({ image, shift: r.shift! });
       }
@@ -129,4 +135,9 @@ export async function writeOutputs(
 function stem(file: string): string {
   const flat = file.split('/').join('__');
   return flat.replace(/(\.ome)?\.[^./]*$/i, '') || 'image';
+}
+
+/** A result moved by its matrix rather than its shift: a rigid or similarity model. */
+function byMatrix(r: ImageResult): boolean {
+  return (r.model === 'rigid' || r.model === 'similarity') && r.matrix !== undefined && r.matrix !== null;
 }
