@@ -9,6 +9,7 @@ import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
 import { listTileResults } from '../records/tile-results-repository.js';
 import type { ImageResult, TileShift } from './image-result.js';
 import { QUALITIES, type Quality } from '../quality/quality-verdict.js';
+import { naturalCompare } from '../series/natural-compare.js';
 
 /**
  * Reads one row per image of a dataset from the records (images, their latest job, its
@@ -122,7 +123,7 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
       tiles,
     });
   }
-  return results.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return results.sort((a, b) => naturalCompare(a.file, b.file));
 }
 
 function qualityOf(value: string | null): Quality | null {
