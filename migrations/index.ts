@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import * as m0001 from './0001_initial.js';
 import * as m0003 from './0003_units.js';
+import * as m0004 from './0004_reliability.js';
 import * as m0005 from './0005_transforms.js';
 
 export interface MigrationModule {
@@ -16,5 +17,6 @@ export interface MigrationModule {
 export const migrations: Readonly<Record<string, MigrationModule>> = {
   '0001_initial': m0001,
   '0003_units': m0003,
+  '0004_reliability': m0004,
   '0005_transforms': m0005,
 };
