@@ -20,9 +20,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.alterTable('jobs').addColumn('last_error', 'varchar(1024)').execute();
   const table = db.schema.createTable('dead_letters');
-  await (isMysql(db)
-    ? table.modifyEnd(sql`engine = InnoDB default character set utf8mb4 collate utf8mb4_bin`)
-    : table
+  await (
+    isMysql(db)
+      ? table.modifyEnd(sql`engine = InnoDB default character set utf8mb4 collate utf8mb4_bin`)
+      : table
   )
     .addColumn('id', 'char(36)', (c) => c.primaryKey())
     .addColumn('dedupe_key', 'char(64)', (c) => c.notNull())
@@ -41,15 +42,12 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('dead_letters_dedupe_uq', ['dedupe_key'])
     .execute();
   await db.schema.createIndex('dead_letters_job_idx').on('dead_letters').columns(['job_id']).execute();
-  await db.schema
-    .createIndex('jobs_state_updated_idx')
-    .on('jobs')
-    .columns(['state', 'updated_at'])
-    .execute();
+  await db.schema.createIndex('jobs_state_updated_idx').on('jobs').columns(['state', 'updated_at']).execute();
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await db.schema.dropIndex('jobs_state_updated_idx').on('jobs').execute();
+  const index = db.schema.dropIndex('jobs_state_updated_idx');
+  await (isMysql(db) ? index.on('jobs') : index).execute();
   await db.schema.dropTable('dead_letters').execute();
   await db.schema.alterTable('jobs').dropColumn('last_error').execute();
   await db.schema.alterTable('jobs').dropColumn('redrives').execute();

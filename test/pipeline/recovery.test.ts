@@ -4,7 +4,9 @@
  * reprocess supersedes the older version explicitly.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordDeadLetter } from '../../shared/pipeline/record-dead-letter.js';
 import { reprocessDataset } from '../../shared/pipeline/reprocess-dataset.js';
+import { listDeadLetters } from '../../shared/records/dead-letters-repository.js';
 import { sweepStalledJobs } from '../../shared/pipeline/sweep-stalled-jobs.js';
 import { allRows } from '../integration/pipeline-harness.js';
 import { createPipelineFixture, frameBytes, type PipelineFixture } from './pipeline-fixture.js';
@@ -108,6 +110,58 @@ describe('the sweep', () => {
     expect(aggregation).toMatchObject({ state: 'aggregating', action: 'redriven', published: 1 });
     expect((await f.drain()).aggregations).toBe(1);
     expect((await allRows(f.deps.db)).jobs.map((j) => j.state)).toEqual(['done']);
+  });
+});
+
+describe('dead letters', () => {
+  it('records a dead-lettered tile once, on its job, and the sweep fails the job naming it', async () => {
+    const f = await onePair();
+    const [lost] = f.deps.bus.published.splice(
+      f.deps.bus.published.findIndex((p) => p.topic === 'tiles'),
+      1,
+    );
+    await f.drain();
+    const delivery = {
+      messageId: '41',
+      data: lost!.message,
+      attributes: {
+        ...lost!.attributes,
+        CloudPubSubDeadLetterSourceSubscription: 'projects/p/subscriptions/metdb-dev-register-tile-push',
+        CloudPubSubDeadLetterSourceDeliveryCount: '5',
+      },
+      publishTime: '2026-12-06T03:00:00.000Z',
+    };
+    const first = await recordDeadLetter(f.deps, delivery);
+    const again = await recordDeadLetter(f.deps, delivery);
+    expect(first).toMatchObject({ kind: 'tile', tileIndex: 0, recorded: true });
+    expect(again.recorded).toBe(false);
+    const letters = await listDeadLetters(f.deps.db);
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ kind: 'tile', tile_index: 0, delivery_attempts: 5 });
+    expect(letters[0]!.reason).toMatch(
+      /tile message dead-lettered after 5 deliveries from .*register-tile-push/,
+    );
+    expect(JSON.parse(letters[0]!.payload)).toEqual(lost!.message);
+    const [job] = (await allRows(f.deps.db)).jobs;
+    expect(job!.last_error).toMatch(/^tile 0 dead-lettered: /);
+
+    await sweepStalledJobs(f.deps, { stalledAfterMs: 0, maxRedrives: 1 });
+    f.deps.bus.published.length = 0; // the re-driven tile is lost again
+    await sweepStalledJobs(f.deps, { stalledAfterMs: 0, maxRedrives: 1 });
+    const [failed] = (await allRows(f.deps.db)).jobs;
+    expect(failed!.state).toBe('failed');
+    expect(failed!.failure_reason).toMatch(/missing tiles: 0; last error: tile 0 dead-lettered/);
+  });
+
+  it('records a dead-lettered upload with its object name (to replay it)', async () => {
+    const f = (fixture = await createPipelineFixture());
+    const notification = { kind: 'storage#object', bucket: 'lab', name: 'ds/frame_00.tif', generation: '7' };
+    const result = await recordDeadLetter(f.deps, { messageId: '9', data: notification, attributes: {} });
+    expect(result).toMatchObject({ kind: 'upload', recorded: true });
+    expect((await listDeadLetters(f.deps.db))[0]).toMatchObject({
+      kind: 'upload',
+      object_name: 'lab/ds/frame_00.tif',
+    });
   });
 });
 
