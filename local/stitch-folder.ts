@@ -4,6 +4,7 @@ import { MetdbError } from '../shared/errors/metdb-error.js';
 import type { DecodedImage } from '../shared/imaging/image-info.js';
 import { encodeTiff } from '../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
+import { toMicrometres } from '../shared/imaging/pixel-size.js';
 import { omeXmlDescription } from '../shared/outputs/ome-xml-description.js';
 import { renderStitchReport } from '../shared/report/render-stitch-report.js';
 import { formatTileConfiguration } from '../shared/stitching/format-tile-configuration.js';
@@ -14,7 +15,6 @@ import { positionsCsv, positionsJson } from '../shared/stitching/positions-table
 import { stitchTiles, type StitchResult, type StitchTilesOptions } from '../shared/stitching/stitch-tiles.js';
 import type { TileLayout } from '../shared/stitching/tile-layout.js';
 import { IMAGE_EXTENSIONS } from './run-folder.js';
-import { tilePixelSize } from './tile-pixel-size.js';
 
 /** Where the tiles are expected: a Fiji TileConfiguration file, or a regular grid. */
 export type LayoutSource =
@@ -184,14 +184,16 @@ async function writeMosaic(
     planes[0]!.data.constructor as new (n: number) => Uint8Array | Uint16Array | Float32Array
   )(channels * h * w);
   planes.forEach((p, c) => data.set(p.data, c * h * w));
-  const size = await tilePixelSize(join(dir, names[0]!));
+  const size = tiles[0]!.info.pixelSize;
   const description = omeXmlDescription({
     name: basename(path),
     sizeX: w,
     sizeY: h,
     sizeC: channels,
     pixelType: tiles[0]!.info.pixelType,
-    ...(size === undefined ? {} : { physicalSizeX: size.x, physicalSizeY: size.y }),
+    ...(size === null
+      ? {}
+      : { physicalSizeX: toMicrometres(size.x, size.unit), physicalSizeY: toMicrometres(size.y, size.unit) }),
   });
   await writeFile(
     path,
