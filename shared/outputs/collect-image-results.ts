@@ -8,6 +8,7 @@ import { getRegistration } from '../records/registrations-repository.js';
 import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
 import { listTileResults } from '../records/tile-results-repository.js';
 import type { ImageResult, TileShift } from './image-result.js';
+import { naturalCompare } from '../series/natural-compare.js';
 
 /**
  * Reads one row per image of a dataset from the records (images, their latest job, its
@@ -106,7 +107,7 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
       tiles,
     });
   }
-  return results.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+  return results.sort((a, b) => naturalCompare(a.file, b.file));
 }
 
 function withZ(z: number | null, y: number, x: number): number[] {
