@@ -9,6 +9,7 @@ import { upsertRegistration, type NewRegistration } from '../records/registratio
 import { listTileResults } from '../records/tile-results-repository.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+import { plannedTransformOf, transformRegistration } from './transform-registration.js';
 
 export interface AggregateJobResult {
   readonly jobId: string;
@@ -47,16 +48,34 @@ export async function aggregateJob(
     return { jobId, aggregated: false, state: job.state, reason };
   }
   const tiles = await listTileResults(deps.db, jobId);
-  let solved: AggregatedShift;
-  try {
-    solved = aggregateTileShifts(tiles.map(tileShiftOf));
-  } catch (error) {
+  const fail = async (error: unknown): Promise<AggregateJobResult> => {
     if (!isMetdbError(error, 'insufficient-data')) throw error;
     const reason = `no usable tile: ${error.message}; ${skipSummary(tiles)}`.slice(0, 1024);
     const wrote = await finish(deps, jobId, async (trx) => {
       await markJobState(trx, jobId, 'failed', { from: 'aggregating', reason });
     });
     return { jobId, aggregated: wrote, state: 'failed', reason };
+  };
+  // Rigid and similarity jobs: the model fitted to the tiles' residual shifts.
+  const planned = plannedTransformOf(job.parameters);
+  if (planned !== undefined) {
+    let fitted: NewRegistration;
+    try {
+      fitted = await transformRegistration(deps, job, tiles, planned, cache);
+    } catch (error) {
+      return fail(error);
+    }
+    const wrote = await finish(deps, jobId, async (trx) => {
+      await upsertRegistration(trx, fitted);
+      await markJobState(trx, jobId, 'done', { from: 'aggregating' });
+    });
+    return { jobId, aggregated: wrote, state: 'done', shift: [fitted.shift_y, fitted.shift_x] };
+  }
+  let solved: AggregatedShift;
+  try {
+    solved = aggregateTileShifts(tiles.map(tileShiftOf));
+  } catch (error) {
+    return fail(error);
   }
   const ncc = await nccBeforeAfter(deps, job, solved.shift, cache);
   const ndim = solved.shift.length;

@@ -4,6 +4,7 @@ import type { NewTileResult } from '../records/record-tile-result.js';
 import { sizeOf, type PixelArray } from '../ndarray/ndarray.js';
 import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
 import { extractRegion } from '../tiling/extract-region.js';
+import { warpTile } from '../tiling/warp-tile.js';
 import { offsetRegion } from '../tiling/predict-shift.js';
 import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
@@ -92,13 +93,14 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
       params,
     );
     // The moving tile is cut where the reference tile's content went, by the pair's predicted
-    // shift (the planner's `offset`), and the offset actually applied is added back.
-    const movingRegion = offsetRegion(m.region, m.offset ?? [], moving.array.shape);
-    const movingTile = extractRegion(
-      moving.array,
-      movingRegion,
-      tileBuffer(moving.array.data, m.region.size),
-    );
+    // shift (the planner's `offset`), and the offset actually applied is added back; or, for a
+    // rigid or similarity job, resampled through the planned transform (its shift is the residual).
+    const movingRegion =
+      m.matrix === undefined ? offsetRegion(m.region, m.offset ?? [], moving.array.shape) : m.region;
+    const movingTile =
+      m.matrix === undefined
+        ? extractRegion(moving.array, movingRegion, tileBuffer(moving.array.data, m.region.size))
+        : warpTile(moving.array, m.matrix, m.region);
     const result = registerTile(preparedReference, movingTile, params);
     // Typed copies of the two starts: the arrays come from the message and from `offsetRegion`,
     // and V8's optimised code meets them with different element kinds (small integers or

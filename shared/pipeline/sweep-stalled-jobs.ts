@@ -1,6 +1,6 @@
 import { aggregateMessageAttributes, type AggregateMessage } from '../messages/aggregate-message.js';
 import { SCHEMA_VERSION } from '../messages/parse-message.js';
-import { tileMessageAttributes } from '../messages/tile-message.js';
+import { tileMessageAttributes, type TileMessage } from '../messages/tile-message.js';
 import type { JobRow, JobState } from '../records/database-schema.js';
 import { getImage } from '../records/images-repository.js';
 import { markJobState, toJobRow } from '../records/jobs-repository.js';
@@ -104,8 +104,9 @@ async function redrive(deps: PipelineDeps, job: JobRow, missing: number[]): Prom
     getImage(deps.db, job.moving_image_id),
   ]);
   if (reference === undefined || moving === undefined) return 0;
-  const { request, ...params } = job.parameters as JobParams & {
+  const { request, initialMatrix, ...params } = job.parameters as JobParams & {
     request?: { requestedBy?: string; reason?: string };
+    initialMatrix?: TileMessage['matrix'];
   };
   if (job.state === 'pending') {
     if (job.request_key === null) return 0;
@@ -123,7 +124,14 @@ async function redrive(deps: PipelineDeps, job: JobRow, missing: number[]): Prom
   }
   const wanted = new Set(missing);
   const messages = (
-    await tileMessagesOf(deps, { jobId: job.id, datasetId: job.dataset_id, reference, moving, params })
+    await tileMessagesOf(deps, {
+      jobId: job.id,
+      datasetId: job.dataset_id,
+      reference,
+      moving,
+      params,
+      ...(initialMatrix === undefined ? {} : { matrix: initialMatrix }),
+    })
   ).filter((m) => wanted.has(m.tileIndex));
   await Promise.all(messages.map((m) => deps.bus.publish(deps.topics.tiles, m, tileMessageAttributes(m))));
   return messages.length;
