@@ -72,7 +72,11 @@ export interface RegisterTileParams {
 export interface TileRegistration {
   /** Shift registering the moving tile onto the reference tile, pixels, axis order (z,) y, x. */
   shift: number[];
-  /** `phaseCrossCorrelation`'s error (NaN when skipped). */
+  /**
+   * Translation-invariant normalised RMS error of the registered tiles, sqrt(1 - quality²)
+   * (Guizar-Sicairos et al. 2008 over the valid overlap; not `phaseCrossCorrelation`'s skimage
+   * figure, which upsampling leaves unnormalised). NaN when skipped or `quality` is not computed.
+   */
   error: number;
   /** `phaseCrossCorrelation`'s phase difference, radians (0 when skipped). */
   phasediff: number;
@@ -212,7 +216,7 @@ export function registerTile(
   const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));
   return {
     shift,
-    error: result.error,
+    error: Number.isFinite(quality) ? Math.sqrt(Math.max(0, 1 - quality * quality)) : Number.NaN,
     phasediff: result.phasediff,
     quality,
     peakRatio,
