@@ -18,6 +18,7 @@ commands:
   register <reference> <moving>   register one pair of images and print the shift
   drift <localisations.csv> --out DIR   drift of a localisation table (RCC), and the corrected table
   quality <A> [<B>] [--box ...]   quality metrics: ncc, nsad, mi, snr, FRC of a pair; snr of one image
+  convert <in> <out> [--uint8]    z binning and 8-bit conversion (toolkit thresholds), to MRC or TIFF
   stitch <folder> --out DIR       stitch a mosaic of tiles (Fiji layout or grid): positions, mosaic, report
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'register':
       return registerCommand(args, out);
+    case 'convert':
+      return (await import('./convert-command.js')).convertCommand(args, out);
     case 'quality':
       return (await import('./quality-command.js')).qualityCommand(args, out);
     case 'migrate':

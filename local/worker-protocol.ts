@@ -16,7 +16,7 @@ export interface SerializedError {
 /** One delivery of a message to a worker. */
 export interface WireDelivery {
   readonly deliveryId: string;
-  /** The topic of the message, or the task name (see `WorkerPoolBus.run`). */
+  /** The topic of the message. */
   readonly kind: string;
   /** The message as JSON text. */
   readonly body: string;

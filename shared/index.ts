@@ -13,3 +13,4 @@ export * from './aggregation/index.js';
 export * from './localisations/index.js';
 export * from './drift/index.js';
 export * from './quality-metrics/index.js';
+export * from './stack-conversion/index.js';

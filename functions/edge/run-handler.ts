@@ -5,7 +5,7 @@ import {
   outcomeOfParseFailure,
   outcomeOfUseCaseFailure,
   type Outcome,
-} from './decide-outcome.js';
+} from '../../shared/pipeline/decide-outcome.js';
 import { isIgnored, type Ignored } from './ignored.js';
 
 /** What a use case gets besides its message. */

@@ -27,5 +27,6 @@ export {
   type AggregateTileShiftsOptions,
   type TileShift,
 } from './robust-shift.js';
+export { savitzkyGolay, type SavitzkyGolayOptions } from './savitzky-golay.js';
 export { solveSpd } from './solve-spd.js';
 export { weightedMedian } from './weighted-median.js';

@@ -1,5 +1,6 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import type { NdArray, PixelArray } from '../ndarray/ndarray.js';
+import type { NdArray } from '../ndarray/ndarray.js';
+import { equalWidthBins } from '../stack-conversion/equal-width-bins.js';
 import { checkPair } from './check-pair.js';
 
 export interface MutualInformationOptions {
@@ -43,8 +44,8 @@ export function mutualInformation(
       `mutualInformation: bins must be an integer in 2..65536, got ${bins}`,
     );
   }
-  const ia = binIndices(a.data, bins);
-  const ib = binIndices(b.data, bins);
+  const ia = equalWidthBins(a.data, bins).indices;
+  const ib = equalWidthBins(b.data, bins).indices;
   const n = ia.length;
   const joint = new Uint32Array(bins * bins);
   const ma = new Float64Array(bins);
@@ -69,35 +70,4 @@ function entropy(counts: ArrayLike<number>, n: number): number {
     if (c > 0) s += c * Math.log(c);
   }
   return Math.log(n) - s / n;
-}
-
-/**
- * The bin of each value among `bins` equal bins over [min, max], the last one closed: the edges
- * of numpy's `linspace(min, max, bins + 1)` and its `searchsorted(..., side='right')`, so that
- * values on an edge land where numpy puts them. A constant image spans [v - 0.5, v + 0.5].
- */
-function binIndices(data: PixelArray, bins: number): Uint32Array {
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    if (!Number.isFinite(v)) throw new MetdbError('non-finite', `mutualInformation: pixel ${i} is ${v}`);
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (min === max) {
-    min -= 0.5;
-    max += 0.5;
-  }
-  const step = (max - min) / bins;
-  const edge = (k: number): number => (k === bins ? max : k * step + min);
-  const out = new Uint32Array(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i]!;
-    let k = Math.min(bins - 1, Math.max(0, Math.floor((v - min) / step)));
-    if (v < edge(k)) k -= 1;
-    else if (k < bins - 1 && v >= edge(k + 1)) k += 1;
-    out[i] = k;
-  }
-  return out;
 }

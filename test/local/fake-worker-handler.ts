@@ -2,7 +2,7 @@
  * A worker handler for the worker-pool bus tests: `{ n }` doubles n (and publishes `{ n: 2n }` on
  * 'aggregate' when asked); `{ fail: 'transient' | 'permanent' }` throws that kind of error while the
  * counter file says so; `{ crash: true }` kills its worker on the first delivery. Outcomes carry
- * the kind (topic or task) and the order in which this worker handled them (`seq`). A batch
+ * the kind (topic) and the order in which this worker handled them (`seq`). A batch
  * (`handleBatch`) handles each message as `handle` would and tags the outcomes with its size.
  * Broadcasts received (`receive`) are listed in every outcome (`received`); `{ delay }` waits.
  */

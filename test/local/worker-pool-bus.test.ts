@@ -105,12 +105,12 @@ describe('WorkerPoolBus', () => {
     });
   });
 
-  it('runs tasks on the workers, every kind by priority, and rejects a task that fails for good', async () => {
+  it('delivers every kind by priority, and dead-letters a message that fails for good', async () => {
     const settled: SettledDelivery[] = [];
     bus = new WorkerPoolBus({
       workers: 1,
       prefetch: 1,
-      workerKinds: ['aggregate', 'ingest', 'tiles'],
+      workerKinds: ['aggregate', 'reprocess', 'tiles'],
       handlerModule,
       handlerOptions: {},
       onSettled: (e) => settled.push(e),
@@ -118,19 +118,20 @@ describe('WorkerPoolBus', () => {
     // Queued before the worker is ready: it takes them by priority, oldest first within a kind.
     await bus.publish('tiles', { n: 1 });
     await bus.publish('tiles', { n: 2 });
-    const ingest = bus.run('ingest', { n: 3 });
+    await bus.publish('reprocess', { n: 3 });
     await bus.publish('aggregate', { n: 4 });
-    expect(await ingest).toMatchObject({ doubled: 6, kind: 'ingest' });
     await bus.idle();
     const order = settled
       .map((e) => e.result as { kind: string; doubled: number; seq: number })
       .sort((a, b) => a.seq - b.seq)
       .map((r) => `${r.kind}:${r.doubled / 2}`);
-    expect(order).toEqual(['aggregate:4', 'ingest:3', 'tiles:1', 'tiles:2']);
+    expect(order).toEqual(['aggregate:4', 'reprocess:3', 'tiles:1', 'tiles:2']);
 
-    await expect(bus.run('ingest', { fail: 'permanent' })).rejects.toThrow(/ingest failed: bad message/);
-    expect(bus.deadLetters).toMatchObject([{ topic: 'ingest', attempts: 1, error: { kind: 'permanent' } }]);
-    await expect(bus.run('reprocess', {})).rejects.toThrow(/no worker handles reprocess/);
+    await bus.publish('reprocess', { fail: 'permanent' });
+    await bus.idle();
+    expect(bus.deadLetters).toMatchObject([
+      { topic: 'reprocess', attempts: 1, error: { kind: 'permanent' } },
+    ]);
   });
 
   it('gives a message sent ahead to a worker that dies back to the queue, no attempt spent', async () => {
@@ -248,9 +249,8 @@ describe('WorkerPoolBus', () => {
       handlerOptions: {},
     });
     await bus.publish('tiles', { n: 1 });
-    const task = bus.run('tiles', { n: 2 });
+    await bus.publish('tiles', { n: 2 });
     await expect(bus.idle()).rejects.toThrow(/exit before they start/);
-    await expect(task).rejects.toThrow(/exit before they start/);
-    await expect(bus.run('tiles', { n: 3 })).rejects.toThrow(/exit before they start/);
+    await expect(bus.idle()).rejects.toThrow(/exit before they start/);
   });
 });

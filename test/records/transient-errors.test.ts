@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:net';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { outcomeOfUseCaseFailure } from '../../functions/edge/decide-outcome.js';
+import { outcomeOfUseCaseFailure } from '../../shared/pipeline/decide-outcome.js';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
 import { createLogger } from '../../shared/logging/logger.js';
 import { MemoryBus } from '../../shared/adapters/memory-bus.js';

@@ -1,5 +1,5 @@
-import { isMetdbError } from '../../shared/errors/metdb-error.js';
-import type { Severity } from '../../shared/logging/log-entry.js';
+import { isMetdbError } from '../errors/metdb-error.js';
+import type { Severity } from '../logging/log-entry.js';
 
 /**
  * What the edge does with a delivery, as data. `ack` returns normally (HTTP 2xx: Pub/Sub forgets
