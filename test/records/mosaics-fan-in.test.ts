@@ -44,11 +44,15 @@ async function runningMosaic(db: Kysely<Database>): Promise<string> {
   return id;
 }
 
+function kindOf(k: number): NewMosaicItem['kind'] {
+  return k < 12 ? 'edge' : 'null';
+}
+
 function deliveries(mosaicId: string, seed: number): NewMosaicItem[] {
   const items = Array.from({ length: ITEMS }, (_, k) => ({
     mosaic_id: mosaicId,
     item_index: k,
-    kind: (k < 12 ? 'edge' : 'null'),
+    kind: kindOf(k),
     dx: k === 3 ? NaN : 230 + k / 8,
     dy: k === 3 ? NaN : -k / 16,
     ncc: k === 3 ? NaN : 0.5 + k / 50,
