@@ -6,6 +6,8 @@ import type { ImageRow } from '../records/database-schema.js';
 import { claimStalePlanning, createJobVersion, markJobState, startJob } from '../records/jobs-repository.js';
 import { planTiles } from '../tiling/plan-tiles.js';
 import { predictShift } from '../tiling/predict-shift.js';
+import { registerSimilarity } from '../registration/similarity/register-similarity.js';
+import type { Matrix3 } from '../registration/similarity/transform-matrix.js';
 import { decodedImages } from './decoded-image-cache.js';
 import { tileParamsOf, type JobParams } from './dataset-settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -58,11 +60,22 @@ export async function planRegistration(
   input: PlanRegistrationInput,
 ): Promise<PlanRegistrationResult> {
   const { reference, moving, params } = input;
+  // Rigid and similarity jobs: the whole-image transform first (kept with the job's parameters for
+  // the aggregation's fit), the tiles then measure what it leaves.
+  const initial =
+    params.model === 'rigid' || params.model === 'similarity'
+      ? await initialTransform(deps, reference, moving, params.model, params.channel)
+      : undefined;
+  const parameters = {
+    ...params,
+    ...(initial?.matrix === undefined ? {} : { initialMatrix: initial.matrix }),
+    ...(input.request === undefined ? {} : { request: input.request }),
+  };
   const { job, created } = await createJobVersion(deps.db, {
     dataset_id: input.datasetId,
     reference_image_id: reference.id,
     moving_image_id: moving.id,
-    parameters: input.request === undefined ? params : { ...params, request: input.request },
+    parameters,
     request_key: input.requestKey,
   });
   const base = { jobId: job.id, created, published: 0, tilesTotal: job.tiles_total };
@@ -80,9 +93,15 @@ export async function planRegistration(
     await markJobState(deps.db, job.id, 'failed', { from: 'pending', reason });
     return { ...base, failed: reason };
   }
+  if (initial?.failure !== undefined) {
+    await markJobState(deps.db, job.id, 'failed', { from: 'pending', reason: initial.failure });
+    return { ...base, failed: initial.failure };
+  }
   const tiles = planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap });
   const tileParams = tileParamsOf(params);
-  const offset = await predictedOffset(deps, reference, moving, tileParams.channel);
+  const matrix = initial?.matrix;
+  const offset =
+    matrix === undefined ? await predictedOffset(deps, reference, moving, tileParams.channel) : undefined;
   const ref = imageRef(deps, reference, refShape);
   const mov = imageRef(deps, moving, movShape);
   await Promise.all(
@@ -97,6 +116,7 @@ export async function planRegistration(
         moving: mov,
         region: { start: [...tile.start], size: [...tile.size] },
         ...(offset === undefined ? {} : { offset }),
+        ...(matrix === undefined ? {} : { matrix }),
         params: tileParams,
       };
       return deps.bus.publish(deps.topics.tiles, message, tileMessageAttributes(message));
@@ -134,6 +154,33 @@ async function predictedOffset(
       imageId: moving.id,
     });
     return undefined;
+  }
+}
+
+/**
+ * The whole-image rigid or similarity transform of the pair (`registerSimilarity` without its
+ * direct refinement: the tiles refine it), or the reason it cannot be had (3D, shapes, a scale
+ * outside 0.5-2): a permanent failure of the job.
+ */
+async function initialTransform(
+  deps: PipelineDeps,
+  reference: ImageRow,
+  moving: ImageRow,
+  model: 'rigid' | 'similarity',
+  channel: number,
+): Promise<{ matrix?: Matrix3; failure?: string }> {
+  try {
+    const [a, b] = await Promise.all([
+      decodedImages.get(deps.blobs, reference.storage_path, channel),
+      decodedImages.get(deps.blobs, moving.storage_path, channel),
+    ]);
+    if (a.array.shape.length !== 2 || b.array.shape.length !== 2) {
+      return { failure: `model ${model} needs 2D images (this pair is ${a.array.shape.length}D)` };
+    }
+    return { matrix: registerSimilarity(a.array, b.array, { model, refine: false }).matrix };
+  } catch (error) {
+    if (!isMetdbError(error) || error.kind !== 'permanent') throw error;
+    return { failure: `model ${model}: ${error.message}` };
   }
 }
 

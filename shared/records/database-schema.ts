@@ -14,6 +14,9 @@ export const JOB_STATES = ['pending', 'running', 'aggregating', 'done', 'failed'
 /** pending -> running (tiles published) -> aggregating (last tile recorded) -> done | failed. */
 export type JobState = (typeof JOB_STATES)[number];
 
+/** A result's verdict (see docs/quality.md); the same list as shared/quality's `QUALITIES`. */
+export const QUALITY_VALUES = ['good', 'low', 'failed'] as const;
+
 export const PIXEL_TYPES = [
   'uint8',
   'uint16',
@@ -96,6 +99,8 @@ export interface TileResultsTable {
   skip_reason: string | null;
   duration_ms: number;
   created_at: string;
+  /** 'good' | 'low' | 'failed' (see docs/quality.md); null for rows older than migration 0002. */
+  quality: string | null;
 }
 
 export interface RegistrationsTable {
@@ -112,6 +117,12 @@ export interface RegistrationsTable {
   ncc_after: number | null;
   tiles_used: number;
   tiles_rejected: number;
+  /** 'good' | 'low' | 'failed' (see docs/quality.md); null for rows older than migration 0002. */
+  quality: string | null;
+  /** JSON array of one-line findings behind `quality` (empty when good). */
+  quality_reasons: string | null;
+  /** NCC that unrelated overlaps of the pair reach (the permutation test's 99th percentile). */
+  ncc_chance: number | null;
   /** 'translation' | 'rigid' | 'similarity' (0005; null in rows written before it: translations). */
   model: string | null;
   /** The homogeneous matrix, moving -> reference, (x, y) pixels, as JSON text (0005). */
@@ -188,9 +199,13 @@ export type TileResultRow = Omit<Selectable<TileResultsTable>, 'region' | 'skipp
   region: TileRegion;
   skipped: boolean;
 };
-export type RegistrationRow = Omit<Selectable<RegistrationsTable>, 'transform' | 'residuals' | 'matrix'> & {
+export type RegistrationRow = Omit<
+  Selectable<RegistrationsTable>,
+  'transform' | 'residuals' | 'quality_reasons' | 'matrix'
+> & {
   transform: unknown;
   residuals: unknown;
+  quality_reasons: string[] | null;
   matrix: number[][] | null;
 };
 export type ProcessedEventRow = Selectable<ProcessedEventsTable>;

@@ -87,7 +87,11 @@ describe.each(DIALECTS)('migrations on $name', ({ create }) => {
         'skip_reason',
         'duration_ms',
         'created_at',
+        'quality',
       ].sort(),
+    );
+    expect(columns('registrations')).toEqual(
+      expect.arrayContaining(['quality', 'quality_reasons', 'ncc_chance', 'ncc_after', 'tiles_used']),
     );
     const nullable = (t: string, c: string) =>
       tables.find((x) => x.name === t)!.columns.find((x) => x.name === c)!.isNullable;
