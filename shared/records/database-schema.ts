@@ -83,6 +83,10 @@ export interface JobsTable {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** Re-drives by the sweep (0004). */
+  redrives: number;
+  /** The latest failure of the job's work, while it is not final too (0004). */
+  last_error: string | null;
 }
 
 export interface TileResultsTable {
@@ -140,6 +144,24 @@ export interface ProcessedEventsTable {
   processed_at: string;
 }
 
+/** A message that exhausted its deliveries (0004). */
+export interface DeadLettersTable {
+  id: string;
+  dedupe_key: string;
+  topic: string;
+  subscription: string | null;
+  message_id: string | null;
+  kind: 'tile' | 'aggregate' | 'upload' | 'reprocess' | 'unknown';
+  job_id: string | null;
+  tile_index: number | null;
+  object_name: string | null;
+  delivery_attempts: number | null;
+  reason: string;
+  payload: string;
+  attributes: string | null;
+  received_at: string;
+}
+
 export interface Database {
   datasets: DatasetsTable;
   images: ImagesTable;
@@ -147,6 +169,7 @@ export interface Database {
   tile_results: TileResultsTable;
   registrations: RegistrationsTable;
   processed_events: ProcessedEventsTable;
+  dead_letters: DeadLettersTable;
   mosaics: MosaicsTable;
   mosaic_items: MosaicItemsTable;
 }

@@ -6,6 +6,7 @@ import { DIALECTS, type TestDatabase } from './test-databases.js';
 
 const TABLES = [
   'datasets',
+  'dead_letters',
   'images',
   'jobs',
   'mosaic_items',
