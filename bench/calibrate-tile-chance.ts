@@ -21,7 +21,8 @@ const SOURCES = [
 const PAIRS = 400;
 
 const images: NdArray[] = [];
-for (const source of SOURCES) images.push((await readImageFile(join(repoRoot(), source), { channel: 0 })).array);
+for (const source of SOURCES)
+  images.push((await readImageFile(join(repoRoot(), source), { channel: 0 })).array);
 
 let seed = 12345;
 const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
@@ -43,7 +44,8 @@ for (const size of [64, 128, 256]) {
     }
     ratios.sort((x, y) => x - y);
     const L = Math.sqrt(2 * Math.log(2 * size * size));
-    const q = (p: number) => (ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))]! / L).toFixed(2);
+    const q = (p: number) =>
+      (ratios[Math.min(ratios.length - 1, Math.floor(p * ratios.length))]! / L).toFixed(2);
     console.log(
       `${`${size}x${size}`.padEnd(10)}${normalization.padEnd(15)}${String(PAIRS).padEnd(7)}${q(0.5).padEnd(7)}${q(0.95).padEnd(7)}${q(0.99).padEnd(7)}${q(1)}`,
     );

@@ -83,6 +83,10 @@ export interface JobsTable {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** Re-drives by the sweep (0004). */
+  redrives: number;
+  /** The latest failure of the job's work, while it is not final too (0004). */
+  last_error: string | null;
 }
 
 export interface TileResultsTable {
@@ -140,6 +144,24 @@ export interface ProcessedEventsTable {
   processed_at: string;
 }
 
+/** A message that exhausted its deliveries (0004). */
+export interface DeadLettersTable {
+  id: string;
+  dedupe_key: string;
+  topic: string;
+  subscription: string | null;
+  message_id: string | null;
+  kind: 'tile' | 'aggregate' | 'upload' | 'reprocess' | 'unknown';
+  job_id: string | null;
+  tile_index: number | null;
+  object_name: string | null;
+  delivery_attempts: number | null;
+  reason: string;
+  payload: string;
+  attributes: string | null;
+  received_at: string;
+}
+
 export interface Database {
   datasets: DatasetsTable;
   images: ImagesTable;
@@ -147,6 +169,44 @@ export interface Database {
   tile_results: TileResultsTable;
   registrations: RegistrationsTable;
   processed_events: ProcessedEventsTable;
+  dead_letters: DeadLettersTable;
+  mosaics: MosaicsTable;
+  mosaic_items: MosaicItemsTable;
+}
+
+/** A stitching job (migration 0007): its plan, fan-in counters, state and result. */
+export interface MosaicsTable {
+  id: string;
+  dataset_id: string;
+  /** Idempotency key of the request that planned it (null: none). */
+  request_key: string | null;
+  /** JSON text: layout, edges, null pairs and options. */
+  plan: string;
+  /** 'running' | 'solving' | 'done' | 'failed'. */
+  state: string;
+  items_total: number;
+  items_done: number;
+  /** JSON text: positions, edge statuses, threshold, stage model (null until solved). */
+  result: string | null;
+  output_prefix: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One measured item of a mosaic (an edge or a null pair), primary key (mosaic_id, item_index). */
+export interface MosaicItemsTable {
+  mosaic_id: string;
+  item_index: number;
+  /** 'edge' | 'null'. */
+  kind: string;
+  dx: number | null;
+  dy: number | null;
+  ncc: number | null;
+  runner_up: number | null;
+  overlap: number | null;
+  duration_ms: number;
+  created_at: string;
 }
 
 /** A tile's region in the image, in pixels, axis order (z,) y, x: start offsets and sizes. */

@@ -4,7 +4,17 @@ import { migrateDown, migrateTo, migrateToLatest, migrationStatus } from '../../
 import { migrations } from '../../migrations/index.js';
 import { DIALECTS, type TestDatabase } from './test-databases.js';
 
-const TABLES = ['datasets', 'images', 'jobs', 'processed_events', 'registrations', 'tile_results'];
+const TABLES = [
+  'datasets',
+  'dead_letters',
+  'images',
+  'jobs',
+  'mosaic_items',
+  'mosaics',
+  'processed_events',
+  'registrations',
+  'tile_results',
+];
 const names = Object.keys(migrations);
 
 async function userTables(handle: DatabaseHandle): Promise<string[]> {
