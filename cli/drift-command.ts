@@ -11,6 +11,7 @@ import { UsageError } from './usage-error.js';
 
 export const DRIFT_USAGE = `usage: metdb drift <localisations.csv> --out DIR [--columns frame=t,x=x_nm,y=y_nm[,z=z_nm]]
                    [--bin-frames N] [--pixel-size NM] [--window W] [--interpolation linear|cubic] [--json]
+       metdb drift apply <drift.csv|drift.json> <stack> --out DIR [--method fourier|spline]
 
 Drift of a localisation microscopy acquisition from the localisations themselves (redundant
 cross-correlation, Wang et al. 2014): one super-resolution image per time bin, every pair of bins
@@ -24,6 +25,8 @@ with corrected coordinates, every other column untouched).`;
 
 /** `metdb drift`: localisation drift. Returns the exit code. */
 export async function driftCommand(args: string[], out: (line: string) => void): Promise<number> {
+  if (args[0] === 'apply')
+    return (await import('./drift-apply-command.js')).driftApplyCommand(args.slice(1), out);
   let parsed;
   try {
     parsed = parseArgs({

@@ -1,6 +1,3 @@
-import { assertConnectionBudget } from './connection-budget.js';
-import { assertValidConfig } from './config-validation.js';
-
 /** The four Cloud Functions, named by their functions-framework target (entry point). */
 export type FunctionName = 'ingest' | 'registerTile' | 'aggregate' | 'reprocess';
 export const FUNCTION_NAMES: readonly FunctionName[] = ['ingest', 'registerTile', 'aggregate', 'reprocess'];
@@ -131,13 +128,3 @@ export interface MetdbInfraConfig {
 export type ConfigOverrides = Partial<
   Pick<MetdbInfraConfig, 'project' | 'region' | 'stateBucket' | 'functionsSourceDir' | 'deployServiceAccount'>
 >;
-
-/**
- * Validates a configuration: names, ranges and the Cloud SQL connection budget.
- * Throws a permanent `MetdbError` (`invalid-value`) naming the first violation.
- */
-export function checkConfig(config: MetdbInfraConfig): MetdbInfraConfig {
-  assertValidConfig(config);
-  assertConnectionBudget(config);
-  return config;
-}

@@ -1,6 +1,7 @@
 import { MetdbError } from '../shared/errors/metdb-error.js';
 import type { ConfigOverrides, EnvironmentName, MetdbInfraConfig } from './config.js';
-import { checkConfig, ENVIRONMENT_NAMES } from './config.js';
+import { checkConfig } from './check-config.js';
+import { ENVIRONMENT_NAMES } from './config.js';
 import { DEFAULT_MAX_PIXELS_PER_IMAGE } from '../shared/pipeline/memory-budget.js';
 
 /**

@@ -5,7 +5,8 @@ import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-projec
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import type { FunctionName, MetdbInfraConfig } from './config.js';
-import { checkConfig, FUNCTION_NAMES } from './config.js';
+import { checkConfig } from './check-config.js';
+import { FUNCTION_NAMES } from './config.js';
 import { FUNCTION_SPECS } from './function-specs.js';
 import { ProjectApis } from './constructs/project-apis.js';
 import { StorageBuckets } from './constructs/storage-buckets.js';

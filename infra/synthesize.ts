@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { App } from 'cdktf';
 import type { MetdbInfraConfig } from './config.js';
-import { checkConfig } from './config.js';
+import { checkConfig } from './check-config.js';
 import { MetdbStack } from './metdb-stack.js';
 
 export interface SynthesizeOptions {

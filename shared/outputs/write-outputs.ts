@@ -1,9 +1,11 @@
 import { encodeChannelsTiff } from '../imaging/encode-channels-tiff.js';
 import type { ImageChannels } from '../imaging/image-channels.js';
-import type { NdArray } from '../ndarray/ndarray.js';
+import { pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
 import type { ImageResult } from './image-result.js';
+import { writeOmeZarr } from './ome-zarr.js';
 import type { OutputSink } from './output-sink.js';
+import { sinkStore } from './sink-store.js';
 import { isMrcName, registeredFile } from './registered-file.js';
 import { registeredImage, type RegisteredImageOptions } from './registered-image.js';
 import { shiftTableCsv, shiftTableJson } from './shift-table.js';
@@ -25,6 +27,12 @@ export interface WriteOutputsOptions {
    * @default true
    */
   registeredImages?: boolean;
+  /**
+   * Write `registered.ome.zarr`: the registered series (reference and registered images of the
+   * reference's shape, in order, as time points) as OME-Zarr with a pyramid (`writeOmeZarr`).
+   * @default true
+   */
+  omeZarr?: boolean;
   /** How registered images are resampled. @default { method: 'spline' } */
   resample?: RegisteredImageOptions;
   /** Stacked average: 'full' canvas, 'overlap' (cropped to the common overlap), or false. @default 'full' */
@@ -41,6 +49,8 @@ export interface WrittenOutputs {
   readonly shiftsJson: string;
   readonly report: string;
   readonly registered: readonly string[];
+  /** The registered series as OME-Zarr (its root), or null when not written. */
+  readonly omeZarr: string | null;
   /**
    * `average.tif`: the stacked average of every channel (float32; OME-TIFF, or an ImageJ
    * hyperstack when the reference was ImageJ), or null when not written (option off, no frame).
@@ -58,7 +68,7 @@ export async function writeOutputs(
   results: readonly ImageResult[],
   options: WriteOutputsOptions,
 ): Promise<WrittenOutputs> {
-  const { registeredImages = true, resample = {}, average = 'full', facts = {} } = options;
+  const { registeredImages = true, resample = {}, average = 'full', facts = {}, omeZarr = true } = options;
   const shiftsCsv = await sink.write('shifts.csv', shiftTableCsv(results));
   const shiftsJson = await sink.write('shifts.json', shiftTableJson(results));
   const registered: string[] = [];
@@ -67,18 +77,24 @@ export async function writeOutputs(
     (r) => r.shift !== null && (r.role === 'registered' || r.role === 'reference'),
   );
   const referenceShape = results.find((r) => r.role === 'reference')?.shape ?? usable[0]?.shape ?? null;
+  const series: ImageChannels[] = [];
   let averageFormat: 'ome' | 'imagej' = 'ome';
-  if (registeredImages || average !== false) {
+  if (registeredImages || average !== false || omeZarr) {
     for (const r of usable) {
       const image = await options.readImage(r);
       const shape = image?.channels[0]?.shape;
       if (image === undefined || shape === undefined || shape.length !== r.shift!.length) continue;
       const format = image.metadataFormat === 'imagej' ? 'imagej' : 'ome';
+      const sameShape =
+        referenceShape !== null &&
+        shape.length === referenceShape.length &&
+        referenceShape.every((n, a) => shape[a] === n);
+      const moved =
+        registeredImages || (omeZarr && sameShape)
+          ? { ...image, channels: image.channels.map((c) => registeredImage(c, r.shift!, resample)) }
+          : image;
+      if (omeZarr && sameShape) series.push(moved);
       if (registeredImages) {
-        const moved = {
-          ...image,
-          channels: image.channels.map((c) => registeredImage(c, r.shift!, resample)),
-        };
         if (isMrcName(r.file)) {
           const mrc = registeredFile(r.file, moved.channels[0]!, r.pixelSize);
           registered.push(await sink.write(`registered/${stem(r.file)}${mrc.extension}`, mrc.bytes));
@@ -87,8 +103,7 @@ export async function writeOutputs(
           registered.push(await sink.write(name, encodeChannelsTiff(moved, { format, name: stem(r.file) })));
         }
       }
-      const sameShape = referenceShape !== null && referenceShape.every((n, a) => shape[a] === n);
-      if (average !== false && sameShape && shape.length === referenceShape.length) {
+      if (average !== false && sameShape) {
         if (r.role === 'reference') averageFormat = format;
         frames.push({ image, shift: r.shift! });
       }
@@ -110,6 +125,15 @@ export async function writeOutputs(
       encodeChannelsTiff({ ...first, channels }, { format: averageFormat, name: 'average' }),
     );
   }
+  let zarrRoot: string | null = null;
+  const seriesChannels = new Set(
+    series.map((f) => `${f.channels.length}:${pixelTypeOf(f.channels[0]!.data)}`),
+  );
+  if (omeZarr && series.length > 0 && seriesChannels.size === 1) {
+    const store = sinkStore(sink, OME_ZARR);
+    await writeOmeZarr(store, series, { name: options.dataset });
+    zarrRoot = store.written[0]!.replace(/\/zarr\.json$/, '');
+  }
   const report = await sink.write(
     'report.html',
     renderReport({
@@ -122,8 +146,11 @@ export async function writeOutputs(
       },
     }),
   );
-  return { shiftsCsv, shiftsJson, report, registered, average: averagePath };
+  return { shiftsCsv, shiftsJson, report, registered, omeZarr: zarrRoot, average: averagePath };
 }
+
+/** The registered series' OME-Zarr, beside the other outputs. */
+const OME_ZARR = 'registered.ome.zarr';
 
 /** `a/b/frame 1.tif` -> `b__frame 1` style flat names: folders joined by `__`, extension dropped. */
 function stem(file: string): string {

@@ -33,13 +33,13 @@ export interface JobParams extends RegistrationParams {
 }
 
 /**
- * The defaults: tile 256 px (2D) or 64 px (3D), overlap 0.25, upsample factor 20, phase
+ * The defaults: tile 256 px (2D) or 64 px (3D), overlap 0.25, upsample factor 100, phase
  * normalisation, a Tukey window (alpha 0.5) and no other preprocessing, channel 0, tiles whose
  * `tileSignal` is below 10 skipped.
  */
 export function defaultJobParams(ndim: number): JobParams {
   return {
-    upsampleFactor: 20,
+    upsampleFactor: 100,
     normalization: 'phase',
     preprocessing: { dtype: 'float64', window: { type: 'tukey', alpha: 0.5 } },
     minTileSignal: DEFAULT_MIN_TILE_SIGNAL,

@@ -1,7 +1,12 @@
 import { lanczosSurvey, MIN_SURVEY_AXIS } from './lanczos-survey.js';
 import { peakWindow, surveyStep, type PeakWindow } from './peak-window.js';
-import type { Upsampled } from './refine-peak.js';
 import { upsampledDftCost } from './upsampled-dft.js';
+
+/**
+ * The upsampled DFT on `points` per axis from `start` (pixels) with spacing 1/upsample: a row-major
+ * complex (interleaved) array.
+ */
+export type Upsampled = (start: Float64Array, points: Int32Array, upsample: number) => Float32Array;
 
 /** A window is used when it costs at most this fraction of the whole box. */
 const WINDOW_WORTH = 0.75;

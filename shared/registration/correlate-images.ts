@@ -43,6 +43,7 @@ export function correlateImages(
       n,
       opts.normalization === 'phase',
       eps,
+      opts.regularization,
     );
     if (!Number.isFinite(srcAmp) && !isPreparedReference(reference)) assertFinite(reference, 'reference');
     if (!Number.isFinite(tgtAmp) && !isPreparedReference(moving)) assertFinite(moving, 'moving');

@@ -34,8 +34,10 @@ export function correlateSpectra(
       let pi = ai * br - ar * bi;
       if (opts.normalization === 'phase') {
         const mag = Math.max(Math.sqrt(pr * pr + pi * pi), eps);
-        pr /= mag;
-        pi /= mag;
+        const r = opts.regularization;
+        const div = r === 0 ? mag : ((mag + r) * (mag + r)) / mag;
+        pr /= div;
+        pi /= div;
       }
       product[2 * i] = pr;
       product[2 * i + 1] = pi;

@@ -2,7 +2,8 @@
  * The cross-power spectrum P = A conj(B) of two frequency-major half spectra (`rfftn`'s layout:
  * element (x, row) at x * rows + row, interleaved float32), written into both `a` (kept for the
  * upsampled DFT) and `b` (consumed by the inverse transform). With `phase`, P / max(|P|, eps):
- * scikit-image's normalisation. Returns the energies of the full spectra A and B, from their
+ * scikit-image's normalisation; with `floor` > 0, P |P| / (|P| + floor)^2 (see
+ * `regularization`). Returns the energies of the full spectra A and B, from their
  * halves (interior columns stand for two).
  *
  * One function for the hot loop alone: V8 optimises it on its own, and the caller's code after the
@@ -16,6 +17,7 @@ export function crossPowerSpectrum(
   n: number,
   phase: boolean,
   eps: number,
+  floor = 0,
 ): { srcAmp: number; tgtAmp: number } {
   let srcAmp = 0;
   let tgtAmp = 0;
@@ -33,7 +35,8 @@ export function crossPowerSpectrum(
       let pr = ar * br + ai * bi;
       let pi = ai * br - ar * bi;
       if (phase) {
-        const inv = 1 / Math.max(Math.sqrt(pr * pr + pi * pi), eps);
+        const mag = Math.max(Math.sqrt(pr * pr + pi * pi), eps);
+        const inv = floor === 0 ? 1 / mag : mag / ((mag + floor) * (mag + floor));
         pr *= inv;
         pi *= inv;
       }

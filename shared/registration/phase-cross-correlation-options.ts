@@ -16,13 +16,25 @@ export interface PhaseCrossCorrelationOptions {
    */
   normalization?: 'phase' | 'none';
   /**
+   * With normalization 'phase', each frequency of the cross-power spectrum P is weighted by
+   * |P| / (|P| + r)^2 instead of 1 / |P| (r = `regularization`, in the units of |P|: squared pixel
+   * values times pixels, the DFT unnormalised): where |P| is well above r, phase correlation's
+   * weight; well below it, |P| / r^2, which suppresses the frequencies that noise dominates,
+   * unlike phase correlation, which gives them the weight of any other (a Wiener-like weighting
+   * of the generalised cross-correlation; Knapp & Carter, IEEE TASSP 24, 320, 1976).
+   * 0 is scikit-image's phase correlation.
+   * @default 0
+   */
+  regularization?: number;
+  /**
    * 'real': inputs are images. 'fourier': inputs are their (full, complex) N-D spectra.
    * @default 'real'
    */
   space?: 'real' | 'fourier';
   /**
    * Also return `peakRatio`, the phase-correlation peak over the RMS of the rest of the surface
-   * (real-space inputs only; free with normalization 'phase', one more inverse FFT with 'none').
+   * (real-space inputs only; free with normalization 'phase', one more inverse FFT with 'none';
+   * with a `regularization`, of the regularised surface).
    * @default false
    */
   returnPeakRatio?: boolean;
@@ -31,15 +43,22 @@ export interface PhaseCrossCorrelationOptions {
 export interface ResolvedOptions {
   readonly upsampleFactor: number;
   readonly normalization: 'phase' | 'none';
+  readonly regularization: number;
   readonly space: 'real' | 'fourier';
   readonly returnPeakRatio: boolean;
 }
 
-const KNOWN = new Set(['upsampleFactor', 'normalization', 'space', 'returnPeakRatio']);
+const KNOWN = new Set(['upsampleFactor', 'normalization', 'regularization', 'space', 'returnPeakRatio']);
 
 export function resolveOptions(options: unknown): ResolvedOptions {
   if (options === undefined)
-    return { upsampleFactor: 1, normalization: 'phase', space: 'real', returnPeakRatio: false };
+    return {
+      upsampleFactor: 1,
+      normalization: 'phase',
+      regularization: 0,
+      space: 'real',
+      returnPeakRatio: false,
+    };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new MetdbError('invalid-argument', 'phaseCrossCorrelation: options must be an object');
   }
@@ -67,6 +86,14 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       { details: { option: 'normalization', value: normalization } },
     );
   }
+  const regularization = o['regularization'] ?? 0;
+  if (typeof regularization !== 'number' || !Number.isFinite(regularization) || regularization < 0) {
+    throw new MetdbError(
+      'invalid-argument',
+      `phaseCrossCorrelation: regularization must be a finite number >= 0, got ${JSON.stringify(regularization)}`,
+      { details: { option: 'regularization', value: regularization } },
+    );
+  }
   const space = o['space'] ?? 'real';
   if (space !== 'real' && space !== 'fourier') {
     throw new MetdbError(
@@ -85,5 +112,5 @@ export function resolveOptions(options: unknown): ResolvedOptions {
       },
     );
   }
-  return { upsampleFactor, normalization, space, returnPeakRatio };
+  return { upsampleFactor, normalization, regularization, space, returnPeakRatio };
 }

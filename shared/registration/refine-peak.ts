@@ -1,4 +1,4 @@
-import { chooseWindow } from './choose-window.js';
+import { chooseWindow, type Upsampled } from './choose-window.js';
 import type { ResolvedOptions } from './phase-cross-correlation-options.js';
 
 export interface PhaseCrossCorrelationResult {
@@ -75,12 +75,6 @@ export function finish(
   const error = Math.sqrt(Math.abs(1 - (ccMax[0] * ccMax[0] + ccMax[1] * ccMax[1]) / amps));
   return { shift, error, phasediff: Math.atan2(ccMax[1], ccMax[0]) };
 }
-
-/**
- * The upsampled DFT on `points` per axis from `start` (pixels) with spacing 1/upsample: a row-major
- * complex (interleaved) array.
- */
-export type Upsampled = (start: Float64Array, points: Int32Array, upsample: number) => Float32Array;
 
 /** Index of the complex value (interleaved) of largest magnitude; the first one on ties. */
 function argmaxMagnitude(cc: Float32Array): number {

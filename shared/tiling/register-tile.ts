@@ -2,6 +2,7 @@ import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { ScratchFloat64 } from '../registration/scratch-array.js';
+import { realFourierShift } from '../registration/real-fourier-shift.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { hannWindow } from '../registration/preprocess/hann-window.js';
@@ -27,6 +28,26 @@ export interface RegisterTileParams {
   window?: 'hann' | 'tukey' | 'none';
   /** Fraction of the Tukey window inside the tapers. @default 0.5 */
   tukeyAlpha?: number;
+  /**
+   * With normalization 'phase': frequencies are weighted by 1 / (|P| + beta E), P the cross-power
+   * spectrum and E the cross-power that the two tiles' pixel noise alone gives (their noise
+   * standard deviations, `tileSignal`'s `noise`, times the window's energy): where the tiles'
+   * common signal stands more than about beta times above the noise, phase correlation's
+   * weights; where it does not, plain cross-correlation's, which lets the noise weigh no more
+   * than its power. Phase correlation amplifies noise on low-texture tiles and errs by many
+   * pixels there; plain cross-correlation has a broad peak on clean ones. 0 is plain phase
+   * correlation. See `phaseCrossCorrelation`'s `regularization`.
+   * @default 16
+   */
+  noiseRegularization?: number;
+  /**
+   * Refinement passes: the moving tile Fourier-shifted by the estimate and registered again, the
+   * residual added. The window weighs the two tiles' content differently unless it is aligned,
+   * which pulls the peak towards zero by a fraction of the shift (more for a broad peak); once
+   * aligned there is nothing left to pull. 0 keeps the first estimate.
+   * @default 1
+   */
+  refinements?: number;
   /**
    * Preprocessing of both tiles before windowing (`preprocess` of shared/registration; give no
    * `window` there, use `window` above). With binning, shifts are still reported in tile pixels.
@@ -61,7 +82,10 @@ export interface TileRegistration {
    * noise; NaN when skipped, undefined, or not asked for (`params.quality` false).
    */
   quality: number;
-  /** `correlationPeakRatio` of the windowed tiles: about 4 for noise, tens and more for real matches (0 when skipped). */
+  /**
+   * `peakRatio` of the correlation surface of the last pass (phase correlation, noise-regularised
+   * with `noiseRegularization`): about 4 for noise, tens and more for real matches (0 when skipped).
+   */
   peakRatio: number;
   /**
    * Suggested aggregation weight, `max(0, peakRatio / sqrt(2 ln N) - 1)` with N the number of
@@ -84,6 +108,8 @@ export interface PreparedReferenceTile {
   readonly preparedTile: true;
   readonly shape: readonly number[];
   readonly signal: number;
+  /** The reference tile's pixel noise (`tileSignal`'s `noise`), in preprocessed units. */
+  readonly noise: number;
   /**
    * Preprocessed pixels (the reference tile itself, not a copy, when there is no preprocessing
    * step: leave it unchanged), or undefined when the tile is too flat to register.
@@ -98,13 +124,16 @@ export function prepareReferenceTile(
   params: RegisterTileParams = {},
 ): PreparedReferenceTile {
   const { window = 'tukey', tukeyAlpha = 0.5 } = params;
-  const signal = tileSignal(referenceTile).signal;
+  const measured = tileSignal(referenceTile);
+  const { signal } = measured;
   const shape = [...referenceTile.shape];
-  if (signal < (params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL)) return { preparedTile: true, shape, signal };
   const options = preprocessOptionsOf(params);
+  const noise = measured.noise * noiseGain(options, shape.length);
+  if (signal < (params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL))
+    return { preparedTile: true, shape, signal, noise };
   const reference = preprocessed(referenceTile, options);
   const spectrum = prepareReference(centredWindowed(reference, window, tukeyAlpha));
-  return { preparedTile: true, shape, signal, reference, spectrum };
+  return { preparedTile: true, shape, signal, noise, reference, spectrum };
 }
 
 /**
@@ -132,8 +161,10 @@ export function registerTile(
     );
   }
   const { upsampleFactor = 1, normalization = 'phase', window = 'tukey', tukeyAlpha = 0.5 } = params;
+  const { noiseRegularization = 16, refinements = 1 } = params;
   const minSignal = params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL;
-  const signal = Math.min(prepared.signal, tileSignal(movingTile).signal);
+  const movingSignal = tileSignal(movingTile);
+  const signal = Math.min(prepared.signal, movingSignal.signal);
   if (signal < minSignal || prepared.reference === undefined || prepared.spectrum === undefined) {
     return {
       shift: shape.map(() => 0),
@@ -150,11 +181,28 @@ export function registerTile(
   const { reference } = prepared;
   const moving = preprocessed(movingTile, options);
   const bins = binFactors(options, shape.length);
-  const result = phaseCrossCorrelation(prepared.spectrum, centredWindowed(moving, window, tukeyAlpha), {
+  const noise = prepared.noise * movingSignal.noise * noiseGain(options, shape.length);
+  const correlation = {
     upsampleFactor,
     normalization,
+    regularization:
+      normalization === 'phase' ? noiseRegularization * noise * windowEnergy(window, shape, tukeyAlpha) : 0,
     returnPeakRatio: true,
-  });
+  };
+  let result = phaseCrossCorrelation(
+    prepared.spectrum,
+    centredWindowed(moving, window, tukeyAlpha),
+    correlation,
+  );
+  for (let pass = 0; pass < refinements && result.shift.every(Number.isFinite); pass++) {
+    const aligned = realFourierShift(centred(moving), result.shift, shiftedBuffer.take(moving.data.length));
+    const residual = phaseCrossCorrelation(
+      prepared.spectrum,
+      centredWindowed(aligned, window, tukeyAlpha),
+      correlation,
+    );
+    result = { ...residual, shift: result.shift.map((s, k) => s + residual.shift[k]!) };
+  }
   const peakRatio = result.peakRatio ?? 0;
   const quality =
     params.quality === false
@@ -248,6 +296,31 @@ function windowOf(
     windows.set(key, w);
   }
   return w;
+}
+
+/** The refinement's mean-removed and shifted moving tiles, reused from tile to tile. */
+const centredBuffer = new ScratchFloat64();
+const shiftedBuffer = new ScratchFloat64();
+
+/** The mean-removed tile, for the refinement's Fourier shift. */
+function centred(image: NdArray): NdArray<Float64Array> {
+  const out = centredBuffer.take(image.data.length);
+  subtract(image.data, meanOf(image.data), out);
+  return { data: out, shape: image.shape };
+}
+
+/** Sum of the window's squares: the factor by which it scales white noise's power spectrum. */
+function windowEnergy(kind: 'hann' | 'tukey' | 'none', shape: readonly number[], alpha: number): number {
+  if (kind === 'none') return shape.reduce((p, n) => p * n, 1);
+  const w = windowOf(kind, shape, alpha);
+  let sum = 0;
+  for (let i = 0; i < w.length; i++) sum += w[i]! * w[i]!;
+  return sum;
+}
+
+/** How preprocessing scales the raw tiles' noise standard deviation: binning sums k pixels, sqrt(k). */
+function noiseGain(options: PreprocessOptions, ndim: number): number {
+  return Math.sqrt(binFactors(options, ndim).reduce((p, f) => p * f, 1));
 }
 
 /** The binning factor per axis of validated preprocess options (1 without binning). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
-import { checkConfig } from '../../infra/config.js';
+import { checkConfig } from '../../infra/check-config.js';
 import type { MetdbInfraConfig } from '../../infra/config.js';
 import { assertConnectionBudget, connectionBudget } from '../../infra/connection-budget.js';
 import { ENVIRONMENTS, loadConfig } from '../../infra/environments.js';
