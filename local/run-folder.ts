@@ -16,6 +16,7 @@ import { serializeError } from './serialize-error.js';
 import { sharedDecodedImage } from './shared-decoded-image.js';
 import type { DeadLetter } from './worker-pool-bus.js';
 import { LocalRunner, type LocalRunnerOptions } from './local-runner.js';
+import { naturalCompare } from '../shared/series/natural-compare.js';
 
 /** File extensions a local run treats as images; other files (notes, truth.json...) are ignored. */
 export const IMAGE_EXTENSIONS = [
@@ -262,7 +263,7 @@ export function referenceCandidates(files: readonly string[], reference: string 
   return reference !== undefined && files.includes(reference) ? [reference] : [...files];
 }
 
-/** The folder's top-level image files in name order, and the files left alone. */
+/** The folder's top-level image files in natural name order (`A1_2` before `A1_10`), and the files left alone. */
 async function listInputs(
   root: string,
   out: string,
@@ -278,6 +279,5 @@ async function listInputs(
     if (entry.name.startsWith('.') || entry.name === SETTINGS_FILE || !isImage) ignored.push(entry.name);
     else files.push(entry.name);
   }
-  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return { files: files.sort(byName), ignored: ignored.sort(byName) };
+  return { files: files.sort(naturalCompare), ignored: ignored.sort(naturalCompare) };
 }

@@ -24,6 +24,10 @@ export const PreprocessingSchema = z.looseObject({}).transform((value, ctx): Pre
 });
 export type Preprocessing = z.output<typeof PreprocessingSchema>;
 
+/** The transform models a job can solve (see `RegistrationParamsSchema.model`). */
+export const TransformModelSchema = z.enum(['translation', 'rigid', 'similarity']);
+export type JobModel = z.output<typeof TransformModelSchema>;
+
 /**
  * Limits of `upsampleFactor`: 1 gives whole pixels; beyond 1000 the precision is far below what
  * noise and interpolation allow, and the upsampled DFT's cost grows with the factor.
@@ -49,6 +53,13 @@ export const RegistrationParamsSchema = z.strictObject({
   minTileSignal: z.number().min(0),
   /** Channel index to register in multi-channel images. */
   channel: z.int().min(0).max(255),
+  /**
+   * The transform model: 'translation' (absent: the default), or, for 2D images, 'rigid' (rotation
+   * and translation) or 'similarity' (rotation, uniform scale, translation): solved on the whole
+   * image first (`registerSimilarity`, Fourier-Mellin), then refined by a least-squares fit of the
+   * tiles' shifts to the model.
+   */
+  model: TransformModelSchema.optional(),
 });
 export type RegistrationParams = z.output<typeof RegistrationParamsSchema>;
 
@@ -59,6 +70,7 @@ export const RegistrationParamsPatchSchema = z.strictObject({
   preprocessing: PreprocessingSchema.optional(),
   minTileSignal: RegistrationParamsSchema.shape.minTileSignal.optional(),
   channel: RegistrationParamsSchema.shape.channel.optional(),
+  model: TransformModelSchema.optional(),
   /** Tile edge in pixels along each axis (y, x) or (z, y, x); one number for all axes. */
   tileSize: z
     .union([z.int().min(8).max(65_536), z.array(z.int().min(8).max(65_536)).min(2).max(3)])

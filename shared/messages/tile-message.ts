@@ -48,9 +48,21 @@ export const TileMessageSchema = z
      * moving tile is cut at `region.start - offset`, clamped into the image. Absent: zeros.
      */
     offset: z.array(z.int().min(-1_000_000).max(1_000_000)).min(2).max(MAX_DIMENSIONS).optional(),
+    /**
+     * The whole-image transform planned for a rigid or similarity job (2D only): the moving tile is
+     * resampled through it into the reference tile's frame (x, y pixels, moving -> reference; see
+     * docs/messages.md), and the tile's shift is what is left. Exclusive with `offset`.
+     */
+    matrix: z
+      .array(z.array(z.number().refine(Number.isFinite, 'must be finite')).length(3))
+      .length(3)
+      .optional(),
     params: RegistrationParamsSchema,
   })
   .superRefine((m, ctx) => {
+    if (m.matrix !== undefined && (m.offset !== undefined || m.region.start.length !== 2)) {
+      ctx.addIssue({ code: 'custom', path: ['matrix'], message: 'needs a 2D region and no offset' });
+    }
     if (m.offset !== undefined && m.offset.length !== m.region.start.length) {
       ctx.addIssue({
         code: 'custom',

@@ -2,6 +2,8 @@ import { MetdbError } from '../errors/metdb-error.js';
 import { pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
 import { fourierShift } from '../registration/fourier-shift.js';
 import { interpolatedShift } from '../registration/interpolated-shift.js';
+import type { Matrix3 } from '../registration/similarity/transform-matrix.js';
+import { warpToReference } from '../registration/warp-to-reference.js';
 
 export interface RegisteredImageOptions {
   /**
@@ -40,6 +42,29 @@ export function registeredImage<T extends Uint8Array | Uint16Array | Float32Arra
     method === 'fourier'
       ? fourierShift(image, shift)
       : interpolatedShift(image, shift, { order: 3, mode: 'constant', cval: fill });
+  return { data: castLike(image.data, moved.data), shape: [...image.shape] };
+}
+
+/**
+ * The 2D image resampled onto the reference grid through a transform `matrix` (x, y pixels,
+ * moving -> reference; docs/messages.md): cubic B-spline (`warpToReference`), `fill` where no
+ * source pixel maps; same shape and pixel type (integers rounded and clipped).
+ */
+export function registeredImageByMatrix<T extends Uint8Array | Uint16Array | Float32Array>(
+  image: NdArray<T>,
+  matrix: readonly (readonly number[])[],
+  options: Pick<RegisteredImageOptions, 'fill'> = {},
+): NdArray<T> {
+  if (image.shape.length !== 2 || matrix.length !== 3) {
+    throw new MetdbError('invalid-argument', 'registeredImageByMatrix: needs a 2D image and a 3x3 matrix', {
+      details: { shape: [...image.shape] },
+    });
+  }
+  const moved = warpToReference(image, matrix as Matrix3, {
+    order: 3,
+    mode: 'constant',
+    cval: options.fill ?? 0,
+  });
   return { data: castLike(image.data, moved.data), shape: [...image.shape] };
 }
 

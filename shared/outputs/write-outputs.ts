@@ -7,7 +7,7 @@ import { writeOmeZarr } from './ome-zarr.js';
 import type { OutputSink } from './output-sink.js';
 import { sinkStore } from './sink-store.js';
 import { isMrcName, registeredFile } from './registered-file.js';
-import { registeredImage, type RegisteredImageOptions } from './registered-image.js';
+import { registeredImage, registeredImageByMatrix, type RegisteredImageOptions } from './registered-image.js';
 import { shiftTableCsv, shiftTableJson } from './shift-table.js';
 import { stackedAverage } from './stacked-average.js';
 
@@ -91,7 +91,15 @@ export async function writeOutputs(
         referenceShape.every((n, a) => shape[a] === n);
       const moved =
         registeredImages || (omeZarr && sameShape)
-          ? { ...image, channels: image.channels.map((c) => registeredImage(c, r.shift!, resample)) }
+          ? {
+              ...image,
+              // Rigid and similarity results move by their matrix; translations by their shift.
+              channels: image.channels.map((c) =>
+                byMatrix(r)
+                  ? registeredImageByMatrix(c, r.matrix!, resample)
+                  : registeredImage(c, r.shift!, resample),
+              ),
+            }
           : image;
       if (omeZarr && sameShape) series.push(moved);
       if (registeredImages) {
@@ -103,7 +111,8 @@ export async function writeOutputs(
           registered.push(await sink.write(name, encodeChannelsTiff(moved, { format, name: stem(r.file) })));
         }
       }
-      if (average !== false && sameShape) {
+      // The stacked average composes shifts only: rigid and similarity frames stay out of it.
+      if (average !== false && sameShape && !byMatrix(r)) {
         if (r.role === 'reference') averageFormat = format;
         frames.push({ image, shift: r.shift! });
       }
@@ -156,4 +165,9 @@ const OME_ZARR = 'registered.ome.zarr';
 function stem(file: string): string {
   const flat = file.split('/').join('__');
   return flat.replace(/(\.ome)?\.[^./]*$/i, '') || 'image';
+}
+
+/** A result moved by its matrix rather than its shift: a rigid or similarity model. */
+function byMatrix(r: ImageResult): boolean {
+  return (r.model === 'rigid' || r.model === 'similarity') && r.matrix !== undefined && r.matrix !== null;
 }

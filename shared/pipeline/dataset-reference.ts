@@ -5,13 +5,15 @@ import { toDatabaseError } from '../records/database-error.js';
 import { nowIso } from '../records/validate-row.js';
 import type { DatasetSettings } from './dataset-settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { naturalCompare } from '../series/natural-compare.js';
 
 /**
  * The dataset's reference image once it is ingested, else `undefined`. The choice is made once
  * and kept in `datasets.reference_image_id` (set by compare-and-set, so concurrent ingests agree):
  * - `settings.reference` names it (object name relative to the dataset folder): that image, once
  *   ingested;
- * - otherwise the ingested image whose object name sorts first (byte order) when the first
+ * - otherwise the ingested image whose object name sorts first (natural order: `A1_2` before
+ *   `A1_10`, as `naturalCompare`) when the first
  *   candidate is present. Upload the reference first, or name it in `metdb.json`, for a choice that
  *   does not depend on arrival order.
  */
@@ -29,7 +31,7 @@ export async function datasetReference(
   const prefix = `${dataset.name}/`;
   const candidate =
     settings.reference === undefined
-      ? ingested.sort((a, b) => compare(a.source_object, b.source_object) || compare(a.id, b.id))[0]
+      ? ingested.sort((a, b) => naturalCompare(a.source_object, b.source_object) || compare(a.id, b.id))[0]
       : ingested.find((i) => i.source_object === `${prefix}${settings.reference}`);
   if (candidate === undefined) return undefined;
   await claimReference(deps, dataset.id, candidate.id);

@@ -4,10 +4,12 @@ import type { NewTileResult } from '../records/record-tile-result.js';
 import { sizeOf, type PixelArray } from '../ndarray/ndarray.js';
 import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
 import { extractRegion } from '../tiling/extract-region.js';
+import { warpTile } from '../tiling/warp-tile.js';
 import { offsetRegion } from '../tiling/predict-shift.js';
 import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { preparedTiles } from './prepared-tile-cache.js';
+import { judgeTile } from '../quality/judge-tile.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 
 /** What measuring a tile needs: where the canonical images are. No database, no bus. */
@@ -45,6 +47,11 @@ export async function measureTile(
     skipped: r.skipped,
     skip_reason: r.skip_reason,
     duration_ms: Date.now() - started,
+    quality: judgeTile({
+      peakRatio: r.peak ?? 0,
+      samples: sizeOf(m.region.size),
+      skipped: r.skip_reason,
+    }).quality,
   };
 }
 
@@ -92,13 +99,14 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
       params,
     );
     // The moving tile is cut where the reference tile's content went, by the pair's predicted
-    // shift (the planner's `offset`), and the offset actually applied is added back.
-    const movingRegion = offsetRegion(m.region, m.offset ?? [], moving.array.shape);
-    const movingTile = extractRegion(
-      moving.array,
-      movingRegion,
-      tileBuffer(moving.array.data, m.region.size),
-    );
+    // shift (the planner's `offset`), and the offset actually applied is added back; or, for a
+    // rigid or similarity job, resampled through the planned transform (its shift is the residual).
+    const movingRegion =
+      m.matrix === undefined ? offsetRegion(m.region, m.offset ?? [], moving.array.shape) : m.region;
+    const movingTile =
+      m.matrix === undefined
+        ? extractRegion(moving.array, movingRegion, tileBuffer(moving.array.data, m.region.size))
+        : warpTile(moving.array, m.matrix, m.region);
     const result = registerTile(preparedReference, movingTile, params);
     // Typed copies of the two starts: the arrays come from the message and from `offsetRegion`,
     // and V8's optimised code meets them with different element kinds (small integers or
@@ -145,7 +153,7 @@ function tileBuffer(pixels: PixelArray, size: readonly number[]): PixelArray {
 
 /**
  * The tile message's parameters as `registerTile` takes them (the window is its own option
- * there), without the tiles' quality NCC: the tile results record the peak ratio and weight.
+ * there), with the tiles' NCC, which gives the recorded error.
  */
 export function registerTileParams(params: TileMessage['params']): RegisterTileParams {
   const { window, ...preprocess } = params.preprocessing;
@@ -157,7 +165,6 @@ export function registerTileParams(params: TileMessage['params']): RegisterTileP
     ...(w.alpha === undefined ? {} : { tukeyAlpha: w.alpha }),
     preprocess,
     minSignal: params.minTileSignal,
-    quality: false,
   };
 }
 

@@ -3,9 +3,17 @@ import { aggregateMessageAttributes, type AggregateMessage } from '../messages/a
 import { SCHEMA_VERSION } from '../messages/parse-message.js';
 import { tileMessageAttributes, type ImageRef, type TileMessage } from '../messages/tile-message.js';
 import type { ImageRow } from '../records/database-schema.js';
-import { claimStalePlanning, createJobVersion, markJobState, startJob } from '../records/jobs-repository.js';
+import {
+  claimStalePlanning,
+  createJobVersion,
+  markJobState,
+  startJob,
+  supersedeOlderVersions,
+} from '../records/jobs-repository.js';
 import { planTiles } from '../tiling/plan-tiles.js';
 import { predictShift } from '../tiling/predict-shift.js';
+import { registerSimilarity } from '../registration/similarity/register-similarity.js';
+import type { Matrix3 } from '../registration/similarity/transform-matrix.js';
 import { decodedImages } from './decoded-image-cache.js';
 import { tileParamsOf, type JobParams } from './dataset-settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -58,14 +66,26 @@ export async function planRegistration(
   input: PlanRegistrationInput,
 ): Promise<PlanRegistrationResult> {
   const { reference, moving, params } = input;
+  // Rigid and similarity jobs: the whole-image transform first (kept with the job's parameters for
+  // the aggregation's fit), the tiles then measure what it leaves.
+  const initial =
+    params.model === 'rigid' || params.model === 'similarity'
+      ? await initialTransform(deps, reference, moving, params.model, params.channel)
+      : undefined;
+  const parameters = {
+    ...params,
+    ...(initial?.matrix === undefined ? {} : { initialMatrix: initial.matrix }),
+    ...(input.request === undefined ? {} : { request: input.request }),
+  };
   const { job, created } = await createJobVersion(deps.db, {
     dataset_id: input.datasetId,
     reference_image_id: reference.id,
     moving_image_id: moving.id,
-    parameters: input.request === undefined ? params : { ...params, request: input.request },
+    parameters,
     request_key: input.requestKey,
   });
   const base = { jobId: job.id, created, published: 0, tilesTotal: job.tiles_total };
+  if (created && job.version > 1) await supersedeOlderVersions(deps.db, job);
   if (job.state !== 'pending') return base;
   // A reference and a moving image ingested together both reach here for the same job: only its
   // creator publishes the tiles (or, once it has evidently died, whoever claims the job).
@@ -80,27 +100,20 @@ export async function planRegistration(
     await markJobState(deps.db, job.id, 'failed', { from: 'pending', reason });
     return { ...base, failed: reason };
   }
-  const tiles = planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap });
-  const tileParams = tileParamsOf(params);
-  const offset = await predictedOffset(deps, reference, moving, tileParams.channel);
-  const ref = imageRef(deps, reference, refShape);
-  const mov = imageRef(deps, moving, movShape);
+  if (initial?.failure !== undefined) {
+    await markJobState(deps.db, job.id, 'failed', { from: 'pending', reason: initial.failure });
+    return { ...base, failed: initial.failure };
+  }
+  const tiles = await tileMessagesOf(deps, {
+    jobId: job.id,
+    datasetId: input.datasetId,
+    reference,
+    moving,
+    params,
+    ...(initial?.matrix === undefined ? {} : { matrix: initial.matrix }),
+  });
   await Promise.all(
-    tiles.map((tile) => {
-      const message: TileMessage = {
-        schemaVersion: SCHEMA_VERSION,
-        jobId: job.id,
-        tileIndex: tile.index,
-        tileCount: tiles.length,
-        datasetId: input.datasetId,
-        reference: ref,
-        moving: mov,
-        region: { start: [...tile.start], size: [...tile.size] },
-        ...(offset === undefined ? {} : { offset }),
-        params: tileParams,
-      };
-      return deps.bus.publish(deps.topics.tiles, message, tileMessageAttributes(message));
-    }),
+    tiles.map((message) => deps.bus.publish(deps.topics.tiles, message, tileMessageAttributes(message))),
   );
   const started = await startJob(deps.db, job.id, tiles.length);
   if (started.completedJob) {
@@ -108,6 +121,46 @@ export async function planRegistration(
     await deps.bus.publish(deps.topics.aggregate, message, aggregateMessageAttributes(message));
   }
   return { ...base, published: tiles.length, tilesTotal: tiles.length };
+}
+
+/**
+ * The tile messages of a job, in tile order: the tiles of the reference's shape (`planTiles`), cut
+ * from the moving image at the pair's predicted offset. Deterministic, so the sweep rebuilds
+ * exactly the messages the planner published.
+ */
+export async function tileMessagesOf(
+  deps: PipelineDeps,
+  job: {
+    jobId: string;
+    datasetId: string;
+    reference: ImageRow;
+    moving: ImageRow;
+    params: JobParams;
+    /** The job's whole-image transform (rigid, similarity): tiles are cut along it. */
+    matrix?: TileMessage['matrix'];
+  },
+): Promise<TileMessage[]> {
+  const { reference, moving, params, matrix } = job;
+  const refShape = shapeOf(reference);
+  const tiles = planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap });
+  const tileParams = tileParamsOf(params);
+  const offset =
+    matrix === undefined ? await predictedOffset(deps, reference, moving, tileParams.channel) : undefined;
+  const ref = imageRef(deps, reference, refShape);
+  const mov = imageRef(deps, moving, shapeOf(moving));
+  return tiles.map((tile) => ({
+    schemaVersion: SCHEMA_VERSION,
+    jobId: job.jobId,
+    tileIndex: tile.index,
+    tileCount: tiles.length,
+    datasetId: job.datasetId,
+    reference: ref,
+    moving: mov,
+    region: { start: [...tile.start], size: [...tile.size] },
+    ...(offset === undefined ? {} : { offset }),
+    ...(matrix === undefined ? {} : { matrix }),
+    params: tileParams,
+  }));
 }
 
 /**
@@ -134,6 +187,33 @@ async function predictedOffset(
       imageId: moving.id,
     });
     return undefined;
+  }
+}
+
+/**
+ * The whole-image rigid or similarity transform of the pair (`registerSimilarity` without its
+ * direct refinement: the tiles refine it), or the reason it cannot be had (3D, shapes, a scale
+ * outside 0.5-2): a permanent failure of the job.
+ */
+async function initialTransform(
+  deps: PipelineDeps,
+  reference: ImageRow,
+  moving: ImageRow,
+  model: 'rigid' | 'similarity',
+  channel: number,
+): Promise<{ matrix?: Matrix3; failure?: string }> {
+  try {
+    const [a, b] = await Promise.all([
+      decodedImages.get(deps.blobs, reference.storage_path, channel),
+      decodedImages.get(deps.blobs, moving.storage_path, channel),
+    ]);
+    if (a.array.shape.length !== 2 || b.array.shape.length !== 2) {
+      return { failure: `model ${model} needs 2D images (this pair is ${a.array.shape.length}D)` };
+    }
+    return { matrix: registerSimilarity(a.array, b.array, { model, refine: false }).matrix };
+  } catch (error) {
+    if (!isMetdbError(error) || error.kind !== 'permanent') throw error;
+    return { failure: `model ${model}: ${error.message}` };
   }
 }
 
