@@ -24,7 +24,9 @@ register each image onto the reference.
   --json           print only the summary as JSON (no progress)
   --truth FILE     compare with known shifts ({ frames: [{ file, shift }] }) and print the errors
 
-Bad files are reported and recorded as failed; the exit code is 1 only if nothing was registered.`;
+Every registration gets a quality verdict, good, low or failed, with its reasons (docs/quality.md).
+Bad files are reported and recorded as failed; the exit code is 1 when no image registered with
+quality good.`;
 
 /** `metdb run <folder>`: the pipeline on a folder, on this machine. Returns the exit code. */
 export async function runCommand(args: string[], out: (line: string) => void): Promise<number> {
@@ -75,7 +77,18 @@ export async function runCommand(args: string[], out: (line: string) => void): P
   const truth = values.truth === undefined ? undefined : await compareWithTruth(summary, values.truth);
   if (values.json) out(JSON.stringify(summaryJson(summary, truth)));
   else printSummary(summary, truth, out);
-  return summary.registered > 0 ? 0 : 1;
+  return exitCodeOf(summary);
+}
+
+/**
+ * 0 when at least one image registered with quality good (or, with nothing to register, the
+ * reference alone is in), 1 otherwise: a run whose every registration is low or failed is not a
+ * success.
+ */
+export function exitCodeOf(summary: RunSummary): number {
+  const moving = summary.results.filter((r) => r.role !== 'reference');
+  if (moving.some((r) => r.role === 'registered' && r.quality === 'good')) return 0;
+  return moving.length === 0 && summary.registered > 0 ? 0 : 1;
 }
 
 interface TruthComparison {
@@ -123,8 +136,9 @@ function printSummary(
   out: (line: string) => void,
 ): void {
   const seconds = (s.elapsedMs / 1000).toFixed(1);
+  const low = s.results.filter((r) => r.role === 'registered' && r.quality === 'low').length;
   out(
-    `metdb run ${s.dataset}: ${s.results.length} images, ${s.registered} registered, ${s.failed} failed; ${s.tiles} tiles in ${seconds} s on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
+    `metdb run ${s.dataset}: ${s.results.length} images, ${s.registered} registered${low === 0 ? '' : ` (${low} of low quality)`}, ${s.failed} failed; ${s.tiles} tiles in ${seconds} s on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
   );
   const width = Math.max(4, ...s.results.map((r) => r.file.length));
   for (const r of s.results) {
@@ -134,8 +148,12 @@ function printSummary(
       r.nccBefore === null || r.nccAfter === null
         ? ''
         : `  NCC ${r.nccBefore.toFixed(3)} -> ${r.nccAfter.toFixed(3)}`;
+    const verdict =
+      r.role === 'registered'
+        ? `  quality ${r.quality ?? '?'}${r.qualityReasons.length === 0 ? '' : ` (${r.qualityReasons.join('; ')})`}`
+        : '';
     const reason = r.failureReason === null ? '' : `  ${r.failureReason}`;
-    out(`  ${r.file.padEnd(width)}  ${r.role.padEnd(10)}  ${shift}${ncc}${reason}`);
+    out(`  ${r.file.padEnd(width)}  ${r.role.padEnd(10)}  ${shift}${ncc}${verdict}${reason}`);
   }
   if (s.ignored.length > 0) out(`  ignored (not images): ${s.ignored.join(', ')}`);
   if (s.deadLetters.length > 0) {

@@ -5,7 +5,9 @@
  */
 import type { Kysely } from 'kysely';
 import * as m0001 from './0001_initial.js';
+import * as m0002 from './0002_quality.js';
 import * as m0003 from './0003_units.js';
+import * as m0004 from './0004_reliability.js';
 import * as m0005 from './0005_transforms.js';
 
 export interface MigrationModule {
@@ -15,6 +17,8 @@ export interface MigrationModule {
 
 export const migrations: Readonly<Record<string, MigrationModule>> = {
   '0001_initial': m0001,
+  '0002_quality': m0002,
   '0003_units': m0003,
+  '0004_reliability': m0004,
   '0005_transforms': m0005,
 };

@@ -77,7 +77,8 @@ export function normalizedCrossCorrelation(
     pivots[1] = pivotB;
   }
   const geometry: RowGeometry = { shape: Int32Array.from(shape), strides, lo, hi, k, count, overlapOnly };
-  accumulateRows(a.data, b.data, geometry, tapOffset, tapWeight, taps.steps, unrolled, pivots, sums);
+  const rows: RowInputs = { a: a.data, b: b.data, offsets: tapOffset, weights: tapWeight, pivots, sums };
+  accumulateRows(rows, geometry, taps.steps, unrolled);
   return pearson(sums, count);
 }
 
@@ -123,6 +124,19 @@ function overlapBox(
   return count < 2 ? undefined : { k, f, lo, hi, strides, count };
 }
 
+/**
+ * What every row of one NCC reads and where it adds its sums: the pixels, `b`'s interpolation
+ * taps (offsets from the `a` index, and weights), the pivots (a, b) and the five sums.
+ */
+interface RowInputs {
+  readonly a: Pixels;
+  readonly b: Pixels;
+  readonly offsets: Int32Array;
+  readonly weights: Float64Array;
+  readonly pivots: Float64Array;
+  readonly sums: Float64Array;
+}
+
 interface RowGeometry {
   readonly shape: Int32Array;
   readonly strides: Int32Array;
@@ -138,17 +152,7 @@ interface RowGeometry {
  * each a contiguous run in `a`: 1, 2 or 4 taps (integer, one-axis and 2-D fractional shifts) with
  * one specialised loop per row, any other case through `generalRow`.
  */
-function accumulateRows(
-  ad: Pixels,
-  bd: Pixels,
-  g: RowGeometry,
-  tapOffset: Int32Array,
-  tapWeight: Float64Array,
-  steps: Uint8Array,
-  unrolled: boolean,
-  pivots: Float64Array,
-  sums: Float64Array,
-): void {
+function accumulateRows(rows: RowInputs, g: RowGeometry, steps: Uint8Array, unrolled: boolean): void {
   const { strides, lo, hi, count } = g;
   const ndim = strides.length;
   const last = ndim - 1;
@@ -156,21 +160,15 @@ function accumulateRows(
   // int32 from here: a float64 index (lo and hi are Float64Array) made every pixel access of the
   // row loops convert it, twice as slow.
   const run = (hi[last]! - lo[last]!) | 0;
-  const taps = tapOffset.length;
-  const o0 = tapOffset[0] ?? 0;
-  const o1 = tapOffset[1] ?? 0;
-  const w0 = tapWeight[0] ?? 0;
-  const w1 = tapWeight[1] ?? 0;
+  const taps = rows.offsets.length;
   for (let j = 0; j < count; j += run) {
     let rowBase = 0;
     for (let i = 0; i < last; i++) rowBase += p[i]! * strides[i]!;
     const start = (rowBase + lo[last]!) | 0;
-    if (unrolled && taps === 4)
-      rowSums4(ad, bd, start, run, tapOffset, tapWeight, pivots[0]!, pivots[1]!, sums);
-    else if (unrolled && taps === 2)
-      rowSums2(ad, bd, start, run, o0, o1, w0, w1, pivots[0]!, pivots[1]!, sums);
-    else if (unrolled) rowSums1(ad, bd, start, run, o0, w0, pivots[0]!, pivots[1]!, sums);
-    else generalRow(ad, bd, g, p, start, run, tapOffset, tapWeight, steps, pivots, sums);
+    if (unrolled && taps === 4) rowSums4(rows, start, run);
+    else if (unrolled && taps === 2) rowSums2(rows, start, run);
+    else if (unrolled) rowSums1(rows, start, run);
+    else generalRow(rows, g, p, start, run, steps);
     for (let i = last - 1; i >= 0; i--) {
       if (++p[i]! < hi[i]!) break;
       p[i] = lo[i]!;
@@ -183,18 +181,14 @@ function accumulateRows(
  * The pivots are the first compared pair, taken here when not set.
  */
 function generalRow(
-  ad: Pixels,
-  bd: Pixels,
+  rows: RowInputs,
   g: RowGeometry,
   p: Int32Array,
   a0: number,
   run: number,
-  tapOffset: Int32Array,
-  tapWeight: Float64Array,
   steps: Uint8Array,
-  pivots: Float64Array,
-  sums: Float64Array,
 ): void {
+  const { a: ad, b: bd, offsets: tapOffset, weights: tapWeight, pivots, sums } = rows;
   const { shape, strides, lo, k, overlapOnly } = g;
   const ndim = shape.length;
   const last = ndim - 1;
@@ -246,17 +240,10 @@ function accumulate(sums: Float64Array, sa: number, sb: number, saa: number, sbb
 }
 
 /** The sums of one row of `run` pixels from `a0`, `b` interpolated from 4 taps. */
-function rowSums4(
-  ad: Pixels,
-  bd: Pixels,
-  a0: number,
-  run: number,
-  offsets: Int32Array,
-  weights: Float64Array,
-  pivotA: number,
-  pivotB: number,
-  sums: Float64Array,
-): void {
+function rowSums4(rows: RowInputs, a0: number, run: number): void {
+  const { a: ad, b: bd, offsets, weights, sums } = rows;
+  const pivotA = rows.pivots[0]!;
+  const pivotB = rows.pivots[1]!;
   const o0 = offsets[0]!;
   const o1 = offsets[1]!;
   const o2 = offsets[2]!;
@@ -283,19 +270,14 @@ function rowSums4(
 }
 
 /** `rowSums4` with 2 taps. */
-function rowSums2(
-  ad: Pixels,
-  bd: Pixels,
-  a0: number,
-  run: number,
-  o0: number,
-  o1: number,
-  w0: number,
-  w1: number,
-  pivotA: number,
-  pivotB: number,
-  sums: Float64Array,
-): void {
+function rowSums2(rows: RowInputs, a0: number, run: number): void {
+  const { a: ad, b: bd, sums } = rows;
+  const o0 = rows.offsets[0]!;
+  const o1 = rows.offsets[1]!;
+  const w0 = rows.weights[0]!;
+  const w1 = rows.weights[1]!;
+  const pivotA = rows.pivots[0]!;
+  const pivotB = rows.pivots[1]!;
   let sa = 0;
   let sb = 0;
   let saa = 0;
@@ -314,17 +296,12 @@ function rowSums2(
 }
 
 /** `rowSums4` with 1 tap (an integer shift). */
-function rowSums1(
-  ad: Pixels,
-  bd: Pixels,
-  a0: number,
-  run: number,
-  o0: number,
-  w0: number,
-  pivotA: number,
-  pivotB: number,
-  sums: Float64Array,
-): void {
+function rowSums1(rows: RowInputs, a0: number, run: number): void {
+  const { a: ad, b: bd, sums } = rows;
+  const o0 = rows.offsets[0]!;
+  const w0 = rows.weights[0]!;
+  const pivotA = rows.pivots[0]!;
+  const pivotB = rows.pivots[1]!;
   let sa = 0;
   let sb = 0;
   let saa = 0;

@@ -8,6 +8,7 @@ import { getRegistration } from '../records/registrations-repository.js';
 import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
 import { listTileResults } from '../records/tile-results-repository.js';
 import type { ImageResult, TileShift } from './image-result.js';
+import { QUALITIES, type Quality } from '../quality/quality-verdict.js';
 import { naturalCompare } from '../series/natural-compare.js';
 
 /**
@@ -34,12 +35,15 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
       tilesUsed: 0,
       tilesRejected: 0,
       tiles: [],
+      nccChance: null,
     };
     if (image.status === 'failed') {
       results.push({
         ...base,
         role: 'failed',
         failureReason: image.failure_reason,
+        quality: 'failed',
+        qualityReasons: [image.failure_reason ?? 'the file could not be ingested'],
         jobId: null,
         shift: null,
       });
@@ -52,6 +56,8 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
         ...base,
         role: isReference ? 'reference' : 'pending',
         failureReason: null,
+        quality: null,
+        qualityReasons: [],
         jobId: null,
         shift: isReference && shape !== null ? shape.map(() => 0) : null,
         ...(isReference && shape !== null
@@ -70,6 +76,7 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
         t.skipped || t.shift_y === null || t.shift_x === null ? null : withZ(t.shift_z, t.shift_y, t.shift_x),
       weight: t.weight,
       skipped: t.skipped,
+      quality: qualityOf(t.quality),
     }));
     const errors = tileRows
       .filter((t) => !t.skipped && t.error !== null && Number.isFinite(t.error))
@@ -79,16 +86,25 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
         ...base,
         role: job.state === 'failed' ? 'failed' : 'pending',
         failureReason: job.failure_reason,
+        quality: job.state === 'failed' ? 'failed' : null,
+        qualityReasons: job.state === 'failed' ? [job.failure_reason ?? 'the job failed'] : [],
         jobId: job.id,
         shift: null,
         tiles,
       });
       continue;
     }
+    // Registrations written before the quality verdict existed count as registered.
+    const quality = qualityOf(registration.quality) ?? 'good';
+    const reasons = registration.quality_reasons ?? [];
     results.push({
       ...base,
-      role: 'registered',
-      failureReason: null,
+      role: quality === 'failed' ? 'failed' : 'registered',
+      failureReason:
+        quality === 'failed' ? `registration failed the quality check: ${reasons.join('; ')}` : null,
+      quality,
+      qualityReasons: reasons,
+      nccChance: registration.ncc_chance,
       jobId: job.id,
       shift: withZ(registration.shift_z, registration.shift_y, registration.shift_x),
       model: registration.model ?? 'translation',
@@ -108,6 +124,10 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
     });
   }
   return results.sort((a, b) => naturalCompare(a.file, b.file));
+}
+
+function qualityOf(value: string | null): Quality | null {
+  return (QUALITIES as readonly string[]).includes(value ?? '') ? (value as Quality) : null;
 }
 
 function withZ(z: number | null, y: number, x: number): number[] {

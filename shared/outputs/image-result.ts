@@ -1,4 +1,5 @@
 import type { PixelSize } from '../imaging/pixel-size.js';
+import type { Quality } from '../quality/quality-verdict.js';
 
 /**
  * One row per image of a run, as the outputs (shifts.csv, shifts.json, report.html) show it: the
@@ -9,10 +10,22 @@ export interface ImageResult {
   readonly imageId: string;
   /** The uploaded object name (for a local run: the file's name in the folder). */
   readonly file: string;
-  /** 'reference' (the dataset's reference), 'registered', 'failed' (bad file or failed job), 'pending'. */
+  /**
+   * 'reference' (the dataset's reference), 'registered' (quality good or low), 'failed' (bad file,
+   * failed job, or a registration whose quality is failed), 'pending'.
+   */
   readonly role: 'reference' | 'registered' | 'failed' | 'pending';
   /** Why the image or its job failed (null otherwise). */
   readonly failureReason: string | null;
+  /**
+   * How far the registration can be believed: 'good', 'low' or 'failed' (docs/quality.md); null
+   * for the reference and pending images.
+   */
+  readonly quality: Quality | null;
+  /** The findings behind `quality`, one line each (empty when good). */
+  readonly qualityReasons: readonly string[];
+  /** The NCC unrelated overlaps of the pair reach (the permutation test's chance level). */
+  readonly nccChance: number | null;
   /** The latest job of the image (null for the reference and images without a job). */
   readonly jobId: string | null;
   /** Image shape, axis order (z,) y, x, pixels (null if the file could not be read). */
@@ -40,7 +53,7 @@ export interface ImageResult {
   /** Root mean square and largest residual of the used tiles about the solved shift, pixels. */
   readonly residualRms: number | null;
   readonly residualMax: number | null;
-  /** Median phase-correlation error of the used tiles (scikit-image's `error`). */
+  /** Median translation-invariant error of the correlated tiles, sqrt(1 - NCC²) (0 = identical). */
   readonly tileErrorMedian: number | null;
   /** Normalised cross-correlation with the reference before and after applying the shift, [-1, 1]. */
   readonly nccBefore: number | null;
@@ -60,6 +73,8 @@ export interface TileShift {
   readonly shift: readonly number[] | null;
   readonly weight: number | null;
   readonly skipped: boolean;
+  /** The tile's own verdict from its correlation peak (`judgeTile`); null for older rows. */
+  readonly quality: Quality | null;
 }
 
 /** Axis names for a shift of this length: ['y', 'x'] or ['z', 'y', 'x']. */

@@ -6,7 +6,8 @@ import { lengthUm, shiftUm } from './physical-units.js';
  * `shifts.csv`: one line per image, columns `image_id,file,role,shift_(z,)y,shift_x,
  * shift_(z_um,)y_um,shift_x_um,residual_rms_px,residual_max_px,residual_rms_um,residual_max_um,
  * tile_error_median,ncc_before,ncc_after,tiles_used,tiles_rejected,pixel_size_(z_um,)y_um,
- * pixel_size_x_um,failure_reason,model,angle_deg,scale,matrix`. Shifts register the image onto the reference, in pixels and in
+ * pixel_size_x_um,failure_reason,quality,quality_reasons,ncc_chance,model,angle_deg,scale,matrix`
+ * (`quality_reasons` joined by `; `; see docs/quality.md). Shifts register the image onto the reference, in pixels and in
  * micrometres (`_um`: pixels times the file's pixel size; see `shiftUm`, `lengthUm`); empty cells
  * for unknown values (no pixel size in the file...). `matrix` is the transform's homogeneous
  * matrix as JSON (docs/messages.md); `angle_deg` and `scale` those of a rigid or similarity model.
@@ -33,6 +34,9 @@ export function shiftTableCsv(results: readonly ImageResult[], ndim = widestShif
     'tiles_rejected',
     ...axes.map((a) => `pixel_size_${a}_um`),
     'failure_reason',
+    'quality',
+    'quality_reasons',
+    'ncc_chance',
     'model',
     'angle_deg',
     'scale',
@@ -59,6 +63,9 @@ export function shiftTableCsv(results: readonly ImageResult[], ndim = widestShif
       String(r.tilesRejected),
       ...(um.pixelSize ?? axes.map(() => null)).map((s) => sig(s)),
       r.failureReason ?? '',
+      r.quality ?? '',
+      r.qualityReasons.join('; '),
+      num(r.nccChance, 4),
       r.model ?? '',
       num(r.angle ?? null, 6),
       num(r.scale ?? null, 8),
@@ -95,6 +102,9 @@ export function shiftTableJson(results: readonly ImageResult[], ndim = widestShi
       tilesUsed: r.tilesUsed,
       tilesRejected: r.tilesRejected,
       failureReason: r.failureReason,
+      quality: r.quality,
+      qualityReasons: r.qualityReasons,
+      nccChance: r.nccChance,
       model: r.model ?? null,
       matrix: r.matrix ?? null,
       angle: r.angle ?? null,

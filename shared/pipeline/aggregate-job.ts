@@ -8,6 +8,8 @@ import { claimIdempotencyKey } from '../records/processed-events-repository.js';
 import { upsertRegistration, type NewRegistration } from '../records/registrations-repository.js';
 import { listTileResults } from '../records/tile-results-repository.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
+import { chanceLevel, type ChanceLevel } from '../quality/chance-level.js';
+import { judgeRegistration, type Quality } from '../quality/quality-verdict.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 import { plannedTransformOf, transformRegistration } from './transform-registration.js';
 
@@ -18,6 +20,8 @@ export interface AggregateJobResult {
   /** The job's state after this call. */
   readonly state: JobRow['state'];
   readonly shift?: number[];
+  /** The verdict on the registration (see `judgeRegistration`), when one was written. */
+  readonly quality?: Quality;
   readonly reason?: string;
 }
 
@@ -78,6 +82,26 @@ export async function aggregateJob(
     return fail(error);
   }
   const ncc = await nccBeforeAfter(deps, job, solved.shift, cache);
+  const verdict = judgeRegistration({
+    tilesTotal: tiles.length,
+    tilesCorrelated: tiles.filter((t) => !t.skipped).length,
+    tilesUsed: solved.used,
+    tilesGood: tiles.filter((t) => t.quality === 'good').length,
+    residualRms: solved.used > 1 && Number.isFinite(solved.rms) ? solved.rms : null,
+    nccAfter: ncc.chance?.nccAfter ?? Number.NaN,
+    nccChance: ncc.chance?.nccChance ?? Number.NaN,
+    peakRatio: ncc.chance?.peakRatio ?? Number.NaN,
+    peakRatioChance: ncc.chance?.peakRatioChance ?? Number.NaN,
+  });
+  if (verdict.quality !== 'good') {
+    deps.logger.warn(
+      `aggregate: job ${jobId} registered with quality ${verdict.quality}: ${verdict.reasons.join('; ')}`,
+      {
+        jobId,
+        quality: verdict.quality,
+      },
+    );
+  }
   const ndim = solved.shift.length;
   const norms = solved.residuals.map((r) => Math.hypot(...r));
   const usedNorms = norms.filter((_, i) => !solved.rejected.includes(i) && !solved.ignored.includes(i));
@@ -107,12 +131,15 @@ export async function aggregateJob(
     ncc_after: ncc.after,
     tiles_used: solved.used,
     tiles_rejected: solved.rejected.length,
+    quality: verdict.quality,
+    quality_reasons: verdict.reasons.map((r) => r.slice(0, 1024)),
+    ncc_chance: ncc.chance === undefined ? null : clampNcc(ncc.chance.nccChance),
   };
   const wrote = await finish(deps, jobId, async (trx) => {
     await upsertRegistration(trx, registration);
     await markJobState(trx, jobId, 'done', { from: 'aggregating' });
   });
-  return { jobId, aggregated: wrote, state: 'done', shift: solved.shift };
+  return { jobId, aggregated: wrote, state: 'done', shift: solved.shift, quality: verdict.quality };
 }
 
 /** Runs `write` with the job's aggregation key claimed, in one transaction; false if already claimed. */
@@ -142,13 +169,16 @@ function skipSummary(tiles: TileResultRow[]): string {
   return [...reasons].map(([r, n]) => `${n} x ${r}`).join(', ');
 }
 
-/** Whole-image NCC of the pair before and after applying the shift (null if undefined). */
+/**
+ * Whole-image NCC of the pair before and after applying the shift (null if undefined), and the
+ * permutation test of the registration (`chanceLevel`: what registering unrelated content reaches).
+ */
 async function nccBeforeAfter(
   deps: PipelineDeps,
   job: JobRow,
   shift: number[],
   cache: DecodedImageCache,
-): Promise<{ before: number | null; after: number | null }> {
+): Promise<{ before: number | null; after: number | null; chance?: ChanceLevel }> {
   const [reference, moving] = await Promise.all([
     getImage(deps.db, job.reference_image_id),
     getImage(deps.db, job.moving_image_id),
@@ -163,6 +193,7 @@ async function nccBeforeAfter(
     return {
       before: clampNcc(normalizedCrossCorrelation(a.array, b.array)),
       after: clampNcc(normalizedCrossCorrelation(a.array, b.array, { shift })),
+      chance: chanceLevel(a.array, b.array, shift),
     };
   } catch (error) {
     if (isMetdbError(error) && error.kind === 'permanent') {

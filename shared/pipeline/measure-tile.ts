@@ -9,6 +9,7 @@ import { offsetRegion } from '../tiling/predict-shift.js';
 import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { preparedTiles } from './prepared-tile-cache.js';
+import { judgeTile } from '../quality/judge-tile.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 
 /** What measuring a tile needs: where the canonical images are. No database, no bus. */
@@ -46,6 +47,11 @@ export async function measureTile(
     skipped: r.skipped,
     skip_reason: r.skip_reason,
     duration_ms: Date.now() - started,
+    quality: judgeTile({
+      peakRatio: r.peak ?? 0,
+      samples: sizeOf(m.region.size),
+      skipped: r.skip_reason,
+    }).quality,
   };
 }
 
@@ -147,7 +153,7 @@ function tileBuffer(pixels: PixelArray, size: readonly number[]): PixelArray {
 
 /**
  * The tile message's parameters as `registerTile` takes them (the window is its own option
- * there), without the tiles' quality NCC: the tile results record the peak ratio and weight.
+ * there), with the tiles' NCC, which gives the recorded error.
  */
 export function registerTileParams(params: TileMessage['params']): RegisterTileParams {
   const { window, ...preprocess } = params.preprocessing;
@@ -159,7 +165,6 @@ export function registerTileParams(params: TileMessage['params']): RegisterTileP
     ...(w.alpha === undefined ? {} : { tukeyAlpha: w.alpha }),
     preprocess,
     minSignal: params.minTileSignal,
-    quality: false,
   };
 }
 

@@ -3,7 +3,13 @@ import { aggregateMessageAttributes, type AggregateMessage } from '../messages/a
 import { SCHEMA_VERSION } from '../messages/parse-message.js';
 import { tileMessageAttributes, type ImageRef, type TileMessage } from '../messages/tile-message.js';
 import type { ImageRow } from '../records/database-schema.js';
-import { claimStalePlanning, createJobVersion, markJobState, startJob } from '../records/jobs-repository.js';
+import {
+  claimStalePlanning,
+  createJobVersion,
+  markJobState,
+  startJob,
+  supersedeOlderVersions,
+} from '../records/jobs-repository.js';
 import { planTiles } from '../tiling/plan-tiles.js';
 import { predictShift } from '../tiling/predict-shift.js';
 import { registerSimilarity } from '../registration/similarity/register-similarity.js';
@@ -79,6 +85,7 @@ export async function planRegistration(
     request_key: input.requestKey,
   });
   const base = { jobId: job.id, created, published: 0, tilesTotal: job.tiles_total };
+  if (created && job.version > 1) await supersedeOlderVersions(deps.db, job);
   if (job.state !== 'pending') return base;
   // A reference and a moving image ingested together both reach here for the same job: only its
   // creator publishes the tiles (or, once it has evidently died, whoever claims the job).
@@ -97,30 +104,16 @@ export async function planRegistration(
     await markJobState(deps.db, job.id, 'failed', { from: 'pending', reason: initial.failure });
     return { ...base, failed: initial.failure };
   }
-  const tiles = planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap });
-  const tileParams = tileParamsOf(params);
-  const matrix = initial?.matrix;
-  const offset =
-    matrix === undefined ? await predictedOffset(deps, reference, moving, tileParams.channel) : undefined;
-  const ref = imageRef(deps, reference, refShape);
-  const mov = imageRef(deps, moving, movShape);
+  const tiles = await tileMessagesOf(deps, {
+    jobId: job.id,
+    datasetId: input.datasetId,
+    reference,
+    moving,
+    params,
+    ...(initial?.matrix === undefined ? {} : { matrix: initial.matrix }),
+  });
   await Promise.all(
-    tiles.map((tile) => {
-      const message: TileMessage = {
-        schemaVersion: SCHEMA_VERSION,
-        jobId: job.id,
-        tileIndex: tile.index,
-        tileCount: tiles.length,
-        datasetId: input.datasetId,
-        reference: ref,
-        moving: mov,
-        region: { start: [...tile.start], size: [...tile.size] },
-        ...(offset === undefined ? {} : { offset }),
-        ...(matrix === undefined ? {} : { matrix }),
-        params: tileParams,
-      };
-      return deps.bus.publish(deps.topics.tiles, message, tileMessageAttributes(message));
-    }),
+    tiles.map((message) => deps.bus.publish(deps.topics.tiles, message, tileMessageAttributes(message))),
   );
   const started = await startJob(deps.db, job.id, tiles.length);
   if (started.completedJob) {
@@ -128,6 +121,46 @@ export async function planRegistration(
     await deps.bus.publish(deps.topics.aggregate, message, aggregateMessageAttributes(message));
   }
   return { ...base, published: tiles.length, tilesTotal: tiles.length };
+}
+
+/**
+ * The tile messages of a job, in tile order: the tiles of the reference's shape (`planTiles`), cut
+ * from the moving image at the pair's predicted offset. Deterministic, so the sweep rebuilds
+ * exactly the messages the planner published.
+ */
+export async function tileMessagesOf(
+  deps: PipelineDeps,
+  job: {
+    jobId: string;
+    datasetId: string;
+    reference: ImageRow;
+    moving: ImageRow;
+    params: JobParams;
+    /** The job's whole-image transform (rigid, similarity): tiles are cut along it. */
+    matrix?: TileMessage['matrix'];
+  },
+): Promise<TileMessage[]> {
+  const { reference, moving, params, matrix } = job;
+  const refShape = shapeOf(reference);
+  const tiles = planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap });
+  const tileParams = tileParamsOf(params);
+  const offset =
+    matrix === undefined ? await predictedOffset(deps, reference, moving, tileParams.channel) : undefined;
+  const ref = imageRef(deps, reference, refShape);
+  const mov = imageRef(deps, moving, shapeOf(moving));
+  return tiles.map((tile) => ({
+    schemaVersion: SCHEMA_VERSION,
+    jobId: job.jobId,
+    tileIndex: tile.index,
+    tileCount: tiles.length,
+    datasetId: job.datasetId,
+    reference: ref,
+    moving: mov,
+    region: { start: [...tile.start], size: [...tile.size] },
+    ...(offset === undefined ? {} : { offset }),
+    ...(matrix === undefined ? {} : { matrix }),
+    params: tileParams,
+  }));
 }
 
 /**

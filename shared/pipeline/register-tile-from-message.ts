@@ -8,6 +8,7 @@ import {
   type RecordTileOutcome,
 } from '../records/record-tile-result.js';
 import { getTileResult } from '../records/tile-results-repository.js';
+import { noteJobError } from '../records/jobs-repository.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { measureTile } from './measure-tile.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -40,12 +41,19 @@ export async function registerTileFromMessage(
   cache: DecodedImageCache = decodedImages,
 ): Promise<RegisterTileResult> {
   const { jobId, tileIndex } = message;
-  if ((await getTileResult(deps.db, jobId, tileIndex)) !== undefined) {
-    return { jobId, tileIndex, inserted: false, completedJob: false };
+  try {
+    if ((await getTileResult(deps.db, jobId, tileIndex)) !== undefined) {
+      return { jobId, tileIndex, inserted: false, completedJob: false };
+    }
+    const [settled] = await recordMeasuredTiles(deps, [await measureTile(deps, message, cache)]);
+    if (!settled!.ok) throw settled!.error;
+    return settled!.result;
+  } catch (error) {
+    // Visible on the job while the delivery is retried (and in the sweep's reason if it never works).
+    const text = error instanceof Error ? error.message : String(error);
+    await noteJobError(deps.db, jobId, `tile ${tileIndex}: ${text}`);
+    throw error;
   }
-  const [settled] = await recordMeasuredTiles(deps, [await measureTile(deps, message, cache)]);
-  if (!settled!.ok) throw settled!.error;
-  return settled!.result;
 }
 
 /** What became of one measured tile: its result, or the error its delivery fails with. */

@@ -14,6 +14,9 @@ export const JOB_STATES = ['pending', 'running', 'aggregating', 'done', 'failed'
 /** pending -> running (tiles published) -> aggregating (last tile recorded) -> done | failed. */
 export type JobState = (typeof JOB_STATES)[number];
 
+/** A result's verdict (see docs/quality.md); the same list as shared/quality's `QUALITIES`. */
+export const QUALITY_VALUES = ['good', 'low', 'failed'] as const;
+
 export const PIXEL_TYPES = [
   'uint8',
   'uint16',
@@ -80,6 +83,10 @@ export interface JobsTable {
   updated_at: string;
   started_at: string | null;
   finished_at: string | null;
+  /** Re-drives by the sweep (0004). */
+  redrives: number;
+  /** The latest failure of the job's work, while it is not final too (0004). */
+  last_error: string | null;
 }
 
 export interface TileResultsTable {
@@ -96,6 +103,8 @@ export interface TileResultsTable {
   skip_reason: string | null;
   duration_ms: number;
   created_at: string;
+  /** 'good' | 'low' | 'failed' (see docs/quality.md); null for rows older than migration 0002. */
+  quality: string | null;
 }
 
 export interface RegistrationsTable {
@@ -112,6 +121,12 @@ export interface RegistrationsTable {
   ncc_after: number | null;
   tiles_used: number;
   tiles_rejected: number;
+  /** 'good' | 'low' | 'failed' (see docs/quality.md); null for rows older than migration 0002. */
+  quality: string | null;
+  /** JSON array of one-line findings behind `quality` (empty when good). */
+  quality_reasons: string | null;
+  /** NCC that unrelated overlaps of the pair reach (the permutation test's 99th percentile). */
+  ncc_chance: number | null;
   /** 'translation' | 'rigid' | 'similarity' (0005; null in rows written before it: translations). */
   model: string | null;
   /** The homogeneous matrix, moving -> reference, (x, y) pixels, as JSON text (0005). */
@@ -129,6 +144,24 @@ export interface ProcessedEventsTable {
   processed_at: string;
 }
 
+/** A message that exhausted its deliveries (0004). */
+export interface DeadLettersTable {
+  id: string;
+  dedupe_key: string;
+  topic: string;
+  subscription: string | null;
+  message_id: string | null;
+  kind: 'tile' | 'aggregate' | 'upload' | 'reprocess' | 'unknown';
+  job_id: string | null;
+  tile_index: number | null;
+  object_name: string | null;
+  delivery_attempts: number | null;
+  reason: string;
+  payload: string;
+  attributes: string | null;
+  received_at: string;
+}
+
 export interface Database {
   datasets: DatasetsTable;
   images: ImagesTable;
@@ -136,6 +169,7 @@ export interface Database {
   tile_results: TileResultsTable;
   registrations: RegistrationsTable;
   processed_events: ProcessedEventsTable;
+  dead_letters: DeadLettersTable;
 }
 
 /** A tile's region in the image, in pixels, axis order (z,) y, x: start offsets and sizes. */
@@ -151,9 +185,13 @@ export type TileResultRow = Omit<Selectable<TileResultsTable>, 'region' | 'skipp
   region: TileRegion;
   skipped: boolean;
 };
-export type RegistrationRow = Omit<Selectable<RegistrationsTable>, 'transform' | 'residuals' | 'matrix'> & {
+export type RegistrationRow = Omit<
+  Selectable<RegistrationsTable>,
+  'transform' | 'residuals' | 'quality_reasons' | 'matrix'
+> & {
   transform: unknown;
   residuals: unknown;
+  quality_reasons: string[] | null;
   matrix: number[][] | null;
 };
 export type ProcessedEventRow = Selectable<ProcessedEventsTable>;

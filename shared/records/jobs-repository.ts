@@ -66,6 +66,8 @@ export async function createJobVersion(db: Db, input: NewJob): Promise<{ job: Jo
         updated_at: now,
         started_at: null,
         finished_at: null,
+        redrives: 0,
+        last_error: null,
       };
       await db.insertInto('jobs').values(row).execute();
       return { job: toJobRow(row), created: true };
@@ -172,6 +174,39 @@ export async function claimStalePlanning(db: Db, id: string, staleBefore: string
     .where('updated_at', '<', staleBefore)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * A new version of (dataset, moving image) supersedes the older ones explicitly: each that is
+ * not final (pending, running, aggregating) is marked `failed` with the reason, so a reprocess
+ * never leaves an old version `running`. Done versions stay done. Returns the ids it changed.
+ */
+export async function supersedeOlderVersions(db: Db, job: JobRow): Promise<string[]> {
+  const older = await db
+    .selectFrom('jobs')
+    .select(['id'])
+    .where('dataset_id', '=', job.dataset_id)
+    .where('moving_image_id', '=', job.moving_image_id)
+    .where('version', '<', job.version)
+    .where('state', 'in', ['pending', 'running', 'aggregating'])
+    .execute();
+  const changed: string[] = [];
+  for (const { id } of older) {
+    const reason = `superseded by version ${job.version} (job ${job.id})`;
+    if (await markJobState(db, id, 'failed', { from: ['pending', 'running', 'aggregating'], reason }))
+      changed.push(id);
+  }
+  return changed;
+}
+
+/** Notes the latest failure of a job's work (best effort: a failure to note it is ignored). */
+export async function noteJobError(db: Db, id: string, error: string): Promise<void> {
+  const text = error.length <= 1024 ? error : `${error.slice(0, 1023)}…`;
+  try {
+    await db.updateTable('jobs').set({ last_error: text }).where('id', '=', id).execute();
+  } catch {
+    // the database that made the work fail may well be down: the platform's retry still happens
+  }
 }
 
 export interface MarkJobStateOptions {

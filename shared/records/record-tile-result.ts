@@ -16,7 +16,7 @@
  */
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database, TileResultsTable } from './database-schema.js';
+import { QUALITY_VALUES, type Database, type TileResultsTable } from './database-schema.js';
 import { check, nowIso, validateRow } from './validate-row.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import { sqlDialectOf } from './sql-dialect-of.js';
@@ -44,7 +44,7 @@ export const tileResultSchema = z
     shift_x: nullableReal(),
     /** Normalised cross-correlation peak height. */
     peak: nullableReal(),
-    /** Registration error (skimage `error`). */
+    /** Translation-invariant normalised RMS error of the registered tiles, sqrt(1 - NCC²). */
     error: nullableReal(),
     /** Weight of this tile in the robust solve, >= 0. */
     weight: z.number().min(0).max(Number.MAX_VALUE).nullable().optional(),
@@ -52,6 +52,8 @@ export const tileResultSchema = z
     skipped: z.boolean().optional(),
     skip_reason: check.text(255).nullable().optional(),
     duration_ms: check.int(0),
+    /** The tile's verdict (`judgeTile`). */
+    quality: z.enum(QUALITY_VALUES).nullable().optional(),
   })
   .superRefine((t, ctx) => {
     if (t.skipped === true) return;
@@ -134,6 +136,7 @@ export function toTileResultsRow(input: NewTileResult): TileResultsTable {
     skip_reason: v.skip_reason ?? null,
     duration_ms: v.duration_ms,
     created_at: nowIso(),
+    quality: v.quality ?? null,
   };
 }
 

@@ -5,7 +5,12 @@
  */
 import { z } from 'zod';
 import type { Kysely } from 'kysely';
-import type { Database, RegistrationRow, RegistrationsTable } from './database-schema.js';
+import {
+  QUALITY_VALUES,
+  type Database,
+  type RegistrationRow,
+  type RegistrationsTable,
+} from './database-schema.js';
 import { check, fromJsonText, nowIso, toJsonText, validateRow } from './validate-row.js';
 import { sqlDialectOf } from './sql-dialect-of.js';
 import { toDatabaseError } from './database-error.js';
@@ -34,6 +39,11 @@ const registrationSchema = z.object({
   ncc_after: check.realIn(-1, 1).nullable().optional(),
   tiles_used: check.int(0),
   tiles_rejected: check.int(0),
+  /** The verdict on the registration and the findings behind it (docs/quality.md). */
+  quality: z.enum(QUALITY_VALUES).nullable().optional(),
+  quality_reasons: z.array(check.text(1024)).nullable().optional(),
+  /** NCC reached by unrelated overlaps of the pair (the permutation test's chance level). */
+  ncc_chance: check.realIn(-1, 1).nullable().optional(),
   /** The transform model; absent: 'translation'. */
   model: z.enum(['translation', 'rigid', 'similarity']).optional(),
   /** The homogeneous matrix (moving -> reference, (x, y) pixels); absent: the shift's. */
@@ -60,6 +70,9 @@ export async function upsertRegistration(db: Db, input: NewRegistration): Promis
     ncc_after: v.ncc_after ?? null,
     tiles_used: v.tiles_used,
     tiles_rejected: v.tiles_rejected,
+    quality: v.quality ?? null,
+    quality_reasons: toJsonText(v.quality_reasons),
+    ncc_chance: v.ncc_chance ?? null,
     model: v.model ?? 'translation',
     matrix: JSON.stringify(
       v.matrix ??
@@ -113,6 +126,7 @@ function toRegistrationRow(row: RegistrationsTable): RegistrationRow {
     ...row,
     transform: fromJsonText(row.transform),
     residuals: fromJsonText(row.residuals),
+    quality_reasons: fromJsonText(row.quality_reasons) as string[] | null,
     matrix: (fromJsonText(row.matrix) as number[][] | null | undefined) ?? null,
   };
 }

@@ -5,14 +5,14 @@ import type { ResolvedOptions } from './phase-cross-correlation-options.js';
 import { crossPowerSpectrum } from './cross-power-spectrum.js';
 import { peakRatio } from './peak-ratio.js';
 import { isPreparedReference, type PreparedReference } from './prepared-reference.js';
-import { finish, unravel, type Peak, type PhaseCrossCorrelationResult } from './refine-peak.js';
+import { refinePeak, unravel, type Peak, type PhaseCrossCorrelationResult } from './refine-peak.js';
 import { upsampledDftHalf } from './upsampled-dft.js';
 import { assertFinite } from './validate-input.js';
 
 /**
  * Phase correlation of two real images (either or both prepared) through real FFTs:
  * frequency-major half spectra, cross-power spectrum, inverse real FFT, integer peak, then the
- * refinement of `finish`.
+ * refinement of `refinePeak`.
  */
 export function correlateImages(
   reference: NdArray | PreparedReference,
@@ -68,18 +68,15 @@ export function correlateImages(
         ratio = peakRatio(surface, shape, peak);
       }
     }
-    const result = finish(
-      coarse,
+    const result = refinePeak(coarse, {
       shape,
-      opts,
-      srcAmp,
-      tgtAmp,
+      options: opts,
+      sourceAmplitude: srcAmp,
+      targetAmplitude: tgtAmp,
       size,
-      (start, points, upsample) => {
-        return upsampledDftHalf(a, shape, { points, upsample, start });
-      },
-      cc,
-    );
+      upsampled: (start, points, upsample) => upsampledDftHalf(a, shape, { points, upsample, start }),
+      surface: cc,
+    });
     return ratio === undefined ? result : { ...result, peakRatio: ratio };
   } finally {
     a.free();

@@ -3,7 +3,7 @@ import type { ComplexNdArray } from './complex-ndarray.js';
 import { fftnInPlace } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';
 import type { ResolvedOptions } from './phase-cross-correlation-options.js';
-import { finish, unravel, type Peak, type PhaseCrossCorrelationResult } from './refine-peak.js';
+import { refinePeak, unravel, type Peak, type PhaseCrossCorrelationResult } from './refine-peak.js';
 import { upsampledDftFull } from './upsampled-dft.js';
 import { assertFinite } from './validate-input.js';
 
@@ -60,9 +60,14 @@ export function correlateSpectra(
       index: unravel(best, shape),
       value: [cc[2 * best]! / size, cc[2 * best + 1]! / size],
     };
-    return finish(coarse, shape, opts, srcAmp, tgtAmp, size, (start, points, upsample) =>
-      upsampledDftFull(product, shape, { points, upsample, start }),
-    );
+    return refinePeak(coarse, {
+      shape,
+      options: opts,
+      sourceAmplitude: srcAmp,
+      targetAmplitude: tgtAmp,
+      size,
+      upsampled: (start, points, upsample) => upsampledDftFull(product, shape, { points, upsample, start }),
+    });
   } finally {
     buffer.free();
   }

@@ -4,12 +4,21 @@ import { stridesOf } from '../ndarray/ndarray.js';
 const PEAK_RADIUS = 2;
 
 /**
+ * The background RMS is never taken below this fraction of the peak: single-precision FFTs leave
+ * round-off of about 1e-7 of the peak, so a cleaner background (identical images) is not measured.
+ */
+const PRECISION_FLOOR = 2 ** -20;
+
+/**
  * Height of a correlation peak over the background of the correlation surface: |c(peak)| divided
  * by the RMS of |c| outside a 5-pixel (per axis, periodic) box around the peak. Dimensionless. For
  * unrelated images (noise) the peak is only the largest of N random values, about sqrt(2 ln N)
  * (4 for a 64x64 tile); a real match stands far above (tens to hundreds). A peak-to-noise figure in
  * the spirit of the PIV correlation-quality measures (Charonko & Vlachos 2013, Meas. Sci. Technol.
  * 24 065301).
+ *
+ * Finite for every input: a background below the single-precision floor (identical images give an
+ * exact delta) counts as that floor, so the ratio is at most 2^20; a zero surface gives 0.
  *
  * @param surface real correlation values (|value| is used), row-major, of `shape`
  * @param peak flat index of the peak (the argmax of |surface|)
@@ -39,8 +48,9 @@ export function peakRatio(
   sum = Math.max(0, sum);
   const height = Math.abs(surface[peak]!);
   const count = n - boxSize;
-  if (count === 0 || sum === 0) return height > 0 ? Number.POSITIVE_INFINITY : 0;
-  return height / Math.sqrt(sum / count);
+  if (height === 0) return 0;
+  const background = count === 0 ? 0 : Math.sqrt(sum / count);
+  return height / Math.max(background, height * PRECISION_FLOOR);
 }
 
 /** The hot loop on its own (optimised alone; see `crossPowerSpectrum`). */

@@ -25,6 +25,22 @@ export interface Peak {
   value: [number, number];
 }
 
+/** What `refinePeak` needs besides the coarse peak. */
+export interface RefinePeakInput {
+  /** The images' shape, axis order (z,) y, x. */
+  readonly shape: readonly number[];
+  readonly options: ResolvedOptions;
+  /** Sum of |F|^2 of the reference's and the moving image's spectra (for `error`). */
+  readonly sourceAmplitude: number;
+  readonly targetAmplitude: number;
+  /** Number of pixels. */
+  readonly size: number;
+  /** Evaluates the upsampled DFT of the cross-power spectrum (the refinement). */
+  readonly upsampled: Upsampled;
+  /** The real integer-grid correlation surface, when there is one. */
+  readonly surface?: Float32Array;
+}
+
 /**
  * Wraps the coarse peak to signed shifts, refines it if asked, and computes error and phase.
  *
@@ -33,16 +49,10 @@ export interface Peak {
  * that is markedly cheaper: in 3D, and in 2D for images not much wider than the box (tiles). For
  * large 2D images the cost is set by the image width, not the box, and the whole box is evaluated.
  */
-export function finish(
-  coarse: Peak,
-  shape: readonly number[],
-  opts: ResolvedOptions,
-  srcAmp: number,
-  tgtAmp: number,
-  size: number,
-  upsampled: Upsampled,
-  surface?: Float32Array,
-): PhaseCrossCorrelationResult {
+export function refinePeak(coarse: Peak, input: RefinePeakInput): PhaseCrossCorrelationResult {
+  const { shape, options: opts, size, upsampled, surface } = input;
+  const srcAmp = input.sourceAmplitude;
+  const tgtAmp = input.targetAmplitude;
   const shift = coarse.index.map((i, a) => (i > Math.trunc(shape[a]! / 2) ? i - shape[a]! : i));
   let ccMax = coarse.value;
   let amps = (srcAmp / size) * (tgtAmp / size);

@@ -22,7 +22,8 @@ export interface ReportInput {
 /**
  * The QC report: one self-contained HTML page (inline CSS and SVG, no script, no external
  * font or image): the shift trajectory over the series, NCC before and after per image, the
- * per-tile shift fields (worst images first: lowest NCC after registration), and a summary table.
+ * per-tile shift fields (worst images first: lowest NCC after registration), and a summary table
+ * with each image's quality verdict as a flag and a colour (green good, amber low, red failed).
  */
 export function renderReport(input: ReportInput): string {
   const { dataset, results, finishedAt, facts = {}, maxTileFields = 12 } = input;
@@ -50,9 +51,11 @@ export function renderReport(input: ReportInput): string {
       id: `plot-tiles-${results.indexOf(r)}`,
     }),
   );
+  const low = registered.filter((r) => r.quality === 'low');
   const factRows = Object.entries({
     images: String(results.length),
     registered: String(registered.length),
+    'of low quality': String(low.length),
     failed: String(failed.length),
     ...facts,
   })
@@ -87,11 +90,13 @@ function summaryTable(results: readonly ImageResult[], axes: readonly string[]):
     '#',
     'file',
     'role',
+    'quality',
     ...axes.map((a) => `shift ${a} (px)`),
     ...axes.map((a) => `shift ${a} (µm)`),
     'pixel size',
     'NCC before',
     'NCC after',
+    'NCC chance',
     'residual rms (px)',
     'residual rms (µm)',
     'tiles used',
@@ -114,11 +119,13 @@ function summaryTable(results: readonly ImageResult[], axes: readonly string[]):
       String(i),
       r.file,
       r.role,
+      r.quality ?? '',
       ...shift.map((s) => num(s)),
       ...umOnAxes.map((s) => sig(s)),
       pixelSizeText(r.pixelSize),
       num(r.nccBefore, 4),
       num(r.nccAfter, 4),
+      num(r.nccChance, 4),
       num(r.residualRms),
       sig(lengthUm(r.residualRms, r.pixelSize, r.shift?.length ?? ndim)),
       String(r.tilesUsed),
@@ -127,9 +134,10 @@ function summaryTable(results: readonly ImageResult[], axes: readonly string[]):
       num(r.angle ?? null, 4),
       num(r.scale ?? null, 5),
       r.matrix === undefined || r.matrix === null ? '' : matrixText(r.matrix),
-      r.failureReason ?? '',
+      r.failureReason ?? r.qualityReasons.join('; '),
     ];
-    return `<tr class="${r.role}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
+    const quality = r.quality === null ? '' : ` quality-${r.quality}`;
+    return `<tr class="${r.role}${quality}">${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   });
   return `<table class="summary"><thead><tr>${head.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
@@ -160,7 +168,10 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
 .muted{color:#666;font-size:.9em}figure{margin:0}
 table{border-collapse:collapse;font-size:.85em}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}
-.summary td:nth-child(n+4){text-align:right;font-variant-numeric:tabular-nums}
+.summary td:nth-child(n+5){text-align:right;font-variant-numeric:tabular-nums}
+.summary td:nth-child(4){font-weight:600}tr.quality-good td:nth-child(4){color:#1b7a2e}
+tr.quality-low td:nth-child(4){color:#b36b00}tr.quality-low td:nth-child(4)::before{content:"\\26A0 "}
+tr.quality-failed td:nth-child(4)::before{content:"\\2716 "}
 tr.failed td{color:#b00020}tr.reference td{font-weight:600}
 .fields{display:flex;flex-wrap:wrap;gap:12px}
 svg .chart-title{font-size:13px;font-weight:600;fill:#222}svg .tick{font-size:11px;fill:#555}svg .label{font-size:12px;fill:#333}

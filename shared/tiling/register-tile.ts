@@ -72,7 +72,11 @@ export interface RegisterTileParams {
 export interface TileRegistration {
   /** Shift registering the moving tile onto the reference tile, pixels, axis order (z,) y, x. */
   shift: number[];
-  /** `phaseCrossCorrelation`'s error (NaN when skipped). */
+  /**
+   * Translation-invariant normalised RMS error of the registered tiles, sqrt(1 - quality²)
+   * (Guizar-Sicairos et al. 2008 over the valid overlap; not `phaseCrossCorrelation`'s skimage
+   * figure, which upsampling leaves unnormalised). NaN when skipped or `quality` is not computed.
+   */
   error: number;
   /** `phaseCrossCorrelation`'s phase difference, radians (0 when skipped). */
   phasediff: number;
@@ -189,11 +193,13 @@ export function registerTile(
       normalization === 'phase' ? noiseRegularization * noise * windowEnergy(window, shape, tukeyAlpha) : 0,
     returnPeakRatio: true,
   };
-  let result = phaseCrossCorrelation(
-    prepared.spectrum,
-    centredWindowed(moving, window, tukeyAlpha),
-    correlation,
-  );
+  // A pass that a refinement follows needs no finer grid than the window's pull it leaves
+  // (tenths of a pixel), nor its peak ratio.
+  const first =
+    refinements > 0
+      ? { ...correlation, upsampleFactor: Math.min(upsampleFactor, COARSE_UPSAMPLE), returnPeakRatio: false }
+      : correlation;
+  let result = phaseCrossCorrelation(prepared.spectrum, centredWindowed(moving, window, tukeyAlpha), first);
   for (let pass = 0; pass < refinements && result.shift.every(Number.isFinite); pass++) {
     const aligned = realFourierShift(centred(moving), result.shift, shiftedBuffer.take(moving.data.length));
     const residual = phaseCrossCorrelation(
@@ -212,7 +218,7 @@ export function registerTile(
   const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));
   return {
     shift,
-    error: result.error,
+    error: Number.isFinite(quality) ? Math.sqrt(Math.max(0, 1 - quality * quality)) : Number.NaN,
     phasediff: result.phasediff,
     quality,
     peakRatio,
@@ -297,6 +303,9 @@ function windowOf(
   }
   return w;
 }
+
+/** Upsampling of a pass that a refinement pass follows. */
+const COARSE_UPSAMPLE = 10;
 
 /** The refinement's mean-removed and shifted moving tiles, reused from tile to tile. */
 const centredBuffer = new ScratchFloat64();

@@ -4,7 +4,15 @@ import { migrateDown, migrateTo, migrateToLatest, migrationStatus } from '../../
 import { migrations } from '../../migrations/index.js';
 import { DIALECTS, type TestDatabase } from './test-databases.js';
 
-const TABLES = ['datasets', 'images', 'jobs', 'processed_events', 'registrations', 'tile_results'];
+const TABLES = [
+  'datasets',
+  'dead_letters',
+  'images',
+  'jobs',
+  'processed_events',
+  'registrations',
+  'tile_results',
+];
 const names = Object.keys(migrations);
 
 async function userTables(handle: DatabaseHandle): Promise<string[]> {
@@ -78,7 +86,11 @@ describe.each(DIALECTS)('migrations on $name', ({ create }) => {
         'skip_reason',
         'duration_ms',
         'created_at',
+        'quality',
       ].sort(),
+    );
+    expect(columns('registrations')).toEqual(
+      expect.arrayContaining(['quality', 'quality_reasons', 'ncc_chance', 'ncc_after', 'tiles_used']),
     );
     const nullable = (t: string, c: string) =>
       tables.find((x) => x.name === t)!.columns.find((x) => x.name === c)!.isNullable;

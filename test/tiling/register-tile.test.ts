@@ -71,7 +71,7 @@ describe('registerTile on real pixels', () => {
     for (const r of good) expect(distance(r.shift, truth)).toBeLessThan(0.25);
   });
 
-  it('skips only the quality NCC when asked: the same shift, peak ratio and weight', () => {
+  it('skips only the quality NCC (and the error from it) when asked: the same shift, peak ratio and weight', () => {
     const image = canvas('camera-256');
     const { reference, moving } = shiftedPair(image, [3.3, -1.7], [200, 200], 0.05 * stdOf(image), 14);
     const region = { start: [40, 40], size: [64, 64] };
@@ -80,7 +80,10 @@ describe('registerTile on real pixels', () => {
     const lean = registerTile(...both, { upsampleFactor: 20, quality: false });
     expect(full.quality).toBeGreaterThan(0.9);
     expect(lean.quality).toBeNaN();
-    expect({ ...lean, quality: 0 }).toEqual({ ...full, quality: 0 });
+    // The error is sqrt(1 - NCC²): without the NCC there is none.
+    expect(full.error).toBeCloseTo(Math.sqrt(1 - full.quality ** 2), 12);
+    expect(lean.error).toBeNaN();
+    expect({ ...lean, quality: 0, error: 0 }).toEqual({ ...full, quality: 0, error: 0 });
   });
 
   it('the quality figures are high for a real match and low for noise', () => {
