@@ -16,9 +16,8 @@ const SOURCES = [
   'test/fixtures/images/camera_crop.jpg',
   'test/fixtures/images/bbbc022_crop_cyx.tif',
   'test/fixtures/images/ihc_rgb_crop.png',
-  'samples/series/frame_00.tif',
 ];
-const PAIRS = 400;
+const PAIRS = 300;
 
 const images: NdArray[] = [];
 for (const source of SOURCES)
