@@ -193,11 +193,13 @@ export function registerTile(
       normalization === 'phase' ? noiseRegularization * noise * windowEnergy(window, shape, tukeyAlpha) : 0,
     returnPeakRatio: true,
   };
-  let result = phaseCrossCorrelation(
-    prepared.spectrum,
-    centredWindowed(moving, window, tukeyAlpha),
-    correlation,
-  );
+  // A pass that a refinement follows needs no finer grid than the window's pull it leaves
+  // (tenths of a pixel), nor its peak ratio.
+  const first =
+    refinements > 0
+      ? { ...correlation, upsampleFactor: Math.min(upsampleFactor, COARSE_UPSAMPLE), returnPeakRatio: false }
+      : correlation;
+  let result = phaseCrossCorrelation(prepared.spectrum, centredWindowed(moving, window, tukeyAlpha), first);
   for (let pass = 0; pass < refinements && result.shift.every(Number.isFinite); pass++) {
     const aligned = realFourierShift(centred(moving), result.shift, shiftedBuffer.take(moving.data.length));
     const residual = phaseCrossCorrelation(
@@ -301,6 +303,9 @@ function windowOf(
   }
   return w;
 }
+
+/** Upsampling of a pass that a refinement pass follows. */
+const COARSE_UPSAMPLE = 10;
 
 /** The refinement's mean-removed and shifted moving tiles, reused from tile to tile. */
 const centredBuffer = new ScratchFloat64();

@@ -1,0 +1,64 @@
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runFolder, type RunSummary } from '../../local/run-folder.js';
+import { LocalFolderBlobStore } from '../../shared/adapters/local-folder-blob-store.js';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
+import { decodeChannels } from '../../shared/imaging/image-channels.js';
+import { publishOutputs } from '../../shared/pipeline/publish-outputs.js';
+
+const PAIR = new URL('../fixtures/units/bbbc022_pair/', import.meta.url).pathname;
+let parent: string;
+let summary: RunSummary;
+let handle: DatabaseHandle;
+let blobs: LocalFolderBlobStore;
+
+beforeAll(async () => {
+  parent = mkdtempSync(join(tmpdir(), 'metdb-publish-'));
+  const folder = join(parent, 'bbbc022');
+  cpSync(PAIR, folder, { recursive: true });
+  summary = await runFolder(folder, { workers: 1, out: join(parent, 'out') });
+  handle = await connectDatabase({ kind: 'sqlite', path: join(summary.out, 'metdb.sqlite') });
+  blobs = new LocalFolderBlobStore(join(summary.out, 'blobs'), { bucket: 'results' });
+}, 120_000);
+afterAll(async () => {
+  await handle?.close();
+  rmSync(parent, { recursive: true, force: true });
+});
+
+describe('publishOutputs (the cloud writes the same outputs as a laptop)', () => {
+  it('writes the shift table, registered images, OME-Zarr and report under outputs/<dataset>/v<version>/', async () => {
+    const result = await publishOutputs({ db: handle.db, blobs }, summary.datasetId!);
+    expect(result.published).toBe(true);
+    const prefix = `outputs/${summary.datasetId}/v1/`;
+    expect(result.prefix).toBe(prefix);
+    // The same shift table as the local run's, byte for byte.
+    const json = await blobs.get(`${prefix}shifts.json`);
+    expect(new TextDecoder().decode(json)).toBe(readFileSync(summary.outputs.shiftsJson, 'utf8'));
+    expect(new TextDecoder().decode(await blobs.get(`${prefix}shifts.csv`))).toBe(
+      readFileSync(summary.outputs.shiftsCsv, 'utf8'),
+    );
+    expect(result.outputs!.registered).toEqual([
+      `gs://results/${prefix}registered/a_reference.tif`,
+      `gs://results/${prefix}registered/b_moving.tif`,
+    ]);
+    const moved = await decodeChannels((await blobs.get(`${prefix}registered/b_moving.tif`))!);
+    const local = await decodeChannels(readFileSync(join(summary.out, 'registered', 'b_moving.tif')));
+    expect(moved.names).toEqual(['Hoechst', 'ER', 'Mito']);
+    moved.channels.forEach((c, k) => expect(c.data).toEqual(local.channels[k]!.data));
+    expect(await blobs.head(`${prefix}registered.ome.zarr/zarr.json`)).toBeDefined();
+    expect(new TextDecoder().decode(await blobs.get(`${prefix}report.html`))).toContain('0.0515 µm');
+  });
+
+  it('is idempotent: a second delivery finds every object and rewrites none', async () => {
+    const prefix = `outputs/${summary.datasetId}/v1/`;
+    const keys = ['shifts.json', 'report.html', 'registered/b_moving.tif', 'average.tif'];
+    const before = await Promise.all(keys.map((k) => blobs.head(prefix + k)));
+    const again = await publishOutputs({ db: handle.db, blobs }, summary.datasetId!);
+    expect(again.published).toBe(true);
+    const after = await Promise.all(keys.map((k) => blobs.head(prefix + k)));
+    expect(after.map((b) => b?.generation)).toEqual(before.map((b) => b?.generation));
+    expect(before.every((b) => b !== undefined)).toBe(true);
+  });
+});
