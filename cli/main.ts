@@ -19,6 +19,7 @@ commands:
   drift <localisations.csv> --out DIR   drift of a localisation table (RCC), and the corrected table
   quality <A> [<B>] [--box ...]   quality metrics: ncc, nsad, mi, snr, FRC of a pair; snr of one image
   convert <in> <out> [--uint8]    z binning and 8-bit conversion (toolkit thresholds), to MRC or TIFF
+  align <stack> <out> [--model M] frame-to-frame alignment of a stack (affine...), to MRC or TIFF
   stitch <folder> --out DIR       stitch a mosaic of tiles (Fiji layout or grid): positions, mosaic, report
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
   sweep [--stalled-after S]       re-drive stalled jobs now (the cloud's scheduled sweep, on demand)
@@ -35,6 +36,8 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'register':
       return registerCommand(args, out);
+    case 'align':
+      return (await import('./align-command.js')).alignCommand(args, out);
     case 'convert':
       return (await import('./convert-command.js')).convertCommand(args, out);
     case 'quality':

@@ -1,5 +1,8 @@
 import { parseArgs } from 'node:util';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
+import { normalizedCrossCorrelation } from '../shared/aggregation/ncc.js';
+import { chanceLevel } from '../shared/quality/chance-level.js';
+import { judgeAgainstChance } from '../shared/quality/quality-verdict.js';
 import { phaseCrossCorrelation } from '../shared/registration/phase-cross-correlation.js';
 import { registerSimilarity } from '../shared/registration/similarity/register-similarity.js';
 import { shiftMatrix } from '../shared/registration/similarity/transform-matrix.js';
@@ -12,7 +15,9 @@ Registers <moving> onto <reference> (TIFF 8/16-bit or float, multi-page as a 3D 
 MRC) and prints the transform that aligns moving with reference: its matrix (3x3, x/y pixel
 coordinates from the centre of the top-left pixel, mapping moving points onto reference points;
 see docs/messages.md) and, for a translation, the shift (axis order (z,) y, x, pixels), the error
-and the phase difference; for rigid and similarity, the angle (degrees) and scale.
+(sqrt(1 - NCC²) over the overlap), the phase difference and the quality verdict (good, low or
+failed: docs/quality.md; exit code 1 when failed); for rigid and similarity, the angle (degrees)
+and scale.
 
   --model M        translation (default; phase cross-correlation, 2D or 3D), rigid (rotation and
                    translation) or similarity (rotation, uniform scale 0.5-2, translation), 2D only,
@@ -77,24 +82,39 @@ export async function registerCommand(args: string[], out: (line: string) => voi
     return 0;
   }
   const result = phaseCrossCorrelation(reference.array, moving.array, { upsampleFactor, normalization });
+  // The evidence: the NCC over the overlap at the shift, the real error from it, and whether the
+  // pair stands above what registering unrelated content of the same kind reaches.
+  const nccAfter = normalizedCrossCorrelation(reference.array, moving.array, { shift: result.shift });
+  const chance = chanceLevel(reference.array, moving.array, result.shift);
+  const verdict = judgeAgainstChance(chance);
+  const error = Number.isFinite(nccAfter) ? Math.sqrt(Math.max(0, 1 - nccAfter * nccAfter)) : Number.NaN;
   if (values.json) {
     out(
       JSON.stringify({
         model,
         matrix: shiftMatrix(result.shift),
         shift: result.shift,
-        error: finiteOrNull(result.error),
+        error: finiteOrNull(error),
         phasediff: result.phasediff,
+        quality: verdict.quality,
+        qualityReasons: verdict.reasons,
+        nccAfter: finiteOrNull(nccAfter),
+        nccChance: finiteOrNull(chance.nccChance),
+        skimageError: finiteOrNull(result.error),
       }),
     );
   } else {
     const axes = result.shift.length === 3 ? ['z', 'y', 'x'] : ['y', 'x'];
     const shift = result.shift.map((s, i) => `${axes[i] ?? `axis${i}`}=${s.toFixed(3)}`).join(' ');
     out(
-      `shift ${shift} px (moves ${movingPath} onto ${referencePath}); error ${result.error.toFixed(4)}; phasediff ${result.phasediff.toFixed(4)} rad`,
+      `shift ${shift} px (moves ${movingPath} onto ${referencePath}); error ${error.toFixed(4)}; phasediff ${result.phasediff.toFixed(4)} rad`,
+    );
+    const why = verdict.reasons.length === 0 ? '' : ` (${verdict.reasons.join('; ')})`;
+    out(
+      `quality ${verdict.quality}${why}; NCC ${nccAfter.toFixed(3)}, chance level ${chance.nccChance.toFixed(3)}`,
     );
   }
-  return 0;
+  return verdict.quality === 'failed' ? 1 : 0;
 }
 
 function finiteOrNull(value: number): number | null {

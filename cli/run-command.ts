@@ -14,8 +14,10 @@ Registers every image of <folder> (TIFF 8/16-bit or float, multi-page stacks, PN
 the dataset's reference (the first file by name, or "reference" in <folder>/metdb.json, which also
 takes tileSize, upsampleFactor, preprocessing... as in the cloud pipeline), tile by tile on worker
 threads, and writes to DIR (default .metdb/<folder name> in the current folder, outside <folder>):
-metdb.sqlite, shifts.csv, shifts.json, registered/*.tif, average.tif and report.html. Shifts are in pixels, axis order (z,) y, x, and
-register each image onto the reference.
+metdb.sqlite, shifts.csv, shifts.json, registered/ (OME-TIFF, or ImageJ hyperstacks for ImageJ
+inputs, every channel), registered.ome.zarr, average.tif and report.html. Shifts are in pixels
+(and µm where the files state a pixel size), axis order (z,) y, x, and register each image onto
+the reference.
 
   --out DIR        output folder (default .metdb/<folder name>)
   --workers N      worker threads (default: all cores)
@@ -137,8 +139,11 @@ function printSummary(
 ): void {
   const seconds = (s.elapsedMs / 1000).toFixed(1);
   const low = s.results.filter((r) => r.role === 'registered' && r.quality === 'low').length;
+  // The same counts as the report's: the reference is not counted as registered.
+  const count = (role: string) => s.results.filter((r) => r.role === role).length;
+  const references = count('reference');
   out(
-    `metdb run ${s.dataset}: ${s.results.length} images, ${s.registered} registered${low === 0 ? '' : ` (${low} of low quality)`}, ${s.failed} failed; ${s.tiles} tiles in ${seconds} s on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
+    `metdb run ${s.dataset}: ${s.results.length} images${references === 0 ? '' : `, ${references} reference`}, ${count('registered')} registered${low === 0 ? '' : ` (${low} of low quality)`}, ${s.failed} failed; ${s.tiles} tiles in ${seconds} s on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
   );
   const width = Math.max(4, ...s.results.map((r) => r.file.length));
   for (const r of s.results) {
@@ -156,6 +161,11 @@ function printSummary(
     out(`  ${r.file.padEnd(width)}  ${r.role.padEnd(10)}  ${shift}${ncc}${verdict}${reason}`);
   }
   if (s.ignored.length > 0) out(`  ignored (not images): ${s.ignored.join(', ')}`);
+  const recorded = new Set(s.results.map((r) => r.file));
+  const duplicates = s.files.filter((f) => f.outcome === 'duplicate' && !recorded.has(f.file));
+  if (duplicates.length > 0) {
+    out(`  duplicates (same bytes as an image already in): ${duplicates.map((f) => f.file).join(', ')}`);
+  }
   if (s.deadLetters.length > 0) {
     out(
       `  ${s.deadLetters.length} message(s) could not be processed: ${s.deadLetters.map((d) => d.error.message).join('; ')}`,
@@ -163,7 +173,7 @@ function printSummary(
   }
   const rel = (p: string) => relative(process.cwd(), p) || '.';
   out(
-    `outputs in ${rel(s.out)}: shifts.csv, shifts.json, report.html, ${s.outputs.registered.length} registered image(s)${s.outputs.average === null ? '' : ', average.tif'}`,
+    `outputs in ${rel(s.out)}: shifts.csv, shifts.json, report.html, ${s.outputs.registered.length} registered image(s)${s.outputs.omeZarr === null ? '' : ', registered.ome.zarr'}${s.outputs.average === null ? '' : ', average.tif'}`,
   );
   if (truth !== undefined) {
     const known = truth.filter((t) => t.error !== null);

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { stitchFolder, type LayoutSource } from '../local/stitch-folder.js';
 import { UsageError } from './usage-error.js';
 
-export const STITCH_USAGE = `usage: metdb stitch <folder> (--layout FILE | --grid ROWSxCOLS --overlap P% [--order row|column|snake])
+export const STITCH_USAGE = `usage: metdb stitch <folder> [--layout FILE | --grid ROWSxCOLS --overlap P% [--order row|column|snake]]
                     --out DIR [--channel C] [--margin PX] [--no-fuse] [--json]
 
 Stitches the tiles of <folder> into one mosaic. The layout gives each tile's expected position:
@@ -10,6 +10,7 @@ Stitches the tiles of <folder> into one mosaic. The layout gives each tile's exp
   --grid RxC      a regular grid of the folder's images in name order, with --overlap (10% or
                   10%,8% for x,y) and --order (row: row by row; column: column by column; snake:
                   rows alternately left-right and right-left), as Fiji's Grid/Collection stitching
+  neither         the stage positions in the tiles' OME-XML (Plane PositionX/Y, over the pixel size)
 Each pair of neighbours is registered on its expected overlap (within --margin pixels of the
 layout, default 10% of the tile), edges are accepted by NCC against a null distribution and a
 stage model, and positions solved by weighted least squares. Writes into DIR:
@@ -95,9 +96,10 @@ function layoutSource(values: {
   overlap?: string;
   order?: string;
 }): LayoutSource {
-  if ((values.layout === undefined) === (values.grid === undefined)) {
-    throw new UsageError('give either --layout FILE or --grid ROWSxCOLS', STITCH_USAGE);
+  if (values.layout !== undefined && values.grid !== undefined) {
+    throw new UsageError('give either --layout FILE or --grid ROWSxCOLS, not both', STITCH_USAGE);
   }
+  if (values.layout === undefined && values.grid === undefined) return { kind: 'ome' };
   if (values.layout !== undefined) return { kind: 'file', path: values.layout };
   const grid = /^(\d+)x(\d+)$/i.exec(values.grid!);
   if (!grid || Number(grid[1]) < 1 || Number(grid[2]) < 1) {

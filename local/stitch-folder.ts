@@ -5,6 +5,8 @@ import type { DecodedImage } from '../shared/imaging/image-info.js';
 import { encodeTiff } from '../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { toMicrometres } from '../shared/imaging/pixel-size.js';
+import { readTiffStructure } from '../shared/imaging/tiff-structure.js';
+import { omeStagePosition } from '../shared/stitching/ome-stage-position.js';
 import { omeXmlDescription } from '../shared/outputs/ome-xml-description.js';
 import { renderStitchReport } from '../shared/report/render-stitch-report.js';
 import { formatTileConfiguration } from '../shared/stitching/format-tile-configuration.js';
@@ -16,9 +18,13 @@ import { stitchTiles, type StitchResult, type StitchTilesOptions } from '../shar
 import type { TileLayout } from '../shared/stitching/tile-layout.js';
 import { IMAGE_EXTENSIONS } from './run-folder.js';
 
-/** Where the tiles are expected: a Fiji TileConfiguration file, or a regular grid. */
+/**
+ * Where the tiles are expected: a Fiji TileConfiguration file, a regular grid, or the stage
+ * positions in the tiles' OME-XML.
+ */
 export type LayoutSource =
   | { readonly kind: 'file'; readonly path: string }
+  | { readonly kind: 'ome' }
   | {
       readonly kind: 'grid';
       readonly rows: number;
@@ -65,7 +71,9 @@ export async function stitchFolder(options: StitchFolderOptions): Promise<Stitch
   const layout: TileLayout =
     options.layout.kind === 'file'
       ? await readLayout(options.layout.path)
-      : gridLayout(names, { ...options.layout, width, height });
+      : options.layout.kind === 'ome'
+        ? await omeLayout(dir, names, tiles)
+        : gridLayout(names, { ...options.layout, width, height });
   const seconds: Record<string, number> = { read: clock() };
   const result = stitchTiles(
     tiles.map((t) => t.array),
@@ -94,9 +102,11 @@ export async function stitchFolder(options: StitchFolderOptions): Promise<Stitch
   }
   const facts: Record<string, string> = {
     layout:
-      options.layout.kind === 'file'
-        ? options.layout.path
-        : `grid ${options.layout.rows}x${options.layout.columns}, ${options.layout.order}`,
+      options.layout.kind === 'ome'
+        ? 'OME stage positions'
+        : options.layout.kind === 'file'
+          ? options.layout.path
+          : `grid ${options.layout.rows}x${options.layout.columns}, ${options.layout.order}`,
     'registration channel': String(channel),
     seconds: Object.entries(seconds)
       .map(([k, v]) => `${k} ${v.toFixed(2)}`)
@@ -115,7 +125,7 @@ async function layoutNames(dir: string, source: LayoutSource): Promise<string[]>
   const present = await readdir(dir).catch((error: unknown) => {
     throw new MetdbError('not-found', `${dir}: cannot list the tiles' folder (${(error as Error).message})`);
   });
-  if (source.kind === 'grid') {
+  if (source.kind !== 'file') {
     const images = present.filter(
       (n) => !n.startsWith('.') && IMAGE_EXTENSIONS.includes(extname(n).toLowerCase()),
     );
@@ -133,6 +143,37 @@ async function layoutNames(dir: string, source: LayoutSource): Promise<string[]>
     );
   }
   return names;
+}
+
+/** Nominal positions from the tiles' OME stage positions, micrometres over the pixel size. */
+async function omeLayout(
+  dir: string,
+  names: readonly string[],
+  tiles: readonly DecodedImage[],
+): Promise<TileLayout> {
+  const positions = await Promise.all(
+    names.map(async (name) => {
+      try {
+        const description = readTiffStructure(new Uint8Array(await readFile(join(dir, name)))).description;
+        return description === undefined ? undefined : omeStagePosition(description);
+      } catch {
+        return undefined;
+      }
+    }),
+  );
+  const missing = names.filter((_, k) => positions[k] === undefined);
+  const size = tiles[0]!.info.pixelSize;
+  if (missing.length > 0 || size === null) {
+    throw new MetdbError(
+      'invalid-argument',
+      size === null
+        ? `${names[0]}: no pixel size to turn OME stage positions into pixels; give --layout FILE or --grid`
+        : `no OME stage position in ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}; give --layout FILE or --grid`,
+    );
+  }
+  const px = toMicrometres(size.x, size.unit);
+  const py = toMicrometres(size.y, size.unit);
+  return { tiles: names.map((name, k) => ({ name, x: positions[k]!.x / px, y: positions[k]!.y / py })) };
 }
 
 async function readLayout(path: string): Promise<TileLayout> {

@@ -14,3 +14,4 @@ export * from './localisations/index.js';
 export * from './drift/index.js';
 export * from './quality-metrics/index.js';
 export * from './stack-conversion/index.js';
+export * from './series/index.js';

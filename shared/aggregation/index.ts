@@ -27,6 +27,17 @@ export {
   type AggregateTileShiftsOptions,
   type TileShift,
 } from './robust-shift.js';
+export {
+  cumulativeTransforms,
+  type CumulativeTransformsOptions,
+  type SectionStep,
+} from './cumulative-transforms.js';
 export { savitzkyGolay, type SavitzkyGolayOptions } from './savitzky-golay.js';
+export {
+  fitSectionTransform,
+  type FitSectionTransformOptions,
+  type SectionModel,
+  type SectionTransform,
+} from './section-transform.js';
 export { solveSpd } from './solve-spd.js';
 export { weightedMedian } from './weighted-median.js';

@@ -3,6 +3,8 @@ import type { ImageChannels } from '../imaging/image-channels.js';
 import { pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
 import type { ImageResult } from './image-result.js';
+import { stackedAverageByMatrix } from './stacked-average-by-matrix.js';
+import { shiftMatrix, type Matrix3 } from '../registration/similarity/transform-matrix.js';
 import { writeOmeZarr } from './ome-zarr.js';
 import type { OutputSink } from './output-sink.js';
 import { sinkStore } from './sink-store.js';
@@ -72,7 +74,7 @@ export async function writeOutputs(
   const shiftsCsv = await sink.write('shifts.csv', shiftTableCsv(results));
   const shiftsJson = await sink.write('shifts.json', shiftTableJson(results));
   const registered: string[] = [];
-  const frames: { image: ImageChannels; shift: readonly number[] }[] = [];
+  const frames: { image: ImageChannels; shift: readonly number[]; matrix?: Matrix3 }[] = [];
   const usable = results.filter(
     (r) => r.shift !== null && (r.role === 'registered' || r.role === 'reference'),
   );
@@ -111,10 +113,9 @@ export async function writeOutputs(
           registered.push(await sink.write(name, encodeChannelsTiff(moved, { format, name: stem(r.file) })));
         }
       }
-      // The stacked average composes shifts only: rigid and similarity frames stay out of it.
-      if (average !== false && sameShape && !byMatrix(r)) {
+      if (average !== false && sameShape) {
         if (r.role === 'reference') averageFormat = format;
-        frames.push({ image, shift: r.shift! });
+        frames.push({ image, shift: r.shift!, ...(byMatrix(r) ? { matrix: r.matrix as Matrix3 } : {}) });
       }
     }
   }
@@ -122,12 +123,21 @@ export async function writeOutputs(
   const channelCounts = new Set(frames.map((f) => f.image.channels.length));
   if (average !== false && frames.length > 0 && channelCounts.size === 1) {
     const first = frames[0]!.image;
-    const channels: NdArray<Float32Array>[] = first.channels.map(
-      (_, c) =>
-        stackedAverage(
-          frames.map((f) => ({ image: f.image.channels[c]!, shift: f.shift })),
-          { crop: average },
-        ).image,
+    // Rigid and similarity frames are placed by their matrices (translations then by theirs).
+    const matrices = frames.some((f) => f.matrix !== undefined) && frames.every((f) => f.shift.length === 2);
+    const channels: NdArray<Float32Array>[] = first.channels.map((_, c) =>
+      matrices
+        ? stackedAverageByMatrix(
+            frames.map((f) => ({
+              image: f.image.channels[c]!,
+              matrix: f.matrix ?? (shiftMatrix(f.shift) as Matrix3),
+            })),
+            { crop: average },
+          ).image
+        : stackedAverage(
+            frames.map((f) => ({ image: f.image.channels[c]!, shift: f.shift })),
+            { crop: average },
+          ).image,
     );
     averagePath = await sink.write(
       'average.tif',

@@ -44,18 +44,9 @@ export const MAX_AGREEING_RMS = 1;
  */
 export function judgeRegistration(e: RegistrationEvidence): QualityVerdict {
   if (e.tilesUsed === 0) return { quality: 'failed', reasons: ['no-usable-tile: no tile could be used'] };
-  const reasons: string[] = [];
-  if (!Number.isFinite(e.nccAfter) || !Number.isFinite(e.nccChance)) {
-    reasons.push('ncc-unavailable: the NCC of the pair could not be computed');
-  } else if (!(e.nccAfter > e.nccChance)) {
-    return failed(
-      `ncc-at-chance: NCC ${fmt(e.nccAfter)} at the solved shift does not exceed ${fmt(e.nccChance)}, what registering mirror images of the moving image (unrelated content of the same kind) reaches`,
-    );
-  } else if (!(e.peakRatio > e.peakRatioChance)) {
-    return failed(
-      `peak-at-chance: the correlation peak (ratio ${fmt(e.peakRatio)}) does not stand above those of mirror images of the moving image (${fmt(e.peakRatioChance)})`,
-    );
-  }
+  const chance = judgeAgainstChance(e);
+  if (chance.quality === 'failed') return chance;
+  const reasons = [...chance.reasons];
   if (e.residualRms !== null && e.residualRms > MAX_AGREEING_RMS) {
     reasons.push(`tiles-disagree: residual RMS ${fmt(e.residualRms)} px exceeds ${MAX_AGREEING_RMS} px`);
   }
@@ -65,6 +56,29 @@ export function judgeRegistration(e: RegistrationEvidence): QualityVerdict {
   }
   if (e.tilesGood === 0) reasons.push('weak-peaks: no tile has a correlation peak above chance');
   return { quality: reasons.length === 0 ? 'good' : 'low', reasons };
+}
+
+/**
+ * The permutation test alone (`chanceLevel`), for a pair registered as a whole (`metdb register`):
+ * `failed` at chance, `low` when the NCC could not be computed, `good` otherwise.
+ */
+export function judgeAgainstChance(
+  e: Pick<RegistrationEvidence, 'nccAfter' | 'nccChance' | 'peakRatio' | 'peakRatioChance'>,
+): QualityVerdict {
+  if (!Number.isFinite(e.nccAfter) || !Number.isFinite(e.nccChance)) {
+    return { quality: 'low', reasons: ['ncc-unavailable: the NCC of the pair could not be computed'] };
+  }
+  if (!(e.nccAfter > e.nccChance)) {
+    return failed(
+      `ncc-at-chance: NCC ${fmt(e.nccAfter)} at the solved shift does not exceed ${fmt(e.nccChance)}, what registering mirror images of the moving image (unrelated content of the same kind) reaches`,
+    );
+  }
+  if (!(e.peakRatio > e.peakRatioChance)) {
+    return failed(
+      `peak-at-chance: the correlation peak (ratio ${fmt(e.peakRatio)}) does not stand above those of mirror images of the moving image (${fmt(e.peakRatioChance)})`,
+    );
+  }
+  return { quality: 'good', reasons: [] };
 }
 
 function failed(reason: string): QualityVerdict {

@@ -170,6 +170,43 @@ export interface Database {
   registrations: RegistrationsTable;
   processed_events: ProcessedEventsTable;
   dead_letters: DeadLettersTable;
+  mosaics: MosaicsTable;
+  mosaic_items: MosaicItemsTable;
+}
+
+/** A stitching job (migration 0007): its plan, fan-in counters, state and result. */
+export interface MosaicsTable {
+  id: string;
+  dataset_id: string;
+  /** Idempotency key of the request that planned it (null: none). */
+  request_key: string | null;
+  /** JSON text: layout, edges, null pairs and options. */
+  plan: string;
+  /** 'running' | 'solving' | 'done' | 'failed'. */
+  state: string;
+  items_total: number;
+  items_done: number;
+  /** JSON text: positions, edge statuses, threshold, stage model (null until solved). */
+  result: string | null;
+  output_prefix: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One measured item of a mosaic (an edge or a null pair), primary key (mosaic_id, item_index). */
+export interface MosaicItemsTable {
+  mosaic_id: string;
+  item_index: number;
+  /** 'edge' | 'null'. */
+  kind: string;
+  dx: number | null;
+  dy: number | null;
+  ncc: number | null;
+  runner_up: number | null;
+  overlap: number | null;
+  duration_ms: number;
+  created_at: string;
 }
 
 /** A tile's region in the image, in pixels, axis order (z,) y, x: start offsets and sizes. */

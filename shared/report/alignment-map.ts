@@ -1,4 +1,4 @@
-import type { StitchResult } from '../stitching/stitch-tiles.js';
+import type { StitchResult } from '../stitching/stitch-result.js';
 import { escapeHtml } from './escape-html.js';
 
 /**

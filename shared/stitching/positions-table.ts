@@ -1,4 +1,4 @@
-import type { StitchResult } from './stitch-tiles.js';
+import type { StitchResult } from './stitch-result.js';
 
 /**
  * `positions.csv`: one row per tile, its registered and nominal top-left corners (pixels), status

@@ -20,3 +20,9 @@ export {
   type TileRegistration,
 } from './register-tile.js';
 export { DEFAULT_MIN_TILE_SIGNAL, isInformative, tileSignal, type TileSignal } from './tile-signal.js';
+export {
+  sectionPairTransform,
+  type SectionPairTransformOptions,
+  type SectionPairTransformResult,
+} from './section-pair-transform.js';
+export { alignStack, type AlignStackOptions, type AlignedStack } from './align-stack.js';

@@ -65,7 +65,25 @@ describe('metdb register', () => {
       shift: number[];
     };
     result.shift.forEach((s, a) => expect(Math.abs(s - truth.shift[a]!)).toBeLessThanOrEqual(0.05 + 1e-9));
-    expect(Object.keys(result).sort()).toEqual(['error', 'matrix', 'model', 'phasediff', 'shift']);
+    expect(Object.keys(result).sort()).toEqual([
+      'error',
+      'matrix',
+      'model',
+      'nccAfter',
+      'nccChance',
+      'phasediff',
+      'quality',
+      'qualityReasons',
+      'shift',
+      'skimageError',
+    ]);
+    // The error is the real one, sqrt(1 - NCC²) over the overlap: small for a good pair, not
+    // scikit-image's figure, which upsampling leaves at about 1 (scikit-image issue 7078).
+    const evidence = result as unknown as { quality: string; nccAfter: number; nccChance: number };
+    expect(result.error).toBeCloseTo(Math.sqrt(1 - evidence.nccAfter ** 2), 9);
+    expect(result.error).toBeLessThan(0.5);
+    expect(evidence.quality).toBe('good');
+    expect(evidence.nccAfter).toBeGreaterThan(evidence.nccChance);
     // every result carries its matrix: a translation's is [[1, 0, shift_x], [0, 1, shift_y], [0, 0, 1]]
     const { matrix } = result as unknown as { matrix: number[][] };
     expect(matrix).toEqual([

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -59,4 +59,23 @@ describe('metdb command line', () => {
     ]);
     expect(ok.code).toBe(0);
   });
+});
+
+describe('metdb run', () => {
+  it('prints the same counts as the report (the reference apart) and lists duplicates', () => {
+    const folder = join(scratch, 'pair');
+    cpSync(join(root, 'test/fixtures/units/bbbc022_pair'), folder, { recursive: true });
+    copyFileSync(join(folder, 'b_moving.tif'), join(folder, 'c_same_bytes.tif'));
+    writeFileSync(join(folder, 'metdb.json'), '{"tileSize": 64}\n'); // several tiles: a verdict of good
+    const out = join(scratch, 'pair-out');
+    const r = metdb(['run', folder, '--out', out, '--workers', '1']);
+    expect(r.code).toBe(0);
+    const first = r.stdout.split('\n')[0]!;
+    expect(first).toMatch(/^metdb run pair: 2 images, 1 reference, 1 registered, 0 failed;/);
+    expect(r.stdout).toContain('duplicates (same bytes as an image already in): c_same_bytes.tif');
+    expect(r.stdout).toContain('registered.ome.zarr');
+    const report = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(report).toMatch(/<th>images<\/th><td>2<\/td>/);
+    expect(report).toMatch(/<th>registered<\/th><td>1<\/td>/);
+  }, 60_000);
 });

@@ -191,9 +191,60 @@ describe('metdb stitch', () => {
     );
   });
 
-  it('needs a layout, an output folder and valid grid options (usage, exit 2)', () => {
-    expect(metdb('stitch', mist, '--out', '/tmp/x').stderr).toMatch(
-      /give either --layout FILE or --grid ROWSxCOLS/,
+  it('takes the layout from OME stage positions when no layout is given', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'metdb-stitch-'));
+    const canvas = (await readImageFile(join(root, 'test/fixtures/images/cell_u16.tif'))).array;
+    // 2 x 2 tiles of 200x220 px, 0.5 µm pixels, 25 % overlap; the stage is off by a few pixels.
+    const truth = [
+      { x: 10, y: 12 },
+      { x: 10 + 153, y: 12 - 2 },
+      { x: 10 - 3, y: 12 + 167 },
+      { x: 10 + 148, y: 12 + 164 },
+    ];
+    const stage = [
+      [0, 0],
+      [150, 0],
+      [0, 165],
+      [150, 165],
+    ];
+    cutTiles(canvas, truth, 200, 220, 300).forEach((tile, k) => {
+      const [sx, sy] = stage[k]!;
+      const description = omeXmlDescription({
+        name: `t${k}`,
+        sizeX: 200,
+        sizeY: 220,
+        sizeC: 1,
+        pixelType: 'uint16',
+        physicalSizeX: 0.5,
+        physicalSizeY: 0.5,
+      }).replace(
+        '<TiffData',
+        `<Plane TheC="0" TheT="0" TheZ="0" PositionX="${1000 + sx! * 0.5}" PositionXUnit="µm" PositionY="${2000 + sy! * 0.5}" PositionYUnit="µm"/><TiffData`,
+      );
+      writeFileSync(join(tmp, `t${k}.tif`), encodeTiff(tile, { description }));
+    });
+    const r = metdb('stitch', tmp, '--out', join(tmp, 'out'), '--json', '--no-fuse');
+    expect(r.stderr).toBe('');
+    const summary = JSON.parse(r.stdout) as Summary;
+    expect(summary.acceptedEdges).toBe(6);
+    const [p0] = summary.positions;
+    summary.positions.forEach((p, k) => {
+      expect(Math.abs(p.x - p0!.x - (truth[k]!.x - truth[0]!.x))).toBeLessThan(0.5);
+      expect(Math.abs(p.y - p0!.y - (truth[k]!.y - truth[0]!.y))).toBeLessThan(0.5);
+    });
+    // Without positions in the files: one line saying what to give instead.
+    const plain = mkdtempSync(join(tmpdir(), 'metdb-stitch-'));
+    for (const n of mistNames.slice(0, 2)) copyFileSync(join(mist, n), join(plain, n));
+    const bad = metdb('stitch', plain, '--out', join(plain, 'out'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr.trim()).toMatch(
+      /^metdb: .*: no pixel size to turn OME stage positions into pixels; give --layout FILE or --grid$/,
+    );
+  });
+
+  it('needs one layout, an output folder and valid grid options (usage, exit 2)', () => {
+    expect(metdb('stitch', mist, '--layout', 'T.txt', '--grid', '5x5', '--out', '/tmp/x').stderr).toMatch(
+      /give either --layout FILE or --grid ROWSxCOLS, not both/,
     );
     expect(metdb('stitch', mist, '--grid', '5x5', '--overlap', '6%').code).toBe(2);
     expect(metdb('stitch', mist, '--grid', '5by5', '--overlap', '6%', '--out', '/tmp/x').stderr).toMatch(

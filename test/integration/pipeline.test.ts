@@ -21,11 +21,16 @@ import { eventarcFinalized, gcsNotification } from '../../scripts/dev-cloud/stor
 import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
 import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
 import { allRows, deliveryLines, pullAll, until } from './pipeline-harness.js';
+import { cornerErrors, similarityPair } from '../../bench/similarity-pair.js';
+import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
+import { readImageFile } from '../../shared/imaging/read-image-file.js';
+import type { Matrix3 } from '../../shared/registration/similarity/transform-matrix.js';
 
 const run = randomUUID().slice(0, 8);
 const BUCKET = `lab-${run}`;
 const DATASET = `series-${run}`;
 const BAD = `bad-${run}`;
+const ROTATED = `rotated-${run}`;
 const topics = {
   uploads: `uploads-${run}`,
   tiles: `tiles-${run}`,
@@ -281,6 +286,30 @@ describe('the event pipeline on the Pub/Sub emulator, functions-framework and Ma
       (l) => l.reason === 'malformed',
     );
     expect(lines.length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('registers a rotated and scaled pair with "model": "similarity" (matrix in the row)', async () => {
+    // Last, in a dataset of its own: the tests above count every job of the database.
+    const camera = (await readImageFile('test/fixtures/similarity/camera.png')).array;
+    const pair = similarityPair(camera, { angle: -32, scale: 1.1, shift: [3.5, -6] }, 0.02, 5);
+    const settings = { model: 'similarity', reference: 'a.tif', tileSize: 128 };
+    await upload(`${ROTATED}/metdb.json`, Buffer.from(JSON.stringify(settings)), 'application/json');
+    await upload(`${ROTATED}/a.tif`, encodeTiff(pair.reference));
+    await upload(`${ROTATED}/b.tif`, encodeTiff(pair.moving));
+    const registration = await until('the similarity job done', 100_000, async () =>
+      db
+        .selectFrom('registrations')
+        .innerJoin('jobs', 'jobs.id', 'registrations.job_id')
+        .innerJoin('datasets', 'datasets.id', 'jobs.dataset_id')
+        .selectAll('registrations')
+        .where('datasets.name', '=', ROTATED)
+        .executeTakeFirst(),
+    );
+    expect(registration.model).toBe('similarity');
+    expect(registration.angle!).toBeCloseTo(-32, 1);
+    expect(registration.scale!).toBeCloseTo(1.1, 2);
+    const matrix = JSON.parse(registration.matrix!) as Matrix3;
+    expect(cornerErrors(matrix, pair.matrix, [512, 512]).max).toBeLessThan(0.5);
   }, 120_000);
 });
 

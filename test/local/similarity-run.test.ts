@@ -38,7 +38,7 @@ beforeAll(async () => {
     join(folder, 'metdb.json'),
     JSON.stringify({ model: 'similarity', reference: 'a_reference.tif' }),
   );
-  summary = await runFolder(folder, { workers: 1, out: join(parent, 'out'), average: false });
+  summary = await runFolder(folder, { workers: 1, out: join(parent, 'out'), average: 'full' });
 }, 240_000);
 afterAll(() => rmSync(parent, { recursive: true, force: true }));
 
@@ -69,5 +69,8 @@ describe('metdb run with "model": "similarity"', () => {
     expect(header!.split(',').slice(-4)).toEqual(['model', 'angle_deg', 'scale', 'matrix']);
     expect(lines.find((l) => l.includes('b_moving.tif'))).toMatch(/similarity,23\.\d+,1\.08/);
     expect(summary.outputs.registered.some((p) => p.includes('b_moving'))).toBe(true);
+    // the stacked average places the frames by their matrices
+    expect(summary.outputs.average).not.toBeNull();
+    expect(existsSync(summary.outputs.average!)).toBe(true);
   });
 });

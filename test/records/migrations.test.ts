@@ -9,6 +9,8 @@ const TABLES = [
   'dead_letters',
   'images',
   'jobs',
+  'mosaic_items',
+  'mosaics',
   'processed_events',
   'registrations',
   'tile_results',

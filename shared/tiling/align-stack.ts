@@ -1,0 +1,73 @@
+import {
+  cumulativeTransforms,
+  type CumulativeTransformsOptions,
+} from '../aggregation/cumulative-transforms.js';
+import { MetdbError } from '../errors/metdb-error.js';
+import { ndarray, pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
+import type { Matrix3 } from '../registration/similarity/transform-matrix.js';
+import { warpToReference } from '../registration/warp-to-reference.js';
+import {
+  sectionPairTransform,
+  type SectionPairTransformOptions,
+  type SectionPairTransformResult,
+} from './section-pair-transform.js';
+
+export interface AlignStackOptions extends SectionPairTransformOptions, CumulativeTransformsOptions {
+  /** Interpolation of the resampled sections: 1 linear, 3 cubic spline. @default 1 */
+  order?: 1 | 3;
+}
+
+export interface AlignedStack<T extends Uint8Array | Uint16Array | Float32Array> {
+  /** The sections resampled onto section 0's frame (same shape and pixel type; 0 where no data). */
+  readonly aligned: NdArray<T>;
+  /** Each section's transform onto section 0 (index 0 the identity). */
+  readonly transforms: Matrix3[];
+  /** The measured step of section k onto section k - 1, for k = 1 .. n - 1. */
+  readonly steps: SectionPairTransformResult[];
+}
+
+/**
+ * Frame-to-frame alignment of a stack (z, y, x), as the FIB-SEM workflow does it: each section is
+ * measured against the one before (`sectionPairTransform`: tile shifts, model fit, outliers out;
+ * a step with too little evidence is a shift, flagged), the steps are chained into one transform
+ * per section (`cumulativeTransforms`, optionally smoothed and detrended), and every section is
+ * resampled onto section 0.
+ */
+export function alignStack<T extends Uint8Array | Uint16Array | Float32Array>(
+  stack: NdArray<T>,
+  options: AlignStackOptions = {},
+): AlignedStack<T> {
+  const { order = 1, smoothing, subtractLinearTrend, ...pair } = options;
+  const { shape, data } = stack;
+  if (shape.length !== 3 || shape[0]! < 2) {
+    throw new MetdbError(
+      'invalid-argument',
+      `alignStack: needs a stack (z, y, x) of at least 2 sections, got [${shape.join(', ')}]`,
+    );
+  }
+  const [n, h, w] = shape as [number, number, number];
+  const plane = h * w;
+  const section = (z: number) => ndarray(data.subarray(z * plane, (z + 1) * plane) as T, [h, w]);
+  const steps: SectionPairTransformResult[] = [];
+  for (let z = 1; z < n; z++) steps.push(sectionPairTransform(section(z - 1), section(z), pair));
+  const transforms = cumulativeTransforms(steps, {
+    ...(smoothing !== undefined && { smoothing }),
+    ...(subtractLinearTrend !== undefined && { subtractLinearTrend }),
+  });
+  const out = new (data.constructor as new (length: number) => T)(data.length);
+  for (let z = 0; z < n; z++) {
+    const warped = warpToReference(section(z), transforms[z]!, {
+      order,
+      outputShape: [h, w],
+      dtype: 'float32',
+    });
+    const max = pixelTypeOf(data) === 'uint8' ? 255 : 65535;
+    const integer = pixelTypeOf(data) !== 'float32';
+    const values = warped.data;
+    for (let i = 0; i < plane; i++) {
+      const v = values[i]!;
+      out[z * plane + i] = integer ? Math.min(max, Math.max(0, Math.round(v))) : v;
+    }
+  }
+  return { aligned: ndarray(out, shape), transforms, steps };
+}

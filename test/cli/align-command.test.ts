@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { decodeImage } from '../../shared/imaging/decode-image.js';
+import { encodeMrc } from '../../shared/imaging/encode-mrc.js';
+import { parseMrcHeader } from '../../shared/imaging/mrc-header.js';
+import { readImageFile } from '../../shared/imaging/read-image-file.js';
+import { ndarray } from '../../shared/ndarray/ndarray.js';
+import { sectionQuality } from '../../shared/quality-metrics/section-quality.js';
+import type { Matrix3 } from '../../shared/registration/similarity/transform-matrix.js';
+import { warpToReference } from '../../shared/registration/warp-to-reference.js';
+import { withNoise } from '../tiling/pixels.js';
+
+const root = new URL('../../', import.meta.url).pathname;
+const scratch = mkdtempSync(join(tmpdir(), 'metdb-align-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe('metdb align', () => {
+  it('aligns a stack of distorted sections of a real image and writes it as MRC with its voxel size', async () => {
+    const base = (await readImageFile(join(root, 'test/fixtures/accuracy/camera.png'))).array;
+    const [n, h, w] = [5, 192, 256];
+    const data = new Float32Array(n * h * w);
+    for (let k = 0; k < n; k++) {
+      const m: Matrix3 = [
+        [1 + 0.003 * k, 0.002 * k, 100 - 6.5 * k],
+        [-0.001 * k, 1, 120 + 1.5 * k],
+        [0, 0, 1],
+      ];
+      // m maps section k's pixels to the canvas: the section shows the canvas through it.
+      const section = withNoise(warpToReference(base, invert(m), { outputShape: [h, w] }), 0.03 * 255, 7 + k);
+      data.set(section.data, k * h * w);
+    }
+    const stack = ndarray(data, [n, h, w]);
+    const input = join(scratch, 'stack.mrc');
+    writeFileSync(input, encodeMrc(stack, { voxelSize: { x: 50, y: 50, z: 80 } }));
+    const output = join(scratch, 'aligned.mrc');
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(root, 'cli/main.ts'), 'align', input, output, '--tile', '64', '--json'],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const report = JSON.parse(run.stdout) as {
+      sections: { flagged: string | null; tiles: number | null }[];
+      quality: { summary: { ncc: { median: number } } };
+    };
+    expect(report.sections).toHaveLength(5);
+    expect(report.sections.every((s) => s.flagged === null)).toBe(true);
+    const bytes = readFileSync(output);
+    expect(parseMrcHeader(bytes).voxelSize.map((v) => Math.round(v))).toEqual([50, 50, 80]);
+    const aligned = (await decodeImage(bytes)).array;
+    expect(aligned.shape).toEqual([5, 192, 256]);
+    const box = { x: 30, y: 30, width: 180, height: 120 };
+    const before = sectionQuality(stack, { box, bins: 256 }).summary.ncc.median;
+    const after = sectionQuality(aligned, { box, bins: 256 }).summary.ncc.median;
+    expect(after).toBeGreaterThan(before + 0.1);
+    expect(after).toBeGreaterThan(0.9);
+    expect(report.quality.summary.ncc.median).toBeGreaterThan(0.5);
+  });
+});
+
+function invert(m: Matrix3): Matrix3 {
+  const [[a, b, c], [d, e, f]] = m;
+  const det = a * e - b * d;
+  return [
+    [e / det, -b / det, (b * f - c * e) / det],
+    [-d / det, a / det, (c * d - a * f) / det],
+    [0, 0, 1],
+  ];
+}
