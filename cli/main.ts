@@ -22,6 +22,8 @@ commands:
   align <stack> <out> [--model M] frame-to-frame alignment of a stack (affine...), to MRC or TIFF
   stitch <folder> --out DIR       stitch a mosaic of tiles (Fiji layout or grid): positions, mosaic, report
   migrate [--db URL]              apply the database migrations (MySQL URL or SQLite path)
+  sweep [--stalled-after S]       re-drive stalled jobs now (the cloud's scheduled sweep, on demand)
+  dead-letters [--job ID]         list the messages that exhausted their deliveries, and why
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
 
 Run "metdb <command> --help" for a command's options, "metdb --version" for the version.`;
@@ -42,6 +44,10 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./quality-command.js')).qualityCommand(args, out);
     case 'migrate':
       return migrateCommand(args, { out, err });
+    case 'sweep':
+      return (await import('./sweep-command.js')).sweepCommand(args, out);
+    case 'dead-letters':
+      return (await import('./dead-letters-command.js')).deadLettersCommand(args, out);
     case 'drift':
       return (await import('./drift-command.js')).driftCommand(args, out);
     case 'run':

@@ -14,6 +14,7 @@ import { PipelineTopics } from './constructs/pipeline-topics.js';
 import { CloudSqlDatabase } from './constructs/cloud-sql-database.js';
 import { PrivateNetwork } from './constructs/private-network.js';
 import { MigrateFunction } from './constructs/migrate-function.js';
+import { RecoveryFunctions } from './constructs/recovery-functions.js';
 import { FunctionSource } from './constructs/function-source.js';
 import { ServiceIdentity } from './constructs/service-identity.js';
 import { PipelineFunction } from './constructs/pipeline-function.js';
@@ -107,15 +108,29 @@ export class MetdbStack extends TerraformStack {
       ]),
     ) as Record<FunctionName, PipelineFunction>;
 
+    const recovery = new RecoveryFunctions(this, 'recovery', {
+      config,
+      source,
+      buildAccount: build.account,
+      pushAccount: push,
+      database: sql,
+      network,
+      uploadBucket: buckets.uploads,
+      resultsBucket: buckets.results,
+      topics: pipeline.topics,
+      deadLetter: pipeline.deadLetter,
+      dependsOn: [...apis, ...build.grants, buildSourceReader],
+    });
     const migrate = new MigrateFunction(this, 'migrate', {
       config,
       source,
       buildAccount: build.account,
       database: sql,
       network,
-      functionDbUsers: FUNCTION_NAMES.map(
-        (name) => `${namePrefix}-${FUNCTION_SPECS[name].slug}@${project}.iam`,
-      ),
+      functionDbUsers: [
+        ...FUNCTION_NAMES.map((name) => `${namePrefix}-${FUNCTION_SPECS[name].slug}@${project}.iam`),
+        ...['sweep', 'dead-letter'].map((slug) => `${namePrefix}-${slug}@${project}.iam`),
+      ],
       invoker: `serviceAccount:${config.deployServiceAccount}`,
       dependsOn: [...apis, ...build.grants, buildSourceReader],
     });
@@ -145,6 +160,11 @@ export class MetdbStack extends TerraformStack {
         `MySQL IAM user of ${name} (grant it privileges on the database)`,
       );
     }
+    output(
+      'sweep_topic',
+      recovery.sweepTopic.name,
+      'Publish {} here to sweep now (Cloud Scheduler does every 5 min)',
+    );
     output('migrate_url', migrate.function.serviceConfig.uri, 'POST here (as the deployer) to migrate');
     output('migrator_db_user', migrate.dbUser.name, 'MySQL IAM user of the migrator (grant it ALL once)');
     output('region', region, 'Region of the deployment');

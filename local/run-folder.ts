@@ -12,6 +12,7 @@ import type { DatasetFolderStore } from './dataset-folder-store.js';
 import { decodedImages } from '../shared/pipeline/decoded-image-cache.js';
 import { ingestFile, type FileOutcome } from './ingest-file.js';
 import { localPipelineDeps } from './local-pipeline-deps.js';
+import { settleStalledJobs } from './settle-stalled-jobs.js';
 import { serializeError } from './serialize-error.js';
 import { sharedDecodedImage } from './shared-decoded-image.js';
 import type { DeadLetter } from './worker-pool-bus.js';
@@ -175,6 +176,8 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
       }
       const outcomes = files.map((f) => byFile.get(f)!);
       await bus.idle();
+      // The local sweep: dead letters recorded, unfinished jobs re-driven until each is final.
+      await settleStalledJobs(deps, bus, deadBefore);
       report('outputs');
       const datasetRow = await getDatasetByName(handle.db, dataset);
       const prefix = `${dataset}/`;

@@ -6,6 +6,7 @@ export const REQUIRED_APIS: readonly string[] = [
   'artifactregistry.googleapis.com',
   'cloudbuild.googleapis.com',
   'cloudfunctions.googleapis.com',
+  'cloudscheduler.googleapis.com',
   'compute.googleapis.com',
   'iam.googleapis.com',
   'logging.googleapis.com',

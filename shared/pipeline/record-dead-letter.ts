@@ -15,6 +15,8 @@ export interface DeadLetterDelivery {
   /** The original attributes plus Pub/Sub's `CloudPubSubDeadLetterSource*` ones. */
   readonly attributes: Readonly<Record<string, string>>;
   readonly publishTime?: string;
+  /** The last error, when the deliverer knows it (the local bus does; Pub/Sub does not). */
+  readonly error?: string;
 }
 
 export interface RecordedDeadLetter {
@@ -41,7 +43,7 @@ export async function recordDeadLetter(
   const attempts = Number(a.CloudPubSubDeadLetterSourceDeliveryCount);
   const about = whatItIs(delivery.data);
   const job = about.jobId === undefined ? undefined : await getJob(deps.db, about.jobId);
-  const lastError = job?.last_error ?? null;
+  const lastError = delivery.error ?? job?.last_error ?? null;
   const reason =
     `${about.kind} message dead-lettered` +
     (Number.isFinite(attempts) ? ` after ${attempts} deliveries` : '') +

@@ -70,7 +70,7 @@ describe('infra security (prod)', () => {
     const sqlGrants = resourcesOf(stack.json, 'google_project_iam_member').filter((g) =>
       String(g.role).startsWith('roles/cloudsql.'),
     );
-    expect(sqlGrants).toHaveLength(10); // the four functions and the migrator
+    expect(sqlGrants).toHaveLength(14); // six functions and the migrator
     for (const grant of sqlGrants) {
       expect(field(grant, 'condition').expression).toBe(
         'resource.type == "sqladmin.googleapis.com/Instance" && ' +
@@ -79,9 +79,9 @@ describe('infra security (prod)', () => {
     }
   });
 
-  it('lets the push account only invoke the four functions', () => {
+  it('lets the push account only invoke the Pub/Sub-triggered functions', () => {
     const grants = grantsTo(/google_service_account\.push-account\.member/);
-    expect(grants).toHaveLength(4);
+    expect(grants).toHaveLength(6); // the four pipeline functions, sweep and deadLetter
     for (const grant of grants) {
       expect(grant.type).toBe('google_cloud_run_v2_service_iam_member');
       expect(grant.role).toBe('roles/run.invoker');
@@ -169,8 +169,8 @@ describe('infra network and sizing (prod)', () => {
     const env = field(field(migrate ?? {}, 'service_config'), 'environment_variables');
     expect(env.METDB_DB_USER).toBe('metdb-prod-migrator@metdb-prod.iam');
     expect(String(env.METDB_GRANT_DML_TO).split(',').sort()).toEqual(
-      Object.values(FUNCTION_SPECS)
-        .map((s) => `metdb-prod-${s.slug}@metdb-prod.iam`)
+      [...Object.values(FUNCTION_SPECS).map((s) => s.slug), 'sweep', 'dead-letter']
+        .map((slug) => `metdb-prod-${slug}@metdb-prod.iam`)
         .sort(),
     );
     const invokers = resourcesOf(stack.json, 'google_cloud_run_v2_service_iam_member').filter((g) =>

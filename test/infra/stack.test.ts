@@ -30,6 +30,7 @@ describe('infra stack (dev)', () => {
       'metdb-dev-aggregate',
       'metdb-dev-dead-letter',
       'metdb-dev-reprocess',
+      'metdb-dev-sweep',
       'metdb-dev-tiles',
       'metdb-dev-uploads',
     ]);
@@ -37,18 +38,20 @@ describe('infra stack (dev)', () => {
     expect(resourcesOf(json, 'google_sql_database').map((d) => d.name)).toEqual(['metdb']);
     expect(namesOf(resourcesOf(json, 'google_cloudfunctions2_function'))).toEqual([
       'metdb-dev-aggregate',
+      'metdb-dev-dead-letter',
       'metdb-dev-ingest',
       'metdb-dev-migrate',
       'metdb-dev-register-tile',
       'metdb-dev-reprocess',
+      'metdb-dev-sweep',
     ]);
-    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(5);
+    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(7);
   });
 
   it('runs all four functions on nodejs22 with their entry points, concurrency 1', () => {
-    // (The fifth, `migrate`, is the migrator's HTTP function: security.test.ts.)
+    // (`migrate` is the migrator's HTTP function: security.test.ts; `sweep` and `deadLetter`: below.)
     const functions = resourcesOf(stack.json, 'google_cloudfunctions2_function').filter(
-      (f) => f.name !== 'metdb-dev-migrate',
+      (f) => !['metdb-dev-migrate', 'metdb-dev-sweep', 'metdb-dev-dead-letter'].includes(String(f.name)),
     );
     expect(functions.map((f) => field(f, 'build_config').entry_point).sort()).toEqual([
       'aggregate',
@@ -100,7 +103,9 @@ describe('infra stack (dev)', () => {
 
   it('triggers each function by an OIDC push subscription with retry and dead-letter policies', () => {
     const subscriptions = resourcesOf(stack.json, 'google_pubsub_subscription');
-    const push = subscriptions.filter((s) => s.push_config !== undefined);
+    const push = subscriptions.filter(
+      (s) => s.push_config !== undefined && !/-(sweep|dead-letter)-push$/.test(String(s.name)),
+    );
     expect(namesOf(push)).toEqual([
       'metdb-dev-aggregate-push',
       'metdb-dev-ingest-push',
@@ -127,6 +132,21 @@ describe('infra stack (dev)', () => {
     const pull = subscriptions.filter((s) => s.push_config === undefined);
     expect(pull.map((s) => s.name)).toEqual(['metdb-dev-dead-letter-pull']);
     expect(pull[0]?.topic).toMatch(/pubsub_dead-letter_/);
+  });
+
+  it('sweeps on a schedule and consumes the dead-letter topic, without a dead-letter loop', () => {
+    const [schedule] = resourcesOf(stack.json, 'google_cloud_scheduler_job');
+    expect(schedule?.schedule).toBe('every 5 minutes');
+    expect(String(field(schedule ?? {}, 'pubsub_target').topic_name)).toMatch(/sweep-topic.*\.id\}$/);
+    const subscriptions = resourcesOf(stack.json, 'google_pubsub_subscription');
+    const sweep = subscriptions.find((s) => s.name === 'metdb-dev-sweep-push');
+    const dead = subscriptions.find((s) => s.name === 'metdb-dev-dead-letter-push');
+    expect(String(sweep?.topic)).toMatch(/sweep-topic/);
+    expect(String(dead?.topic)).toMatch(/pubsub_dead-letter_/);
+    for (const s of [sweep, dead]) expect(s?.dead_letter_policy).toBeUndefined();
+    const functions = resourcesOf(stack.json, 'google_cloudfunctions2_function');
+    expect(field(byName(functions, 'metdb-dev-sweep'), 'build_config').entry_point).toBe('sweep');
+    expect(field(byName(functions, 'metdb-dev-dead-letter'), 'build_config').entry_point).toBe('deadLetter');
   });
 
   it('announces finalized uploads on the uploads topic as JSON_API_V1', () => {

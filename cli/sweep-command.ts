@@ -1,0 +1,47 @@
+/**
+ * `metdb sweep [--db URL] [--stalled-after SECONDS] [--max-redrives N]`: the cloud sweep on demand
+ * (`sweepStalledJobs`): re-drives jobs whose progress stalled and fails those out of re-drives.
+ * It publishes to the deployment's topics (Pub/Sub, or the emulator with PUBSUB_EMULATOR_HOST)
+ * and reads canonical images from `METDB_RESULTS_BUCKET`, like the functions (functions/deps.ts).
+ * A local run sweeps itself (`metdb run`). Exit code 0 done, 1 failed, 2 bad usage.
+ */
+import { parseArgs } from 'node:util';
+import { pipelineDeps } from '../functions/deps.js';
+import { sweepStalledJobs } from '../shared/pipeline/sweep-stalled-jobs.js';
+import { UsageError } from './usage-error.js';
+
+export const SWEEP_USAGE =
+  'usage: metdb sweep [--db <mysql-url|sqlite-path>] [--stalled-after SECONDS (600)] [--max-redrives N (3)]';
+
+export async function sweepCommand(args: string[], out: (line: string) => void): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      db: { type: 'string' },
+      'stalled-after': { type: 'string', default: '600' },
+      'max-redrives': { type: 'string', default: '3' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    out(SWEEP_USAGE);
+    return 0;
+  }
+  const stalled = Number(values['stalled-after']);
+  const redrives = Number(values['max-redrives']);
+  if (!(stalled >= 0)) throw new UsageError(`--stalled-after must be a number of seconds >= 0`, SWEEP_USAGE);
+  if (!Number.isInteger(redrives) || redrives < 0)
+    throw new UsageError(`--max-redrives must be an integer >= 0`, SWEEP_USAGE);
+  const env = values.db === undefined ? process.env : { ...process.env, METDB_DATABASE_URL: values.db };
+  const swept = await sweepStalledJobs(await pipelineDeps(env), {
+    stalledAfterMs: stalled * 1000,
+    maxRedrives: redrives,
+  });
+  for (const s of swept) {
+    const missing = s.missingTiles.length > 0 ? ` missing tiles ${s.missingTiles.join(',')}` : '';
+    out(`${s.action}\t${s.jobId}\t${s.state}${missing}${s.reason === undefined ? '' : `\t${s.reason}`}`);
+  }
+  out(`swept ${swept.length} stalled job(s)`);
+  return 0;
+}

@@ -1,0 +1,197 @@
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
+import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
+import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
+import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
+import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
+import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
+import { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
+import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
+import type { MetdbInfraConfig } from '../config.js';
+import type { TopicName } from '../function-specs.js';
+import type { CloudSqlDatabase } from './cloud-sql-database.js';
+import type { FunctionSource } from './function-source.js';
+import type { PrivateNetwork } from './private-network.js';
+import { ServiceIdentity } from './service-identity.js';
+import { functionEnvironment } from './function-environment.js';
+
+export interface RecoveryFunctionsProps {
+  readonly config: MetdbInfraConfig;
+  readonly source: FunctionSource;
+  readonly buildAccount: ServiceAccount;
+  readonly pushAccount: ServiceAccount;
+  readonly database: CloudSqlDatabase;
+  readonly network: PrivateNetwork;
+  readonly uploadBucket: StorageBucket;
+  readonly resultsBucket: StorageBucket;
+  readonly topics: Readonly<Record<TopicName, PubsubTopic>>;
+  readonly deadLetter: PubsubTopic;
+  readonly dependsOn: ITerraformDependable[];
+}
+
+/** Minutes between two sweeps, and how long a job must have stalled to be re-driven. */
+const SWEEP_SCHEDULE = 'every 5 minutes';
+const STALLED_AFTER_S = '600';
+
+/**
+ * What makes the deployment converge (docs/operations.md): Cloud Scheduler -> the `sweep` topic
+ * -> the `sweep` function (re-drives stalled jobs: publishes tiles and aggregations, reads
+ * canonical images to rebuild tile messages), and the `deadLetter` function consuming the
+ * dead-letter topic (records each dead letter). One instance each; their push subscriptions have
+ * no dead-letter policy of their own (a dead letter of the dead-letter consumer would loop).
+ */
+export class RecoveryFunctions extends Construct {
+  readonly sweepTopic: PubsubTopic;
+  readonly functions: Cloudfunctions2Function[] = [];
+  readonly dbUsers: SqlUser[] = [];
+
+  constructor(scope: Construct, id: string, props: RecoveryFunctionsProps) {
+    super(scope, id);
+    const { config } = props;
+    const { project, region, namePrefix, labels } = config;
+    this.sweepTopic = new PubsubTopic(this, 'sweep-topic', {
+      project,
+      name: `${namePrefix}-sweep`,
+      labels: { ...labels },
+      dependsOn: props.dependsOn,
+    });
+    new CloudSchedulerJob(this, 'sweep-schedule', {
+      project,
+      region,
+      name: `${namePrefix}-sweep`,
+      description: 'Re-drives stalled Met-db jobs (the sweep function)',
+      schedule: SWEEP_SCHEDULE,
+      timeZone: 'Etc/UTC',
+      pubsubTarget: {
+        topicName: this.sweepTopic.id,
+        data: Buffer.from('{"schemaVersion":1}').toString('base64'),
+      },
+      dependsOn: props.dependsOn,
+    });
+    this.add(props, 'sweep', 'sweep', this.sweepTopic, ['tiles', 'aggregate']);
+    this.add(props, 'dead-letter', 'deadLetter', props.deadLetter, []);
+  }
+
+  private add(
+    props: RecoveryFunctionsProps,
+    slug: string,
+    entryPoint: string,
+    trigger: PubsubTopic,
+    publishes: readonly TopicName[],
+  ): void {
+    const { config, database, topics } = props;
+    const { project, region, namePrefix, labels } = config;
+    const accountId = `${namePrefix}-${slug}`;
+    const instanceName = `projects/${project}/instances/${namePrefix}-mysql`;
+    const onInstance = {
+      title: 'metdb-instance-only',
+      expression: `resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "${instanceName}"`,
+    };
+    const identity = new ServiceIdentity(this, `${slug}-identity`, {
+      project,
+      accountId,
+      displayName: `Met-db ${entryPoint} function`,
+      projectRoles: [
+        { role: 'roles/cloudsql.client', condition: onInstance },
+        { role: 'roles/cloudsql.instanceUser', condition: onInstance },
+        { role: 'roles/logging.logWriter' },
+      ],
+      dependsOn: props.dependsOn,
+    });
+    const grants: ITerraformDependable[] = [...identity.grants];
+    for (const topic of publishes) {
+      grants.push(
+        new PubsubTopicIamMember(this, `${slug}-publish-${topic}`, {
+          project,
+          topic: topics[topic].name,
+          role: 'roles/pubsub.publisher',
+          member: identity.account.member,
+        }),
+      );
+    }
+    if (publishes.includes('tiles')) {
+      grants.push(
+        new StorageBucketIamMember(this, `${slug}-results-objectViewer`, {
+          bucket: props.resultsBucket.name,
+          role: 'roles/storage.objectViewer',
+          member: identity.account.member,
+        }),
+      );
+    }
+    const dbUser = new SqlUser(this, `${slug}-db-user`, {
+      project,
+      instance: database.instance.name,
+      name: `${accountId}@${project}.iam`,
+      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
+    });
+    this.dbUsers.push(dbUser);
+    const fn = new Cloudfunctions2Function(this, `${slug}-function`, {
+      project,
+      location: region,
+      name: `${namePrefix}-${slug}`,
+      description: slug === 'sweep' ? 'Re-drives stalled jobs (scheduled)' : 'Records dead-lettered messages',
+      labels: { ...labels, function: slug },
+      buildConfig: {
+        runtime: 'nodejs22',
+        entryPoint,
+        serviceAccount: props.buildAccount.id,
+        source: { storageSource: { bucket: props.source.object.bucket, object: props.source.object.name } },
+      },
+      serviceConfig: {
+        serviceAccountEmail: identity.account.email,
+        availableMemory: slug === 'sweep' ? '2Gi' : '512Mi',
+        availableCpu: '1',
+        timeoutSeconds: 540,
+        maxInstanceCount: 1,
+        minInstanceCount: 0,
+        maxInstanceRequestConcurrency: 1,
+        ingressSettings: config.ingress,
+        allTrafficOnLatestRevision: true,
+        vpcConnector: props.network.connector.id,
+        vpcConnectorEgressSettings: 'PRIVATE_RANGES_ONLY',
+        environmentVariables: {
+          ...functionEnvironment({
+            config,
+            accountId,
+            connectionName: database.instance.connectionName,
+            uploadBucket: props.uploadBucket.name,
+            resultsBucket: props.resultsBucket.name,
+            topics,
+          }),
+          ...(slug === 'sweep' ? { METDB_SWEEP_STALLED_AFTER_S: STALLED_AFTER_S } : {}),
+        },
+      },
+      dependsOn: [...props.dependsOn, ...grants, dbUser, database.database],
+    });
+    this.functions.push(fn);
+    const invoker = new CloudRunV2ServiceIamMember(this, `${slug}-push-invoker`, {
+      project,
+      location: region,
+      name: fn.serviceConfig.service,
+      role: 'roles/run.invoker',
+      member: props.pushAccount.member,
+    });
+    const uri = fn.serviceConfig.uri;
+    new PubsubSubscription(this, `${slug}-push`, {
+      project,
+      name: `${namePrefix}-${slug}-push`,
+      topic: trigger.id,
+      labels: { ...labels },
+      ackDeadlineSeconds: 540,
+      messageRetentionDuration: '604800s',
+      expirationPolicy: { ttl: '' },
+      retryPolicy: {
+        minimumBackoff: config.pubsub.minimumBackoff,
+        maximumBackoff: config.pubsub.maximumBackoff,
+      },
+      pushConfig: {
+        pushEndpoint: `${uri}/projects/${project}/topics/${trigger.name}`,
+        oidcToken: { serviceAccountEmail: props.pushAccount.email, audience: uri },
+      },
+      dependsOn: [invoker],
+    });
+  }
+}
