@@ -28,6 +28,16 @@ export function similarityPair(
   seed = 1,
 ): { reference: NdArray<Float32Array>; moving: NdArray<Float32Array>; matrix: Matrix3 } {
   const matrix = similarityMatrix(truth.angle, truth.scale, truth.shift, imageCentre(source.shape));
+  return matrixPair(source, matrix, noise, seed);
+}
+
+/** As `similarityPair`, for any affine `matrix` (moving -> reference, (x, y) pixels). */
+export function matrixPair(
+  source: NdArray,
+  matrix: Matrix3,
+  noise = 0.02,
+  seed = 1,
+): { reference: NdArray<Float32Array>; moving: NdArray<Float32Array>; matrix: Matrix3 } {
   // moving(p) = source(matrix · p): affine_transform's output -> input map is the matrix itself.
   const warped = affineTransform(source, indexMatrix(matrix), { mode: 'reflect', order: 3 });
   let lo = Infinity;

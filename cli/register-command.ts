@@ -8,8 +8,10 @@ import { registerSimilarity } from '../shared/registration/similarity/register-s
 import { shiftMatrix } from '../shared/registration/similarity/transform-matrix.js';
 import { parseUpsample, UPSAMPLE_LIMITS_TEXT } from './parse-upsample.js';
 import { UsageError } from './usage-error.js';
+import { AFFINE_MODELS, isAffineModel } from '../shared/aggregation/section-transform.js';
+import { registerAffineCommand } from './register-affine-command.js';
 
-export const REGISTER_USAGE = `usage: metdb register <reference> <moving> [--model translation|rigid|similarity] [--upsample N] [--normalization phase|none] [--channel C] [--json]
+export const REGISTER_USAGE = `usage: metdb register <reference> <moving> [--model M] [--lambda L] [--tile N] [--upsample N] [--normalization phase|none] [--channel C] [--json]
 
 Registers <moving> onto <reference> (TIFF 8/16-bit or float, multi-page as a 3D stack, PNG, JPEG,
 MRC) and prints the transform that aligns moving with reference: its matrix (3x3, x/y pixel
@@ -21,8 +23,13 @@ and scale.
 
   --model M        translation (default; phase cross-correlation, 2D or 3D), rigid (rotation and
                    translation) or similarity (rotation, uniform scale 0.5-2, translation), 2D only,
-                   by the Fourier-Mellin transform refined on the intensities
-  --upsample N     subpixel precision 1/N px (translation), N from ${UPSAMPLE_LIMITS_TEXT} (default 1)`;
+                   by the Fourier-Mellin transform refined on the intensities; or, 2D only, one
+                   of the FIB-SEM affine models fitted to tile shifts: affine, xscale-shift,
+                   scale-shift, regularized-affine (docs/fibsem.md)
+  --lambda L       regularized-affine's pull toward a shift (default 0.1)
+  --tile N         tile edge in pixels for the affine models (default 256)
+  --upsample N     subpixel precision 1/N px (translation; the affine models' tiles: default 20),
+                   N from ${UPSAMPLE_LIMITS_TEXT} (default 1)`;
 
 /** `metdb register`: one pair, one result. Returns the exit code. */
 export async function registerCommand(args: string[], out: (line: string) => void): Promise<number> {
@@ -33,7 +40,9 @@ export async function registerCommand(args: string[], out: (line: string) => voi
       allowPositionals: true,
       options: {
         model: { type: 'string', default: 'translation' },
-        upsample: { type: 'string', default: '1' },
+        upsample: { type: 'string' },
+        lambda: { type: 'string' },
+        tile: { type: 'string', default: '256' },
         normalization: { type: 'string', default: 'phase' },
         channel: { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -49,7 +58,7 @@ export async function registerCommand(args: string[], out: (line: string) => voi
     return 0;
   }
   if (positionals.length !== 2) throw new UsageError('expected two image files', REGISTER_USAGE);
-  const upsampleFactor = parseUpsample(values.upsample, REGISTER_USAGE);
+  const upsampleFactor = parseUpsample(values.upsample ?? '1', REGISTER_USAGE);
   const normalization = values.normalization;
   if (normalization !== 'phase' && normalization !== 'none') {
     throw new UsageError(`--normalization must be phase or none, got "${normalization}"`, REGISTER_USAGE);
@@ -59,15 +68,37 @@ export async function registerCommand(args: string[], out: (line: string) => voi
     throw new UsageError(`--channel must be an integer, got "${values.channel}"`, REGISTER_USAGE);
   }
   const model = values.model;
-  if (model !== 'translation' && model !== 'rigid' && model !== 'similarity') {
-    throw new UsageError(`--model must be translation, rigid or similarity, got "${model}"`, REGISTER_USAGE);
+  if (model !== 'translation' && model !== 'rigid' && model !== 'similarity' && !isAffineModel(model)) {
+    throw new UsageError(
+      `--model must be translation, rigid, similarity, ${AFFINE_MODELS.join(', ')}, got "${model}"`,
+      REGISTER_USAGE,
+    );
   }
+  const lambda = values.lambda === undefined ? undefined : Number(values.lambda);
+  if (lambda !== undefined && !(lambda >= 0))
+    throw new UsageError(`--lambda must be a number >= 0, got "${values.lambda}"`, REGISTER_USAGE);
+  const tileSize = Number(values.tile);
+  if (!Number.isInteger(tileSize) || tileSize < 16)
+    throw new UsageError(`--tile must be an integer >= 16, got "${values.tile}"`, REGISTER_USAGE);
   const [referencePath, movingPath] = positionals as [string, string];
   const options = channel === undefined ? {} : { channel };
   const [reference, moving] = await Promise.all([
     readImageFile(referencePath, options),
     readImageFile(movingPath, options),
   ]);
+  if (isAffineModel(model)) {
+    const run = { model, tileSize, json: values.json, names: [referencePath, movingPath] as const };
+    return registerAffineCommand(
+      reference.array,
+      moving.array,
+      {
+        ...run,
+        upsampleFactor: values.upsample === undefined ? 20 : upsampleFactor,
+        ...(lambda !== undefined && { lambda }),
+      },
+      out,
+    );
+  }
   if (model !== 'translation') {
     const r = registerSimilarity(reference.array, moving.array, { model });
     const { matrix, angle, scale, shift } = r;

@@ -1,4 +1,10 @@
 import { MetdbError } from '../errors/metdb-error.js';
+import {
+  fitSectionTransform,
+  isAffineModel,
+  type AffineModel,
+  type SectionTransform,
+} from './section-transform.js';
 import { fitResiduals, fitTransform } from '../registration/similarity/fit-transform.js';
 import {
   applyMatrix,
@@ -26,6 +32,8 @@ export interface FittedTileTransform {
   readonly used: number;
   /** Weighted RMS of the used tiles' residuals, pixels. */
   readonly rms: number;
+  /** An affine model with too little evidence, fitted as a shift instead (`fitSectionTransform`). */
+  readonly flagged: SectionTransform['flagged'];
 }
 
 /**
@@ -34,14 +42,16 @@ export interface FittedTileTransform {
  * the tile's residual shift; `fitTransform` solves the model over the matches in weighted least
  * squares (weights: the tiles' correlation quality), dropping matches more than 3 times the median
  * residual (and 0.5 px) off the fit, three rounds at most. With too few matches for the model, the
- * planned transform corrected by the matches' mean shift.
+ * planned transform corrected by the matches' mean shift. The affine models are fitted by
+ * `fitSectionTransform` (its own outlier rule; too little evidence: a shift, flagged).
  *
  * @throws MetdbError 'insufficient-data' when no tile is usable
  */
 export function fitTileTransform(
   tiles: readonly TileMatch[],
   initial: Matrix3,
-  model: 'rigid' | 'similarity',
+  model: 'rigid' | 'similarity' | AffineModel,
+  options: { lambda?: number } = {},
 ): FittedTileTransform {
   const inverse = invertMatrix(initial);
   const ux: number[] = [];
@@ -66,19 +76,19 @@ export function fitTileTransform(
   const usable = weight.filter((w) => w > 0).length;
   if (usable === 0) throw new MetdbError('insufficient-data', 'no tile has a usable shift');
   const pairs = { ux, uy, vx, vy, weight };
-  let matrix = fitTransform(pairs, model);
   const rejected: number[] = [];
-  for (let round = 0; round < 3 && matrix !== null; round++) {
-    const res = fitResiduals(pairs, matrix);
-    const kept = [...res].filter((_, i) => weight[i]! > 0).sort((a, b) => a - b);
-    const limit = Math.max(0.5, 3 * kept[kept.length >> 1]!);
-    const drop = [...res.keys()].filter((i) => weight[i]! > 0 && res[i]! > limit);
-    if (drop.length === 0 || kept.length - drop.length < 2) break;
-    for (const i of drop) {
+  let flagged: SectionTransform['flagged'] = null;
+  let matrix: Matrix3 | null;
+  if (isAffineModel(model)) {
+    const fit = fitSectionTransform(pairs, model, options);
+    for (const i of fit.outliers) {
       weight[i] = 0;
       rejected.push(i);
     }
-    matrix = fitTransform(pairs, model);
+    matrix = fit.matrix;
+    flagged = fit.flagged;
+  } else {
+    matrix = fitRobust(pairs, weight, model, rejected);
   }
   if (matrix === null) {
     let sx = 0;
@@ -109,5 +119,29 @@ export function fitTileTransform(
     ignored,
     used: weight.filter((w) => w > 0).length,
     rms: Math.sqrt(sum / sw),
+    flagged,
   };
+}
+
+/** `fitTransform` with matches beyond 3 x the median residual (and 0.5 px) dropped, three rounds at most. */
+function fitRobust(
+  pairs: Parameters<typeof fitTransform>[0],
+  weight: number[],
+  model: 'rigid' | 'similarity',
+  rejected: number[],
+): Matrix3 | null {
+  let matrix = fitTransform(pairs, model);
+  for (let round = 0; round < 3 && matrix !== null; round++) {
+    const res = fitResiduals(pairs, matrix);
+    const kept = [...res].filter((_, i) => weight[i]! > 0).sort((a, b) => a - b);
+    const limit = Math.max(0.5, 3 * kept[kept.length >> 1]!);
+    const drop = [...res.keys()].filter((i) => weight[i]! > 0 && res[i]! > limit);
+    if (drop.length === 0 || kept.length - drop.length < 2) break;
+    for (const i of drop) {
+      weight[i] = 0;
+      rejected.push(i);
+    }
+    matrix = fitTransform(pairs, model);
+  }
+  return matrix;
 }

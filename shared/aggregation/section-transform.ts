@@ -7,7 +7,18 @@ import { solveSpd } from './solve-spd.js';
  * x-scale + shift (the milling direction's stretch); independent x and y scales + shift; a general
  * affine; and an affine regularised toward a shift.
  */
-export type SectionModel = 'translation' | 'xscale-shift' | 'scale-shift' | 'affine' | 'regularized-affine';
+export type SectionModel = 'translation' | AffineModel;
+
+/** The section models beyond a shift, as `model` in `metdb.json`, reprocess messages and `metdb register`. */
+export const AFFINE_MODELS = ['affine', 'xscale-shift', 'scale-shift', 'regularized-affine'] as const;
+export type AffineModel = (typeof AFFINE_MODELS)[number];
+
+export function isAffineModel(model: unknown): model is AffineModel {
+  return (AFFINE_MODELS as readonly unknown[]).includes(model);
+}
+
+/** 'regularized-affine''s strength when none is given. */
+export const DEFAULT_LAMBDA = 0.1;
 
 export interface FitSectionTransformOptions {
   /**
@@ -31,6 +42,8 @@ export interface SectionTransform {
   /** Weighted centroid (x, y) of the inlier moving points: where the evidence is. */
   readonly centroid: readonly [number, number];
   readonly inliers: number;
+  /** Indices of the points with a positive weight that were dropped as outliers. */
+  readonly outliers: number[];
   /** RMS residual of the inliers, pixels. */
   readonly residualRms: number;
   /** Set when the fit is not to be trusted as asked: why. */
@@ -48,7 +61,7 @@ export function fitSectionTransform(
   model: SectionModel,
   options: FitSectionTransformOptions = {},
 ): SectionTransform {
-  const { lambda = 0.1, minOutlierDistance = 1, minPoints = 6 } = options;
+  const { lambda = DEFAULT_LAMBDA, minOutlierDistance = 1, minPoints = 6 } = options;
   const n = pairs.ux.length;
   let used = Float64Array.from({ length: n }, (_, i) => Math.max(0, pairs.weight?.[i] ?? 1));
   let fit = solve(pairs, used, model, lambda);
@@ -63,8 +76,9 @@ export function fitSectionTransform(
     fit = solve(pairs, used, model, lambda);
   }
   const inliers = used.filter((w) => w > 0).length;
+  const outliers = [...used.keys()].filter((i) => used[i] === 0 && (pairs.weight?.[i] ?? 1) > 0);
   if (fit !== null && (model === 'translation' || inliers >= minPoints)) {
-    return { ...fit, model, inliers, residualRms: rms(pairs, fit.matrix, used), flagged: null };
+    return { ...fit, model, inliers, outliers, residualRms: rms(pairs, fit.matrix, used), flagged: null };
   }
   // Too little evidence for the model: a shift, flagged, so that the stack is bridged, not bent.
   const shift = solve(pairs, used, 'translation', 0);
@@ -79,6 +93,7 @@ export function fitSectionTransform(
       model: 'translation',
       centroid: [0, 0],
       inliers: 0,
+      outliers,
       residualRms: Number.NaN,
       flagged: 'no-points',
     };
@@ -87,6 +102,7 @@ export function fitSectionTransform(
     ...shift,
     model: 'translation',
     inliers,
+    outliers,
     residualRms: rms(pairs, shift.matrix, used),
     flagged: 'too-few-points',
   };

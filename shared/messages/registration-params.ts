@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AFFINE_MODELS } from '../aggregation/section-transform.js';
 import {
   validatePreprocessOptions,
   type PreprocessOptions,
@@ -25,7 +26,7 @@ export const PreprocessingSchema = z.looseObject({}).transform((value, ctx): Pre
 export type Preprocessing = z.output<typeof PreprocessingSchema>;
 
 /** The transform models a job can solve (see `RegistrationParamsSchema.model`). */
-export const TransformModelSchema = z.enum(['translation', 'rigid', 'similarity']);
+export const TransformModelSchema = z.enum(['translation', 'rigid', 'similarity', ...AFFINE_MODELS]);
 export type JobModel = z.output<typeof TransformModelSchema>;
 
 /**
@@ -57,9 +58,16 @@ export const RegistrationParamsSchema = z.strictObject({
    * The transform model: 'translation' (absent: the default), or, for 2D images, 'rigid' (rotation
    * and translation) or 'similarity' (rotation, uniform scale, translation): solved on the whole
    * image first (`registerSimilarity`, Fourier-Mellin), then refined by a least-squares fit of the
-   * tiles' shifts to the model.
+   * tiles' shifts to the model; or, for 2D images, one of the FIB-SEM toolkit's affine models
+   * ('affine', 'xscale-shift', 'scale-shift', 'regularized-affine'): the whole-image shift first,
+   * then the model fitted to the tiles' shifts by least squares (`fitSectionTransform`).
    */
   model: TransformModelSchema.optional(),
+  /**
+   * Strength of 'regularized-affine''s pull toward a shift (1 weighs like the data, 0 is a plain
+   * affine; `fitSectionTransform`'s `lambda`). Absent: 0.1.
+   */
+  lambda: z.number().min(0).max(1e6).optional(),
 });
 export type RegistrationParams = z.output<typeof RegistrationParamsSchema>;
 
@@ -71,6 +79,7 @@ export const RegistrationParamsPatchSchema = z.strictObject({
   minTileSignal: RegistrationParamsSchema.shape.minTileSignal.optional(),
   channel: RegistrationParamsSchema.shape.channel.optional(),
   model: TransformModelSchema.optional(),
+  lambda: RegistrationParamsSchema.shape.lambda,
   /** Tile edge in pixels along each axis (y, x) or (z, y, x); one number for all axes. */
   tileSize: z
     .union([z.int().min(8).max(65_536), z.array(z.int().min(8).max(65_536)).min(2).max(3)])

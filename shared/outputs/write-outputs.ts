@@ -177,7 +177,13 @@ function stem(file: string): string {
   return flat.replace(/(\.ome)?\.[^./]*$/i, '') || 'image';
 }
 
-/** A result moved by its matrix rather than its shift: a rigid or similarity model. */
+/** A result moved by its matrix rather than its shift: a rigid, similarity or affine model. */
 function byMatrix(r: ImageResult): boolean {
-  return (r.model === 'rigid' || r.model === 'similarity') && r.matrix !== undefined && r.matrix !== null;
+  return (
+    r.model !== undefined &&
+    r.model !== null &&
+    r.model !== 'translation' &&
+    r.matrix !== undefined &&
+    r.matrix !== null
+  );
 }

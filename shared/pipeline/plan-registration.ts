@@ -13,7 +13,8 @@ import {
 import { planTiles } from '../tiling/plan-tiles.js';
 import { predictShift } from '../tiling/predict-shift.js';
 import { registerSimilarity } from '../registration/similarity/register-similarity.js';
-import type { Matrix3 } from '../registration/similarity/transform-matrix.js';
+import { translationMatrix, type Matrix3 } from '../registration/similarity/transform-matrix.js';
+import { isAffineModel, type AffineModel } from '../aggregation/section-transform.js';
 import { decodedImages } from './decoded-image-cache.js';
 import { tileParamsOf, type JobParams } from './dataset-settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
@@ -66,12 +67,12 @@ export async function planRegistration(
   input: PlanRegistrationInput,
 ): Promise<PlanRegistrationResult> {
   const { reference, moving, params } = input;
-  // Rigid and similarity jobs: the whole-image transform first (kept with the job's parameters for
-  // the aggregation's fit), the tiles then measure what it leaves.
+  // Rigid, similarity and affine jobs: the whole-image transform first (kept with the job's
+  // parameters for the aggregation's fit), the tiles then measure what it leaves.
   const initial =
-    params.model === 'rigid' || params.model === 'similarity'
-      ? await initialTransform(deps, reference, moving, params.model, params.channel)
-      : undefined;
+    params.model === undefined || params.model === 'translation'
+      ? undefined
+      : await initialTransform(deps, reference, moving, params.model, params.channel);
   const parameters = {
     ...params,
     ...(initial?.matrix === undefined ? {} : { initialMatrix: initial.matrix }),
@@ -191,15 +192,16 @@ async function predictedOffset(
 }
 
 /**
- * The whole-image rigid or similarity transform of the pair (`registerSimilarity` without its
- * direct refinement: the tiles refine it), or the reason it cannot be had (3D, shapes, a scale
- * outside 0.5-2): a permanent failure of the job.
+ * The whole-image transform of the pair: rigid or similarity by `registerSimilarity` without its
+ * direct refinement (the tiles refine it); for the affine models the pair's coarse shift
+ * (`predictShift`), the tiles' shifts then giving the scale and shear. Or the reason it cannot be
+ * had (3D, shapes, a scale outside 0.5-2): a permanent failure of the job.
  */
 async function initialTransform(
   deps: PipelineDeps,
   reference: ImageRow,
   moving: ImageRow,
-  model: 'rigid' | 'similarity',
+  model: 'rigid' | 'similarity' | AffineModel,
   channel: number,
 ): Promise<{ matrix?: Matrix3; failure?: string }> {
   try {
@@ -210,6 +212,7 @@ async function initialTransform(
     if (a.array.shape.length !== 2 || b.array.shape.length !== 2) {
       return { failure: `model ${model} needs 2D images (this pair is ${a.array.shape.length}D)` };
     }
+    if (isAffineModel(model)) return { matrix: translationMatrix(predictShift(a.array, b.array).shift) };
     return { matrix: registerSimilarity(a.array, b.array, { model, refine: false }).matrix };
   } catch (error) {
     if (!isMetdbError(error) || error.kind !== 'permanent') throw error;

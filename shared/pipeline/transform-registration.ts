@@ -1,7 +1,8 @@
 import { fitTileTransform, type TileMatch } from '../aggregation/fit-tile-transform.js';
+import { DEFAULT_LAMBDA, isAffineModel, type AffineModel } from '../aggregation/section-transform.js';
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
+import { overlapNcc } from '../aggregation/overlap-ncc.js';
 import { isMetdbError } from '../errors/metdb-error.js';
-import type { NdArray } from '../ndarray/ndarray.js';
 import type { JobRow, TileResultRow } from '../records/database-schema.js';
 import { getImage } from '../records/images-repository.js';
 import type { NewRegistration } from '../records/registrations-repository.js';
@@ -16,18 +17,20 @@ import type { DecodedImageCache } from './decoded-image-cache.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 import { shapeOf } from './plan-registration.js';
 
-/** A rigid or similarity job's plan, as its parameters keep it. */
+/** A rigid, similarity or affine job's plan, as its parameters keep it. */
 export interface PlannedTransform {
-  readonly model: 'rigid' | 'similarity';
+  readonly model: 'rigid' | 'similarity' | AffineModel;
   readonly initial: Matrix3;
   readonly channel: number;
+  /** 'regularized-affine''s strength (`fitSectionTransform`). */
+  readonly lambda?: number;
 }
 
 /** The planned transform of a job's parameters, or undefined for a translation job. */
 export function plannedTransformOf(parameters: unknown): PlannedTransform | undefined {
   if (typeof parameters !== 'object' || parameters === null) return undefined;
-  const p = parameters as { model?: unknown; initialMatrix?: unknown; channel?: unknown };
-  if (p.model !== 'rigid' && p.model !== 'similarity') return undefined;
+  const p = parameters as { model?: unknown; initialMatrix?: unknown; channel?: unknown; lambda?: unknown };
+  if (p.model !== 'rigid' && p.model !== 'similarity' && !isAffineModel(p.model)) return undefined;
   const m = p.initialMatrix;
   const ok =
     Array.isArray(m) &&
@@ -35,14 +38,16 @@ export function plannedTransformOf(parameters: unknown): PlannedTransform | unde
     m.every((row) => Array.isArray(row) && row.length === 3 && row.every((v) => Number.isFinite(v)));
   if (!ok) return undefined;
   const channel = typeof p.channel === 'number' && Number.isInteger(p.channel) ? p.channel : 0;
-  return { model: p.model, initial: m as Matrix3, channel };
+  const lambda = typeof p.lambda === 'number' && p.lambda >= 0 ? { lambda: p.lambda } : {};
+  return { model: p.model, initial: m as Matrix3, channel, ...lambda };
 }
 
 /**
- * The registration row of a rigid or similarity job: the model fitted to its tiles' residual
- * shifts (`fitTileTransform`), its angle, scale and centre shift, the per-tile residuals, and the
- * NCC of the pair before and after (the moving image resampled through the matrix, over the
- * overlap).
+ * The registration row of a rigid, similarity or affine job: the model fitted to its tiles' residual
+ * shifts (`fitTileTransform`), its angle, scale (rigid, similarity) and centre shift, the per-tile
+ * residuals, and the NCC of the pair before and after (the moving image resampled through the
+ * matrix, over the overlap). An affine job with too little evidence is fitted as a shift and
+ * flagged in its transform (`flagged`), never bent on a few tiles.
  *
  * @throws MetdbError 'insufficient-data' when no tile is usable
  */
@@ -53,7 +58,16 @@ export async function transformRegistration(
   planned: PlannedTransform,
   cache: DecodedImageCache,
 ): Promise<NewRegistration> {
-  const fitted = fitTileTransform(tiles.map(matchOf), planned.initial, planned.model);
+  const fitted = fitTileTransform(tiles.map(matchOf), planned.initial, planned.model, {
+    ...(planned.lambda !== undefined && { lambda: planned.lambda }),
+  });
+  const affine = isAffineModel(planned.model);
+  if (fitted.flagged !== null) {
+    deps.logger.warn(`aggregate: job ${job.id} (${planned.model}) fitted as a shift: ${fitted.flagged}`, {
+      jobId: job.id,
+      flagged: fitted.flagged,
+    });
+  }
   const moving = await getImage(deps.db, job.moving_image_id);
   const centre = imageCentre(moving === undefined ? [1, 1] : shapeOf(moving));
   const { angle, scale, shift } = similarityParameters(fitted.matrix, centre);
@@ -67,14 +81,17 @@ export async function transformRegistration(
     shift_x: shift[1],
     model: planned.model,
     matrix: fitted.matrix,
-    angle,
-    scale: planned.model === 'rigid' ? 1 : scale,
+    angle: affine ? null : angle,
+    scale: affine ? null : planned.model === 'rigid' ? 1 : scale,
     transform: {
       type: planned.model,
       matrix: fitted.matrix,
-      angle,
-      scale,
+      ...(affine ? {} : { angle, scale }),
       shift,
+      ...(affine && {
+        flagged: fitted.flagged,
+        ...(planned.model === 'regularized-affine' && { lambda: planned.lambda ?? DEFAULT_LAMBDA }),
+      }),
       initialMatrix: planned.initial,
       method: 'tile least squares',
       axisOrder: 'xy',
@@ -130,35 +147,6 @@ async function nccOf(
     if (isMetdbError(error) && error.kind === 'permanent') return { before: null, after: null };
     throw error;
   }
-}
-
-/** Pearson correlation over the pixels where `b` is defined (not NaN). */
-function overlapNcc(a: NdArray, b: NdArray<Float32Array>): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < b.data.length; i++) {
-    const v = b.data[i]!;
-    if (v !== v) continue;
-    n++;
-    sa += a.data[i]!;
-    sb += v;
-  }
-  const ma = sa / n;
-  const mb = sb / n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < b.data.length; i++) {
-    const v = b.data[i]!;
-    if (v !== v) continue;
-    const da = a.data[i]! - ma;
-    const db = v - mb;
-    ab += da * db;
-    aa += da * da;
-    bb += db * db;
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 function clamp(value: number): number | null {

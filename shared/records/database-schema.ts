@@ -127,7 +127,7 @@ export interface RegistrationsTable {
   quality_reasons: string | null;
   /** NCC that unrelated overlaps of the pair reach (the permutation test's 99th percentile). */
   ncc_chance: number | null;
-  /** 'translation' | 'rigid' | 'similarity' (0005; null in rows written before it: translations). */
+  /** 'translation', 'rigid', 'similarity' (0005; null in rows written before it: translations) or an affine model (0011). */
   model: string | null;
   /** The homogeneous matrix, moving -> reference, (x, y) pixels, as JSON text (0005). */
   matrix: string | null;

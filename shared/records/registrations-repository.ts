@@ -15,6 +15,7 @@ import { check, fromJsonText, nowIso, toJsonText, validateRow } from './validate
 import { sqlDialectOf } from './sql-dialect-of.js';
 import { toDatabaseError } from './database-error.js';
 import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
+import { AFFINE_MODELS } from '../aggregation/section-transform.js';
 
 type Db = Kysely<Database>;
 
@@ -44,8 +45,8 @@ const registrationSchema = z.object({
   quality_reasons: z.array(check.text(1024)).nullable().optional(),
   /** NCC reached by unrelated overlaps of the pair (the permutation test's chance level). */
   ncc_chance: check.realIn(-1, 1).nullable().optional(),
-  /** The transform model; absent: 'translation'. */
-  model: z.enum(['translation', 'rigid', 'similarity']).optional(),
+  /** The transform model; absent: 'translation'. The affine models need migration 0011 (32 characters). */
+  model: z.enum(['translation', 'rigid', 'similarity', ...AFFINE_MODELS]).optional(),
   /** The homogeneous matrix (moving -> reference, (x, y) pixels); absent: the shift's. */
   matrix: z.array(z.array(check.real()).min(3).max(4)).min(3).max(4).optional(),
   /** Rotation (degrees) and scale of a rigid or similarity matrix. */

@@ -8,6 +8,7 @@ import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { extractRegion } from './extract-region.js';
 import { planTiles } from './plan-tiles.js';
+import { offsetRegion } from './predict-shift.js';
 import { prepareReferenceTile, registerTile } from './register-tile.js';
 
 export interface SectionPairTransformOptions extends FitSectionTransformOptions {
@@ -19,6 +20,12 @@ export interface SectionPairTransformOptions extends FitSectionTransformOptions 
   overlap?: number;
   /** Subpixel precision of each tile's shift, 1/upsampleFactor px. @default 20 */
   upsampleFactor?: number;
+  /**
+   * Whole-pixel shift [y, x] of the pair known beforehand (`predictShift`'s `offset`): each moving
+   * tile is cut where the reference tile's content went (`offsetRegion`), so that shifts of a
+   * sizeable part of a tile keep their tiles. @default [0, 0]
+   */
+  offset?: readonly number[];
 }
 
 export interface SectionPairTransformResult extends SectionTransform {
@@ -38,7 +45,7 @@ export function sectionPairTransform(
   moving: NdArray,
   options: SectionPairTransformOptions = {},
 ): SectionPairTransformResult {
-  const { model = 'affine', tileSize = 256, overlap = 0, upsampleFactor = 20, ...fit } = options;
+  const { model = 'affine', tileSize = 256, overlap = 0, upsampleFactor = 20, offset = [], ...fit } = options;
   if (reference.shape.length !== 2 || moving.shape.some((n, k) => n !== reference.shape[k])) {
     throw new MetdbError(
       'shape-mismatch',
@@ -54,14 +61,15 @@ export function sectionPairTransform(
   for (const tile of planTiles(reference.shape, { tileSize, overlap })) {
     const region = { start: tile.start, size: tile.size };
     const prepared = prepareReferenceTile(extractRegion(reference, region), params);
-    const result = registerTile(prepared, extractRegion(moving, region), params);
+    const cut = offsetRegion(region, offset, moving.shape);
+    const result = registerTile(prepared, extractRegion(moving, cut), params);
     if (result.skipped !== undefined || !(result.weight > 0)) continue;
-    const x = tile.start[1]! + (tile.size[1]! - 1) / 2;
-    const y = tile.start[0]! + (tile.size[0]! - 1) / 2;
-    ux.push(x);
-    uy.push(y);
-    vx.push(x + result.shift[1]!);
-    vy.push(y + result.shift[0]!);
+    // Moving point cut + p lands on reference point start + p + shift; p the tile's centre.
+    const [cy, cx] = [(tile.size[0]! - 1) / 2, (tile.size[1]! - 1) / 2];
+    ux.push(cut.start[1]! + cx);
+    uy.push(cut.start[0]! + cy);
+    vx.push(tile.start[1]! + cx + result.shift[1]!);
+    vy.push(tile.start[0]! + cy + result.shift[0]!);
     weight.push(result.weight);
   }
   return { ...fitSectionTransform({ ux, uy, vx, vy, weight }, model, fit), tiles: ux.length };

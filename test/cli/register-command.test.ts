@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cornerErrors, similarityPair } from '../../bench/similarity-pair.js';
+import { cornerErrors, matrixPair, similarityPair } from '../../bench/similarity-pair.js';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import type { Matrix3 } from '../../shared/registration/similarity/transform-matrix.js';
@@ -42,9 +42,49 @@ describe('metdb register', () => {
     expect(result.angle).toBeCloseTo(truth.angle, 1);
     expect(result.scale).toBeCloseTo(truth.scale, 3);
     expect(cornerErrors(result.matrix, pair.matrix, source.shape).max).toBeLessThan(0.5);
-    const bad = metdb('register', join(dir, 'reference.tif'), join(dir, 'moving.tif'), '--model', 'affine');
+    const bad = metdb(
+      'register',
+      join(dir, 'reference.tif'),
+      join(dir, 'moving.tif'),
+      '--model',
+      'homography',
+    );
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/--model must be translation, rigid or similarity/);
+    expect(bad.stderr).toMatch(/--model must be translation, rigid, similarity, affine, xscale-shift/);
+  });
+
+  it('--model affine and regularized-affine print the matrix fitted to the tile shifts, with the evidence', async () => {
+    const source = (await readImageFile(join(root, 'test/fixtures/similarity/bbbc022.png'))).array;
+    const truth: Matrix3 = [
+      [0.994, 0.005, -7.5],
+      [-0.003, 1.006, 3.25],
+      [0, 0, 1],
+    ];
+    const pair = matrixPair(source, truth, 0.03, 4);
+    const dir = mkdtempSync(join(tmpdir(), 'metdb-cli-'));
+    writeFileSync(join(dir, 'reference.tif'), encodeTiff(pair.reference));
+    writeFileSync(join(dir, 'moving.tif'), encodeTiff(pair.moving));
+    const files = [join(dir, 'reference.tif'), join(dir, 'moving.tif')];
+    const r = metdb('register', ...files, '--model', 'affine', '--tile', '128', '--json');
+    expect(r.stderr).toBe('');
+    const result = JSON.parse(r.stdout) as { model: string; matrix: Matrix3; flagged: null; inliers: number };
+    expect(result).toMatchObject({ model: 'affine', flagged: null });
+    expect(result.inliers).toBeGreaterThanOrEqual(6);
+    expect(cornerErrors(result.matrix, truth, source.shape).mean).toBeLessThan(0.3);
+    const stiff = metdb(
+      'register',
+      ...files,
+      '--model',
+      'regularized-affine',
+      '--lambda',
+      '1e6',
+      '--tile',
+      '128',
+      '--json',
+    );
+    const m = (JSON.parse(stiff.stdout) as { matrix: Matrix3; lambda: number }).matrix;
+    expect(Math.hypot(m[0][0] - 1, m[0][1], m[1][0], m[1][1] - 1)).toBeLessThan(1e-5);
+    expect(metdb('register', ...files, '--model', 'affine', '--lambda', '-1').code).toBe(2);
   });
 
   it('prints the shift of the bundled sample pair as JSON', () => {

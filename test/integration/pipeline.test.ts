@@ -21,7 +21,7 @@ import { eventarcFinalized, gcsNotification } from '../../scripts/dev-cloud/stor
 import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
 import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
 import { allRows, deliveryLines, pullAll, until } from './pipeline-harness.js';
-import { cornerErrors, similarityPair } from '../../bench/similarity-pair.js';
+import { cornerErrors, matrixPair, similarityPair } from '../../bench/similarity-pair.js';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import type { Matrix3 } from '../../shared/registration/similarity/transform-matrix.js';
@@ -31,6 +31,7 @@ const BUCKET = `lab-${run}`;
 const DATASET = `series-${run}`;
 const BAD = `bad-${run}`;
 const ROTATED = `rotated-${run}`;
+const SHEARED = `sheared-${run}`;
 const topics = {
   uploads: `uploads-${run}`,
   tiles: `tiles-${run}`,
@@ -310,6 +311,34 @@ describe('the event pipeline on the Pub/Sub emulator, functions-framework and Ma
     expect(registration.scale!).toBeCloseTo(1.1, 2);
     const matrix = JSON.parse(registration.matrix!) as Matrix3;
     expect(cornerErrors(matrix, pair.matrix, [512, 512]).max).toBeLessThan(0.5);
+  }, 120_000);
+
+  it('registers a scaled and sheared pair with "model": "affine" (FIB-SEM; matrix in the row)', async () => {
+    const camera = (await readImageFile('test/fixtures/similarity/camera.png')).array;
+    const truth: Matrix3 = [
+      [1.007, -0.004, 5.5],
+      [0.003, 0.995, -3.75],
+      [0, 0, 1],
+    ];
+    const pair = matrixPair(camera, truth, 0.03, 9);
+    const settings = { model: 'affine', reference: 'a.tif', tileSize: 128 };
+    await upload(`${SHEARED}/metdb.json`, Buffer.from(JSON.stringify(settings)), 'application/json');
+    await upload(`${SHEARED}/a.tif`, encodeTiff(pair.reference));
+    await upload(`${SHEARED}/b.tif`, encodeTiff(pair.moving));
+    const registration = await until('the affine job done', 100_000, async () =>
+      db
+        .selectFrom('registrations')
+        .innerJoin('jobs', 'jobs.id', 'registrations.job_id')
+        .innerJoin('datasets', 'datasets.id', 'jobs.dataset_id')
+        .selectAll('registrations')
+        .where('datasets.name', '=', SHEARED)
+        .executeTakeFirst(),
+    );
+    expect(registration.model).toBe('affine');
+    expect(registration.angle).toBeNull();
+    const matrix = JSON.parse(registration.matrix!) as Matrix3;
+    expect(cornerErrors(matrix, truth, [512, 512]).mean).toBeLessThan(0.3);
+    expect(JSON.parse(registration.transform!)).toMatchObject({ type: 'affine', flagged: null });
   }, 120_000);
 });
 
