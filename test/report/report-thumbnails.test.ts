@@ -28,12 +28,22 @@ async function pixelsOf(
 
 /** Pearson correlation of two equally long byte planes, over the pixels where both have data (> 0). */
 function ncc(a: Uint8Array, b: Uint8Array): number {
-  let n = 0, sa = 0, sb = 0, saa = 0, sbb = 0, sab = 0; // prettier-ignore
+  let n = 0;
+  let sa = 0;
+  let sb = 0;
+  let saa = 0;
+  let sbb = 0;
+  let sab = 0;
   for (let k = 0; k < a.length; k++) {
     const x = a[k]!;
     const y = b[k]!;
     if (x === 0 || y === 0) continue;
-    (n++, (sa += x), (sb += y), (saa += x * x), (sbb += y * y), (sab += x * y));
+    n++;
+    sa += x;
+    sb += y;
+    saa += x * x;
+    sbb += y * y;
+    sab += x * y;
   }
   const cov = sab / n - (sa / n) * (sb / n);
   return cov / Math.sqrt((saa / n - (sa / n) ** 2) * (sbb / n - (sb / n) ** 2));
@@ -90,7 +100,9 @@ describe('report thumbnails', () => {
       ['ref', channels(reference)],
       ['mov', channels(moving)],
     ]);
-    const thumbs = await reportThumbnails(results, async (r) => images.get(r.imageId), { maxSize: 128 });
+    const thumbs = await reportThumbnails(results, (r) => Promise.resolve(images.get(r.imageId)), {
+      maxSize: 128,
+    });
     expect(thumbs.map((t) => t.imageId)).toEqual(['ref', 'mov']);
     const [ref, mov] = thumbs as [(typeof thumbs)[0], (typeof thumbs)[0]];
     expect([ref.width, ref.height]).toEqual([112, 60]); // 560 x 300 in blocks of 5
@@ -126,7 +138,7 @@ describe('report thumbnails', () => {
       shape: [1500, 2100],
     };
     const results = [result('ref', 'big.tif', 'reference', [0, 0], [1500, 2100])];
-    const [thumb] = await reportThumbnails(results, async () => channels(big), { maxSize: 96 });
+    const [thumb] = await reportThumbnails(results, () => Promise.resolve(channels(big)), { maxSize: 96 });
     const px = await pixelsOf(thumb!.before);
     expect(Math.max(px.width, px.height)).toBeLessThanOrEqual(96);
     expect(px.width).toBe(Math.ceil(2100 / 22));
