@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { normalizedCrossCorrelation } from '../shared/aggregation/ncc.js';
 import { chanceLevel } from '../shared/quality/chance-level.js';
@@ -8,6 +7,7 @@ import { registerSimilarity } from '../shared/registration/similarity/register-s
 import { shiftMatrix } from '../shared/registration/similarity/transform-matrix.js';
 import { parseUpsample, UPSAMPLE_LIMITS_TEXT } from './parse-upsample.js';
 import { UsageError } from './usage-error.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 export const REGISTER_USAGE = `usage: metdb register <reference> <moving> [--model translation|rigid|similarity] [--upsample N] [--normalization phase|none] [--channel C] [--json]
 
@@ -26,28 +26,20 @@ and scale.
 
 /** `metdb register`: one pair, one result. Returns the exit code. */
 export async function registerCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string', default: 'translation' },
-        upsample: { type: 'string', default: '1' },
-        normalization: { type: 'string', default: 'phase' },
-        channel: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, REGISTER_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      model: { type: 'string', default: 'translation' },
+      upsample: { type: 'string', default: '1' },
+      normalization: { type: 'string', default: 'phase' },
+      channel: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    REGISTER_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(REGISTER_USAGE);
-    return 0;
-  }
   if (positionals.length !== 2) throw new UsageError('expected two image files', REGISTER_USAGE);
   const upsampleFactor = parseUpsample(values.upsample, REGISTER_USAGE);
   const normalization = values.normalization;
