@@ -1,8 +1,16 @@
 import { fitTileTransform, type TileMatch } from '../aggregation/fit-tile-transform.js';
-import { DEFAULT_LAMBDA, isAffineModel, type AffineModel } from '../aggregation/section-transform.js';
+import {
+  DEFAULT_LAMBDA,
+  isAffineModel,
+  type AffineModel,
+  type SectionTransform,
+} from '../aggregation/section-transform.js';
+import type { QualityVerdict } from '../quality/quality-verdict.js';
+import { maskedNcc } from '../aggregation/masked-ncc.js';
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
-import { overlapNcc } from '../aggregation/overlap-ncc.js';
 import { isMetdbError } from '../errors/metdb-error.js';
+import type { ChanceLevel } from '../quality/chance-level.js';
+import { transformChanceLevel } from '../quality/transform-chance-level.js';
 import type { JobRow, TileResultRow } from '../records/database-schema.js';
 import { getImage } from '../records/images-repository.js';
 import type { NewRegistration } from '../records/registrations-repository.js';
@@ -15,6 +23,7 @@ import {
 import { warpBilinear } from '../registration/similarity/warp-bilinear.js';
 import type { DecodedImageCache } from './decoded-image-cache.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+import { registrationVerdict } from './registration-verdict.js';
 import { shapeOf } from './plan-registration.js';
 
 /** A rigid, similarity or affine job's plan, as its parameters keep it. */
@@ -45,9 +54,10 @@ export function plannedTransformOf(parameters: unknown): PlannedTransform | unde
 /**
  * The registration row of a rigid, similarity or affine job: the model fitted to its tiles' residual
  * shifts (`fitTileTransform`), its angle, scale (rigid, similarity) and centre shift, the per-tile
- * residuals, and the NCC of the pair before and after (the moving image resampled through the
- * matrix, over the overlap). An affine job with too little evidence is fitted as a shift and
- * flagged in its transform (`flagged`), never bent on a few tiles.
+ * residuals, the NCC of the pair before and after (the moving image resampled through the matrix,
+ * over the overlap), and the quality verdict (`registrationVerdict`, with `transformChanceLevel`'s
+ * permutation test on the aligned images). An affine job with too little evidence is fitted as a
+ * shift and flagged in its transform (`flagged`), never bent on a few tiles.
  *
  * @throws MetdbError 'insufficient-data' when no tile is usable
  */
@@ -72,7 +82,12 @@ export async function transformRegistration(
   const centre = imageCentre(moving === undefined ? [1, 1] : shapeOf(moving));
   const { angle, scale, shift } = similarityParameters(fitted.matrix, centre);
   const used = fitted.residuals.filter((r): r is [number, number] => r !== null).map((r) => Math.hypot(...r));
-  const ncc = await nccOf(deps, job, fitted.matrix, planned.channel, cache);
+  const ncc = await nccOf(deps, job, { ...planned, matrix: fitted.matrix }, cache);
+  const verdict = flaggedVerdict(
+    registrationVerdict(tiles, fitted, ncc.chance),
+    fitted.flagged,
+    planned.model,
+  );
   return {
     job_id: job.id,
     image_id: job.moving_image_id,
@@ -109,6 +124,23 @@ export async function transformRegistration(
     ncc_after: ncc.after,
     tiles_used: fitted.used,
     tiles_rejected: fitted.rejected.length,
+    quality: verdict.quality,
+    quality_reasons: verdict.reasons.map((r) => r.slice(0, 1024)),
+    ncc_chance: ncc.chance === undefined ? null : clamp(ncc.chance.nccChance),
+  };
+}
+
+/** An affine job fitted as a shift for want of evidence is at best `low`, and says why. */
+function flaggedVerdict(
+  verdict: QualityVerdict,
+  flagged: SectionTransform['flagged'],
+  model: PlannedTransform['model'],
+): QualityVerdict {
+  if (flagged === null) return verdict;
+  return {
+    ...verdict,
+    quality: verdict.quality === 'good' ? 'low' : verdict.quality,
+    reasons: [...verdict.reasons, `fitted-as-shift: ${model} had ${flagged}`],
   };
 }
 
@@ -121,13 +153,16 @@ function matchOf(t: TileResultRow): TileMatch {
   };
 }
 
+/**
+ * The NCC of the pair before and after (full resolution, over the overlap) and the permutation
+ * test of the registration (`transformChanceLevel`); nulls when the images cannot be read.
+ */
 async function nccOf(
   deps: PipelineDeps,
   job: JobRow,
-  matrix: Matrix3,
-  channel: number,
+  { matrix, model, channel }: { matrix: Matrix3; model: PlannedTransform['model']; channel: number },
   cache: DecodedImageCache,
-): Promise<{ before: number | null; after: number | null }> {
+): Promise<{ before: number | null; after: number | null; chance?: ChanceLevel }> {
   const [reference, moving] = await Promise.all([
     getImage(deps.db, job.reference_image_id),
     getImage(deps.db, job.moving_image_id),
@@ -141,7 +176,8 @@ async function nccOf(
     const warped = warpBilinear(b.array, invertMatrix(matrix), a.array.shape as [number, number], Number.NaN);
     return {
       before: clamp(normalizedCrossCorrelation(a.array, b.array)),
-      after: clamp(overlapNcc(a.array, warped)),
+      after: clamp(maskedNcc(a.array, warped)),
+      chance: transformChanceLevel(a.array, b.array, matrix, isAffineModel(model) ? 'affine' : model),
     };
   } catch (error) {
     if (isMetdbError(error) && error.kind === 'permanent') return { before: null, after: null };

@@ -1,5 +1,5 @@
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
-import { overlapNcc } from '../aggregation/overlap-ncc.js';
+import { maskedNcc } from '../aggregation/masked-ncc.js';
 import type { AffineModel } from '../aggregation/section-transform.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
@@ -61,6 +61,6 @@ export function registerAffine(
     requested: model,
     shift,
     nccBefore: normalizedCrossCorrelation(reference, moving),
-    nccAfter: overlapNcc(reference, warped),
+    nccAfter: maskedNcc(reference, warped),
   };
 }

@@ -1,7 +1,11 @@
 import type { NdArray } from '../ndarray/ndarray.js';
 
-/** Pearson correlation over the pixels where `b` is defined (not NaN). */
-export function overlapNcc(a: NdArray, b: NdArray<Float32Array>): number {
+/**
+ * Pearson correlation of two images of one shape over the pixels where `b` is defined (not NaN):
+ * the NCC over the overlap of a reference and a moving image warped into its frame with NaN
+ * outside. NaN when fewer than two pixels are defined or either side is constant there.
+ */
+export function maskedNcc(a: NdArray, b: NdArray): number {
   let n = 0;
   let sa = 0;
   let sb = 0;
@@ -12,6 +16,7 @@ export function overlapNcc(a: NdArray, b: NdArray<Float32Array>): number {
     sa += a.data[i]!;
     sb += v;
   }
+  if (n < 2) return Number.NaN;
   const ma = sa / n;
   const mb = sb / n;
   let ab = 0;
