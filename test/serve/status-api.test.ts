@@ -170,5 +170,5 @@ apiSuite('MariaDB', async () => {
     average: false,
     cwd: parent,
   });
-  return { config, out, drop: testDb.drop };
+  return { config, out, drop: () => testDb.drop() };
 });
