@@ -6,7 +6,7 @@ import { runFolder, type RunSummary } from '../../local/run-folder.js';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import { ndarray } from '../../shared/ndarray/ndarray.js';
-import { seededRandom } from '../../bench/accuracy/seeded-random.js';
+import { seededUniform } from '../../shared/random/seeded.js';
 
 // The U2OS pair (real cells, known subpixel shift) as a flat-field corrected float32 TIFF would
 // hold it, once clean and once with 1 % of the pixels NaN, +Inf or -Inf (a division by dead or
@@ -20,7 +20,7 @@ let badPixels = 0;
 
 beforeAll(async () => {
   parent = mkdtempSync(join(tmpdir(), 'metdb-non-finite-'));
-  const random = seededRandom(20);
+  const random = seededUniform(20);
   const bad = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY];
   for (const kind of ['clean', 'masked'] as const) mkdirSync(join(parent, kind));
   for (const file of ['reference.tif', 'moving.tif']) {
