@@ -1,6 +1,7 @@
 import { deflateSync, gzipSync } from 'node:zlib';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { ndarray } from '../../shared/ndarray/ndarray.js';
+import { seededUniform } from '../../shared/random/seeded.js';
 
 /** An upload the pipeline must survive: its object name and bytes. */
 export interface BadInput {
@@ -18,9 +19,8 @@ export interface BadInput {
 export function badInputs(dataset: string, reference: Uint8Array): BadInput[] {
   const at = (file: string) => `${dataset}/${file}`;
   const text = (s: string) => new TextEncoder().encode(s);
-  let seed = 11;
-  const random = (n: number) =>
-    Uint8Array.from({ length: n }, () => (seed = (seed * 1664525 + 1013904223) % 2 ** 32) >>> 24);
+  const uniform = seededUniform(11);
+  const random = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(uniform() * 256));
   const tiffHeader = Uint8Array.from([0x49, 0x49, 42, 0, 8, 0, 0, 0]);
   const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   const float = (shape: number[], value: (i: number) => number) =>
