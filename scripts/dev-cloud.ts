@@ -33,6 +33,7 @@ import { startPubSubEmulator } from './dev-cloud/pubsub-emulator.js';
 import { createTopology, type Topology } from './dev-cloud/pubsub-topology.js';
 import { gcsNotification, objectResource } from './dev-cloud/storage-events.js';
 import { buildDistIfStale } from './dev-cloud/build-dist.js';
+import { devFunctionEnv } from './dev-cloud/function-env.js';
 
 const USAGE =
   'usage: dev-cloud [--folder DIR] [--db mysql://...|sqlite-path] [--port-base N] [--state-dir DIR]';
@@ -106,19 +107,7 @@ async function main(argv: string[]): Promise<number> {
     aggregate: `metdb-aggregate${suffix}`,
     reprocess: `metdb-reprocess${suffix}`,
   };
-  const env = {
-    METDB_DATABASE_URL: database,
-    METDB_DB_POOL_SIZE: '2',
-    METDB_LOCAL_BUCKET_DIR: dirname(folder),
-    METDB_UPLOAD_BUCKET: bucket,
-    METDB_RESULTS_BUCKET: bucket,
-    GOOGLE_CLOUD_PROJECT: emulator.projectId,
-    PUBSUB_EMULATOR_HOST: emulator.host,
-    METDB_TILES_TOPIC: topics.tiles,
-    METDB_AGGREGATE_TOPIC: topics.aggregate,
-    METDB_REPROCESS_TOPIC: topics.reprocess,
-    METDB_LOG_LEVEL: 'info',
-  };
+  const env = devFunctionEnv({ database, folder, emulator, topics });
   const servers = await Promise.all(
     TARGETS.map(async (fn, i) => {
       const server = await startFunction(fn, {

@@ -68,8 +68,8 @@ export function badInputs(dataset: string, reference: Uint8Array): BadInput[] {
   ];
 }
 
-/** A minimal little-endian TIFF whose only IFD claims width x height 8-bit pixels at byte 8. */
-function tiffClaiming(width: number, height: number): Uint8Array {
+/** A minimal little-endian TIFF whose only IFD claims width x height 8-bit pixels in one strip at byte 8. */
+export function tiffClaiming(width: number, height: number): Uint8Array {
   const entries: [number, number, number][] = [
     [256, 4, width],
     [257, 4, height],

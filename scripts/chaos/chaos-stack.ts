@@ -14,6 +14,7 @@ import { startFunction, type FunctionServer } from '../dev-cloud/function-server
 import { startPubSubEmulator, type PubSubEmulator } from '../dev-cloud/pubsub-emulator.js';
 import { createTopology, type Topology } from '../dev-cloud/pubsub-topology.js';
 import { gcsNotification, objectResource } from '../dev-cloud/storage-events.js';
+import { devFunctionEnv } from '../dev-cloud/function-env.js';
 
 /**
  * The functions of the stack and the topic that feeds each, as infra/ wires them. A function
@@ -100,18 +101,8 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       ['deadLetters', `chaos-dead-letters-${suffix}`],
     ]) as Record<ChaosTopic | 'deadLetters', string>;
     const env = {
-      METDB_DATABASE_URL: target,
-      METDB_DB_POOL_SIZE: '2',
-      METDB_LOCAL_BUCKET_DIR: dirname(folder),
-      METDB_UPLOAD_BUCKET: bucket,
-      METDB_RESULTS_BUCKET: bucket,
-      GOOGLE_CLOUD_PROJECT: emulator.projectId,
-      PUBSUB_EMULATOR_HOST: emulator.host,
-      METDB_TILES_TOPIC: topics.tiles,
-      METDB_AGGREGATE_TOPIC: topics.aggregate,
-      METDB_REPROCESS_TOPIC: topics.reprocess,
+      ...devFunctionEnv({ database: target, folder, emulator, topics }),
       METDB_SWEEP_STALLED_AFTER_S: String(options.stalledAfterSeconds ?? 4),
-      METDB_LOG_LEVEL: 'info',
     };
     const servers = new Map<string, FunctionServer>();
     const delivered = new Set<string>();
