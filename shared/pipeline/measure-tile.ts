@@ -165,6 +165,8 @@ export function registerTileParams(params: TileMessage['params']): RegisterTileP
     ...(w.alpha === undefined ? {} : { tukeyAlpha: w.alpha }),
     preprocess,
     minSignal: params.minTileSignal,
+    ...(params.noiseRegularization === undefined ? {} : { noiseRegularization: params.noiseRegularization }),
+    ...(params.refinements === undefined ? {} : { refinements: params.refinements }),
   };
 }
 
