@@ -1,7 +1,6 @@
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
-import { ScratchFloat64 } from '../registration/scratch-array.js';
 import { realFourierShift } from '../registration/real-fourier-shift.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
@@ -14,6 +13,7 @@ import {
   type PreprocessOptions,
 } from '../registration/preprocess/validate-preprocess-options.js';
 import { DEFAULT_MIN_TILE_SIGNAL, tileSignal } from './tile-signal.js';
+import { TileWorkspace } from './tile-workspace.js';
 
 export interface RegisterTileParams {
   /** Subpixel precision 1/upsampleFactor pixel, as `phaseCrossCorrelation`. @default 1 */
@@ -122,13 +122,17 @@ export interface PreparedReferenceTile {
   readonly spectrum?: PreparedReference;
 }
 
-/** Prepares a reference tile for `registerTile` with these parameters. */
+/**
+ * Prepares a reference tile for `registerTile` with these parameters (`workspace`: as
+ * `registerTile`'s).
+ */
 export function prepareReferenceTile(
   referenceTile: NdArray,
   params: RegisterTileParams = {},
+  workspace = new TileWorkspace(),
 ): PreparedReferenceTile {
   const { window = 'tukey', tukeyAlpha = 0.5 } = params;
-  const measured = tileSignal(referenceTile);
+  const measured = tileSignal(referenceTile, workspace.signal);
   const { signal } = measured;
   const shape = [...referenceTile.shape];
   const options = preprocessOptionsOf(params);
@@ -136,27 +140,31 @@ export function prepareReferenceTile(
   if (signal < (params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL))
     return { preparedTile: true, shape, signal, noise };
   const reference = preprocessed(referenceTile, options);
-  const spectrum = prepareReference(centredWindowed(reference, window, tukeyAlpha));
+  const spectrum = prepareReference(centredWindowed(reference, { window, alpha: tukeyAlpha }, workspace));
   return { preparedTile: true, shape, signal, noise, reference, spectrum };
 }
 
 /**
  * Registers one moving tile onto its reference tile: signal check, optional preprocessing, mean
  * removal and window, `phaseCrossCorrelation`, then a quality figure usable as a weight.
- * Pure: no IO, deterministic. The reference may be prepared once by `prepareReferenceTile` (with
- * the same parameters) and reused: the results are identical.
+ * Pure: no IO, deterministic, the result a function of the arguments alone. The reference may be
+ * prepared once by `prepareReferenceTile` (with the same parameters) and reused: the results are
+ * identical.
  *
  * @param referenceTile reference pixels, axis order (z,) y, x, or their prepared form
  * @param movingTile moving pixels, same shape
+ * @param workspace buffers reused from tile to tile by one thread (see `TileWorkspace`); a new
+ *   one for this call when absent
  * @throws MetdbError 'shape-mismatch', 'empty-array', 'non-finite', 'invalid-argument'
  */
 export function registerTile(
   referenceTile: NdArray | PreparedReferenceTile,
   movingTile: NdArray,
   params: RegisterTileParams = {},
+  workspace = new TileWorkspace(),
 ): TileRegistration {
   const prepared =
-    'preparedTile' in referenceTile ? referenceTile : prepareReferenceTile(referenceTile, params);
+    'preparedTile' in referenceTile ? referenceTile : prepareReferenceTile(referenceTile, params, workspace);
   const { shape } = prepared;
   if (movingTile.shape.length !== shape.length || movingTile.shape.some((n, k) => n !== shape[k])) {
     throw new MetdbError(
@@ -167,7 +175,7 @@ export function registerTile(
   const { upsampleFactor = 1, normalization = 'phase', window = 'tukey', tukeyAlpha = 0.5 } = params;
   const { noiseRegularization = 16, refinements = 1 } = params;
   const minSignal = params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL;
-  const movingSignal = tileSignal(movingTile);
+  const movingSignal = tileSignal(movingTile, workspace.signal);
   const signal = Math.min(prepared.signal, movingSignal.signal);
   if (signal < minSignal || prepared.reference === undefined || prepared.spectrum === undefined) {
     return {
@@ -199,13 +207,24 @@ export function registerTile(
     refinements > 0
       ? { ...correlation, upsampleFactor: Math.min(upsampleFactor, COARSE_UPSAMPLE), returnPeakRatio: false }
       : correlation;
-  let result = phaseCrossCorrelation(prepared.spectrum, centredWindowed(moving, window, tukeyAlpha), first);
+  const taper = { window, alpha: tukeyAlpha };
+  let result = phaseCrossCorrelation(
+    prepared.spectrum,
+    centredWindowed(moving, taper, workspace),
+    first,
+    workspace.correlation,
+  );
   for (let pass = 0; pass < refinements && result.shift.every(Number.isFinite); pass++) {
-    const aligned = realFourierShift(centred(moving), result.shift, shiftedBuffer.take(moving.data.length));
+    const aligned = realFourierShift(
+      centred(moving, workspace),
+      result.shift,
+      workspace.shifted.take(moving.data.length),
+    );
     const residual = phaseCrossCorrelation(
       prepared.spectrum,
-      centredWindowed(aligned, window, tukeyAlpha),
+      centredWindowed(aligned, taper, workspace),
       correlation,
+      workspace.correlation,
     );
     result = { ...residual, shift: result.shift.map((s, k) => s + residual.shift[k]!) };
   }
@@ -249,17 +268,24 @@ function preprocessed(tile: NdArray, options: PreprocessOptions): NdArray {
   return tile;
 }
 
-/** `centredWindowed`'s output, reused from tile to tile: `phaseCrossCorrelation` consumes it at once. */
-const windowed = new ScratchFloat64();
+/** A window and its Tukey fraction. */
+interface Taper {
+  readonly window: 'hann' | 'tukey' | 'none';
+  readonly alpha: number;
+}
 
+/**
+ * The image minus its mean, times the window, in the workspace's buffer (`phaseCrossCorrelation`
+ * consumes it at once).
+ */
 function centredWindowed(
   image: NdArray,
-  window: 'hann' | 'tukey' | 'none',
-  alpha: number,
+  { window, alpha }: Taper,
+  workspace: TileWorkspace,
 ): NdArray<Float64Array> {
   const { data, shape } = image;
   const mean = meanOf(data);
-  const out = windowed.take(data.length);
+  const out = workspace.windowed.take(data.length);
   if (window === 'none') subtract(data, mean, out);
   else subtractAndWeigh(data, mean, windowOf(window, shape, alpha), out);
   return { data: out, shape: [...shape] };
@@ -307,13 +333,9 @@ function windowOf(
 /** Upsampling of a pass that a refinement pass follows. */
 const COARSE_UPSAMPLE = 10;
 
-/** The refinement's mean-removed and shifted moving tiles, reused from tile to tile. */
-const centredBuffer = new ScratchFloat64();
-const shiftedBuffer = new ScratchFloat64();
-
 /** The mean-removed tile, for the refinement's Fourier shift. */
-function centred(image: NdArray): NdArray<Float64Array> {
-  const out = centredBuffer.take(image.data.length);
+function centred(image: NdArray, workspace: TileWorkspace): NdArray<Float64Array> {
+  const out = workspace.centred.take(image.data.length);
   subtract(image.data, meanOf(image.data), out);
   return { data: out, shape: image.shape };
 }
