@@ -2,7 +2,6 @@ import { isMetdbError } from '../errors/metdb-error.js';
 import type { TileMessage } from '../messages/tile-message.js';
 import type { NewTileResult } from '../records/record-tile-result.js';
 import { sizeOf } from '../ndarray/ndarray.js';
-import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
 import { extractRegion } from '../tiling/extract-region.js';
 import { warpTile } from '../tiling/warp-tile.js';
 import { offsetRegion } from '../tiling/predict-shift.js';
@@ -150,26 +149,14 @@ async function measure(
  * there), with the tiles' NCC, which gives the recorded error.
  */
 export function registerTileParams(params: TileMessage['params']): RegisterTileParams {
-  const { window, ...preprocess } = params.preprocessing;
-  const w = windowOf(window);
+  const { window = false, ...preprocess } = params.preprocessing;
   return {
     upsampleFactor: params.upsampleFactor,
     normalization: params.normalization,
-    window: w.window,
-    ...(w.alpha === undefined ? {} : { tukeyAlpha: w.alpha }),
+    window, // validated with the message; absent there is no window
     preprocess,
     minSignal: params.minTileSignal,
   };
-}
-
-function windowOf(window: false | WindowOption | undefined): {
-  window: 'hann' | 'tukey' | 'none';
-  alpha?: number;
-} {
-  if (window === undefined || window === false) return { window: 'none' };
-  if (window === 'hann' || window === 'tukey') return { window };
-  if (window.type === 'hann') return { window: 'hann' };
-  return { window: 'tukey', ...(window.alpha === undefined ? {} : { alpha: window.alpha }) };
 }
 
 function skipped(reason: string): Measured {

@@ -8,6 +8,7 @@ import { hannWindow } from '../registration/preprocess/hann-window.js';
 import { checkImage } from '../registration/preprocess/check-image.js';
 import { hasPreprocessSteps, preprocess } from '../registration/preprocess/preprocess.js';
 import { tukeyWindow } from '../registration/preprocess/tukey-window.js';
+import { resolveWindow, type Window, type WindowOption } from '../registration/preprocess/window-option.js';
 import {
   validatePreprocessOptions,
   type PreprocessOptions,
@@ -22,12 +23,11 @@ export interface RegisterTileParams {
   normalization?: 'phase' | 'none';
   /**
    * Window applied to both tiles (after subtracting each tile's mean) before correlating, so that
-   * content entering or leaving across the tile border does not create a false peak at zero shift.
-   * @default 'tukey'
+   * content entering or leaving across the tile border does not create a false peak at zero shift:
+   * 'hann', 'tukey' (alpha 0.5), `{ type: 'tukey', alpha }`, or 'none' / false.
+   * @default DEFAULT_WINDOW (Tukey, alpha 0.5)
    */
-  window?: 'hann' | 'tukey' | 'none';
-  /** Fraction of the Tukey window inside the tapers. @default 0.5 */
-  tukeyAlpha?: number;
+  window?: WindowOption;
   /**
    * With normalization 'phase': frequencies are weighted by 1 / (|P| + beta E), P the cross-power
    * spectrum and E the cross-power that the two tiles' pixel noise alone gives (their noise
@@ -131,16 +131,16 @@ export function prepareReferenceTile(
   params: RegisterTileParams = {},
   workspace = new TileWorkspace(),
 ): PreparedReferenceTile {
-  const { window = 'tukey', tukeyAlpha = 0.5 } = params;
+  const window = resolveWindow(params.window, 'registerTile');
   const measured = tileSignal(referenceTile, workspace.signal);
   const { signal } = measured;
   const shape = [...referenceTile.shape];
-  const options = preprocessOptionsOf(params);
+  const options = preprocessOptionsOf(params, window);
   const noise = measured.noise * noiseGain(options, shape.length);
   if (signal < (params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL))
     return { preparedTile: true, shape, signal, noise };
   const reference = preprocessed(referenceTile, options);
-  const spectrum = prepareReference(centredWindowed(reference, { window, alpha: tukeyAlpha }, workspace));
+  const spectrum = prepareReference(centredWindowed(reference, window, workspace));
   return { preparedTile: true, shape, signal, noise, reference, spectrum };
 }
 
@@ -172,7 +172,8 @@ export function registerTile(
       `registerTile: tile shapes [${shape.join(', ')}] and [${movingTile.shape.join(', ')}] differ`,
     );
   }
-  const { upsampleFactor = 1, normalization = 'phase', window = 'tukey', tukeyAlpha = 0.5 } = params;
+  const { upsampleFactor = 1, normalization = 'phase' } = params;
+  const window = resolveWindow(params.window, 'registerTile');
   const { noiseRegularization = 16, refinements = 1 } = params;
   const minSignal = params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL;
   const movingSignal = tileSignal(movingTile, workspace.signal);
@@ -189,7 +190,7 @@ export function registerTile(
       skipped: 'low-signal',
     };
   }
-  const options = preprocessOptionsOf(params);
+  const options = preprocessOptionsOf(params, window);
   const { reference } = prepared;
   const moving = preprocessed(movingTile, options);
   const bins = binFactors(options, shape.length);
@@ -197,8 +198,7 @@ export function registerTile(
   const correlation = {
     upsampleFactor,
     normalization,
-    regularization:
-      normalization === 'phase' ? noiseRegularization * noise * windowEnergy(window, shape, tukeyAlpha) : 0,
+    regularization: normalization === 'phase' ? noiseRegularization * noise * windowEnergy(window, shape) : 0,
     returnPeakRatio: true,
   };
   // A pass that a refinement follows needs no finer grid than the window's pull it leaves
@@ -207,10 +207,9 @@ export function registerTile(
     refinements > 0
       ? { ...correlation, upsampleFactor: Math.min(upsampleFactor, COARSE_UPSAMPLE), returnPeakRatio: false }
       : correlation;
-  const taper = { window, alpha: tukeyAlpha };
   let result = phaseCrossCorrelation(
     prepared.spectrum,
-    centredWindowed(moving, taper, workspace),
+    centredWindowed(moving, window, workspace),
     first,
     workspace.correlation,
   );
@@ -222,7 +221,7 @@ export function registerTile(
     );
     const residual = phaseCrossCorrelation(
       prepared.spectrum,
-      centredWindowed(aligned, taper, workspace),
+      centredWindowed(aligned, window, workspace),
       correlation,
       workspace.correlation,
     );
@@ -246,9 +245,9 @@ export function registerTile(
   };
 }
 
-function preprocessOptionsOf(params: RegisterTileParams): PreprocessOptions {
+function preprocessOptionsOf(params: RegisterTileParams, window: Window): PreprocessOptions {
   const options = validatePreprocessOptions(params.preprocess ?? {});
-  if (options.window !== undefined && (params.window ?? 'tukey') !== 'none') {
+  if (options.window !== undefined && window.type !== 'none') {
     throw new MetdbError(
       'invalid-argument',
       "registerTile: give the window either in params.window or in params.preprocess.window, not both (set window: 'none')",
@@ -268,26 +267,16 @@ function preprocessed(tile: NdArray, options: PreprocessOptions): NdArray {
   return tile;
 }
 
-/** A window and its Tukey fraction. */
-interface Taper {
-  readonly window: 'hann' | 'tukey' | 'none';
-  readonly alpha: number;
-}
-
 /**
  * The image minus its mean, times the window, in the workspace's buffer (`phaseCrossCorrelation`
  * consumes it at once).
  */
-function centredWindowed(
-  image: NdArray,
-  { window, alpha }: Taper,
-  workspace: TileWorkspace,
-): NdArray<Float64Array> {
+function centredWindowed(image: NdArray, window: Window, workspace: TileWorkspace): NdArray<Float64Array> {
   const { data, shape } = image;
   const mean = meanOf(data);
   const out = workspace.windowed.take(data.length);
-  if (window === 'none') subtract(data, mean, out);
-  else subtractAndWeigh(data, mean, windowOf(window, shape, alpha), out);
+  if (window.type === 'none') subtract(data, mean, out);
+  else subtractAndWeigh(data, mean, windowOf(window, shape), out);
   return { data: out, shape: [...shape] };
 }
 
@@ -316,15 +305,15 @@ function subtractAndWeigh(
 const windows = new Map<string, Float32Array | Float64Array>();
 
 function windowOf(
-  kind: 'hann' | 'tukey',
+  window: Exclude<Window, { type: 'none' }>,
   shape: readonly number[],
-  alpha: number,
 ): Float32Array | Float64Array {
-  const key = `${kind}:${alpha}:${shape.join('x')}`;
+  const alpha = window.type === 'tukey' ? window.alpha : 1;
+  const key = `${window.type}:${alpha}:${shape.join('x')}`;
   let w = windows.get(key);
   if (w === undefined) {
     if (windows.size >= 16) windows.clear();
-    w = (kind === 'hann' ? hannWindow(shape) : tukeyWindow(shape, { alpha })).data;
+    w = (window.type === 'hann' ? hannWindow(shape) : tukeyWindow(shape, { alpha })).data;
     windows.set(key, w);
   }
   return w;
@@ -341,9 +330,9 @@ function centred(image: NdArray, workspace: TileWorkspace): NdArray<Float64Array
 }
 
 /** Sum of the window's squares: the factor by which it scales white noise's power spectrum. */
-function windowEnergy(kind: 'hann' | 'tukey' | 'none', shape: readonly number[], alpha: number): number {
-  if (kind === 'none') return shape.reduce((p, n) => p * n, 1);
-  const w = windowOf(kind, shape, alpha);
+function windowEnergy(window: Window, shape: readonly number[]): number {
+  if (window.type === 'none') return shape.reduce((p, n) => p * n, 1);
+  const w = windowOf(window, shape);
   let sum = 0;
   for (let i = 0; i < w.length; i++) sum += w[i]! * w[i]!;
   return sum;
