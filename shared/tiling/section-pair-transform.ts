@@ -10,6 +10,7 @@ import { extractRegion } from './extract-region.js';
 import { planTiles } from './plan-tiles.js';
 import { offsetRegion } from './predict-shift.js';
 import { prepareReferenceTile, registerTile } from './register-tile.js';
+import { TileWorkspace } from './tile-workspace.js';
 
 export interface SectionPairTransformOptions extends FitSectionTransformOptions {
   /** @default 'affine' */
@@ -58,11 +59,12 @@ export function sectionPairTransform(
   const vx: number[] = [];
   const vy: number[] = [];
   const weight: number[] = [];
+  const workspace = new TileWorkspace();
   for (const tile of planTiles(reference.shape, { tileSize, overlap })) {
     const region = { start: tile.start, size: tile.size };
-    const prepared = prepareReferenceTile(extractRegion(reference, region), params);
+    const prepared = prepareReferenceTile(extractRegion(reference, region), params, workspace);
     const cut = offsetRegion(region, offset, moving.shape);
-    const result = registerTile(prepared, extractRegion(moving, cut), params);
+    const result = registerTile(prepared, extractRegion(moving, cut), params, workspace);
     if (result.skipped !== undefined || !(result.weight > 0)) continue;
     // Moving point cut + p lands on reference point start + p + shift; p the tile's centre.
     const [cy, cx] = [(tile.size[0]! - 1) / 2, (tile.size[1]! - 1) / 2];
