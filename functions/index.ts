@@ -1,6 +1,6 @@
 /**
  * The Cloud Functions of Met-db, registered with functions-framework (deploy or serve with
- * `--target=<name> --signature-type=cloudevent`): `ingest`, `registerTile`, `aggregate`, `reprocess`, `sweep` (scheduled), `deadLetter`; and `migrate` (HTTP, `--signature-type=http`),
+ * `--target=<name> --signature-type=cloudevent`): `ingest`, `registerTile`, `aggregate`, `reprocess`, `publishOutputs`, `sweep` (scheduled), `deadLetter`; and `migrate` (HTTP, `--signature-type=http`),
  * run by the deploy workflow.
  */
 import { cloudEvent, http } from '@google-cloud/functions-framework';
@@ -8,6 +8,7 @@ import { aggregate } from './aggregate.js';
 import { deadLetter } from './dead-letter.js';
 import { ingest } from './ingest.js';
 import { migrate } from './migrate.js';
+import { publishOutputs } from './publish-outputs.js';
 import { registerTile } from './register-tile.js';
 import { reprocess } from './reprocess.js';
 import { sweep } from './sweep.js';
@@ -16,8 +17,9 @@ cloudEvent('ingest', ingest);
 cloudEvent('registerTile', registerTile);
 cloudEvent('aggregate', aggregate);
 cloudEvent('reprocess', reprocess);
+cloudEvent('publishOutputs', publishOutputs);
 cloudEvent('sweep', sweep);
 cloudEvent('deadLetter', deadLetter);
 http('migrate', migrate);
 
-export { aggregate, deadLetter, ingest, migrate, registerTile, reprocess, sweep };
+export { aggregate, deadLetter, ingest, migrate, publishOutputs, registerTile, reprocess, sweep };

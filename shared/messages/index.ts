@@ -1,5 +1,6 @@
 /** The message contracts of Met-db's topics and the events it receives (docs/messages.md). */
 export * from './aggregate-message.js';
+export * from './outputs-message.js';
 export * from './parse-message.js';
 export * from './pubsub-cloud-event.js';
 export * from './registration-params.js';

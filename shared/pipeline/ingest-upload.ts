@@ -17,6 +17,7 @@ import {
 import { folderNameProblem, storedObjectName } from '../records/upload-names.js';
 import { SETTINGS_FILE } from './dataset-settings.js';
 import { planNewImage } from './plan-new-image.js';
+import { OUTPUTS_PREFIX } from './publish-outputs.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 
 /** Objects under this prefix are Met-db's canonical copies, never uploads. */
@@ -52,6 +53,9 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
   const { bucket, name, generation, size } = object;
   const base = name.slice(name.lastIndexOf('/') + 1);
   if (name.startsWith(CANONICAL_PREFIX)) return ignored('a canonical copy, not an upload');
+  // Where uploads and results share a bucket (the dev stack), the outputs are announced too.
+  if (name.startsWith(OUTPUTS_PREFIX) && bucket === deps.blobs.bucket)
+    return ignored('an output of publishOutputs, not an upload');
   if (base === SETTINGS_FILE) return ignored('dataset settings, not an image');
   // A name a row cannot hold is stored shortened (and fails); nothing else reads a bad name.
   const stored = storedObjectName(name);
