@@ -194,6 +194,7 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
           workers: String(workers),
           tiles: String(tilesTotal),
           database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,
+          ...duplicatesFact(outcomes, results),
         },
       });
       report('done');
@@ -283,4 +284,18 @@ async function listInputs(
     else files.push(entry.name);
   }
   return { files: files.sort(naturalCompare), ignored: ignored.sort(naturalCompare) };
+}
+
+/** The files skipped as duplicates (same bytes as an image already in), as the console lists them. */
+function duplicatesFact(
+  outcomes: readonly FileOutcome[],
+  results: readonly ImageResult[],
+): Record<string, string> {
+  const recorded = new Set(results.map((r) => r.file));
+  const duplicates = outcomes
+    .filter((f) => f.outcome === 'duplicate' && !recorded.has(f.file))
+    .map((f) => f.file);
+  return duplicates.length === 0
+    ? {}
+    : { 'duplicates (same bytes as an image already in)': duplicates.join(', ') };
 }

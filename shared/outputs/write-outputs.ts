@@ -2,6 +2,7 @@ import { encodeChannelsTiff } from '../imaging/encode-channels-tiff.js';
 import type { ImageChannels } from '../imaging/image-channels.js';
 import { pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
+import { reportThumbnails, type ReportThumbnailsOptions } from '../report/report-thumbnails.js';
 import type { ImageResult } from './image-result.js';
 import { stackedAverageByMatrix } from './stacked-average-by-matrix.js';
 import { shiftMatrix, type Matrix3 } from '../registration/similarity/transform-matrix.js';
@@ -39,6 +40,11 @@ export interface WriteOutputsOptions {
   resample?: RegisteredImageOptions;
   /** Stacked average: 'full' canvas, 'overlap' (cropped to the common overlap), or false. @default 'full' */
   average?: 'full' | 'overlap' | false;
+  /**
+   * Thumbnails in the report (before, after, overlays; `reportThumbnails`), or false for none.
+   * @default {} (128 px, at most 24 images)
+   */
+  thumbnails?: ReportThumbnailsOptions | false;
   /** Facts shown in the report (workers, duration...). @default {} */
   facts?: Record<string, string>;
   /** When the run finished. @default now */
@@ -71,6 +77,7 @@ export async function writeOutputs(
   options: WriteOutputsOptions,
 ): Promise<WrittenOutputs> {
   const { registeredImages = true, resample = {}, average = 'full', facts = {}, omeZarr = true } = options;
+  const { thumbnails = {} } = options;
   const shiftsCsv = await sink.write('shifts.csv', shiftTableCsv(results));
   const shiftsJson = await sink.write('shifts.json', shiftTableJson(results));
   const registered: string[] = [];
@@ -159,6 +166,7 @@ export async function writeOutputs(
       dataset: options.dataset,
       results,
       finishedAt: options.finishedAt ?? new Date(),
+      thumbnails: thumbnails === false ? [] : await reportThumbnails(results, options.readImage, thumbnails),
       facts: {
         ...facts,
         'stacked average': averagePath === null ? 'none' : `${average} (${frames.length} frames)`,
