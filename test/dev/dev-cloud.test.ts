@@ -108,7 +108,7 @@ describe.skipIf(!hasGcloud)('metdb dev: the cloud stack on this machine', () => 
     stack.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString('utf8')));
     const exited = new Promise<number | null>((done) => stack!.once('exit', (code) => done(code)));
 
-    await until('the banner', 90_000, () => {
+    await until('the banner', 180_000, () => {
       if (stack!.exitCode !== null) throw new Error(`the stack exited early:\n${output}`);
       return Promise.resolve(output.includes('Ctrl-C stops everything') ? true : undefined);
     });
@@ -204,5 +204,5 @@ describe.skipIf(!hasGcloud)('metdb dev: the cloud stack on this machine', () => 
     }).catch(() => started.filter((p) => alive(p.pid)));
     expect(left).toEqual([]);
     expect(existsSync(join(tmp, 'state.json'))).toBe(false);
-  }, 150_000);
+  }, 300_000);
 });
