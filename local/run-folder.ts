@@ -1,11 +1,12 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { decodeChannels } from '../shared/imaging/image-channels.js';
 import { folderSink } from '../shared/outputs/output-sink.js';
 import { collectImageResults } from '../shared/outputs/collect-image-results.js';
 import type { ImageResult } from '../shared/outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../shared/outputs/write-outputs.js';
-import { loadDatasetSettings, SETTINGS_FILE } from '../shared/pipeline/dataset-settings.js';
+import { loadDatasetSettings } from '../shared/pipeline/dataset-settings.js';
+import { isImageFileName, middleImageFile, MIDDLE_REFERENCE } from '../shared/pipeline/middle-reference.js';
 import type { PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
 import { getDatasetByName } from '../shared/records/datasets-repository.js';
 import type { DatasetFolderStore } from './dataset-folder-store.js';
@@ -19,19 +20,7 @@ import type { DeadLetter } from './worker-pool-bus.js';
 import { LocalRunner, type LocalRunnerOptions } from './local-runner.js';
 import { naturalCompare } from '../shared/series/natural-compare.js';
 
-/** File extensions a local run treats as images; other files (notes, truth.json...) are ignored. */
-export const IMAGE_EXTENSIONS = [
-  '.tif',
-  '.tiff',
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.mrc',
-  '.map',
-  '.st',
-  '.ali',
-  '.rec',
-];
+export { IMAGE_EXTENSIONS } from '../shared/pipeline/middle-reference.js';
 
 /** Files ingested at once (hashing here, decoding and writing on libuv's threads). */
 const INGEST_CONCURRENCY = 2;
@@ -258,13 +247,14 @@ async function mapConcurrently<T, R>(
 
 /**
  * The files a run ingests one at a time, before the others, until one is in: the reference named
- * by the settings, else every file in name order (the reference is then the first usable one).
+ * by the settings (`middle`: the middle file, `middleImageFile`), else every file in name order (the reference is then the first usable one).
  * This keeps the reference what it is when files arrive one by one, in name order, and no two
  * ingests plan the same job: the reference plans the images already in (none), each later image
  * plans itself. The other files are then ingested all at once.
  */
 export function referenceCandidates(files: readonly string[], reference: string | undefined): string[] {
-  return reference !== undefined && files.includes(reference) ? [reference] : [...files];
+  const named = reference === MIDDLE_REFERENCE ? middleImageFile(files) : reference;
+  return named !== undefined && files.includes(named) ? [named] : [...files];
 }
 
 /** The folder's top-level image files in natural name order (`A1_2` before `A1_10`), and the files left alone. */
@@ -279,9 +269,8 @@ async function listInputs(
   for (const entry of entries) {
     if (!entry.isFile() || join(root, entry.name) === out) continue;
     if (only !== undefined && !only.includes(entry.name)) continue;
-    const isImage = IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase());
-    if (entry.name.startsWith('.') || entry.name === SETTINGS_FILE || !isImage) ignored.push(entry.name);
-    else files.push(entry.name);
+    if (isImageFileName(entry.name)) files.push(entry.name);
+    else ignored.push(entry.name);
   }
   return { files: files.sort(naturalCompare), ignored: ignored.sort(naturalCompare) };
 }

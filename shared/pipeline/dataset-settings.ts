@@ -15,11 +15,14 @@ export const SETTINGS_FILE = 'metdb.json';
  * `<dataset>/metdb.json`: any subset of the registration parameters (`upsampleFactor`,
  * `normalization`, `preprocessing`, `minTileSignal`, `channel`, `tileSize`, `tileOverlap`, as in a
  * reprocess message) plus `reference`, the object name (relative to the dataset folder) of the
- * reference image. Unknown keys are rejected.
+ * reference image or `"middle"`. Unknown keys are rejected.
  */
 export const DatasetSettingsSchema = z.strictObject({
   ...RegistrationParamsPatchSchema.shape,
-  /** Reference image, relative to the dataset folder (`frame_00.tif`). @default the first image by object name */
+  /**
+   * Reference image, relative to the dataset folder (`frame_00.tif`), or `"middle"`: the middle
+   * image file of the folder (`middleImageFile`). @default the first image by object name
+   */
   reference: z.string().min(1).max(1024).optional(),
 });
 export type DatasetSettings = z.output<typeof DatasetSettingsSchema>;

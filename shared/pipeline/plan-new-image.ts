@@ -20,8 +20,9 @@ export async function planNewImage(
   image: ImageRow,
   uploadBucket: string,
 ): Promise<PlanRegistrationResult[]> {
-  const settings = await loadDatasetSettings(storeOf(deps, uploadBucket), dataset.name);
-  const reference = await datasetReference(deps, dataset, settings);
+  const uploads = storeOf(deps, uploadBucket);
+  const settings = await loadDatasetSettings(uploads, dataset.name);
+  const reference = await datasetReference(deps, dataset, settings, uploads);
   if (reference === undefined) return [];
   const moving =
     reference.id === image.id
