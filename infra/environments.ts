@@ -6,7 +6,7 @@ import { DEFAULT_MAX_PIXELS_PER_IMAGE } from '../shared/pipeline/memory-budget.j
 
 /**
  * The development environment: smallest tiers, no high availability, buckets that `destroy`
- * may empty. Connection budget: (4 + 10 + 3 + 2 + 2) instances × pool 2 + 10 reserved = 52 <= 100.
+ * may empty. Connection budget: (4 + 10 + 3 + 2 + 2) instances × pool 2 + sweep and deadLetter (1 × 2 each) + migrate (1) + 10 reserved = 57 <= 100.
  */
 const dev: MetdbInfraConfig = {
   environment: 'dev',
@@ -58,7 +58,7 @@ const dev: MetdbInfraConfig = {
 
 /**
  * Production: a dedicated-core tier, regional (HA) database, deletion protection on.
- * Connection budget: (10 + 60 + 10 + 4 + 4) instances × pool 2 + 20 reserved = 196 <= 400.
+ * Connection budget: (10 + 60 + 10 + 4 + 4) instances × pool 2 + sweep and deadLetter (1 × 2 each) + migrate (1) + 20 reserved = 201 <= 400.
  */
 const prod: MetdbInfraConfig = {
   ...dev,

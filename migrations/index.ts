@@ -10,6 +10,7 @@ import * as m0003 from './0003_units.js';
 import * as m0004 from './0004_reliability.js';
 import * as m0005 from './0005_transforms.js';
 import * as m0007 from './0007_mosaics.js';
+import * as m0009 from './0009_mosaic_jobs.js';
 
 export interface MigrationModule {
   up(db: Kysely<any>): Promise<void>;
@@ -23,4 +24,5 @@ export const migrations: Readonly<Record<string, MigrationModule>> = {
   '0004_reliability': m0004,
   '0005_transforms': m0005,
   '0007_mosaics': m0007,
+  '0009_mosaic_jobs': m0009,
 };

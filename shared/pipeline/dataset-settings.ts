@@ -7,6 +7,7 @@ import {
 } from '../messages/registration-params.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import { DEFAULT_MIN_TILE_SIGNAL } from '../tiling/tile-signal.js';
+import { StitchSettingsSchema } from './stitch-settings.js';
 
 /** The name of a dataset's optional settings file, in the dataset's folder of the upload bucket. */
 export const SETTINGS_FILE = 'metdb.json';
@@ -15,7 +16,8 @@ export const SETTINGS_FILE = 'metdb.json';
  * `<dataset>/metdb.json`: any subset of the registration parameters (`upsampleFactor`,
  * `normalization`, `preprocessing`, `minTileSignal`, `channel`, `tileSize`, `tileOverlap`, as in a
  * reprocess message) plus `reference`, the object name (relative to the dataset folder) of the
- * reference image or `"middle"`. Unknown keys are rejected.
+ * reference image or `"middle"`, and `stitch` (a mosaic, stitch-settings.ts). Unknown keys are
+ * rejected.
  */
 export const DatasetSettingsSchema = z.strictObject({
   ...RegistrationParamsPatchSchema.shape,
@@ -24,6 +26,8 @@ export const DatasetSettingsSchema = z.strictObject({
    * image file of the folder (`middleImageFile`). @default the first image by object name
    */
   reference: z.string().min(1).max(1024).optional(),
+  /** The dataset is a mosaic to stitch (stitch-settings.ts). @default none */
+  stitch: StitchSettingsSchema.optional(),
 });
 export type DatasetSettings = z.output<typeof DatasetSettingsSchema>;
 
@@ -65,7 +69,7 @@ export function resolveJobParams(
     if (patch === undefined) continue;
     const { preprocessing, ...rest } = patch;
     for (const [key, value] of Object.entries(rest)) {
-      if (value !== undefined && key !== 'reference')
+      if (value !== undefined && key !== 'reference' && key !== 'stitch')
         (params as unknown as Record<string, unknown>)[key] = value;
     }
     if (preprocessing !== undefined) params.preprocessing = { ...params.preprocessing, ...preprocessing };
