@@ -156,6 +156,8 @@ export function registerTileParams(params: TileMessage['params']): RegisterTileP
     window, // validated with the message; absent there is no window
     preprocess,
     minSignal: params.minTileSignal,
+    ...(params.noiseRegularization === undefined ? {} : { noiseRegularization: params.noiseRegularization }),
+    ...(params.refinements === undefined ? {} : { refinements: params.refinements }),
   };
 }
 
