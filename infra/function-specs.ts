@@ -1,8 +1,15 @@
 import type { FunctionName } from './config.js';
 
 /** The topics of the pipeline (the dead-letter topic is separate, see `PipelineTopics`). */
-export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess';
-export const TOPIC_NAMES: readonly TopicName[] = ['uploads', 'tiles', 'aggregate', 'reprocess'];
+export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess' | 'edges' | 'mosaics';
+export const TOPIC_NAMES: readonly TopicName[] = [
+  'uploads',
+  'tiles',
+  'aggregate',
+  'reprocess',
+  'edges',
+  'mosaics',
+];
 
 /**
  * Access a function needs to one bucket: read objects; read them and create new ones (never
@@ -41,8 +48,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     slug: 'ingest',
     entryPoint: 'ingest',
     trigger: 'uploads',
-    // Plans registration jobs once an image and its reference are present.
-    publishes: ['tiles'],
+    // Plans registration jobs once an image and its reference are present, and a mosaic's edges
+    // once its layout and tiles are.
+    publishes: ['tiles', 'edges'],
     // Reads the upload and its dataset's metdb.json; creates the canonical object
     // `datasets/<datasetId>/images/<imageId>.<ext>` in the results bucket (create-only: it is
     // written with ifGenerationMatch=0, never overwritten) and reads canonical images to plan.
@@ -88,5 +96,33 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     resultsBucket: 'none',
     imagesHeld: 0,
     description: 'Plans new job versions of a dataset or images with new parameters',
+  },
+  stitchEdge: {
+    name: 'stitchEdge',
+    slug: 'stitch-edge',
+    entryPoint: 'stitchEdge',
+    trigger: 'edges',
+    // The caller that completes a mosaic publishes its solve.
+    publishes: ['mosaics'],
+    // Reads the two canonical tiles of its edge message.
+    uploadBucket: 'none',
+    resultsBucket: 'read',
+    imagesHeld: 2,
+    description: 'Registers one edge of a mosaic on its expected overlap and records the offset',
+  },
+  stitchSolve: {
+    name: 'stitchSolve',
+    slug: 'stitch-solve',
+    entryPoint: 'stitchSolve',
+    trigger: 'mosaics',
+    publishes: [],
+    // Reads every tile (stage model search, fusion); creates the mosaic's outputs under
+    // `outputs/<datasetId>/mosaics/v<version>/`, create-only.
+    uploadBucket: 'none',
+    resultsBucket: 'readCreate',
+    // A mosaic's tiles together are at most the pixel limit (planStitching), as is the fused
+    // mosaic; with the blending weights and one channel's planes: four images' worth.
+    imagesHeld: 4,
+    description: "Solves a mosaic's tile positions from its edges and writes its outputs",
   },
 };

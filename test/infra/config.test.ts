@@ -28,12 +28,19 @@ const overBudget: MetdbInfraConfig = {
 describe('infra config', () => {
   it('keeps both environments within their Cloud SQL connection budget', () => {
     expect(connectionBudget(ENVIRONMENTS.dev)).toEqual({
-      perFunction: { ingest: 8, registerTile: 20, aggregate: 6, reprocess: 4 },
-      demand: 48,
+      perFunction: {
+        ingest: 8,
+        registerTile: 20,
+        aggregate: 6,
+        reprocess: 4,
+        stitchEdge: 20,
+        stitchSolve: 4,
+      },
+      demand: 72,
       limit: 100,
     });
     const prod = assertConnectionBudget(ENVIRONMENTS.prod);
-    expect(prod.demand).toBe((10 + 60 + 10 + 4) * 2 + 20);
+    expect(prod.demand).toBe((10 + 60 + 10 + 4 + 20 + 4) * 2 + 20);
     expect(prod.demand).toBeLessThanOrEqual(prod.limit);
   });
 
@@ -41,12 +48,14 @@ describe('infra config', () => {
     const error = metdbErrorOf(() => checkConfig(overBudget));
     expect(error.code).toBe('invalid-value');
     expect(error.message).toContain('registerTile 100×2');
-    expect(error.message).toContain('+ 10 reserved = 228 > max_connections 100');
+    expect(error.message).toContain('+ 10 reserved = 252 > max_connections 100');
     // A larger pool breaks it too, at the same instance counts.
     expect(() => assertConnectionBudget({ ...ENVIRONMENTS.dev, dbPoolSize: 6 })).toThrow(
-      /= 124 > max_connections 100/,
+      /= 196 > max_connections 100/,
     );
-    expect(() => assertConnectionBudget({ ...ENVIRONMENTS.dev, dbPoolSize: 4 })).not.toThrow();
+    expect(() => assertConnectionBudget({ ...ENVIRONMENTS.dev, dbPoolSize: 3 })).toThrow(
+      /= 103 > max_connections 100/,
+    );
   });
 
   it('refuses to synthesize an over-budget stack', () => {

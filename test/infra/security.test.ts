@@ -70,7 +70,7 @@ describe('infra security (prod)', () => {
     const sqlGrants = resourcesOf(stack.json, 'google_project_iam_member').filter((g) =>
       String(g.role).startsWith('roles/cloudsql.'),
     );
-    expect(sqlGrants).toHaveLength(14); // six functions and the migrator
+    expect(sqlGrants).toHaveLength(18); // eight functions and the migrator
     for (const grant of sqlGrants) {
       expect(field(grant, 'condition').expression).toBe(
         'resource.type == "sqladmin.googleapis.com/Instance" && ' +
@@ -81,7 +81,7 @@ describe('infra security (prod)', () => {
 
   it('lets the push account only invoke the Pub/Sub-triggered functions', () => {
     const grants = grantsTo(/google_service_account\.push-account\.member/);
-    expect(grants).toHaveLength(6); // the four pipeline functions, sweep and deadLetter
+    expect(grants).toHaveLength(8); // the six pipeline functions, sweep and deadLetter
     for (const grant of grants) {
       expect(grant.type).toBe('google_cloud_run_v2_service_iam_member');
       expect(grant.role).toBe('roles/run.invoker');
@@ -95,9 +95,9 @@ describe('infra security (prod)', () => {
       expect.stringMatching(/pubsub_dead-letter_/) as string,
     ]);
     const subscriber = pubsubAgent.filter((g) => g.role === 'roles/pubsub.subscriber');
-    expect(subscriber).toHaveLength(4);
+    expect(subscriber).toHaveLength(6);
     expect(subscriber.every((g) => /_push_[0-9A-F]+\.name\}$/.test(g.target))).toBe(true);
-    expect(pubsubAgent).toHaveLength(5);
+    expect(pubsubAgent).toHaveLength(7);
     const gcsAgent = grantsTo(/data\.google_storage_project_service_account\./);
     expect(gcsAgent).toEqual([
       {
@@ -200,7 +200,7 @@ const LEAST_PRIVILEGE: Readonly<Record<FunctionName, { buckets: string[]; topics
       'results:roles/storage.objectViewer',
       'uploads:roles/storage.objectViewer',
     ],
-    topics: ['tiles:roles/pubsub.publisher'],
+    topics: ['edges:roles/pubsub.publisher', 'tiles:roles/pubsub.publisher'],
   },
   registerTile: {
     buckets: ['results:roles/storage.objectViewer'],
@@ -211,4 +211,13 @@ const LEAST_PRIVILEGE: Readonly<Record<FunctionName, { buckets: string[]; topics
     topics: [],
   },
   reprocess: { buckets: ['uploads:roles/storage.objectViewer'], topics: ['tiles:roles/pubsub.publisher'] },
+  stitchEdge: {
+    buckets: ['results:roles/storage.objectViewer'],
+    topics: ['mosaics:roles/pubsub.publisher'],
+  },
+  // Creates the mosaic's outputs (never overwrites them): objectCreator, not objectAdmin.
+  stitchSolve: {
+    buckets: ['results:roles/storage.objectCreator', 'results:roles/storage.objectViewer'],
+    topics: [],
+  },
 };

@@ -29,6 +29,8 @@ describe('infra stack (dev)', () => {
     expect(namesOf(resourcesOf(json, 'google_pubsub_topic'))).toEqual([
       'metdb-dev-aggregate',
       'metdb-dev-dead-letter',
+      'metdb-dev-edges',
+      'metdb-dev-mosaics',
       'metdb-dev-reprocess',
       'metdb-dev-sweep',
       'metdb-dev-tiles',
@@ -43,12 +45,14 @@ describe('infra stack (dev)', () => {
       'metdb-dev-migrate',
       'metdb-dev-register-tile',
       'metdb-dev-reprocess',
+      'metdb-dev-stitch-edge',
+      'metdb-dev-stitch-solve',
       'metdb-dev-sweep',
     ]);
-    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(7);
+    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(9);
   });
 
-  it('runs all four functions on nodejs22 with their entry points, concurrency 1', () => {
+  it('runs the pipeline functions on nodejs22 with their entry points, concurrency 1', () => {
     // (`migrate` is the migrator's HTTP function: security.test.ts; `sweep` and `deadLetter`: below.)
     const functions = resourcesOf(stack.json, 'google_cloudfunctions2_function').filter(
       (f) => !['metdb-dev-migrate', 'metdb-dev-sweep', 'metdb-dev-dead-letter'].includes(String(f.name)),
@@ -58,6 +62,8 @@ describe('infra stack (dev)', () => {
       'ingest',
       'registerTile',
       'reprocess',
+      'stitchEdge',
+      'stitchSolve',
     ]);
     for (const fn of functions) {
       const build = field(fn, 'build_config');
@@ -81,8 +87,10 @@ describe('infra stack (dev)', () => {
       'METDB_DB_NAME',
       'METDB_DB_POOL_SIZE',
       'METDB_DB_USER',
+      'METDB_EDGES_TOPIC',
       'METDB_MAX_PIXELS',
       'METDB_MIGRATE_AT_START',
+      'METDB_MOSAICS_TOPIC',
       'METDB_REPROCESS_TOPIC',
       'METDB_RESULTS_BUCKET',
       'METDB_TILES_TOPIC',
@@ -111,6 +119,8 @@ describe('infra stack (dev)', () => {
       'metdb-dev-ingest-push',
       'metdb-dev-register-tile-push',
       'metdb-dev-reprocess-push',
+      'metdb-dev-stitch-edge-push',
+      'metdb-dev-stitch-solve-push',
     ]);
     for (const subscription of push) {
       const config = field(subscription, 'push_config');
@@ -209,6 +219,10 @@ describe('infra stack (dev)', () => {
         'register_tile_url',
         'aggregate_url',
         'reprocess_url',
+        'edges_topic',
+        'mosaics_topic',
+        'stitch_edge_url',
+        'stitch_solve_url',
       ]),
     );
   });
