@@ -36,11 +36,12 @@ describe('infra config', () => {
         stitchEdge: 20,
         stitchSolve: 4,
       },
-      demand: 72,
+      fixed: { sweep: 2, deadLetter: 2, migrate: 1 },
+      demand: 77,
       limit: 100,
     });
     const prod = assertConnectionBudget(ENVIRONMENTS.prod);
-    expect(prod.demand).toBe((10 + 60 + 10 + 4 + 20 + 4) * 2 + 20);
+    expect(prod.demand).toBe((10 + 60 + 10 + 4 + 20 + 4) * 2 + (1 + 1) * 2 + 1 + 20); // + sweep, deadLetter, migrate
     expect(prod.demand).toBeLessThanOrEqual(prod.limit);
   });
 
@@ -48,13 +49,12 @@ describe('infra config', () => {
     const error = metdbErrorOf(() => checkConfig(overBudget));
     expect(error.code).toBe('invalid-value');
     expect(error.message).toContain('registerTile 100×2');
-    expect(error.message).toContain('+ 10 reserved = 252 > max_connections 100');
+    expect(error.message).toContain(
+      '+ sweep, deadLetter, migrate 5 + 10 reserved = 257 > max_connections 100',
+    );
     // A larger pool breaks it too, at the same instance counts.
     expect(() => assertConnectionBudget({ ...ENVIRONMENTS.dev, dbPoolSize: 6 })).toThrow(
-      /= 196 > max_connections 100/,
-    );
-    expect(() => assertConnectionBudget({ ...ENVIRONMENTS.dev, dbPoolSize: 3 })).toThrow(
-      /= 103 > max_connections 100/,
+      /= 209 > max_connections 100/, // 31 × 6 + (sweep + deadLetter) × 6 + migrate 1 + 10
     );
   });
 
