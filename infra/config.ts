@@ -1,11 +1,12 @@
 /** The pipeline's Cloud Functions, named by their functions-framework target (entry point). */
 export type FunctionName =
-  'ingest' | 'registerTile' | 'aggregate' | 'reprocess' | 'stitchEdge' | 'stitchSolve';
+  'ingest' | 'registerTile' | 'aggregate' | 'reprocess' | 'publishOutputs' | 'stitchEdge' | 'stitchSolve';
 export const FUNCTION_NAMES: readonly FunctionName[] = [
   'ingest',
   'registerTile',
   'aggregate',
   'reprocess',
+  'publishOutputs',
   'stitchEdge',
   'stitchSolve',
 ];

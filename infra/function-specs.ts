@@ -1,12 +1,13 @@
 import type { FunctionName } from './config.js';
 
 /** The topics of the pipeline (the dead-letter topic is separate, see `PipelineTopics`). */
-export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess' | 'edges' | 'mosaics';
+export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess' | 'outputs' | 'edges' | 'mosaics';
 export const TOPIC_NAMES: readonly TopicName[] = [
   'uploads',
   'tiles',
   'aggregate',
   'reprocess',
+  'outputs',
   'edges',
   'mosaics',
 ];
@@ -31,6 +32,12 @@ export interface FunctionSpec {
   readonly uploadBucket: BucketAccess;
   readonly resultsBucket: BucketAccess;
   /**
+   * With `resultsBucket: 'readCreate'`: the only object-name prefix the function may create objects
+   * under (an IAM condition on its `objectCreator`), so that canonical images (`datasets/`) and
+   * outputs (`outputs/`) each have one writer.
+   */
+  readonly resultsCreatePrefix?: 'datasets/' | 'outputs/';
+  /**
    * Decoded images the function holds at once: its memory is sized from it and the pixel limit
    * (shared/pipeline/memory-budget.ts).
    */
@@ -39,7 +46,7 @@ export interface FunctionSpec {
 }
 
 /**
- * The four functions. Every one also gets `roles/cloudsql.client`, `roles/cloudsql.instanceUser`
+ * The pipeline functions. Every one also gets `roles/cloudsql.client`, `roles/cloudsql.instanceUser`
  * (IAM database login) and `roles/logging.logWriter`, and a Cloud SQL IAM user.
  */
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
@@ -56,6 +63,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // written with ifGenerationMatch=0, never overwritten) and reads canonical images to plan.
     uploadBucket: 'read',
     resultsBucket: 'readCreate',
+    resultsCreatePrefix: 'datasets/',
     imagesHeld: 2,
     description: 'Validates an upload, assigns its ID, records it and plans its registration',
   },
@@ -77,7 +85,8 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     slug: 'aggregate',
     entryPoint: 'aggregate',
     trigger: 'aggregate',
-    publishes: [],
+    // Announces each settled job, so that the dataset's outputs get written.
+    publishes: ['outputs'],
     // Reads the canonical images for NCC before and after; results go to Cloud SQL.
     uploadBucket: 'none',
     resultsBucket: 'read',
@@ -96,6 +105,22 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     resultsBucket: 'none',
     imagesHeld: 0,
     description: 'Plans new job versions of a dataset or images with new parameters',
+  },
+  publishOutputs: {
+    name: 'publishOutputs',
+    slug: 'publish-outputs',
+    entryPoint: 'publishOutputs',
+    trigger: 'outputs',
+    publishes: [],
+    // Reads canonical images; creates the outputs under `outputs/<datasetId>/...`, create-only:
+    // the one writer there.
+    uploadBucket: 'none',
+    resultsBucket: 'readCreate',
+    resultsCreatePrefix: 'outputs/',
+    // writeOutputs keeps the dataset's frames for the stacked average and the OME-Zarr: sized for
+    // four images at the pixel limit (8 uint16 frames of that size, each held as read and moved).
+    imagesHeld: 4,
+    description: "Writes a dataset's registered images, shift table and QC report to the results bucket",
   },
   stitchEdge: {
     name: 'stitchEdge',
@@ -120,6 +145,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // `outputs/<datasetId>/mosaics/v<version>/`, create-only.
     uploadBucket: 'none',
     resultsBucket: 'readCreate',
+    resultsCreatePrefix: 'outputs/',
     // A mosaic's tiles together are at most the pixel limit (planStitching), as is the fused
     // mosaic; with the blending weights and one channel's planes: four images' worth.
     imagesHeld: 4,

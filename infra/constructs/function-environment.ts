@@ -20,6 +20,8 @@ export interface FunctionEnvironment {
   readonly METDB_TILES_TOPIC: string;
   readonly METDB_AGGREGATE_TOPIC: string;
   readonly METDB_REPROCESS_TOPIC: string;
+  /** Where `aggregate` announces settled jobs for `publishOutputs`. */
+  readonly METDB_OUTPUTS_TOPIC: string;
   /** A mosaic's edge messages, and its solve. */
   readonly METDB_EDGES_TOPIC: string;
   readonly METDB_MOSAICS_TOPIC: string;
@@ -53,6 +55,7 @@ export function functionEnvironment(input: FunctionEnvironmentInput): { [name: s
     METDB_TILES_TOPIC: topics.tiles.name,
     METDB_AGGREGATE_TOPIC: topics.aggregate.name,
     METDB_REPROCESS_TOPIC: topics.reprocess.name,
+    METDB_OUTPUTS_TOPIC: topics.outputs.name,
     METDB_EDGES_TOPIC: topics.edges.name,
     METDB_MOSAICS_TOPIC: topics.mosaics.name,
     METDB_MIGRATE_AT_START: 'false',

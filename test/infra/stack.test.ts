@@ -31,6 +31,7 @@ describe('infra stack (dev)', () => {
       'metdb-dev-dead-letter',
       'metdb-dev-edges',
       'metdb-dev-mosaics',
+      'metdb-dev-outputs',
       'metdb-dev-reprocess',
       'metdb-dev-sweep',
       'metdb-dev-tiles',
@@ -43,13 +44,14 @@ describe('infra stack (dev)', () => {
       'metdb-dev-dead-letter',
       'metdb-dev-ingest',
       'metdb-dev-migrate',
+      'metdb-dev-publish-outputs',
       'metdb-dev-register-tile',
       'metdb-dev-reprocess',
       'metdb-dev-stitch-edge',
       'metdb-dev-stitch-solve',
       'metdb-dev-sweep',
     ]);
-    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(9);
+    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(10);
   });
 
   it('runs the pipeline functions on nodejs22 with their entry points, concurrency 1', () => {
@@ -60,6 +62,7 @@ describe('infra stack (dev)', () => {
     expect(functions.map((f) => field(f, 'build_config').entry_point).sort()).toEqual([
       'aggregate',
       'ingest',
+      'publishOutputs',
       'registerTile',
       'reprocess',
       'stitchEdge',
@@ -91,6 +94,7 @@ describe('infra stack (dev)', () => {
       'METDB_MAX_PIXELS',
       'METDB_MIGRATE_AT_START',
       'METDB_MOSAICS_TOPIC',
+      'METDB_OUTPUTS_TOPIC',
       'METDB_REPROCESS_TOPIC',
       'METDB_RESULTS_BUCKET',
       'METDB_TILES_TOPIC',
@@ -117,6 +121,7 @@ describe('infra stack (dev)', () => {
     expect(namesOf(push)).toEqual([
       'metdb-dev-aggregate-push',
       'metdb-dev-ingest-push',
+      'metdb-dev-publish-outputs-push',
       'metdb-dev-register-tile-push',
       'metdb-dev-reprocess-push',
       'metdb-dev-stitch-edge-push',
