@@ -17,6 +17,7 @@ import {
 import { folderNameProblem, storedObjectName } from '../records/upload-names.js';
 import { SETTINGS_FILE } from './dataset-settings.js';
 import { planNewImage } from './plan-new-image.js';
+import { fileAxes } from '../series/file-axes.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 
 /** Objects under this prefix are Met-db's canonical copies, never uploads. */
@@ -126,6 +127,7 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
         pages: validated.depth,
         pixel_type: validated.pixelType,
         ...pixelSizeColumns(validated.decoded.info.pixelSize),
+        ...fileAxes(bytes, validated.decoded.info.format, validated.depth),
       })) ?? image;
     // One channel: the default decode is channel 0's, the one the tiles will ask for.
     if (validated.channels === 1 && image.status === 'ingested') {

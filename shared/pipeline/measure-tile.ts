@@ -1,7 +1,8 @@
 import { isMetdbError } from '../errors/metdb-error.js';
 import type { TileMessage } from '../messages/tile-message.js';
 import type { NewTileResult } from '../records/record-tile-result.js';
-import { sizeOf, type PixelArray } from '../ndarray/ndarray.js';
+import { sizeOf, type NdArray, type PixelArray } from '../ndarray/ndarray.js';
+import { frameOf } from '../series/frame-of.js';
 import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
 import { extractRegion } from '../tiling/extract-region.js';
 import { warpTile } from '../tiling/warp-tile.js';
@@ -80,33 +81,37 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
         cache.get(movingStore, m.moving.path, channel),
       ]);
     }
-    for (const [which, image, expected] of [
-      ['reference', reference, m.reference.shape],
-      ['moving', moving, m.moving.shape],
+    const referenceArray = framesOf(reference.array, m.reference);
+    const movingArray = framesOf(moving.array, m.moving);
+    for (const [which, array, expected] of [
+      ['reference', referenceArray, m.reference.shape],
+      ['moving', movingArray, m.moving.shape],
     ] as const) {
-      const shape = image.array.shape;
+      const shape = array.shape;
       if (shape.length !== expected.length || shape.some((n, axis) => n !== expected[axis])) {
         return skipped(
-          `the ${which} image decodes to ${image.array.shape.join('x')}, the message says ${expected.join('x')}`,
+          `the ${which} image decodes to ${shape.join('x')}, the message says ${expected.join('x')}`,
         );
       }
     }
     const params = registerTileParams(m.params);
-    const referenceKey = `${m.reference.bucket ?? ''}\u0000${m.reference.path}\u0000${channel}\u0000${JSON.stringify(m.region)}`;
+    const frames =
+      m.reference.frames === undefined ? '' : `${m.reference.frames.start}+${m.reference.frames.count}`;
+    const referenceKey = `${m.reference.bucket ?? ''}\u0000${m.reference.path}\u0000${channel}\u0000${frames}\u0000${JSON.stringify(m.region)}`;
     const preparedReference = preparedTiles.get(
       referenceKey,
-      () => extractRegion(reference.array, m.region),
+      () => extractRegion(referenceArray, m.region),
       params,
     );
     // The moving tile is cut where the reference tile's content went, by the pair's predicted
     // shift (the planner's `offset`), and the offset actually applied is added back; or, for a
     // rigid or similarity job, resampled through the planned transform (its shift is the residual).
     const movingRegion =
-      m.matrix === undefined ? offsetRegion(m.region, m.offset ?? [], moving.array.shape) : m.region;
+      m.matrix === undefined ? offsetRegion(m.region, m.offset ?? [], movingArray.shape) : m.region;
     const movingTile =
       m.matrix === undefined
-        ? extractRegion(moving.array, movingRegion, tileBuffer(moving.array.data, m.region.size))
-        : warpTile(moving.array, m.matrix, m.region);
+        ? extractRegion(movingArray, movingRegion, tileBuffer(movingArray.data, m.region.size))
+        : warpTile(movingArray, m.matrix, m.region);
     const result = registerTile(preparedReference, movingTile, params);
     // Typed copies of the two starts: the arrays come from the message and from `offsetRegion`,
     // and V8's optimised code meets them with different element kinds (small integers or
@@ -133,6 +138,11 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
     if (isMetdbError(error) && error.kind === 'permanent') return skipped(error.message);
     throw error;
   }
+}
+
+/** The pixels a message's image names: the decoded image, or frames of it when it is a series. */
+function framesOf(array: NdArray, ref: TileMessage['reference']): NdArray {
+  return ref.frames === undefined ? array : frameOf(array, ref.shape, ref.frames);
 }
 
 let movingTiles: PixelArray | undefined;
