@@ -1,4 +1,5 @@
 import type { NdArray } from '../shared/ndarray/ndarray.js';
+import { seededUniform } from '../shared/random/seeded.js';
 
 /**
  * A large image with real texture everywhere, computed region by region (never held whole): a
@@ -71,15 +72,9 @@ interface Look {
 
 /** A patch's crop, orientation and gain, from its lattice indices (the same every time). */
 function patchLook(p: Patchwork, pi: number, pj: number, q: number): Look {
-  let state =
+  const state =
     (Math.imul(pi + 1013, 73856093) ^ Math.imul(pj + 7919, 19349663) ^ Math.imul(p.seed, 83492791)) >>> 0;
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededUniform(state);
   const source = Math.floor(random() * p.sources.length);
   const [sh, sw] = p.sources[source]!.shape as [number, number];
   const scale = SCALE.get(p.sources[source]!) ?? rangeOf(p.sources[source]!);

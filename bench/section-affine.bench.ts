@@ -22,6 +22,7 @@ import { warpToReference } from '../shared/registration/warp-to-reference.js';
 import { sectionPairTransform } from '../shared/tiling/section-pair-transform.js';
 import { patchworkRegion } from './real-patchwork.js';
 import { repoRoot } from './repo-root.js';
+import { seededGaussian } from '../shared/random/seeded.js';
 
 const { values } = parseArgs({
   options: {
@@ -62,19 +63,10 @@ const second: Matrix3 = [
 let [lo, hi] = [Infinity, -Infinity];
 for (const v of canvas.data) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
 const noisy = (image: NdArray, seed: number): NdArray<Float32Array> => {
-  let s = seed >>> 0;
-  const uniform = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const noise = seededGaussian(seed);
   const sigma = 0.03 * (hi - lo);
   return ndarray(
-    Float32Array.from(
-      image.data,
-      (v) => v + sigma * Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform()),
-    ),
+    Float32Array.from(image.data, (v) => v + sigma * noise()),
     image.shape,
   );
 };

@@ -7,6 +7,7 @@ import {
   type Matrix3,
 } from '../shared/registration/similarity/transform-matrix.js';
 import { indexMatrix } from '../shared/registration/warp-to-reference.js';
+import { seededGaussian } from '../shared/random/seeded.js';
 
 /** A known similarity: degrees, scale of the matrix (moving -> reference), shift [y, x] of the centre. */
 export interface SimilarityTruth {
@@ -37,7 +38,7 @@ export function similarityPair(
     hi = Math.max(hi, v);
   }
   const sigma = noise * (hi - lo);
-  const gauss = gaussian(seed);
+  const gauss = seededGaussian(seed);
   const reference = Float32Array.from(source.data, (v) => v + sigma * gauss());
   const moving = Float32Array.from(warped.data, (v) => v + sigma * gauss());
   return {
@@ -69,17 +70,4 @@ export function cornerErrors(
     max = Math.max(max, d);
   }
   return { mean: sum / 4, max };
-}
-
-/** Seeded standard Gaussian numbers (mulberry32 + Box-Muller), so that every run sees the same noise. */
-function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }

@@ -1,4 +1,5 @@
 import type { NdArray } from '../shared/ndarray/ndarray.js';
+import { seededUniform } from '../shared/random/seeded.js';
 
 /** What `simulateLocalisations` makes: a ThunderSTORM-like table and the drift it was given. */
 export interface SimulatedLocalisations {
@@ -53,7 +54,7 @@ export function simulateLocalisations(
     background = 0.05,
     seed = 1,
   } = options;
-  const rand = mulberry32(seed);
+  const rand = seededUniform(seed);
   const gauss = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const [h, w] = [structure.shape[0]!, structure.shape[1]!];
   const values = Array.from(structure.data as ArrayLike<number>);
@@ -159,16 +160,4 @@ export function thunderstormCsv(sim: SimulatedLocalisations): string {
     );
   }
   return `${lines.join('\n')}\n`;
-}
-
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

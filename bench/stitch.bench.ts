@@ -24,6 +24,7 @@ import { overlapNcc } from '../shared/stitching/overlap-ncc.js';
 import { neighbourPairs } from '../shared/stitching/neighbour-pairs.js';
 import { patchworkRegion, type Patchwork } from './real-patchwork.js';
 import { repoRoot } from './repo-root.js';
+import { seededGaussian, seededUniform } from '../shared/random/seeded.js';
 
 interface Scenario {
   readonly name: string;
@@ -78,7 +79,7 @@ for (const scenario of SCENARIOS.filter((s) => values.scenario === 'all' || valu
 }
 
 async function run(s: Scenario, sources: readonly NdArray[], keep: boolean): Promise<void> {
-  const random = seeded(42);
+  const random = seededUniform(42);
   const step = Math.round(s.size * (1 - s.overlap));
   const pad = s.stageError + 8;
   const nominal: { name: string; x: number; y: number }[] = [];
@@ -101,7 +102,7 @@ async function run(s: Scenario, sources: readonly NdArray[], keep: boolean): Pro
       ? repetitiveRegion(patchwork, t.x, t.y, s.size)
       : patchworkRegion(patchwork, t.x, t.y, s.size, s.size);
     const data = new Uint16Array(region.length);
-    const gauss = gaussian(seeded(1000 + k));
+    const gauss = seededGaussian(seededUniform(1000 + k));
     for (let i = 0; i < region.length; i++)
       data[i] = Math.max(0, Math.min(65535, Math.round(region[i]! + s.noise * gauss())));
     writeFileSync(join(dir, nominal[k]!.name), encodeTiff({ data, shape: [s.size, s.size] }));
@@ -202,19 +203,4 @@ function repetitiveRegion(p: Patchwork, x0: number, y0: number, size: number): F
 
 function mean(v: readonly number[]): number {
   return v.reduce((a, b) => a + b, 0) / v.length;
-}
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(random: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
 }

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { SectionModel } from '../shared/aggregation/section-transform.js';
 import { MetdbError } from '../shared/errors/metdb-error.js';
 import { encodeMrc } from '../shared/imaging/encode-mrc.js';
@@ -9,6 +8,7 @@ import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { sectionQuality } from '../shared/quality-metrics/section-quality.js';
 import { alignStack } from '../shared/tiling/align-stack.js';
 import { UsageError } from './usage-error.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 const MODELS: readonly SectionModel[] = [
   'translation',
@@ -35,29 +35,21 @@ quality of the result (docs/quality-metrics.md).
 
 /** `metdb align`: one stack in, the aligned stack out. Returns the exit code. */
 export async function alignCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string', default: 'affine' },
-        lambda: { type: 'string', default: '0.1' },
-        tile: { type: 'string', default: '256' },
-        smooth: { type: 'string' },
-        'subtract-trend': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, ALIGN_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      model: { type: 'string', default: 'affine' },
+      lambda: { type: 'string', default: '0.1' },
+      tile: { type: 'string', default: '256' },
+      smooth: { type: 'string' },
+      'subtract-trend': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    ALIGN_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(ALIGN_USAGE);
-    return 0;
-  }
   if (positionals.length !== 2) throw new UsageError('expected a stack and an output file', ALIGN_USAGE);
   const [input, output] = positionals as [string, string];
   const format = /\.mrc$/i.test(output) ? 'mrc' : /\.tiff?$/i.test(output) ? 'tiff' : undefined;

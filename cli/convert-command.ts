@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { MetdbError } from '../shared/errors/metdb-error.js';
 import { encodeMrc } from '../shared/imaging/encode-mrc.js';
 import { encodeTiff } from '../shared/imaging/encode-tiff.js';
@@ -8,6 +7,7 @@ import { readImageFile } from '../shared/imaging/read-image-file.js';
 import type { NdArray } from '../shared/ndarray/ndarray.js';
 import { binSections, convertToUint8 } from '../shared/stack-conversion/index.js';
 import { UsageError } from './usage-error.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 export const CONVERT_USAGE = `usage: metdb convert <input> <output.mrc|output.tif> [--uint8] [--thr-min F] [--thr-max F] [--sliding [--window N] [--order N]] [--bin-z N]
 
@@ -24,30 +24,22 @@ output's extension. Steps, in this order:
 
 /** `metdb convert`: z binning and 8-bit conversion of one file. Returns the exit code. */
 export async function convertCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        uint8: { type: 'boolean', default: false },
-        'thr-min': { type: 'string', default: '0.001' },
-        'thr-max': { type: 'string', default: '0.001' },
-        sliding: { type: 'boolean', default: false },
-        window: { type: 'string', default: '101' },
-        order: { type: 'string', default: '3' },
-        'bin-z': { type: 'string', default: '1' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, CONVERT_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      uint8: { type: 'boolean', default: false },
+      'thr-min': { type: 'string', default: '0.001' },
+      'thr-max': { type: 'string', default: '0.001' },
+      sliding: { type: 'boolean', default: false },
+      window: { type: 'string', default: '101' },
+      order: { type: 'string', default: '3' },
+      'bin-z': { type: 'string', default: '1' },
+    },
+    CONVERT_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(CONVERT_USAGE);
-    return 0;
-  }
   if (positionals.length !== 2) throw new UsageError('expected an input and an output file', CONVERT_USAGE);
   const [input, output] = positionals as [string, string];
   const format = /\.mrc$/i.test(output) ? 'mrc' : /\.tiff?$/i.test(output) ? 'tiff' : undefined;

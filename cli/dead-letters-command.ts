@@ -4,32 +4,32 @@
  * what (tile of a job, aggregation, upload object), attempts, reason. docs/operations.md says how
  * to replay them. Exit code 0 done, 1 failed, 2 bad usage.
  */
-import { parseArgs } from 'node:util';
 import { databaseConfigFromEnv, parseDatabaseTarget } from '../shared/adapters/database-config.js';
 import { connectDatabase } from '../shared/adapters/open-database.js';
 import { listDeadLetters } from '../shared/records/dead-letters-repository.js';
 import { migrateToLatest } from '../shared/records/migrate.js';
+import { parseCommandArgs } from './parse-command-args.js';
 import { UsageError } from './usage-error.js';
 
 export const DEAD_LETTERS_USAGE =
   'usage: metdb dead-letters [--db <mysql-url|sqlite-path>] [--job ID] [--limit N (100)] [--json]';
 
 export async function deadLettersCommand(args: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs(
     args,
-    options: {
+    {
       db: { type: 'string' },
       job: { type: 'string' },
       limit: { type: 'string', default: '100' },
       json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
-  if (values.help) {
-    out(DEAD_LETTERS_USAGE);
-    return 0;
-  }
+    DEAD_LETTERS_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0)
+    throw new UsageError(`unexpected argument "${positionals[0]}"`, DEAD_LETTERS_USAGE);
   const limit = Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1)
     throw new UsageError(`--limit must be a positive integer`, DEAD_LETTERS_USAGE);

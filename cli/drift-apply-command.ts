@@ -1,12 +1,12 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { applyDrift } from '../shared/drift/apply-drift.js';
 import { parseDriftFile } from '../shared/drift/parse-drift-file.js';
 import { MetdbError } from '../shared/errors/metdb-error.js';
 import { encodeChannelsTiff } from '../shared/imaging/encode-channels-tiff.js';
 import { decodeChannels } from '../shared/imaging/image-channels.js';
 import { UsageError } from './usage-error.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 export const DRIFT_APPLY_USAGE = `usage: metdb drift apply <drift.csv|drift.json> <stack> --out DIR [--method fourier|spline]
 
@@ -18,25 +18,17 @@ hyperstack when the input was one).`;
 
 /** `metdb drift apply`. Returns the exit code. */
 export async function driftApplyCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        method: { type: 'string', default: 'fourier' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, DRIFT_APPLY_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      out: { type: 'string' },
+      method: { type: 'string', default: 'fourier' },
+    },
+    DRIFT_APPLY_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(DRIFT_APPLY_USAGE);
-    return 0;
-  }
   if (positionals.length !== 2) throw new UsageError('expected a drift file and a stack', DRIFT_APPLY_USAGE);
   if (values.out === undefined) throw new UsageError('--out DIR is required', DRIFT_APPLY_USAGE);
   const method = values.method;

@@ -1,6 +1,5 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { localisationDriftCsv } from '../shared/drift/drift-csv.js';
 import { localisationDriftJson } from '../shared/drift/drift-json.js';
 import { MetdbError } from '../shared/errors/metdb-error.js';
@@ -8,6 +7,7 @@ import { correctLocalisations } from '../shared/localisations/correct-localisati
 import { localisationDrift } from '../shared/localisations/localisation-drift.js';
 import { parseLocalisations, type LocalisationColumns } from '../shared/localisations/parse-localisations.js';
 import { UsageError } from './usage-error.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 export const DRIFT_USAGE = `usage: metdb drift <localisations.csv> --out DIR [--columns frame=t,x=x_nm,y=y_nm[,z=z_nm]]
                    [--bin-frames N] [--pixel-size NM] [--window W] [--interpolation linear|cubic] [--json]
@@ -27,30 +27,22 @@ with corrected coordinates, every other column untouched).`;
 export async function driftCommand(args: string[], out: (line: string) => void): Promise<number> {
   if (args[0] === 'apply')
     return (await import('./drift-apply-command.js')).driftApplyCommand(args.slice(1), out);
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        columns: { type: 'string' },
-        'bin-frames': { type: 'string' },
-        'pixel-size': { type: 'string' },
-        window: { type: 'string' },
-        interpolation: { type: 'string', default: 'cubic' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, DRIFT_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      out: { type: 'string' },
+      columns: { type: 'string' },
+      'bin-frames': { type: 'string' },
+      'pixel-size': { type: 'string' },
+      window: { type: 'string' },
+      interpolation: { type: 'string', default: 'cubic' },
+      json: { type: 'boolean', default: false },
+    },
+    DRIFT_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(DRIFT_USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) throw new UsageError('expected one localisation table', DRIFT_USAGE);
   if (values.out === undefined) throw new UsageError('--out DIR is required', DRIFT_USAGE);
   const interpolation = values.interpolation;

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import type { NdArray } from '../shared/ndarray/ndarray.js';
 import {
@@ -14,6 +13,7 @@ import {
 } from '../shared/quality-metrics/index.js';
 import { parsePixelSize } from './parse-pixel-size.js';
 import { UsageError } from './usage-error.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 export const QUALITY_USAGE = `usage: metdb quality <A> [<B>] [--box x,y,w,h] [--bins N] [--pixel-size SIZE] [--window tukey|hann|none] [--json]
 
@@ -36,28 +36,20 @@ options:
 
 /** `metdb quality`: metrics of one image, a stack, or a pair. Returns the exit code. */
 export async function qualityCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        box: { type: 'string' },
-        bins: { type: 'string' },
-        'pixel-size': { type: 'string' },
-        window: { type: 'string', default: 'tukey' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, QUALITY_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      box: { type: 'string' },
+      bins: { type: 'string' },
+      'pixel-size': { type: 'string' },
+      window: { type: 'string', default: 'tukey' },
+      json: { type: 'boolean', default: false },
+    },
+    QUALITY_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(QUALITY_USAGE);
-    return 0;
-  }
   if (positionals.length < 1 || positionals.length > 2)
     throw new UsageError('expected one or two image files', QUALITY_USAGE);
   const box = values.box === undefined ? undefined : parseBox(values.box);

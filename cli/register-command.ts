@@ -1,13 +1,14 @@
-import { parseArgs } from 'node:util';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { normalizedCrossCorrelation } from '../shared/aggregation/ncc.js';
 import { chanceLevel } from '../shared/quality/chance-level.js';
-import { judgeAgainstChance } from '../shared/quality/quality-verdict.js';
+import { judgeAgainstChance, type QualityVerdict } from '../shared/quality/quality-verdict.js';
+import { transformChanceLevel } from '../shared/quality/transform-chance-level.js';
 import { phaseCrossCorrelation } from '../shared/registration/phase-cross-correlation.js';
 import { registerSimilarity } from '../shared/registration/similarity/register-similarity.js';
 import { shiftMatrix } from '../shared/registration/similarity/transform-matrix.js';
 import { parseUpsample, UPSAMPLE_LIMITS_TEXT } from './parse-upsample.js';
 import { UsageError } from './usage-error.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 export const REGISTER_USAGE = `usage: metdb register <reference> <moving> [--model translation|rigid|similarity] [--upsample N] [--normalization phase|none] [--channel C] [--json]
 
@@ -15,9 +16,8 @@ Registers <moving> onto <reference> (TIFF 8/16-bit or float, multi-page as a 3D 
 MRC) and prints the transform that aligns moving with reference: its matrix (3x3, x/y pixel
 coordinates from the centre of the top-left pixel, mapping moving points onto reference points;
 see docs/messages.md) and, for a translation, the shift (axis order (z,) y, x, pixels), the error
-(sqrt(1 - NCC²) over the overlap), the phase difference and the quality verdict (good, low or
-failed: docs/quality.md; exit code 1 when failed); for rigid and similarity, the angle (degrees)
-and scale.
+(sqrt(1 - NCC²) over the overlap), the phase difference; for rigid and similarity, the angle (degrees)
+and scale; and the quality verdict (good, low or failed: docs/quality.md; exit code 1 when failed).
 
   --model M        translation (default; phase cross-correlation, 2D or 3D), rigid (rotation and
                    translation) or similarity (rotation, uniform scale 0.5-2, translation), 2D only,
@@ -26,28 +26,20 @@ and scale.
 
 /** `metdb register`: one pair, one result. Returns the exit code. */
 export async function registerCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string', default: 'translation' },
-        upsample: { type: 'string', default: '1' },
-        normalization: { type: 'string', default: 'phase' },
-        channel: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, REGISTER_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      model: { type: 'string', default: 'translation' },
+      upsample: { type: 'string', default: '1' },
+      normalization: { type: 'string', default: 'phase' },
+      channel: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    REGISTER_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(REGISTER_USAGE);
-    return 0;
-  }
   if (positionals.length !== 2) throw new UsageError('expected two image files', REGISTER_USAGE);
   const upsampleFactor = parseUpsample(values.upsample, REGISTER_USAGE);
   const normalization = values.normalization;
@@ -71,15 +63,31 @@ export async function registerCommand(args: string[], out: (line: string) => voi
   if (model !== 'translation') {
     const r = registerSimilarity(reference.array, moving.array, { model });
     const { matrix, angle, scale, shift } = r;
+    const chance = transformChanceLevel(reference.array, moving.array, matrix, model);
+    const verdict = judgeAgainstChance(chance);
     if (values.json) {
-      out(JSON.stringify({ model, matrix, angle, scale, shift, residual: finiteOrNull(r.residual) }));
+      out(
+        JSON.stringify({
+          model,
+          matrix,
+          angle,
+          scale,
+          shift,
+          residual: finiteOrNull(r.residual),
+          quality: verdict.quality,
+          qualityReasons: verdict.reasons,
+          nccAfter: finiteOrNull(chance.nccAfter),
+          nccChance: finiteOrNull(chance.nccChance),
+        }),
+      );
     } else {
       out(
         `${model}: angle ${angle.toFixed(4)} deg, scale ${scale.toFixed(5)}, centre shift y=${shift[0].toFixed(3)} x=${shift[1].toFixed(3)} px (moves ${movingPath} onto ${referencePath})`,
       );
       out(`matrix ${JSON.stringify(matrix.map((row) => row.map((v) => Number(v.toPrecision(10)))))}`);
+      out(qualityLine(verdict, chance));
     }
-    return 0;
+    return verdict.quality === 'failed' ? 1 : 0;
   }
   const result = phaseCrossCorrelation(reference.array, moving.array, { upsampleFactor, normalization });
   // The evidence: the NCC over the overlap at the shift, the real error from it, and whether the
@@ -109,12 +117,14 @@ export async function registerCommand(args: string[], out: (line: string) => voi
     out(
       `shift ${shift} px (moves ${movingPath} onto ${referencePath}); error ${error.toFixed(4)}; phasediff ${result.phasediff.toFixed(4)} rad`,
     );
-    const why = verdict.reasons.length === 0 ? '' : ` (${verdict.reasons.join('; ')})`;
-    out(
-      `quality ${verdict.quality}${why}; NCC ${nccAfter.toFixed(3)}, chance level ${chance.nccChance.toFixed(3)}`,
-    );
+    out(qualityLine(verdict, { nccAfter, nccChance: chance.nccChance }));
   }
   return verdict.quality === 'failed' ? 1 : 0;
+}
+
+function qualityLine(verdict: QualityVerdict, ncc: { nccAfter: number; nccChance: number }): string {
+  const why = verdict.reasons.length === 0 ? '' : ` (${verdict.reasons.join('; ')})`;
+  return `quality ${verdict.quality}${why}; NCC ${ncc.nccAfter.toFixed(3)}, chance level ${ncc.nccChance.toFixed(3)}`;
 }
 
 function finiteOrNull(value: number): number | null {

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { runFolder, type RunSummary } from '../local/run-folder.js';
 import { axisNames } from '../shared/outputs/image-result.js';
 import { checkInputFolder } from './input-folder.js';
 import { createProgress } from './progress.js';
+import { parseCommandArgs } from './parse-command-args.js';
 import { parseWorkers } from './parse-workers.js';
 import { UsageError } from './usage-error.js';
 
@@ -32,29 +32,21 @@ quality good.`;
 
 /** `metdb run <folder>`: the pipeline on a folder, on this machine. Returns the exit code. */
 export async function runCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        workers: { type: 'string' },
-        db: { type: 'string' },
-        average: { type: 'string', default: 'full' },
-        json: { type: 'boolean', default: false },
-        truth: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, RUN_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      out: { type: 'string' },
+      workers: { type: 'string' },
+      db: { type: 'string' },
+      average: { type: 'string', default: 'full' },
+      json: { type: 'boolean', default: false },
+      truth: { type: 'string' },
+    },
+    RUN_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(RUN_USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) throw new UsageError('expected one folder', RUN_USAGE);
   await checkInputFolder(positionals[0]!);
   const workers = parseWorkers(values.workers, RUN_USAGE);

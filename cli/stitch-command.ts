@@ -1,6 +1,6 @@
-import { parseArgs } from 'node:util';
 import { stitchFolder, type LayoutSource } from '../local/stitch-folder.js';
 import { UsageError } from './usage-error.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 export const STITCH_USAGE = `usage: metdb stitch <folder> [--layout FILE | --grid ROWSxCOLS --overlap P% [--order row|column|snake]]
                     --out DIR [--channel C] [--margin PX] [--no-fuse] [--json]
@@ -18,32 +18,24 @@ TileConfiguration.registered.txt, positions.csv, positions.json, mosaic.ome.tif,
 
 /** `metdb stitch`: one folder of tiles, one mosaic. Returns the exit code. */
 export async function stitchCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        layout: { type: 'string' },
-        grid: { type: 'string' },
-        overlap: { type: 'string' },
-        order: { type: 'string', default: 'row' },
-        out: { type: 'string' },
-        channel: { type: 'string', default: '0' },
-        margin: { type: 'string' },
-        'no-fuse': { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, STITCH_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      layout: { type: 'string' },
+      grid: { type: 'string' },
+      overlap: { type: 'string' },
+      order: { type: 'string', default: 'row' },
+      out: { type: 'string' },
+      channel: { type: 'string', default: '0' },
+      margin: { type: 'string' },
+      'no-fuse': { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
+    },
+    STITCH_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(STITCH_USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) throw new UsageError('expected one folder of tiles', STITCH_USAGE);
   if (values.out === undefined) throw new UsageError('--out DIR is required', STITCH_USAGE);
   const channel = Number(values.channel);

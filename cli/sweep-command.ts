@@ -5,29 +5,28 @@
  * and reads canonical images from `METDB_RESULTS_BUCKET`, like the functions (functions/deps.ts).
  * A local run sweeps itself (`metdb run`). Exit code 0 done, 1 failed, 2 bad usage.
  */
-import { parseArgs } from 'node:util';
 import { pipelineDeps } from '../functions/deps.js';
 import { sweepStalledJobs } from '../shared/pipeline/sweep-stalled-jobs.js';
+import { parseCommandArgs } from './parse-command-args.js';
 import { UsageError } from './usage-error.js';
 
 export const SWEEP_USAGE =
   'usage: metdb sweep [--db <mysql-url|sqlite-path>] [--stalled-after SECONDS (600)] [--max-redrives N (3)]';
 
 export async function sweepCommand(args: string[], out: (line: string) => void): Promise<number> {
-  const { values } = parseArgs({
+  const parsed = parseCommandArgs(
     args,
-    options: {
+    {
       db: { type: 'string' },
       'stalled-after': { type: 'string', default: '600' },
       'max-redrives': { type: 'string', default: '3' },
-      help: { type: 'boolean', short: 'h', default: false },
     },
-    strict: true,
-  });
-  if (values.help) {
-    out(SWEEP_USAGE);
-    return 0;
-  }
+    SWEEP_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
+  const { values, positionals } = parsed;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, SWEEP_USAGE);
   const stalled = Number(values['stalled-after']);
   const redrives = Number(values['max-redrives']);
   if (!(stalled >= 0)) throw new UsageError(`--stalled-after must be a number of seconds >= 0`, SWEEP_USAGE);

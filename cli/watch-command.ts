@@ -1,8 +1,8 @@
-import { parseArgs } from 'node:util';
 import { watchFolder } from '../local/watch-folder.js';
 import { checkInputFolder } from './input-folder.js';
 import { parseWorkers } from './parse-workers.js';
 import { UsageError } from './usage-error.js';
+import { parseCommandArgs } from './parse-command-args.js';
 
 export const WATCH_USAGE = `usage: metdb watch <folder> [--out DIR] [--workers N] [--db URL] [--debounce MS]
 
@@ -13,27 +13,19 @@ into <folder>, so the watch does not see them.`;
 
 /** `metdb watch <folder>`: run the pipeline on files as they arrive, until SIGINT. Returns the exit code. */
 export async function watchCommand(args: string[], out: (line: string) => void): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        out: { type: 'string' },
-        workers: { type: 'string' },
-        db: { type: 'string' },
-        debounce: { type: 'string', default: '500' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message, WATCH_USAGE);
-  }
+  const parsed = parseCommandArgs(
+    args,
+    {
+      out: { type: 'string' },
+      workers: { type: 'string' },
+      db: { type: 'string' },
+      debounce: { type: 'string', default: '500' },
+    },
+    WATCH_USAGE,
+    out,
+  );
+  if (parsed === null) return 0;
   const { values, positionals } = parsed;
-  if (values.help) {
-    out(WATCH_USAGE);
-    return 0;
-  }
   if (positionals.length !== 1) throw new UsageError('expected one folder', WATCH_USAGE);
   await checkInputFolder(positionals[0]!);
   const workers = parseWorkers(values.workers, WATCH_USAGE);

@@ -1,6 +1,7 @@
 /**
  * The Cloud Functions of Met-db, registered with functions-framework (deploy or serve with
- * `--target=<name> --signature-type=cloudevent`): `ingest`, `registerTile`, `aggregate`, `reprocess`, `sweep` (scheduled), `deadLetter`; and `migrate` (HTTP, `--signature-type=http`),
+ * `--target=<name> --signature-type=cloudevent`): `ingest`, `registerTile`, `aggregate`, `reprocess`, `sweep` (scheduled), `deadLetter`,
+ * `stitchEdge`, `stitchSolve` (mosaics); and `migrate` (HTTP, `--signature-type=http`),
  * run by the deploy workflow.
  */
 import { cloudEvent, http } from '@google-cloud/functions-framework';
@@ -10,6 +11,8 @@ import { ingest } from './ingest.js';
 import { migrate } from './migrate.js';
 import { registerTile } from './register-tile.js';
 import { reprocess } from './reprocess.js';
+import { stitchEdge } from './stitch-edge.js';
+import { stitchSolve } from './stitch-solve.js';
 import { sweep } from './sweep.js';
 
 cloudEvent('ingest', ingest);
@@ -18,6 +21,8 @@ cloudEvent('aggregate', aggregate);
 cloudEvent('reprocess', reprocess);
 cloudEvent('sweep', sweep);
 cloudEvent('deadLetter', deadLetter);
+cloudEvent('stitchEdge', stitchEdge);
+cloudEvent('stitchSolve', stitchSolve);
 http('migrate', migrate);
 
-export { aggregate, deadLetter, ingest, migrate, registerTile, reprocess, sweep };
+export { aggregate, deadLetter, ingest, migrate, registerTile, reprocess, stitchEdge, stitchSolve, sweep };

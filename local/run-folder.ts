@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { decodeChannels } from '../shared/imaging/image-channels.js';
 import { folderSink } from '../shared/outputs/output-sink.js';
 import { collectImageResults } from '../shared/outputs/collect-image-results.js';
@@ -8,7 +8,8 @@ import { writeOutputs, type WrittenOutputs } from '../shared/outputs/write-outpu
 import { collectSeriesResults } from '../shared/outputs/collect-series-results.js';
 import type { SeriesResult } from '../shared/outputs/series-result.js';
 import { writeSeriesOutputs, type WrittenSeries } from '../shared/outputs/write-series-outputs.js';
-import { loadDatasetSettings, SETTINGS_FILE } from '../shared/pipeline/dataset-settings.js';
+import { loadDatasetSettings } from '../shared/pipeline/dataset-settings.js';
+import { isImageFileName, middleImageFile, MIDDLE_REFERENCE } from '../shared/pipeline/middle-reference.js';
 import type { PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
 import { getDatasetByName } from '../shared/records/datasets-repository.js';
 import type { DatasetFolderStore } from './dataset-folder-store.js';
@@ -26,19 +27,7 @@ import { readingOf } from '../shared/pipeline/plan-series.js';
 import { storeOf } from '../shared/pipeline/pipeline-deps.js';
 import { getImage } from '../shared/records/images-repository.js';
 
-/** File extensions a local run treats as images; other files (notes, truth.json...) are ignored. */
-export const IMAGE_EXTENSIONS = [
-  '.tif',
-  '.tiff',
-  '.png',
-  '.jpg',
-  '.jpeg',
-  '.mrc',
-  '.map',
-  '.st',
-  '.ali',
-  '.rec',
-];
+export { IMAGE_EXTENSIONS } from '../shared/pipeline/middle-reference.js';
 
 /** Files ingested at once (hashing here, decoding and writing on libuv's threads). */
 const INGEST_CONCURRENCY = 2;
@@ -211,6 +200,7 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
           workers: String(workers),
           tiles: String(tilesTotal),
           database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,
+          ...duplicatesFact(outcomes, results),
         },
       });
       const seriesOutputs = await writeSeriesOutputs(folderSink(out), series, {
@@ -295,13 +285,14 @@ async function mapConcurrently<T, R>(
 
 /**
  * The files a run ingests one at a time, before the others, until one is in: the reference named
- * by the settings, else every file in name order (the reference is then the first usable one).
+ * by the settings (`middle`: the middle file, `middleImageFile`), else every file in name order (the reference is then the first usable one).
  * This keeps the reference what it is when files arrive one by one, in name order, and no two
  * ingests plan the same job: the reference plans the images already in (none), each later image
  * plans itself. The other files are then ingested all at once.
  */
 export function referenceCandidates(files: readonly string[], reference: string | undefined): string[] {
-  return reference !== undefined && files.includes(reference) ? [reference] : [...files];
+  const named = reference === MIDDLE_REFERENCE ? middleImageFile(files) : reference;
+  return named !== undefined && files.includes(named) ? [named] : [...files];
 }
 
 /** The folder's top-level image files in natural name order (`A1_2` before `A1_10`), and the files left alone. */
@@ -316,9 +307,22 @@ async function listInputs(
   for (const entry of entries) {
     if (!entry.isFile() || join(root, entry.name) === out) continue;
     if (only !== undefined && !only.includes(entry.name)) continue;
-    const isImage = IMAGE_EXTENSIONS.includes(extname(entry.name).toLowerCase());
-    if (entry.name.startsWith('.') || entry.name === SETTINGS_FILE || !isImage) ignored.push(entry.name);
-    else files.push(entry.name);
+    if (isImageFileName(entry.name)) files.push(entry.name);
+    else ignored.push(entry.name);
   }
   return { files: files.sort(naturalCompare), ignored: ignored.sort(naturalCompare) };
+}
+
+/** The files skipped as duplicates (same bytes as an image already in), as the console lists them. */
+function duplicatesFact(
+  outcomes: readonly FileOutcome[],
+  results: readonly ImageResult[],
+): Record<string, string> {
+  const recorded = new Set(results.map((r) => r.file));
+  const duplicates = outcomes
+    .filter((f) => f.outcome === 'duplicate' && !recorded.has(f.file))
+    .map((f) => f.file);
+  return duplicates.length === 0
+    ? {}
+    : { 'duplicates (same bytes as an image already in)': duplicates.join(', ') };
 }

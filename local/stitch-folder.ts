@@ -1,19 +1,19 @@
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { basename, extname, join, resolve } from 'node:path';
 import { MetdbError } from '../shared/errors/metdb-error.js';
 import type { DecodedImage } from '../shared/imaging/image-info.js';
-import { encodeTiff } from '../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { toMicrometres } from '../shared/imaging/pixel-size.js';
 import { readTiffStructure } from '../shared/imaging/tiff-structure.js';
 import { omeStagePosition } from '../shared/stitching/ome-stage-position.js';
-import { omeXmlDescription } from '../shared/outputs/ome-xml-description.js';
-import { renderStitchReport } from '../shared/report/render-stitch-report.js';
-import { formatTileConfiguration } from '../shared/stitching/format-tile-configuration.js';
-import { fuseMosaic } from '../shared/stitching/fuse-mosaic.js';
 import { gridLayout, type GridOrder } from '../shared/stitching/grid-layout.js';
 import { parseTileConfiguration } from '../shared/stitching/parse-tile-configuration.js';
-import { positionsCsv, positionsJson } from '../shared/stitching/positions-table.js';
+import { folderSink } from '../shared/outputs/output-sink.js';
+import {
+  writeMosaicImage,
+  writeStitchReport,
+  writeStitchTables,
+} from '../shared/outputs/write-stitch-outputs.js';
 import { stitchTiles, type StitchResult, type StitchTilesOptions } from '../shared/stitching/stitch-tiles.js';
 import type { TileLayout } from '../shared/stitching/tile-layout.js';
 import { IMAGE_EXTENSIONS } from './run-folder.js';
@@ -81,23 +81,23 @@ export async function stitchFolder(options: StitchFolderOptions): Promise<Stitch
     options,
   );
   seconds['register'] = clock();
-  await mkdir(out, { recursive: true });
-  const outputs: Record<string, string> = {
-    tileConfiguration: join(out, 'TileConfiguration.registered.txt'),
-    positionsCsv: join(out, 'positions.csv'),
-    positionsJson: join(out, 'positions.json'),
-    report: join(out, 'report.html'),
-  };
-  const registered = { tiles: result.tiles.map((t) => ({ name: t.name, x: t.x, y: t.y })) };
-  await writeFile(
-    outputs['tileConfiguration']!,
-    formatTileConfiguration(registered, 'Registered by metdb stitch'),
-  );
-  await writeFile(outputs['positionsCsv']!, positionsCsv(result));
-  await writeFile(outputs['positionsJson']!, positionsJson(result));
+  const sink = folderSink(out);
+  const outputs: Record<string, string> = await writeStitchTables(sink, result);
   if (fuse) {
-    outputs['mosaic'] = join(out, 'mosaic.ome.tif');
-    await writeMosaic(outputs['mosaic'], dir, names, tiles, result, channel);
+    const channels = tiles[0]!.info.channels;
+    outputs['mosaic'] = await writeMosaicImage(sink, {
+      result,
+      channels,
+      // The registered channel is decoded already; the others are read one channel at a time.
+      readChannel: async (c) =>
+        c === channel
+          ? tiles.map((t) => t.array)
+          : (await Promise.all(names.map((n) => readImageFile(join(dir, n), { channel: c })))).map(
+              (t) => t.array,
+            ),
+      pixelType: tiles[0]!.info.pixelType,
+      pixelSize: tiles[0]!.info.pixelSize,
+    });
     seconds['fuse'] = clock();
   }
   const facts: Record<string, string> = {
@@ -112,10 +112,12 @@ export async function stitchFolder(options: StitchFolderOptions): Promise<Stitch
       .map(([k, v]) => `${k} ${v.toFixed(2)}`)
       .join(', '),
   };
-  await writeFile(
-    outputs['report']!,
-    renderStitchReport({ dataset: basename(resolve(dir)), result, finishedAt: new Date(), facts }),
-  );
+  outputs['report'] = await writeStitchReport(sink, {
+    dataset: basename(resolve(dir)),
+    result,
+    finishedAt: new Date(),
+    facts,
+  });
   seconds['write'] = clock();
   return { result, outputs, seconds };
 }
@@ -198,48 +200,6 @@ function checkPlanar(tiles: readonly DecodedImage[], names: readonly string[]): 
       );
     }
   });
-}
-
-/** Fuses every channel (decoding the others one channel at a time) and writes one OME-TIFF. */
-async function writeMosaic(
-  path: string,
-  dir: string,
-  names: readonly string[],
-  tiles: readonly DecodedImage[],
-  result: StitchResult,
-  channel: number,
-): Promise<void> {
-  const channels = tiles[0]!.info.channels;
-  const planes = [];
-  for (let c = 0; c < channels; c++) {
-    const arrays =
-      c === channel
-        ? tiles.map((t) => t.array)
-        : (await Promise.all(names.map((n) => readImageFile(join(dir, n), { channel: c })))).map(
-            (t) => t.array,
-          );
-    planes.push(fuseMosaic(arrays, result.tiles).image);
-  }
-  const [h, w] = planes[0]!.shape as [number, number];
-  const data = new (
-    planes[0]!.data.constructor as new (n: number) => Uint8Array | Uint16Array | Float32Array
-  )(channels * h * w);
-  planes.forEach((p, c) => data.set(p.data, c * h * w));
-  const size = tiles[0]!.info.pixelSize;
-  const description = omeXmlDescription({
-    name: basename(path),
-    sizeX: w,
-    sizeY: h,
-    sizeC: channels,
-    pixelType: tiles[0]!.info.pixelType,
-    ...(size === null
-      ? {}
-      : { physicalSizeX: toMicrometres(size.x, size.unit), physicalSizeY: toMicrometres(size.y, size.unit) }),
-  });
-  await writeFile(
-    path,
-    encodeTiff({ data, shape: channels === 1 ? [h, w] : [channels, h, w] }, { description }),
-  );
 }
 
 function stopwatch(): () => number {

@@ -11,6 +11,7 @@ import * as m0004 from './0004_reliability.js';
 import * as m0005 from './0005_transforms.js';
 import * as m0006 from './0006_series.js';
 import * as m0007 from './0007_mosaics.js';
+import * as m0009 from './0009_mosaic_jobs.js';
 
 export interface MigrationModule {
   up(db: Kysely<any>): Promise<void>;
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, MigrationModule>> = {
   '0005_transforms': m0005,
   '0006_series': m0006,
   '0007_mosaics': m0007,
+  '0009_mosaic_jobs': m0009,
 };

@@ -1,7 +1,7 @@
 import { sizeOf, stridesOf, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { fourierShift } from '../../shared/registration/fourier-shift.js';
 import { resample } from '../resample.js';
-import { seededRandom } from './seeded-random.js';
+import { seededUniform } from '../../shared/random/seeded.js';
 
 /** How the moving image's content relates to the reference's at its borders. */
 export type Border = 'circular' | 'crop';
@@ -42,7 +42,7 @@ export interface AccuracyCase {
  * border as in a real acquisition. Then each image gets its own noise. Deterministic in the seed.
  */
 export function makeCase(spec: AccuracyCaseSpec): AccuracyCase {
-  const random = seededRandom(spec.seed);
+  const random = seededUniform(spec.seed);
   const truth = spec.maxShift.map((m) => Math.round((2 * random() - 1) * m * 1000) / 1000);
   const margin = spec.shape.map((_, a) =>
     spec.border === 'circular' ? 0 : Math.ceil(spec.maxShift[a]!) + (spec.maxShift[a]! > 0 ? 16 : 0),

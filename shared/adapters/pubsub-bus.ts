@@ -6,8 +6,8 @@ import { topicIdsFromEnv, type TopicIds } from './topic-ids.js';
 export interface PubSubBusOptions {
   /** @default process.env.GOOGLE_CLOUD_PROJECT (the client also honours PUBSUB_EMULATOR_HOST) */
   projectId?: string;
-  /** Topic ids per logical topic. @default topicIdsFromEnv() */
-  topics?: TopicIds;
+  /** Topic ids per logical topic; those not given come from the environment. @default topicIdsFromEnv() */
+  topics?: Partial<TopicIds>;
   /** A client to share. @default one client per project and process */
   pubsub?: PubSub;
   /**
@@ -46,7 +46,7 @@ export class PubSubBus implements Bus {
   constructor(options: PubSubBusOptions = {}) {
     const projectId = options.projectId ?? (process.env.GOOGLE_CLOUD_PROJECT || undefined);
     this.pubsub = options.pubsub ?? sharedPubSubClient(projectId);
-    this.topicIds = options.topics ?? topicIdsFromEnv();
+    this.topicIds = { ...topicIdsFromEnv(), ...options.topics };
     this.maxBatchDelayMs = options.maxBatchDelayMs ?? 10;
   }
 

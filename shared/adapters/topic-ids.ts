@@ -8,10 +8,13 @@ export const DEFAULT_TOPIC_IDS: TopicIds = {
   tiles: 'metdb-tiles',
   aggregate: 'metdb-aggregate',
   reprocess: 'metdb-reprocess',
+  edges: 'metdb-edges',
+  mosaics: 'metdb-mosaics',
 };
 
 /**
- * Topic ids from `METDB_TILES_TOPIC`, `METDB_AGGREGATE_TOPIC` and `METDB_REPROCESS_TOPIC`, each
+ * Topic ids from `METDB_TILES_TOPIC`, `METDB_AGGREGATE_TOPIC`, `METDB_REPROCESS_TOPIC`,
+ * `METDB_EDGES_TOPIC` and `METDB_MOSAICS_TOPIC`, each
  * falling back to `DEFAULT_TOPIC_IDS`. Ids only (`metdb-tiles`), not full resource names.
  */
 export function topicIdsFromEnv(env: NodeJS.ProcessEnv = process.env): TopicIds {
@@ -19,5 +22,7 @@ export function topicIdsFromEnv(env: NodeJS.ProcessEnv = process.env): TopicIds 
     tiles: env.METDB_TILES_TOPIC || DEFAULT_TOPIC_IDS.tiles,
     aggregate: env.METDB_AGGREGATE_TOPIC || DEFAULT_TOPIC_IDS.aggregate,
     reprocess: env.METDB_REPROCESS_TOPIC || DEFAULT_TOPIC_IDS.reprocess,
+    edges: env.METDB_EDGES_TOPIC || DEFAULT_TOPIC_IDS.edges,
+    mosaics: env.METDB_MOSAICS_TOPIC || DEFAULT_TOPIC_IDS.mosaics,
   };
 }

@@ -3,6 +3,7 @@ import { decodeMrc } from './decode-mrc.js';
 import { decodeRaster } from './decode-raster.js';
 import type { DecodedImage } from './image-info.js';
 import { planImage } from './image-plan.js';
+import { maskNonFinite } from './mask-non-finite.js';
 
 /**
  * Decodes a TIFF, PNG, JPEG or MRC image (recognised by its magic bytes) to one channel.
@@ -26,6 +27,8 @@ import { planImage } from './image-plan.js';
  * sample type or are marked reduced-resolution (thumbnails, pyramid levels), which are skipped.
  * Palette TIFF pages (ImageJ LUTs) give their stored indices, like tifffile, not LUT colours.
  * No EXIF/TIFF orientation is applied: pixels come in stored order.
+ * NaN and infinite float pixels are masked by default (`maskNonFinite`: the mean of their finite
+ * neighbours), counted in `maskedPixels`; `nonFinite: 'keep'` leaves them.
  *
  * Limits: `maxBytes` on the input and `maxPixels` on output voxels are checked on the header
  * before any pixel is decoded.
@@ -36,9 +39,10 @@ import { planImage } from './image-plan.js';
  */
 export async function decodeImage(input: Uint8Array, options: DecodeOptions = {}): Promise<DecodedImage> {
   const plan = await planImage(input, options);
-  if (plan.kind === 'mrc') {
-    const shared = options.sharedMemory ?? false;
-    return { array: decodeMrc(input, plan.header, shared), info: plan.info };
-  }
-  return { array: await decodeRaster(plan), info: plan.info };
+  const array =
+    plan.kind === 'mrc'
+      ? decodeMrc(input, plan.header, options.sharedMemory ?? false)
+      : await decodeRaster(plan);
+  const masked = options.nonFinite === 'keep' ? 0 : maskNonFinite(array);
+  return masked === 0 ? { array, info: plan.info } : { array, info: plan.info, maskedPixels: masked };
 }

@@ -26,6 +26,13 @@ export interface DecodeOptions {
    * @default false
    */
   readonly sharedMemory?: boolean;
+  /**
+   * NaN and infinite float pixels: `'mask'` replaces each by the mean of its finite neighbours
+   * (`maskNonFinite`) so registration, quality figures and outputs see no non-finite value;
+   * `'keep'` leaves them, for a conversion that must not change a pixel.
+   * @default 'mask'
+   */
+  readonly nonFinite?: 'mask' | 'keep';
 }
 
 export const DEFAULT_MAX_PIXELS = 1.5e9;
@@ -36,6 +43,7 @@ export interface ResolvedDecodeOptions {
   readonly maxPixels: number;
   readonly maxBytes: number;
   readonly sharedMemory: boolean;
+  readonly nonFinite: 'mask' | 'keep';
 }
 
 /** Validates options and fills defaults; throws `invalid-argument` on nonsense. */
@@ -45,6 +53,7 @@ export function resolveDecodeOptions(options: DecodeOptions = {}): ResolvedDecod
     maxPixels = DEFAULT_MAX_PIXELS,
     maxBytes = DEFAULT_MAX_BYTES,
     sharedMemory = false,
+    nonFinite = 'mask',
   } = options;
   if (channel !== undefined && channel !== 'luminance' && !(Number.isInteger(channel) && channel >= 0)) {
     throw new MetdbError(
@@ -74,5 +83,10 @@ export function resolveDecodeOptions(options: DecodeOptions = {}): ResolvedDecod
       },
     );
   }
-  return { channel, maxPixels, maxBytes, sharedMemory };
+  if (nonFinite !== 'mask' && nonFinite !== 'keep') {
+    throw new MetdbError('invalid-argument', `nonFinite must be 'mask' or 'keep', got ${String(nonFinite)}`, {
+      details: { option: 'nonFinite', value: nonFinite },
+    });
+  }
+  return { channel, maxPixels, maxBytes, sharedMemory, nonFinite };
 }

@@ -38,4 +38,6 @@ export interface ImageInfo {
 export interface DecodedImage {
   readonly array: NdArray<Uint8Array | Uint16Array | Float32Array>;
   readonly info: ImageInfo;
+  /** NaN and infinite pixels the decoder masked (`DecodeOptions.nonFinite`); absent when none. */
+  readonly maskedPixels?: number;
 }

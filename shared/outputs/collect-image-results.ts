@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { parseLengthUnit, type PixelSize } from '../imaging/pixel-size.js';
-import type { Database, ImageRow } from '../records/database-schema.js';
+import type { Database, ImageRow, RegistrationRow } from '../records/database-schema.js';
 import { getDataset } from '../records/datasets-repository.js';
 import { listImages } from '../records/images-repository.js';
 import { latestJobFor } from '../records/jobs-repository.js';
@@ -103,9 +103,7 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
       });
       continue;
     }
-    // Registrations written before the quality verdict existed count as registered.
-    const quality = qualityOf(registration.quality) ?? 'good';
-    const reasons = registration.quality_reasons ?? [];
+    const { quality, reasons } = verdictOf(registration);
     results.push({
       ...base,
       role: quality === 'failed' ? 'failed' : 'registered',
@@ -133,6 +131,23 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
     });
   }
   return results.sort((a, b) => naturalCompare(a.file, b.file) || (a.frame ?? 0) - (b.frame ?? 0));
+}
+
+/**
+ * The stored verdict. Rows without one were written before it existed: translations before
+ * migration 0002 (no `model` either) count as registered, as they did then; rigid and similarity
+ * rows written before their verdict existed are `low`, with the reason.
+ */
+function verdictOf(row: RegistrationRow): { quality: Quality; reasons: string[] } {
+  const quality = qualityOf(row.quality);
+  if (quality !== null) return { quality, reasons: row.quality_reasons ?? [] };
+  if (row.model === null || row.model === 'translation') return { quality: 'good', reasons: [] };
+  return {
+    quality: 'low',
+    reasons: [
+      `unjudged: this ${row.model} registration was written before its quality verdict existed; reprocess to judge it`,
+    ],
+  };
 }
 
 function qualityOf(value: string | null): Quality | null {

@@ -2,6 +2,7 @@ import { encodeChannelsTiff } from '../imaging/encode-channels-tiff.js';
 import type { ImageChannels } from '../imaging/image-channels.js';
 import { pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
+import { reportThumbnails, type ReportThumbnailsOptions } from '../report/report-thumbnails.js';
 import type { ImageResult } from './image-result.js';
 import type { SeriesResult } from './series-result.js';
 import { stackedAverageByMatrix } from './stacked-average-by-matrix.js';
@@ -42,6 +43,11 @@ export interface WriteOutputsOptions {
   average?: 'full' | 'overlap' | false;
   /** Time series of the run, plotted in the report (their files: `writeSeriesOutputs`). @default [] */
   series?: readonly SeriesResult[];
+  /**
+   * Thumbnails in the report (before, after, overlays; `reportThumbnails`), or false for none.
+   * @default {} (128 px, at most 24 images)
+   */
+  thumbnails?: ReportThumbnailsOptions | false;
   /** Facts shown in the report (workers, duration...). @default {} */
   facts?: Record<string, string>;
   /** When the run finished. @default now */
@@ -74,6 +80,7 @@ export async function writeOutputs(
   options: WriteOutputsOptions,
 ): Promise<WrittenOutputs> {
   const { registeredImages = true, resample = {}, average = 'full', facts = {}, omeZarr = true } = options;
+  const { thumbnails = {} } = options;
   const shiftsCsv = await sink.write('shifts.csv', shiftTableCsv(results));
   const shiftsJson = await sink.write('shifts.json', shiftTableJson(results));
   const registered: string[] = [];
@@ -164,6 +171,7 @@ export async function writeOutputs(
       results,
       series: options.series ?? [],
       finishedAt: options.finishedAt ?? new Date(),
+      thumbnails: thumbnails === false ? [] : await reportThumbnails(results, options.readImage, thumbnails),
       facts: {
         ...facts,
         'stacked average': averagePath === null ? 'none' : `${average} (${frames.length} frames)`,

@@ -13,8 +13,9 @@ import type { JobParams } from './dataset-settings.js';
 import { seriesJobOf } from './series-job.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { chanceLevel, type ChanceLevel } from '../quality/chance-level.js';
-import { judgeRegistration, type Quality } from '../quality/quality-verdict.js';
+import type { Quality, QualityVerdict } from '../quality/quality-verdict.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+import { registrationVerdict } from './registration-verdict.js';
 import { plannedTransformOf, transformRegistration } from './transform-registration.js';
 
 export interface AggregateJobResult {
@@ -106,11 +107,13 @@ export async function aggregateJob(
     } catch (error) {
       return fail(error);
     }
+    const quality = fitted.quality ?? 'low';
+    warnUnlessGood(deps, jobId, { quality, reasons: fitted.quality_reasons ?? [] });
     const wrote = await finish(deps, jobId, async (trx) => {
       await upsertRegistration(trx, fitted);
       await markJobState(trx, jobId, 'done', { from: 'aggregating' });
     });
-    return { jobId, aggregated: wrote, state: 'done', shift: [fitted.shift_y, fitted.shift_x] };
+    return { jobId, aggregated: wrote, state: 'done', shift: [fitted.shift_y, fitted.shift_x], quality };
   }
   let solved: AggregatedShift;
   try {
@@ -119,26 +122,8 @@ export async function aggregateJob(
     return fail(error);
   }
   const ncc = await nccBeforeAfter(deps, job, solved.shift, cache);
-  const verdict = judgeRegistration({
-    tilesTotal: tiles.length,
-    tilesCorrelated: tiles.filter((t) => !t.skipped).length,
-    tilesUsed: solved.used,
-    tilesGood: tiles.filter((t) => t.quality === 'good').length,
-    residualRms: solved.used > 1 && Number.isFinite(solved.rms) ? solved.rms : null,
-    nccAfter: ncc.chance?.nccAfter ?? Number.NaN,
-    nccChance: ncc.chance?.nccChance ?? Number.NaN,
-    peakRatio: ncc.chance?.peakRatio ?? Number.NaN,
-    peakRatioChance: ncc.chance?.peakRatioChance ?? Number.NaN,
-  });
-  if (verdict.quality !== 'good') {
-    deps.logger.warn(
-      `aggregate: job ${jobId} registered with quality ${verdict.quality}: ${verdict.reasons.join('; ')}`,
-      {
-        jobId,
-        quality: verdict.quality,
-      },
-    );
-  }
+  const verdict = registrationVerdict(tiles, solved, ncc.chance);
+  warnUnlessGood(deps, jobId, verdict);
   const ndim = solved.shift.length;
   const norms = solved.residuals.map((r) => Math.hypot(...r));
   const usedNorms = norms.filter((_, i) => !solved.rejected.includes(i) && !solved.ignored.includes(i));
@@ -177,6 +162,14 @@ export async function aggregateJob(
     await markJobState(trx, jobId, 'done', { from: 'aggregating' });
   });
   return { jobId, aggregated: wrote, state: 'done', shift: solved.shift, quality: verdict.quality };
+}
+
+function warnUnlessGood(deps: PipelineDeps, jobId: string, verdict: QualityVerdict): void {
+  if (verdict.quality === 'good') return;
+  deps.logger.warn(
+    `aggregate: job ${jobId} registered with quality ${verdict.quality}: ${verdict.reasons.join('; ')}`,
+    { jobId, quality: verdict.quality },
+  );
 }
 
 /** Runs `write` with the job's aggregation key claimed, in one transaction; false if already claimed. */

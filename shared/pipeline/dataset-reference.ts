@@ -3,7 +3,9 @@ import { getDataset } from '../records/datasets-repository.js';
 import { getImage, listImages } from '../records/images-repository.js';
 import { toDatabaseError } from '../records/database-error.js';
 import { nowIso } from '../records/validate-row.js';
+import type { BlobStore } from '../ports/blob-store.js';
 import type { DatasetSettings } from './dataset-settings.js';
+import { middleImageFile, MIDDLE_REFERENCE } from './middle-reference.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { naturalCompare } from '../series/natural-compare.js';
 
@@ -12,6 +14,9 @@ import { naturalCompare } from '../series/natural-compare.js';
  * and kept in `datasets.reference_image_id` (set by compare-and-set, so concurrent ingests agree):
  * - `settings.reference` names it (object name relative to the dataset folder): that image, once
  *   ingested;
+ * - `"middle"`: the middle of the image files in the dataset's upload folder at the time
+ *   (`middleImageFile`: n/2 of n in natural order), once ingested; no reference while the folder
+ *   holds no image file;
  * - otherwise the ingested image whose object name sorts first (natural order: `A1_2` before
  *   `A1_10`, as `naturalCompare`) when the first
  *   candidate is present. Upload the reference first, or name it in `metdb.json`, for a choice that
@@ -21,6 +26,7 @@ export async function datasetReference(
   deps: PipelineDeps,
   dataset: DatasetRow,
   settings: DatasetSettings,
+  uploads: BlobStore = deps.blobs,
 ): Promise<ImageRow | undefined> {
   const chosen = dataset.reference_image_id;
   if (chosen !== null) {
@@ -29,10 +35,13 @@ export async function datasetReference(
   }
   const ingested = await listImages(deps.db, dataset.id, { status: 'ingested' });
   const prefix = `${dataset.name}/`;
+  const named =
+    settings.reference === MIDDLE_REFERENCE ? await middleUpload(uploads, prefix) : settings.reference;
+  if (settings.reference !== undefined && named === undefined) return undefined;
   const candidate =
-    settings.reference === undefined
+    named === undefined
       ? ingested.sort((a, b) => naturalCompare(a.source_object, b.source_object) || compare(a.id, b.id))[0]
-      : ingested.find((i) => i.source_object === `${prefix}${settings.reference}`);
+      : ingested.find((i) => i.source_object === `${prefix}${named}`);
   if (candidate === undefined) return undefined;
   await claimReference(deps, dataset.id, candidate.id);
   const now = await getDataset(deps.db, dataset.id);
@@ -40,6 +49,14 @@ export async function datasetReference(
   if (now?.reference_image_id == null) return undefined;
   const other = await getImage(deps.db, now.reference_image_id);
   return other?.status === 'ingested' ? other : undefined;
+}
+
+/** The middle image file directly in the upload folder `prefix` (undefined: none there). */
+async function middleUpload(uploads: BlobStore, prefix: string): Promise<string | undefined> {
+  const names = (await uploads.list(prefix))
+    .map((o) => o.key.slice(prefix.length))
+    .filter((name) => !name.includes('/'));
+  return middleImageFile(names);
 }
 
 /** Sets the dataset's reference if none is set yet; whoever comes first wins. */

@@ -9,6 +9,7 @@ import { SeriesSettingsSchema } from '../messages/series-settings.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { SeriesJob } from './series-job.js';
 import { DEFAULT_MIN_TILE_SIGNAL } from '../tiling/tile-signal.js';
+import { StitchSettingsSchema } from './stitch-settings.js';
 
 /** The name of a dataset's optional settings file, in the dataset's folder of the upload bucket. */
 export const SETTINGS_FILE = 'metdb.json';
@@ -17,14 +18,20 @@ export const SETTINGS_FILE = 'metdb.json';
  * `<dataset>/metdb.json`: any subset of the registration parameters (`upsampleFactor`,
  * `normalization`, `preprocessing`, `minTileSignal`, `channel`, `tileSize`, `tileOverlap`, as in a
  * reprocess message) plus `reference`, the object name (relative to the dataset folder) of the
- * reference image, and the series settings (`series`, `rccWindow`, `binFrames`, `interpolation`,
- * `stackAxis`: `SeriesSettingsSchema`). Unknown keys are rejected.
+ * reference image or `"middle"`, `stitch` (a mosaic, stitch-settings.ts), and the series
+ * settings (`series`, `rccWindow`, `binFrames`, `interpolation`, `stackAxis`:
+ * `SeriesSettingsSchema`). Unknown keys are rejected.
  */
 export const DatasetSettingsSchema = z.strictObject({
   ...RegistrationParamsPatchSchema.shape,
   ...SeriesSettingsSchema.shape,
-  /** Reference image, relative to the dataset folder (`frame_00.tif`). @default the first image by object name */
+  /**
+   * Reference image, relative to the dataset folder (`frame_00.tif`), or `"middle"`: the middle
+   * image file of the folder (`middleImageFile`). @default the first image by object name
+   */
   reference: z.string().min(1).max(1024).optional(),
+  /** The dataset is a mosaic to stitch (stitch-settings.ts). @default none */
+  stitch: StitchSettingsSchema.optional(),
 });
 export type DatasetSettings = z.output<typeof DatasetSettingsSchema>;
 
@@ -68,7 +75,7 @@ export function resolveJobParams(
     if (patch === undefined) continue;
     const { preprocessing, ...rest } = patch;
     for (const [key, value] of Object.entries(rest)) {
-      // Only registration parameters: the reference and the series settings are not a tile's.
+      // Only registration parameters: the reference, `stitch` and the series settings are not a tile's.
       if (value !== undefined && key in RegistrationParamsPatchSchema.shape)
         (params as unknown as Record<string, unknown>)[key] = value;
     }

@@ -15,7 +15,9 @@ import {
   type NewImage,
 } from '../records/images-repository.js';
 import { folderNameProblem, storedObjectName } from '../records/upload-names.js';
-import { SETTINGS_FILE } from './dataset-settings.js';
+import { loadDatasetSettings, SETTINGS_FILE } from './dataset-settings.js';
+import { planStitching, type PlanStitchingResult } from './plan-stitching.js';
+import { LAYOUT_FILE } from './stitch-settings.js';
 import { planNewImage } from './plan-new-image.js';
 import { fileAxes } from '../series/file-axes.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
@@ -33,6 +35,8 @@ export interface IngestResult {
   readonly reason?: string;
   /** Jobs planned (or found already planned) by this call. */
   readonly jobIds: string[];
+  /** For a mosaic dataset (`"stitch"` in metdb.json, or a TileConfiguration.txt): its stitching. */
+  readonly mosaic?: PlanStitchingResult;
 }
 
 /**
@@ -53,6 +57,10 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
   const { bucket, name, generation, size } = object;
   const base = name.slice(name.lastIndexOf('/') + 1);
   if (name.startsWith(CANONICAL_PREFIX)) return ignored('a canonical copy, not an upload');
+  if (base === SETTINGS_FILE || base.toLowerCase().endsWith('.txt')) {
+    const stitching = await stitchingFileArrived(deps, object);
+    if (stitching !== undefined) return stitching;
+  }
   if (base === SETTINGS_FILE) return ignored('dataset settings, not an image');
   // A name a row cannot hold is stored shortened (and fails); nothing else reads a bad name.
   const stored = storedObjectName(name);
@@ -65,7 +73,14 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
     source_generation: generation,
     byte_size: size,
   };
-  const fail = (reason: string, extra: Partial<NewImage> = {}) => recordFailure(deps, row, reason, extra);
+  // A mosaic whose tile failed is failed: whichever upload comes last records it.
+  const stitched = async (result: IngestResult): Promise<IngestResult> => {
+    if (folder.problem !== undefined) return result;
+    const mosaic = await planStitching(deps, dataset, bucket);
+    return mosaic.mosaic ? { ...result, mosaic } : result;
+  };
+  const fail = async (reason: string, extra: Partial<NewImage> = {}) =>
+    stitched(await recordFailure(deps, row, reason, extra));
   if (stored.problem !== undefined) return fail(`object name ${stored.problem} (stored as ${stored.name})`);
   if (folder.problem !== undefined) return fail(folder.problem);
   if (size === 0) return fail('empty object (0 bytes)');
@@ -108,7 +123,7 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
   }
   if (image.status === 'received') {
     const validated = await validate(deps, bytes);
-    if (typeof validated === 'string') return markFailed(deps, image, validated);
+    if (typeof validated === 'string') return stitched(await markFailed(deps, image, validated));
     try {
       await deps.blobs.put(image.storage_path, bytes, {
         ifGenerationMatch: 0,
@@ -134,12 +149,44 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
       deps.onImageDecoded?.(image.storage_path, validated.decoded);
     }
   }
-  const plans = await planNewImage(deps, dataset, image, bucket);
+  // A mosaic's tiles are stitched together, not registered to a reference.
+  const mosaic = await planStitching(deps, dataset, bucket);
+  const plans = mosaic.mosaic ? [] : await planNewImage(deps, dataset, image, bucket);
   return {
     outcome: inserted.created ? 'ingested' : 'duplicate',
     imageId: image.id,
     datasetId: dataset.id,
     jobIds: plans.map((p) => p.jobId),
+    ...(mosaic.mosaic ? { mosaic } : {}),
+  };
+}
+
+/**
+ * A dataset's `metdb.json` or layout file (`TileConfiguration.txt`, or the file its `"stitch"`
+ * names) arrived: if the dataset is a mosaic, plan its stitching (it may be the last piece), and
+ * the file is no image. Undefined: not a mosaic's file (ingested as any other upload).
+ */
+async function stitchingFileArrived(
+  deps: PipelineDeps,
+  object: FinalizedObject,
+): Promise<IngestResult | undefined> {
+  const folder = datasetFolderOf(object.name);
+  if (folder.problem !== undefined) return undefined;
+  const relative = object.name.slice(folder.dataset.length + 1);
+  const base = relative.slice(relative.lastIndexOf('/') + 1);
+  if (base !== SETTINGS_FILE && base !== LAYOUT_FILE) {
+    const settings = await loadDatasetSettings(storeOf(deps, object.bucket), folder.dataset);
+    if (settings.stitch?.layout !== relative) return undefined;
+  }
+  const { dataset } = await getOrCreateDataset(deps.db, { name: folder.dataset });
+  const mosaic = await planStitching(deps, dataset, object.bucket);
+  if (!mosaic.mosaic) return undefined;
+  return {
+    outcome: 'ignored',
+    reason: base === SETTINGS_FILE ? 'dataset settings, not an image' : 'a mosaic layout, not an image',
+    datasetId: dataset.id,
+    jobIds: [],
+    mosaic,
   };
 }
 

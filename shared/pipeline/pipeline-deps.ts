@@ -57,9 +57,15 @@ export interface PipelineDeps {
   readonly logger: Logger;
   /**
    * The logical topics the use cases publish to. The `Bus` maps logical names to the deployment's
-   * topic ids, so these are normally `'tiles'` and `'aggregate'`.
+   * topic ids, so these are normally `'tiles'` and `'aggregate'` (and a mosaic's `'edges'` and
+   * `'mosaics'`, their defaults).
    */
-  readonly topics: { readonly tiles: TopicName; readonly aggregate: TopicName };
+  readonly topics: {
+    readonly tiles: TopicName;
+    readonly aggregate: TopicName;
+    readonly edges?: TopicName;
+    readonly mosaics?: TopicName;
+  };
   readonly limits: PipelineLimits;
   /**
    * Told of each single-channel image `ingestUpload` decoded and stored, before it plans the

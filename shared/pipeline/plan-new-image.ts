@@ -21,7 +21,8 @@ export async function planNewImage(
   image: ImageRow,
   uploadBucket: string,
 ): Promise<PlanRegistrationResult[]> {
-  const settings = await loadDatasetSettings(storeOf(deps, uploadBucket), dataset.name);
+  const uploads = storeOf(deps, uploadBucket);
+  const settings = await loadDatasetSettings(uploads, dataset.name);
   // A time series is registered frame against frame, within itself: it needs no reference.
   const reading = image.status === 'ingested' ? await readingOf(deps, dataset, image, settings) : undefined;
   if (reading?.kind === 'series') {
@@ -29,7 +30,7 @@ export async function planNewImage(
       await planSeries(deps, { dataset, image, reading, patches: [settings], requestPrefix: 'series' }),
     ];
   }
-  const reference = await datasetReference(deps, dataset, settings);
+  const reference = await datasetReference(deps, dataset, settings, uploads);
   if (reference === undefined) return [];
   const moving =
     reference.id === image.id

@@ -1,7 +1,9 @@
 import { fitTileTransform, type TileMatch } from '../aggregation/fit-tile-transform.js';
+import { maskedNcc } from '../aggregation/masked-ncc.js';
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { isMetdbError } from '../errors/metdb-error.js';
-import type { NdArray } from '../ndarray/ndarray.js';
+import type { ChanceLevel } from '../quality/chance-level.js';
+import { transformChanceLevel } from '../quality/transform-chance-level.js';
 import type { JobRow, TileResultRow } from '../records/database-schema.js';
 import { getImage } from '../records/images-repository.js';
 import type { NewRegistration } from '../records/registrations-repository.js';
@@ -14,6 +16,7 @@ import {
 import { warpBilinear } from '../registration/similarity/warp-bilinear.js';
 import type { DecodedImageCache } from './decoded-image-cache.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+import { registrationVerdict } from './registration-verdict.js';
 import { shapeOf } from './plan-registration.js';
 
 /** A rigid or similarity job's plan, as its parameters keep it. */
@@ -42,7 +45,8 @@ export function plannedTransformOf(parameters: unknown): PlannedTransform | unde
  * The registration row of a rigid or similarity job: the model fitted to its tiles' residual
  * shifts (`fitTileTransform`), its angle, scale and centre shift, the per-tile residuals, and the
  * NCC of the pair before and after (the moving image resampled through the matrix, over the
- * overlap).
+ * overlap), and the quality verdict (`registrationVerdict`, with `transformChanceLevel`'s
+ * permutation test on the aligned images).
  *
  * @throws MetdbError 'insufficient-data' when no tile is usable
  */
@@ -58,7 +62,8 @@ export async function transformRegistration(
   const centre = imageCentre(moving === undefined ? [1, 1] : shapeOf(moving));
   const { angle, scale, shift } = similarityParameters(fitted.matrix, centre);
   const used = fitted.residuals.filter((r): r is [number, number] => r !== null).map((r) => Math.hypot(...r));
-  const ncc = await nccOf(deps, job, fitted.matrix, planned.channel, cache);
+  const ncc = await nccOf(deps, job, { ...planned, matrix: fitted.matrix }, cache);
+  const verdict = registrationVerdict(tiles, fitted, ncc.chance);
   return {
     job_id: job.id,
     image_id: job.moving_image_id,
@@ -92,6 +97,9 @@ export async function transformRegistration(
     ncc_after: ncc.after,
     tiles_used: fitted.used,
     tiles_rejected: fitted.rejected.length,
+    quality: verdict.quality,
+    quality_reasons: verdict.reasons.map((r) => r.slice(0, 1024)),
+    ncc_chance: ncc.chance === undefined ? null : clamp(ncc.chance.nccChance),
   };
 }
 
@@ -104,13 +112,16 @@ function matchOf(t: TileResultRow): TileMatch {
   };
 }
 
+/**
+ * The NCC of the pair before and after (full resolution, over the overlap) and the permutation
+ * test of the registration (`transformChanceLevel`); nulls when the images cannot be read.
+ */
 async function nccOf(
   deps: PipelineDeps,
   job: JobRow,
-  matrix: Matrix3,
-  channel: number,
+  { matrix, model, channel }: { matrix: Matrix3; model: PlannedTransform['model']; channel: number },
   cache: DecodedImageCache,
-): Promise<{ before: number | null; after: number | null }> {
+): Promise<{ before: number | null; after: number | null; chance?: ChanceLevel }> {
   const [reference, moving] = await Promise.all([
     getImage(deps.db, job.reference_image_id),
     getImage(deps.db, job.moving_image_id),
@@ -124,41 +135,13 @@ async function nccOf(
     const warped = warpBilinear(b.array, invertMatrix(matrix), a.array.shape as [number, number], Number.NaN);
     return {
       before: clamp(normalizedCrossCorrelation(a.array, b.array)),
-      after: clamp(overlapNcc(a.array, warped)),
+      after: clamp(maskedNcc(a.array, warped)),
+      chance: transformChanceLevel(a.array, b.array, matrix, model),
     };
   } catch (error) {
     if (isMetdbError(error) && error.kind === 'permanent') return { before: null, after: null };
     throw error;
   }
-}
-
-/** Pearson correlation over the pixels where `b` is defined (not NaN). */
-function overlapNcc(a: NdArray, b: NdArray<Float32Array>): number {
-  let n = 0;
-  let sa = 0;
-  let sb = 0;
-  for (let i = 0; i < b.data.length; i++) {
-    const v = b.data[i]!;
-    if (v !== v) continue;
-    n++;
-    sa += a.data[i]!;
-    sb += v;
-  }
-  const ma = sa / n;
-  const mb = sb / n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < b.data.length; i++) {
-    const v = b.data[i]!;
-    if (v !== v) continue;
-    const da = a.data[i]! - ma;
-    const db = v - mb;
-    ab += da * db;
-    aa += da * da;
-    bb += db * db;
-  }
-  return ab / Math.sqrt(aa * bb);
 }
 
 function clamp(value: number): number | null {

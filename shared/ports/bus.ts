@@ -2,13 +2,13 @@
  * The messaging port, publisher side: what a use case needs to fan work out. The subscriber side
  * is the platform's (Pub/Sub push to functions-framework) or the local runner's.
  *
- * Topics are logical names (`tiles`, `aggregate`, `reprocess`); the adapter maps them to the
+ * Topics are logical names (`tiles`, `aggregate`, `reprocess`, and a mosaic's `edges` and `mosaics`); the adapter maps them to the
  * deployment's topic ids (`METDB_TILES_TOPIC`...). Messages are JSON values already validated
  * against their schema in `shared/messages/`.
  */
-export type TopicName = 'tiles' | 'aggregate' | 'reprocess';
+export type TopicName = 'tiles' | 'aggregate' | 'reprocess' | 'edges' | 'mosaics';
 
-export const TOPIC_NAMES: readonly TopicName[] = ['tiles', 'aggregate', 'reprocess'];
+export const TOPIC_NAMES: readonly TopicName[] = ['tiles', 'aggregate', 'reprocess', 'edges', 'mosaics'];
 
 /** String attributes sent beside the message body (Pub/Sub attributes). */
 export type MessageAttributes = Readonly<Record<string, string>>;

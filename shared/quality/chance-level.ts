@@ -45,6 +45,15 @@ export function chanceLevel(reference: NdArray, moving: NdArray, shift: readonly
     const r = registerTile(a, mirrored, params);
     return { ncc: normalizedCrossCorrelation(a, mirrored, { shift: r.shift }), peakRatio: r.peakRatio };
   });
+  return chanceLevelOf(nccAfter, peakRatio, mirrors);
+}
+
+/** The chance levels of the mirrors' results: the highest finite NCC and peak ratio. */
+export function chanceLevelOf(
+  nccAfter: number,
+  peakRatio: number,
+  mirrors: ChanceLevel['mirrors'],
+): ChanceLevel {
   const highest = (values: number[]) => {
     const finite = values.filter(Number.isFinite);
     return finite.length === 0 ? Number.NaN : Math.max(...finite);
@@ -60,9 +69,11 @@ export function chanceLevel(reference: NdArray, moving: NdArray, shift: readonly
 
 /**
  * The image reversed along every non-empty set of its axes (longer than 1), and, when its last two
- * axes are equal, transposed in those axes with each set of reversals too.
+ * axes are equal, transposed in those axes with each set of reversals too. With `reflectionsOnly`,
+ * only the odd ones (an odd count of reversals and transpositions): the even ones are rotations
+ * (by 90 or 180 degrees), which a rigid or similarity registration would simply undo.
  */
-function mirrorImages(image: NdArray): NdArray<Float64Array>[] {
+export function mirrorImages(image: NdArray, reflectionsOnly = false): NdArray<Float64Array>[] {
   const { shape } = image;
   const axes = shape.map((_, k) => k).filter((k) => shape[k]! > 1);
   const ndim = shape.length;
@@ -71,6 +82,7 @@ function mirrorImages(image: NdArray): NdArray<Float64Array>[] {
   for (const transpose of square ? [false, true] : [false]) {
     for (let mask = transpose ? 0 : 1; mask < 1 << axes.length; mask++) {
       const flips = new Set(axes.filter((_, i) => mask & (1 << i)));
+      if (reflectionsOnly && (flips.size + (transpose ? 1 : 0)) % 2 === 0) continue;
       out.push(remap(image, flips, transpose));
     }
   }

@@ -177,6 +177,7 @@ export interface Database {
   dead_letters: DeadLettersTable;
   mosaics: MosaicsTable;
   mosaic_items: MosaicItemsTable;
+  mosaic_tiles: MosaicTilesTable;
   series: SeriesTable;
   series_frames: SeriesFramesTable;
 }
@@ -234,6 +235,28 @@ export interface MosaicsTable {
   failure_reason: string | null;
   created_at: string;
   updated_at: string;
+  /** 1, 2, ... per dataset (migration 0009): the outputs' prefix `outputs/<datasetId>/mosaics/v<version>/`. */
+  version: number;
+  /** Re-drives by the sweep (migration 0009). */
+  redrives: number;
+}
+
+/** One tile of a solved mosaic (migration 0009), primary key (mosaic_id, tile_index). */
+export interface MosaicTilesTable {
+  mosaic_id: string;
+  tile_index: number;
+  image_id: string;
+  /** The tile's name in the layout. */
+  name: string;
+  /** Solved top-left corner, pixels, x right, y down, in the layout's frame. */
+  x: number;
+  y: number;
+  nominal_x: number;
+  nominal_y: number;
+  /** 'registered' (placed by accepted edges) | 'stage' (no accepted edge: kept at its nominal position). */
+  status: string;
+  /** Accepted edges of the tile. */
+  edges: number;
 }
 
 /** One measured item of a mosaic (an edge or a null pair), primary key (mosaic_id, item_index). */

@@ -6,8 +6,8 @@
  * items_total`: the single caller that changes the row runs the solve.
  */
 import type { Kysely } from 'kysely';
-import { MetdbError } from '../errors/metdb-error.js';
-import type { Database, MosaicItemsTable, MosaicsTable } from './database-schema.js';
+import { isMetdbError, MetdbError } from '../errors/metdb-error.js';
+import type { Database, MosaicItemsTable, MosaicsTable, MosaicTilesTable } from './database-schema.js';
 import { toDatabaseError, withLockRetry } from './database-error.js';
 import { newId } from './new-id.js';
 import { sqlDialectOf } from './sql-dialect-of.js';
@@ -18,8 +18,10 @@ export interface NewMosaic {
   readonly request_key?: string | null;
   /** The plan (layout, edges, null pairs, options), stored as JSON text. */
   readonly plan: unknown;
-  /** Items to measure: edges plus null pairs (at least 1). */
+  /** Items to measure: edges plus null pairs (at least 1, or 0 for a failed mosaic). */
   readonly items_total: number;
+  /** A mosaic that cannot be stitched: recorded `failed` with this reason, nothing to measure. */
+  readonly failure_reason?: string;
 }
 
 /** One measured item; NaN measurements are stored as null. */
@@ -42,46 +44,62 @@ export interface RecordMosaicItemOutcome {
   readonly completedMosaic: boolean;
 }
 
-/** Creates a running mosaic; with a `request_key` already used, returns that mosaic instead. */
+/**
+ * Creates a running (or, with a `failure_reason`, failed) mosaic, the dataset's next version (1, 2, ...); with a `request_key` already
+ * used, returns that mosaic instead. Two planners racing on one key (or one version) meet at the
+ * unique constraints: the loser looks again.
+ */
 export async function createMosaic(
   db: Kysely<Database>,
   input: NewMosaic,
-): Promise<{ id: string; created: boolean }> {
-  if (!(Number.isInteger(input.items_total) && input.items_total >= 1)) {
+): Promise<{ id: string; created: boolean; version: number }> {
+  const failed = input.failure_reason !== undefined;
+  if (!(Number.isInteger(input.items_total) && input.items_total >= (failed ? 0 : 1))) {
     throw new MetdbError(
       'invalid-value',
       `mosaics.items_total: expected an integer >= 1, got ${input.items_total}`,
     );
   }
   const key = input.request_key ?? null;
-  try {
-    if (key !== null) {
-      const found = await db
+  for (let attempt = 1; ; attempt++) {
+    try {
+      if (key !== null) {
+        const found = await db
+          .selectFrom('mosaics')
+          .select(['id', 'version'])
+          .where('request_key', '=', key)
+          .executeTakeFirst();
+        if (found !== undefined) return { id: found.id, created: false, version: Number(found.version) };
+      }
+      const last = await db
         .selectFrom('mosaics')
-        .select('id')
-        .where('request_key', '=', key)
+        .select((eb) => eb.fn.max('version').as('version'))
+        .where('dataset_id', '=', input.dataset_id)
         .executeTakeFirst();
-      if (found !== undefined) return { id: found.id, created: false };
+      const now = nowIso();
+      const row: MosaicsTable = {
+        id: newId(),
+        dataset_id: input.dataset_id,
+        request_key: key,
+        plan: JSON.stringify(input.plan),
+        state: failed ? 'failed' : 'running',
+        items_total: input.items_total,
+        items_done: 0,
+        result: null,
+        output_prefix: null,
+        failure_reason: input.failure_reason?.slice(0, 1024) ?? null,
+        created_at: now,
+        updated_at: now,
+        version: Number(last?.version ?? 0) + 1,
+        redrives: 0,
+      };
+      await db.insertInto('mosaics').values(row).execute();
+      return { id: row.id, created: true, version: row.version };
+    } catch (error) {
+      const mapped = toDatabaseError(error, 'create mosaic');
+      if (isMetdbError(mapped, 'conflict') && attempt < 5) continue;
+      throw mapped;
     }
-    const now = nowIso();
-    const row: MosaicsTable = {
-      id: newId(),
-      dataset_id: input.dataset_id,
-      request_key: key,
-      plan: JSON.stringify(input.plan),
-      state: 'running',
-      items_total: input.items_total,
-      items_done: 0,
-      result: null,
-      output_prefix: null,
-      failure_reason: null,
-      created_at: now,
-      updated_at: now,
-    };
-    await db.insertInto('mosaics').values(row).execute();
-    return { id: row.id, created: true };
-  } catch (error) {
-    throw toDatabaseError(error, 'create mosaic');
   }
 }
 
@@ -171,28 +189,73 @@ export async function listMosaicItems(
   }));
 }
 
-/** Stores the solved result: `solving` -> `done` (or `failed` with a reason); idempotent. */
+/**
+ * Stores the solved result and the tiles' positions (`solving` -> `done`), or the failure
+ * (`running` or `solving` -> `failed`, with a reason), in one transaction; false (nothing written)
+ * when the mosaic was not in such a state: another delivery finished it first.
+ */
 export async function finishMosaic(
   db: Kysely<Database>,
   id: string,
-  outcome: { result: unknown; output_prefix: string | null } | { failure_reason: string },
+  outcome:
+    | {
+        result: unknown;
+        output_prefix: string | null;
+        tiles?: readonly Omit<MosaicTilesTable, 'mosaic_id'>[];
+      }
+    | { failure_reason: string },
 ): Promise<boolean> {
-  const set =
-    'failure_reason' in outcome
-      ? { state: 'failed', failure_reason: outcome.failure_reason.slice(0, 1024), updated_at: nowIso() }
-      : {
+  const now = nowIso();
+  return withLockRetry('finish mosaic', () =>
+    db.transaction().execute(async (trx) => {
+      if ('failure_reason' in outcome) {
+        const r = await trx
+          .updateTable('mosaics')
+          .set({ state: 'failed', failure_reason: outcome.failure_reason.slice(0, 1024), updated_at: now })
+          .where('id', '=', id)
+          .where('state', 'in', ['running', 'solving'])
+          .executeTakeFirst();
+        return Number(r.numUpdatedRows) > 0;
+      }
+      const r = await trx
+        .updateTable('mosaics')
+        .set({
           state: 'done',
           result: JSON.stringify(outcome.result),
           output_prefix: outcome.output_prefix,
-          updated_at: nowIso(),
-        };
-  const r = await db
-    .updateTable('mosaics')
-    .set(set)
-    .where('id', '=', id)
-    .where('state', '=', 'solving')
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+          updated_at: now,
+        })
+        .where('id', '=', id)
+        .where('state', '=', 'solving')
+        .executeTakeFirst();
+      if (Number(r.numUpdatedRows) === 0) return false;
+      const tiles = (outcome.tiles ?? []).map((t) => ({ ...t, mosaic_id: id }));
+      for (let k = 0; k < tiles.length; k += 200) {
+        await trx
+          .insertInto('mosaic_tiles')
+          .values(tiles.slice(k, k + 200))
+          .execute();
+      }
+      return true;
+    }),
+  );
+}
+
+/** A solved mosaic's tiles in layout order. */
+export async function listMosaicTiles(db: Kysely<Database>, mosaicId: string): Promise<MosaicTilesTable[]> {
+  const rows = await db
+    .selectFrom('mosaic_tiles')
+    .selectAll()
+    .where('mosaic_id', '=', mosaicId)
+    .orderBy('tile_index')
+    .execute();
+  return rows.map((r) => ({
+    ...r,
+    x: Number(r.x),
+    y: Number(r.y),
+    nominal_x: Number(r.nominal_x),
+    nominal_y: Number(r.nominal_y),
+  }));
 }
 
 function finite(v: number): number | null {

@@ -3,7 +3,9 @@ import type { PixelSize } from '../imaging/pixel-size.js';
 import { lengthUm, shiftUm } from '../outputs/physical-units.js';
 import { escapeHtml } from './escape-html.js';
 import { nccChart } from './ncc-chart.js';
-import { tileFieldChart } from './tile-field-chart.js';
+import type { ImageThumbnails } from './report-thumbnails.js';
+import { GALLERY_STYLE, thumbnailSection } from './thumbnail-gallery.js';
+import { tileFieldsSection } from './tile-fields-section.js';
 import { trajectoryChart } from './trajectory-chart.js';
 import type { SeriesResult } from '../outputs/series-result.js';
 import { seriesDriftSection } from './series-drift-section.js';
@@ -21,6 +23,8 @@ export interface ReportInput {
   readonly series?: readonly SeriesResult[];
   /** Tile fields drawn (one small plot per registered image, the worst first). @default 12 */
   readonly maxTileFields?: number;
+  /** Thumbnails before and after registration, with overlays (`reportThumbnails`). @default [] */
+  readonly thumbnails?: readonly ImageThumbnails[];
 }
 
 /**
@@ -30,7 +34,7 @@ export interface ReportInput {
  * with each image's quality verdict as a flag and a colour (green good, amber low, red failed).
  */
 export function renderReport(input: ReportInput): string {
-  const { dataset, results, finishedAt, facts = {}, maxTileFields = 12 } = input;
+  const { dataset, results, finishedAt, facts = {}, maxTileFields = 12, thumbnails = [] } = input;
   const ndim = Math.max(2, ...results.map((r) => r.shift?.length ?? 2));
   const axes = axisNames(ndim);
   const labels = results.map((_, i) => String(i));
@@ -46,18 +50,11 @@ export function renderReport(input: ReportInput): string {
   const ncc = nccChart(
     results.map((r, i) => ({ label: labels[i]!, before: r.nccBefore, after: r.nccAfter })),
   );
-  const worstFirst = [...registered]
-    .filter((r) => r.shape !== null && r.tiles.length > 0)
-    .sort((a, b) => (a.nccAfter ?? -2) - (b.nccAfter ?? -2))
-    .slice(0, maxTileFields);
-  const fields = worstFirst.map((r) =>
-    tileFieldChart(`#${results.indexOf(r)} ${r.file}`, r.shape!, r.tiles, r.shift, {
-      id: `plot-tiles-${results.indexOf(r)}`,
-    }),
-  );
+  const fields = tileFieldsSection(results, maxTileFields);
   const low = registered.filter((r) => r.quality === 'low');
   const factRows = Object.entries({
     images: String(results.length),
+    reference: String(results.filter((r) => r.role === 'reference').length),
     registered: String(registered.length),
     'of low quality': String(low.length),
     failed: String(failed.length),
@@ -69,7 +66,7 @@ export function renderReport(input: ReportInput): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Met-db QC report: ${escapeHtml(dataset)}</title>
-<style>${STYLE}</style></head>
+<style>${STYLE}${GALLERY_STYLE}</style></head>
 <body>
 <h1>Met-db QC report: ${escapeHtml(dataset)}</h1>
 <p class="muted">Finished ${escapeHtml(finishedAt.toISOString())}. Shifts register each image onto the reference (pixels, axis order ${axes.join(', ')}; micrometres where the file states its pixel size).</p>
@@ -80,8 +77,9 @@ ${seriesDriftSection(input.series ?? [])}
 <h2>NCC before and after</h2>
 <figure>${ncc}</figure>
 <h2>Per-tile shift fields</h2>
-<p class="muted">Worst images first (lowest NCC after registration). Arrows: each tile's shift, magnified; colour: distance from the image's solved shift (green near, red 0.5 px or more). Crosses: skipped tiles.</p>
+<p class="muted">Worst images first (lowest NCC after registration). Arrows: each tile's shift, on one scale in every chart (the black arrow under each); colour: distance from the image's solved shift (green near, red 0.5 px or more). Crosses: skipped tiles.</p>
 <div class="fields">${fields.length > 0 ? fields.join('') : '<p>No tile results.</p>'}</div>
+${thumbnailSection(results, thumbnails)}
 <h2>Summary</h2>
 ${summaryTable(results, axes)}
 </body></html>

@@ -7,7 +7,35 @@ export interface TileFieldOptions {
   width?: number;
   /** Element id of the SVG. @default 'plot-tiles' */
   id?: string;
+  /**
+   * Arrow length per pixel of shift, CSS pixels: give every chart of a report the same one
+   * (`commonArrowScale`) so that arrows compare across frames. A scale arrow is drawn with it.
+   * @default the longest arrow of this image spans half a tile
+   */
+  arrowScale?: number;
+  /** Size of one pixel in µm (x), to label the scale arrow in µm too; null when unknown. @default null */
+  pixelSizeUm?: number | null;
 }
+
+/** What fixes a chart's arrow scale: drawing pixels per image pixel, the smallest tile edge, the longest tile shift. */
+export function tileFieldGeometry(
+  shape: readonly number[],
+  tiles: readonly TileShift[],
+  width = 300,
+): { pixelsPerImagePixel: number; tileEdge: number; longestShift: number } {
+  const ny = shape[shape.length - 2] ?? 1;
+  const nx = shape[shape.length - 1] ?? 1;
+  const tileEdge = Math.min(...tiles.map((t) => Math.min(...yx(t.size))), Math.min(ny, nx));
+  const longestShift = Math.max(0, ...tiles.map((t) => (t.shift === null ? 0 : Math.hypot(...yx(t.shift)))));
+  return { pixelsPerImagePixel: (width - 2 * PAD) / nx, tileEdge, longestShift };
+}
+
+/** The y and x components of a (z,) y, x vector. */
+function yx(v: readonly number[]): [number, number] {
+  return [v[v.length - 2] ?? 0, v[v.length - 1] ?? 0];
+}
+
+const PAD = 6;
 
 /**
  * The per-tile shift field of one image: the image's y-x extent with a rectangle per tile and an
@@ -26,17 +54,16 @@ export function tileFieldChart(
   solved: readonly number[] | null,
   options: TileFieldOptions = {},
 ): string {
-  const { width = 300, id = 'plot-tiles' } = options;
+  const { width = 300, id = 'plot-tiles', pixelSizeUm = null } = options;
   const ny = shape[shape.length - 2] ?? 1;
   const nx = shape[shape.length - 1] ?? 1;
-  const pad = 6;
+  const pad = PAD;
   const top = 22;
-  const s = (width - 2 * pad) / nx;
-  const height = Math.round(top + ny * s + pad);
-  const yx = (v: readonly number[]): [number, number] => [v[v.length - 2] ?? 0, v[v.length - 1] ?? 0];
-  const tileEdge = Math.min(...tiles.map((t) => Math.min(...yx(t.size))), Math.min(ny, nx));
-  const longest = Math.max(1e-9, ...tiles.map((t) => (t.shift === null ? 0 : Math.hypot(...yx(t.shift)))));
-  const gain = (0.5 * tileEdge) / longest;
+  const { pixelsPerImagePixel: s, tileEdge, longestShift } = tileFieldGeometry(shape, tiles, width);
+  const arrowScale = options.arrowScale ?? (0.5 * tileEdge * s) / Math.max(1e-9, longestShift);
+  const height = Math.round(top + ny * s + pad + 18);
+  // Arrows are drawn at arrowScale CSS pixels per pixel of shift: gain in image pixels per shift pixel.
+  const gain = arrowScale / s;
   const parts = [
     `<svg id="${escapeHtml(id)}" class="plot" xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeHtml(title)}">`,
     `<title>${escapeHtml(title)}</title>`,
@@ -73,8 +100,29 @@ export function tileFieldChart(
         `<path d="M${f(cx)},${f(cy)}L${f(ex)},${f(ey)}M${hx(1)},${hy(1)}L${f(ex)},${f(ey)}L${hx(-1)},${hy(-1)}" stroke="${colour}" stroke-width="1.6" fill="none"/></g>`,
     );
   }
+  parts.push(scaleArrow(pad, top + ny * s + 14, arrowScale, pixelSizeUm));
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** A black arrow of a round number of pixels of shift, drawn at the chart's scale, and its length. */
+function scaleArrow(x: number, y: number, arrowScale: number, pixelSizeUm: number | null): string {
+  const length = scaleArrowLength(arrowScale);
+  const end = x + length * arrowScale;
+  const um = pixelSizeUm === null ? '' : ` (${fmt(length * pixelSizeUm)} µm)`;
+  return (
+    `<g class="scale-arrow"><path d="M${f(x)},${f(y)}L${f(end)},${f(y)}M${f(end - 5)},${f(y - 3)}L${f(end)},${f(y)}L${f(end - 5)},${f(y + 3)}" stroke="#222" stroke-width="1.4" fill="none"/>` +
+    `<text x="${f(end + 6)}" y="${f(y + 4)}" class="tick">${escapeHtml(`${fmt(length)} px shift${um}`)}</text></g>`
+  );
+}
+
+/** A round shift length (1, 2 or 5 times a power of ten, pixels) drawn 20 to 60 CSS pixels long. */
+export function scaleArrowLength(arrowScale: number): number {
+  const raw = 40 / Math.max(1e-12, arrowScale);
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10]
+    .map((m) => m * power)
+    .reduce((a, b) => (Math.abs(b - raw) < Math.abs(a - raw) ? b : a));
 }
 
 /** Green at 0, yellow at 0.25 px, red from 0.5 px. */

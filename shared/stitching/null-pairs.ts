@@ -1,4 +1,5 @@
 import type { TilePair } from './neighbour-pairs.js';
+import { seededUniform } from '../random/seeded.js';
 
 export interface NullPairsOptions {
   /** Pairs of unrelated windows registered to build the null distribution. @default 100 */
@@ -36,7 +37,7 @@ export function nullPairs(
   for (let i = 0; i < tiles; i++) {
     for (let j = i + 1; j < tiles; j++) if (!neighbours.has(i * tiles + j)) distant.push([i, j]);
   }
-  const random = mulberry32(seed);
+  const random = seededUniform(seed);
   const useTurned = distant.length < samples / 4;
   const out: NullPair[] = [];
   for (let s = 0; s < samples; s++) {
@@ -52,16 +53,4 @@ export function nullPairs(
     }
   }
   return out;
-}
-
-/** A small seeded generator in [0, 1) (mulberry32), so that a plan is repeatable. */
-function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

@@ -3,7 +3,7 @@ import { checkTiles } from './check-tiles.js';
 import { overlapPixels } from './overlap-ncc.js';
 import { planMosaic, type PlanMosaicOptions } from './plan-mosaic.js';
 import { registerEdge } from './register-edge.js';
-import { solveMosaic, type SolveMosaicOptions } from './solve-mosaic.js';
+import { solveMosaic, type SolveMosaicOptions, type StageSearch } from './solve-mosaic.js';
 import { stageSearch } from './stage-search.js';
 import type { StitchResult } from './stitch-result.js';
 import type { TileLayout } from './tile-layout.js';
@@ -42,15 +42,13 @@ export function stitchTiles(
     (n) =>
       registerEdge(tiles[n.a]!, n.turned ? turn(n.b) : tiles[n.b]!, plan.pairs[n.geometry]!, plan.edge).ncc,
   );
-  return solveMosaic(
-    layout,
-    plan,
-    measured,
-    nullNccs,
-    (i, j, box, minPixels) => {
-      const found = stageSearch(tiles[i]!, tiles[j]!, box, minPixels);
-      return found && { ...found, overlap: overlapPixels(tiles[i]!, tiles[j]!, found.dx, found.dy) };
-    },
-    options,
-  );
+  return solveMosaic(layout, plan, measured, nullNccs, stageSearchIn(tiles), options);
+}
+
+/** `solveMosaic`'s stage model search over tiles at hand (MIST's exhaustive search in the box). */
+export function stageSearchIn(tiles: readonly NdArray[]): StageSearch {
+  return (i, j, box, minPixels) => {
+    const found = stageSearch(tiles[i]!, tiles[j]!, box, minPixels);
+    return found && { ...found, overlap: overlapPixels(tiles[i]!, tiles[j]!, found.dx, found.dy) };
+  };
 }

@@ -6,18 +6,7 @@ import {
 } from '../../shared/aggregation/redundant-cross-correlation.js';
 import { solveSpd } from '../../shared/aggregation/solve-spd.js';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
-
-/** Seeded uniform numbers in [0, 1) (mulberry32). */
-function uniform(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededUniform } from '../../shared/random/seeded.js';
 
 /** A smooth stage drift: frame k's shift onto frame 0, pixels (y, x). */
 const truth = Array.from({ length: 12 }, (_, k) => [0.8 * k + 0.3 * Math.sin(k), -0.5 * k + 0.02 * k * k]);
@@ -25,7 +14,7 @@ const trueShift = (k: number): number[] => truth[k]!.map((v, a) => v - truth[0]!
 
 /** Every pair i < j with the measured shift d_ij = x_j - x_i plus noise of +-noise px. */
 function allPairs(noise: number, seed: number): PairShift[] {
-  const rand = uniform(seed);
+  const rand = seededUniform(seed);
   const pairs: PairShift[] = [];
   for (let i = 0; i < truth.length; i++) {
     for (let j = i + 1; j < truth.length; j++) {

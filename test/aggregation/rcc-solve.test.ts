@@ -8,19 +8,7 @@ import {
 } from '../../shared/aggregation/redundant-cross-correlation.js';
 import { seriesPairs } from '../../shared/aggregation/series-pairs.js';
 import { solveSpd } from '../../shared/aggregation/solve-spd.js';
-
-/** Seeded standard normal numbers. */
-function normal(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
+import { seededGaussian } from '../../shared/random/seeded.js';
 
 describe('bandedCholesky', () => {
   it('solves like the dense Cholesky and gives the inverse diagonal', () => {
@@ -30,7 +18,7 @@ describe('bandedCholesky', () => {
         fc.integer({ min: 0, max: 5 }),
         fc.integer(),
         (n, w, seed) => {
-          const g = normal(seed);
+          const g = seededGaussian(seed);
           const bw = Math.min(w, n - 1);
           // A diagonally dominant band matrix: positive definite.
           const dense = new Float64Array(n * n);
@@ -75,7 +63,7 @@ describe('redundantCrossCorrelation error estimate', () => {
     const solutions: number[][][] = [];
     let estimated: number[][] = [];
     for (let draw = 0; draw < 200; draw++) {
-      const g = normal(draw + 1);
+      const g = seededGaussian(draw + 1);
       const measured: PairShift[] = pairs.map(([i, j]) => ({
         i,
         j,

@@ -5,21 +5,9 @@ import { isMetdbError } from '../../shared/errors/metdb-error.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import type { NdArray } from '../../shared/ndarray/ndarray.js';
 import { fourierShift } from '../../shared/registration/fourier-shift.js';
+import { seededGaussian } from '../../shared/random/seeded.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-
-/** Seeded standard normal numbers. */
-function normal(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
-}
 
 /** Smooth drift of the content, pixels (y, x), zero at frame 0. */
 const drift = (k: number): number[] => [0.21 * k + 1.1 * Math.sin(k / 6), -0.13 * k + 0.004 * k * k];
@@ -31,7 +19,7 @@ let canvas: NdArray;
  * noise of 3 % of the range.
  */
 function series(frames: number, seed: number): NdArray[] {
-  const noise = normal(seed);
+  const noise = seededGaussian(seed);
   const [h, w] = canvas.shape as [number, number];
   let lo = Infinity;
   let hi = -Infinity;

@@ -82,5 +82,6 @@ describe('metdb quality', () => {
     const missing = metdb(['quality', join(scratch, 'missing.tif')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`metdb: ${join(scratch, 'missing.tif')}: no such file\n`);
-  });
+    // Seven cold CLI processes (tsx transpiles each): minutes on a loaded 2-core machine.
+  }, 300_000);
 });

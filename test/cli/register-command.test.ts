@@ -37,14 +37,39 @@ describe('metdb register', () => {
       '--json',
     );
     expect(r.stderr).toBe('');
-    const result = JSON.parse(r.stdout) as { model: string; matrix: Matrix3; angle: number; scale: number };
+    const result = JSON.parse(r.stdout) as {
+      model: string;
+      matrix: Matrix3;
+      angle: number;
+      scale: number;
+      quality: string;
+    };
     expect(result.model).toBe('similarity');
+    expect(result.quality).toBe('good');
+    expect(r.code).toBe(0);
     expect(result.angle).toBeCloseTo(truth.angle, 1);
     expect(result.scale).toBeCloseTo(truth.scale, 3);
     expect(cornerErrors(result.matrix, pair.matrix, source.shape).max).toBeLessThan(0.5);
     const bad = metdb('register', join(dir, 'reference.tif'), join(dir, 'moving.tif'), '--model', 'affine');
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--model must be translation, rigid or similarity/);
+  });
+
+  it('--model rigid judges a pair of unrelated real images failed (exit code 1), with the reason', async () => {
+    // The cell's phase image against the camera: the rigid search finds some rotation, whose NCC
+    // and peak do not stand above what the camera's mirror images reach.
+    const dir = mkdtempSync(join(tmpdir(), 'metdb-cli-'));
+    for (const [name, file] of [
+      ['reference.tif', 'cell.png'],
+      ['moving.tif', 'camera.png'],
+    ] as const) {
+      const image = await readImageFile(join(root, 'test/fixtures/similarity', file));
+      writeFileSync(join(dir, name), encodeTiff(image.array));
+    }
+    const r = metdb('register', join(dir, 'reference.tif'), join(dir, 'moving.tif'), '--model', 'rigid');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^quality failed \((ncc|peak)-at-chance: /m);
   });
 
   it('prints the shift of the bundled sample pair as JSON', () => {

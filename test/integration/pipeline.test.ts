@@ -306,6 +306,7 @@ describe('the event pipeline on the Pub/Sub emulator, functions-framework and Ma
         .executeTakeFirst(),
     );
     expect(registration.model).toBe('similarity');
+    expect(registration.quality).toBe('good');
     expect(registration.angle!).toBeCloseTo(-32, 1);
     expect(registration.scale!).toBeCloseTo(1.1, 2);
     const matrix = JSON.parse(registration.matrix!) as Matrix3;

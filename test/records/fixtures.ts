@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../shared/records/database-schema.js';
 import { getOrCreateDataset } from '../../shared/records/datasets-repository.js';
 import { insertImageOrGet } from '../../shared/records/images-repository.js';
+import { seededUniform } from '../../shared/random/seeded.js';
 
 export function hashOf(n: number): string {
   return n.toString(16).padStart(64, '0');
@@ -31,14 +32,7 @@ export async function datasetWithPair(db: Kysely<Database>, name = 'beads-2025')
 
 /** A deterministic shuffle (mulberry32) so that a failure can be replayed. */
 export function shuffled<T>(items: T[], seed: number): T[] {
-  let a = seed >>> 0;
-  const random = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = seededUniform(seed);
   const out = [...items];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));

@@ -10,6 +10,7 @@ const TABLES = [
   'images',
   'jobs',
   'mosaic_items',
+  'mosaic_tiles',
   'mosaics',
   'processed_events',
   'registrations',

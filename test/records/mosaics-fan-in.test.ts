@@ -40,7 +40,7 @@ async function runningMosaic(db: Kysely<Database>): Promise<string> {
       plan,
       items_total: ITEMS,
     }),
-  ).toEqual({ id, created: false });
+  ).toEqual({ id, created: false, version: 1 });
   return id;
 }
 

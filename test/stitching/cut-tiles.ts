@@ -1,16 +1,5 @@
 import type { NdArray } from '../../shared/ndarray/ndarray.js';
-
-/** A seeded generator in [0, 1) (mulberry32). */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededGaussian } from '../../shared/random/seeded.js';
 
 /**
  * Tiles cut from a real image at whole-pixel positions (the truth), each with its own Gaussian
@@ -24,8 +13,7 @@ export function cutTiles(
   noise: number,
   seed = 7,
 ): NdArray<Uint16Array>[] {
-  const random = seeded(seed);
-  const gauss = (): number => Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+  const gauss = seededGaussian(seed);
   const [ch, cw] = canvas.shape as [number, number];
   return positions.map((p) => {
     if (p.x < 0 || p.y < 0 || p.x + width > cw || p.y + height > ch) {

@@ -9,7 +9,7 @@ import { registerEdge, type EdgeMeasurement } from '../../shared/stitching/regis
 import { solveMosaic } from '../../shared/stitching/solve-mosaic.js';
 import { stageSearch } from '../../shared/stitching/stage-search.js';
 import { stitchTiles } from '../../shared/stitching/stitch-tiles.js';
-import { seeded } from './cut-tiles.js';
+import { seededUniform } from '../../shared/random/seeded.js';
 
 const dir = new URL('../fixtures/stitching/mist/', import.meta.url).pathname;
 const names = readdirSync(dir)
@@ -31,7 +31,7 @@ describe('planMosaic + solveMosaic (the fan-out seam)', () => {
     expect(plan.pairs).toHaveLength(40);
     expect(plan.nulls).toHaveLength(100);
     // Each edge measured on its own, in a shuffled order, its result through JSON (NaN -> null).
-    const random = seeded(3);
+    const random = seededUniform(3);
     const order = plan.pairs.map((_, k) => k).sort(() => random() - 0.5);
     const wire = new Map<number, string>();
     for (const k of order) {

@@ -6,7 +6,8 @@ import { gridLayout } from '../../shared/stitching/grid-layout.js';
 import { registerEdge } from '../../shared/stitching/register-edge.js';
 import { solvePositions } from '../../shared/stitching/solve-positions.js';
 import { stitchTiles } from '../../shared/stitching/stitch-tiles.js';
-import { cutTiles, seeded } from './cut-tiles.js';
+import { cutTiles } from './cut-tiles.js';
+import { seededUniform } from '../../shared/random/seeded.js';
 
 // A real, low-texture image (quantitative phase of a cell, 660x550): tiles cut from it with
 // per-tile noise, at known whole-pixel positions.
@@ -37,7 +38,7 @@ describe('stitchTiles on a 3x3 grid cut from a real image', () => {
   const [w, h] = [200, 240];
   const names = Array.from({ length: 9 }, (_, k) => `tile_${k}.tif`);
   const layout = gridLayout(names, { rows: 3, columns: 3, width: w, height: h, overlapX: 0.2 });
-  const random = seeded(11);
+  const random = seededUniform(11);
   // Stage errors up to 12 px around a nominal grid that starts at (14, 14).
   const truth = layout.tiles.map((t) => ({
     x: 14 + t.x + Math.round((random() - 0.5) * 24),
@@ -59,7 +60,7 @@ describe('stitchTiles on a 3x3 grid cut from a real image', () => {
   it('keeps a tile without texture at its stage position and reports it', () => {
     const tiles = cutTiles(canvas, truth, w, h, 600);
     // An empty field: the corner tile holds only noise around a constant background.
-    const blank = seeded(5);
+    const blank = seededUniform(5);
     tiles[8] = { data: tiles[8]!.data.map(() => 30000 + Math.round(600 * (blank() - 0.5))), shape: [h, w] };
     const result = stitchTiles(tiles, layout);
     const stage = result.tiles.filter((t) => t.status === 'stage');

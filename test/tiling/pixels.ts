@@ -1,19 +1,10 @@
 /** Test helpers for real-pixel pairs: seeded noise and crops (no IO besides the golden fixtures). */
 import { ndarray, sizeOf, stridesOf, type NdArray } from '../../shared/ndarray/ndarray.js';
 import { fourierShift } from '../../shared/registration/fourier-shift.js';
+import { seededGaussian } from '../../shared/random/seeded.js';
 
-/** Seeded standard Gaussian numbers (mulberry32 + Box-Muller) so that failures reproduce. */
-export function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return () => Math.sqrt(-2 * Math.log(uniform() + 1e-12)) * Math.cos(2 * Math.PI * uniform());
-}
+/** Seeded standard Gaussian numbers, so that failures reproduce. */
+export const gaussian = seededGaussian;
 
 /** The centred window of `size` from `image`, as float64. */
 export function crop(image: NdArray, size: readonly number[]): NdArray<Float64Array> {
