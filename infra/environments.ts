@@ -6,7 +6,7 @@ import { DEFAULT_MAX_PIXELS_PER_IMAGE } from '../shared/pipeline/memory-budget.j
 
 /**
  * The development environment: smallest tiers, no high availability, buckets that `destroy`
- * may empty. Connection budget: (4 + 10 + 3 + 2) instances × pool 2 + 10 reserved = 48 <= 100.
+ * may empty. Connection budget: (4 + 10 + 3 + 2) instances × pool 2 + sweep and deadLetter (1 × 2 each) + migrate (1) + 10 reserved = 53 <= 100.
  */
 const dev: MetdbInfraConfig = {
   environment: 'dev',
@@ -57,7 +57,7 @@ const dev: MetdbInfraConfig = {
 
 /**
  * Production: a dedicated-core tier, regional (HA) database, deletion protection on.
- * Connection budget: (10 + 60 + 10 + 4) instances × pool 2 + 20 reserved = 188 <= 400.
+ * Connection budget: (10 + 60 + 10 + 4) instances × pool 2 + sweep and deadLetter (1 × 2 each) + migrate (1) + 20 reserved = 193 <= 400.
  */
 const prod: MetdbInfraConfig = {
   ...dev,

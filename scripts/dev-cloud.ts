@@ -15,7 +15,7 @@
  * (emulator, topology, function servers, notification builder) serves the integration tests too.
  * It imports nothing from the CLI: `publish-reprocess` is the CLI's. See docs/dev-cloud.md.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -23,18 +23,17 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
 import { createConnection } from 'mysql2/promise';
-import { contentTypeOf } from '../shared/adapters/content-type.js';
 import { parseDatabaseTarget } from '../shared/adapters/database-config.js';
 import type { Database } from '../shared/records/database-schema.js';
 import { migrateToLatest } from '../shared/records/migrate.js';
 import { connectDatabase } from '../shared/adapters/open-database.js';
 import { DEV_CLOUD_STATE_DIR, isAlive, type DevCloudState } from './dev-cloud/dev-cloud-state.js';
-import { crc32cBase64 } from './dev-cloud/crc32c.js';
 import { startFunction, type FunctionServer } from './dev-cloud/function-server.js';
 import { startPubSubEmulator } from './dev-cloud/pubsub-emulator.js';
 import { createTopology, type Topology } from './dev-cloud/pubsub-topology.js';
-import { gcsNotification } from './dev-cloud/storage-events.js';
+import { gcsNotification, objectResource } from './dev-cloud/storage-events.js';
 import { buildDistIfStale } from './dev-cloud/build-dist.js';
+import { devFunctionEnv } from './dev-cloud/function-env.js';
 
 const USAGE =
   'usage: dev-cloud [--folder DIR] [--db mysql://...|sqlite-path] [--port-base N] [--state-dir DIR]';
@@ -108,19 +107,7 @@ async function main(argv: string[]): Promise<number> {
     aggregate: `metdb-aggregate${suffix}`,
     reprocess: `metdb-reprocess${suffix}`,
   };
-  const env = {
-    METDB_DATABASE_URL: database,
-    METDB_DB_POOL_SIZE: '2',
-    METDB_LOCAL_BUCKET_DIR: dirname(folder),
-    METDB_UPLOAD_BUCKET: bucket,
-    METDB_RESULTS_BUCKET: bucket,
-    GOOGLE_CLOUD_PROJECT: emulator.projectId,
-    PUBSUB_EMULATOR_HOST: emulator.host,
-    METDB_TILES_TOPIC: topics.tiles,
-    METDB_AGGREGATE_TOPIC: topics.aggregate,
-    METDB_REPROCESS_TOPIC: topics.reprocess,
-    METDB_LOG_LEVEL: 'info',
-  };
+  const env = devFunctionEnv({ database, folder, emulator, topics });
   const servers = await Promise.all(
     TARGETS.map(async (fn, i) => {
       const server = await startFunction(fn, {
@@ -224,22 +211,7 @@ async function consider(root: string, key: string, bucket: string, topology: Top
   const bytes = await readFile(join(root, key));
   const after = await stat(join(root, key), { bigint: true }).catch(() => undefined);
   if (after?.mtimeNs.toString() !== generation || bytes.length !== Number(after.size)) return; // changed: next pass
-  const now = new Date(Number(info.mtimeMs)).toISOString();
-  const resource = {
-    kind: 'storage#object',
-    id: `${bucket}/${key}/${generation}`,
-    name: key,
-    bucket,
-    generation,
-    metageneration: '1',
-    contentType: contentTypeOf(key),
-    storageClass: 'STANDARD',
-    size: String(bytes.length),
-    md5Hash: createHash('md5').update(bytes).digest('base64'),
-    crc32c: crc32cBase64(bytes),
-    timeCreated: now,
-    updated: now,
-  };
+  const resource = objectResource(bucket, key, bytes, generation, Number(info.mtimeMs));
   const id = await topology.pubsub.topic(topic).publishMessage(gcsNotification(resource));
   files.set(key, { signature, announced: generation });
   say(`upload   ${key} (${bytes.length} bytes, generation ${generation}) -> ${topic} message ${id}`);

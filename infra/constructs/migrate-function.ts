@@ -1,3 +1,4 @@
+import { MIGRATE_POOL_SIZE } from '../connection-budget.js';
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
@@ -92,7 +93,7 @@ export class MigrateFunction extends Construct {
           METDB_DB_NAME: config.sql.databaseName,
           METDB_DB_USER: `${accountId}@${project}.iam`,
           METDB_DB_IP_TYPE: 'PRIVATE',
-          METDB_DB_POOL_SIZE: '1',
+          METDB_DB_POOL_SIZE: String(MIGRATE_POOL_SIZE), // counted in the connection budget
           METDB_GRANT_DML_TO: props.functionDbUsers.join(','),
         },
       },

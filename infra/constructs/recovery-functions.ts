@@ -17,6 +17,7 @@ import type { FunctionSource } from './function-source.js';
 import type { PrivateNetwork } from './private-network.js';
 import { ServiceIdentity } from './service-identity.js';
 import { functionEnvironment } from './function-environment.js';
+import { RECOVERY_MAX_INSTANCES } from '../connection-budget.js';
 
 export interface RecoveryFunctionsProps {
   readonly config: MetdbInfraConfig;
@@ -145,7 +146,7 @@ export class RecoveryFunctions extends Construct {
         availableMemory: slug === 'sweep' ? '2Gi' : '512Mi',
         availableCpu: '1',
         timeoutSeconds: 540,
-        maxInstanceCount: 1,
+        maxInstanceCount: RECOVERY_MAX_INSTANCES, // counted in the connection budget
         minInstanceCount: 0,
         maxInstanceRequestConcurrency: 1,
         ingressSettings: config.ingress,

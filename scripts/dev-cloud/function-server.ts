@@ -10,6 +10,8 @@ export interface FunctionServer {
   /** What the function process wrote to stdout and stderr so far (the last 100 kB). */
   output(): string;
   stop(): Promise<void>;
+  /** Kills the process with SIGKILL, as a crashed instance dies (nothing can clean up), and waits for it. */
+  kill(): Promise<void>;
 }
 
 export interface StartFunctionOptions {
@@ -26,6 +28,8 @@ export interface StartFunctionOptions {
   signatureType?: 'cloudevent' | 'http' | 'event';
   /** @default 30000 */
   timeoutMs?: number;
+  /** Called with every chunk the process writes to stdout or stderr (`output()` keeps only the last 100 kB). */
+  onOutput?: (chunk: string) => void;
 }
 
 const MAIN = 'node_modules/@google-cloud/functions-framework/build/src/main.js';
@@ -55,7 +59,11 @@ export async function startFunction(
     },
   );
   let output = '';
-  const keep = (chunk: Buffer) => void (output = (output + chunk.toString('utf8')).slice(-100_000));
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString('utf8');
+    output = (output + text).slice(-100_000);
+    options.onOutput?.(text);
+  };
   child.stdout.on('data', keep);
   child.stderr.on('data', keep);
   let exited: string | undefined;
@@ -76,6 +84,13 @@ export async function startFunction(
       clearTimeout(timer);
     }
   };
+  const kill = async () => {
+    process.removeListener('exit', onExit);
+    if (exited === undefined) {
+      child.kill('SIGKILL');
+      await exit;
+    }
+  };
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitForHttp(url, options.timeoutMs ?? 30_000, () => exited);
@@ -83,5 +98,5 @@ export async function startFunction(
     await stop();
     throw new Error(`function ${target} did not start: ${(error as Error).message}\n${output}`);
   }
-  return { url, port, target, output: () => output, stop };
+  return { url, port, target, output: () => output, stop, kill };
 }

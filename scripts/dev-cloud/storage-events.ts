@@ -1,3 +1,36 @@
+import { createHash } from 'node:crypto';
+import { contentTypeOf } from '../../shared/adapters/content-type.js';
+import { crc32cBase64 } from './crc32c.js';
+
+/**
+ * The JSON API object resource of `bytes` stored as `name` in `bucket` with `generation` (the
+ * local-folder adapter's is the file's mtime in ns), as a bucket notification carries it.
+ */
+export function objectResource(
+  bucket: string,
+  name: string,
+  bytes: Uint8Array,
+  generation: string,
+  modifiedMs: number,
+): Record<string, unknown> {
+  const time = new Date(modifiedMs).toISOString();
+  return {
+    kind: 'storage#object',
+    id: `${bucket}/${name}/${generation}`,
+    name,
+    bucket,
+    generation,
+    metageneration: '1',
+    contentType: contentTypeOf(name),
+    storageClass: 'STANDARD',
+    size: String(bytes.length),
+    md5Hash: createHash('md5').update(bytes).digest('base64'),
+    crc32c: crc32cBase64(bytes),
+    timeCreated: time,
+    updated: time,
+  };
+}
+
 /**
  * The two shapes in which Cloud Storage announces an upload, built from a JSON API object resource
  * (e.g. from `GcsDouble.onFinalize`), so tests can feed `ingest` as production would.

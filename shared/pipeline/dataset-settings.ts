@@ -8,6 +8,7 @@ import {
 import { SeriesSettingsSchema } from '../messages/series-settings.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { SeriesJob } from './series-job.js';
+import { DEFAULT_WINDOW } from '../registration/preprocess/window-option.js';
 import { DEFAULT_MIN_TILE_SIGNAL } from '../tiling/tile-signal.js';
 import { StitchSettingsSchema } from './stitch-settings.js';
 
@@ -54,7 +55,7 @@ export function defaultJobParams(ndim: number): JobParams {
   return {
     upsampleFactor: 100,
     normalization: 'phase',
-    preprocessing: { dtype: 'float64', window: { type: 'tukey', alpha: 0.5 } },
+    preprocessing: { dtype: 'float64', window: { ...DEFAULT_WINDOW } },
     minTileSignal: DEFAULT_MIN_TILE_SIGNAL,
     channel: 0,
     tileSize: ndim >= 3 ? 64 : 256,

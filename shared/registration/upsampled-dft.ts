@@ -1,5 +1,5 @@
 import { sizeOf, stridesOf } from '../ndarray/ndarray.js';
-import { ScratchFloat32 } from './scratch-array.js';
+import type { UpsampledScratch } from './correlation-workspace.js';
 import type { HeapBuffer } from './fft/pffft-module.js';
 import { nextPffftSize } from './fft/fft-sizes.js';
 import { BATCH, zoomDft } from './fft/zoom-dft.js';
@@ -17,11 +17,10 @@ import { BATCH, zoomDft } from './fft/zoom-dft.js';
  *
  * unnormalised (no 1/N), as a row-major complex array (interleaved float32) of prod(points) values.
  *
- * The result and the intermediate sums live in two buffers of the thread, reused by the next call
- * (`ScratchFloat32`): read the result before calling again. Every tile evaluated a new 42 KiB
- * result and a 17 KiB intermediate, most of the memory a tile's registration allocates outside
- * the heap, and that much external memory made V8 run full (mark-compact) collections in the
- * registering threads about every 400 ms instead of young-generation ones.
+ * The result and the intermediate sums live in the two buffers of `scratch` (a
+ * `CorrelationWorkspace`'s), reused by the next call given them: read the result before calling
+ * again. A new 42 KiB result and 17 KiB intermediate per tile made V8 run full (mark-compact)
+ * collections in the registering threads instead of young-generation ones.
  */
 export interface UpsampledRegion {
   /** Number of points per axis. */
@@ -42,6 +41,7 @@ export function upsampledDftHalf(
   spectrum: HeapBuffer,
   shape: readonly number[],
   { points, upsample, start }: UpsampledRegion,
+  scratch: UpsampledScratch,
 ): Float32Array {
   const d = shape.length;
   const region = points[d - 1]!;
@@ -59,7 +59,7 @@ export function upsampledDftHalf(
   }
 
   addMirrorLines(sums, half, lead, region, n, x0, upsample);
-  return contractLeadingAxes(sums, [...lead, region], d - 1, { points, upsample, start });
+  return contractLeadingAxes(sums, [...lead, region], d - 1, { points, upsample, start }, scratch);
 }
 
 /** Upsampled DFT of a full complex spectrum (interleaved). */
@@ -67,23 +67,23 @@ export function upsampledDftFull(
   spectrum: Float32Array | Float64Array,
   shape: readonly number[],
   params: UpsampledRegion,
+  scratch: UpsampledScratch,
 ): Float32Array {
   const data = spectrum instanceof Float32Array ? spectrum : Float32Array.from(spectrum);
-  return contractLeadingAxes(data, [...shape], shape.length, params);
+  return contractLeadingAxes(data, [...shape], shape.length, params, scratch);
 }
-
-/** The two buffers the contractions alternate between (the first also holds the half's sums). */
-const scratch = [new ScratchFloat32(), new ScratchFloat32()] as const;
 
 /**
  * Contracts axes count-1 .. 0 (full signed-frequency spectra along each) to `points` values, each
- * into the scratch buffer the previous contraction did not write (`data` is the first's input).
+ * into the scratch buffer the previous contraction did not write (`data` is the first's input;
+ * the first buffer also holds the half spectrum's sums).
  */
 function contractLeadingAxes(
   data: Float32Array,
   shape: number[],
   count: number,
   { points, upsample, start }: UpsampledRegion,
+  scratch: UpsampledScratch,
 ): Float32Array {
   let current = data;
   for (let axis = count - 1, turn = 1; axis >= 0; axis--, turn = 1 - turn) {

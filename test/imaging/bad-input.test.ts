@@ -7,39 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
 import { decodeImage, inspectImage, readImageFile } from '../../shared/imaging/index.js';
 import { errorOf } from './error-of.js';
+import { tiffClaiming } from '../../scripts/chaos/bad-inputs.js';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/images/${name}`, import.meta.url));
-
-/** A minimal little-endian TIFF whose only IFD claims width x height 8-bit pixels in one strip at byte 8. */
-function tiffClaiming(width: number, height: number): Uint8Array {
-  const entries: [number, number, number, number][] = [
-    [256, 4, 1, width],
-    [257, 4, 1, height],
-    [258, 3, 1, 8],
-    [259, 3, 1, 1],
-    [262, 3, 1, 1],
-    [273, 4, 1, 8],
-    [277, 3, 1, 1],
-    [278, 4, 1, height],
-    [279, 4, 1, width * height > 2 ** 32 - 1 ? 2 ** 32 - 1 : width * height],
-  ];
-  const ifd = 16;
-  const bytes = new Uint8Array(ifd + 2 + 12 * entries.length + 4);
-  const view = new DataView(bytes.buffer);
-  bytes.set([0x49, 0x49, 42, 0]);
-  view.setUint32(4, ifd, true);
-  view.setUint16(ifd, entries.length, true);
-  entries.forEach(([tag, type, count, value], i) => {
-    const e = ifd + 2 + 12 * i;
-    view.setUint16(e, tag, true);
-    view.setUint16(e + 2, type, true);
-    view.setUint32(e + 4, count, true);
-    if (type === 3) view.setUint16(e + 8, value, true);
-    else view.setUint32(e + 8, value, true);
-  });
-  return bytes;
-}
 
 describe('bad inputs give the right MetdbError, never a crash', () => {
   let dir = '';

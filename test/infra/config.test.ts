@@ -29,11 +29,12 @@ describe('infra config', () => {
   it('keeps both environments within their Cloud SQL connection budget', () => {
     expect(connectionBudget(ENVIRONMENTS.dev)).toEqual({
       perFunction: { ingest: 8, registerTile: 20, aggregate: 6, reprocess: 4 },
-      demand: 48,
+      fixed: { sweep: 2, deadLetter: 2, migrate: 1 },
+      demand: 53,
       limit: 100,
     });
     const prod = assertConnectionBudget(ENVIRONMENTS.prod);
-    expect(prod.demand).toBe((10 + 60 + 10 + 4) * 2 + 20);
+    expect(prod.demand).toBe((10 + 60 + 10 + 4) * 2 + (1 + 1) * 2 + 1 + 20); // + sweep, deadLetter, migrate
     expect(prod.demand).toBeLessThanOrEqual(prod.limit);
   });
 
@@ -41,10 +42,12 @@ describe('infra config', () => {
     const error = metdbErrorOf(() => checkConfig(overBudget));
     expect(error.code).toBe('invalid-value');
     expect(error.message).toContain('registerTile 100×2');
-    expect(error.message).toContain('+ 10 reserved = 228 > max_connections 100');
+    expect(error.message).toContain(
+      '+ sweep, deadLetter, migrate 5 + 10 reserved = 233 > max_connections 100',
+    );
     // A larger pool breaks it too, at the same instance counts.
     expect(() => assertConnectionBudget({ ...ENVIRONMENTS.dev, dbPoolSize: 6 })).toThrow(
-      /= 124 > max_connections 100/,
+      /= 137 > max_connections 100/, // 19 × 6 + (sweep + deadLetter) × 6 + migrate 1 + 10
     );
     expect(() => assertConnectionBudget({ ...ENVIRONMENTS.dev, dbPoolSize: 4 })).not.toThrow();
   });

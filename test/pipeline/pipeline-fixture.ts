@@ -24,6 +24,8 @@ export const truth = JSON.parse(readFileSync(`${SERIES}/truth.json`, 'utf8')) as
 export interface PipelineFixture {
   deps: PipelineDeps & { bus: MemoryBus; blobs: LocalFolderBlobStore };
   handle: DatabaseHandle;
+  /** The SQLite file (for a command that opens the database itself). */
+  path: string;
   /** Writes an object and ingests its finalize event (as a notification would announce it). */
   upload(name: string, bytes: Uint8Array): Promise<IngestResult>;
   /** The finalize event of an existing object. */
@@ -63,6 +65,7 @@ export async function createPipelineFixture(limits = DEFAULT_PIPELINE_LIMITS): P
   return {
     deps,
     handle,
+    path: join(dir, 'metdb.sqlite'),
     eventOf,
     upload: async (name, bytes) => {
       await blobs.put(name, bytes);

@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { converge, duplicateRows, lostUploads, rowCounts, type RowCounts } from './chaos-measure.js';
+import { CHAOS_SCENARIOS, type ChaosScenario, type ScenarioRun } from './chaos-scenarios.js';
+import { startChaosStack, type ChaosStack } from './chaos-stack.js';
+import { startOwnMariadb, type OwnMariadb } from './own-mariadb.js';
+
+export interface RunChaosOptions {
+  /** @default ['sqlite', 'mariadb'] */
+  databases?: readonly ('sqlite' | 'mariadb')[];
+  /** Only the scenarios marked quick, with shorter faults. @default false */
+  quick?: boolean;
+  /** Only scenarios whose name contains one of these. @default all */
+  only?: readonly string[];
+  /** Give up on a scenario's convergence after this long, ms. @default 300000 */
+  timeoutMs?: number;
+  /** Called with each row as it is measured (progress). */
+  onRow?: (row: ChaosRow) => void;
+}
+
+export interface ChaosRow {
+  readonly scenario: string;
+  readonly database: string;
+  readonly before: RowCounts;
+  readonly after: RowCounts;
+  readonly jobs: { done: number; failed: number; open: number; unexplained: number };
+  readonly duplicateRows: number;
+  readonly lostUploads: number;
+  /** From the end of the fault until every job was final and every upload had its row, ms; null: did not converge. */
+  readonly convergeMs: number | null;
+  readonly problems: readonly string[];
+  readonly note: string;
+}
+
+/**
+ * Runs the chaos scenarios on each database (SQLite; MariaDB: a server of the suite's own, so
+ * the outage scenarios can kill it), one stack per database, scenarios one after another.
+ */
+export async function runChaos(options: RunChaosOptions = {}): Promise<ChaosRow[]> {
+  const { databases = ['sqlite', 'mariadb'], quick = false, only, timeoutMs = 300_000 } = options;
+  const scenarios = CHAOS_SCENARIOS.filter(
+    (s) => (!quick || s.quick === true) && (only === undefined || only.some((o) => s.name.includes(o))),
+  );
+  const rows: ChaosRow[] = [];
+  for (const database of databases) {
+    let mariadb: OwnMariadb | undefined;
+    let stack: ChaosStack | undefined;
+    try {
+      if (database === 'mariadb') mariadb = await startOwnMariadb();
+      stack = await startChaosStack({ database: mariadb?.url ?? 'sqlite' });
+      for (const scenario of scenarios) {
+        if (scenario.needsOwnMariadb === true && mariadb === undefined) continue;
+        const row = await runScenario(stack, mariadb, scenario, quick, timeoutMs);
+        rows.push(row);
+        options.onRow?.(row);
+      }
+    } finally {
+      await stack?.stop();
+      await mariadb?.stop();
+    }
+  }
+  return rows;
+}
+
+async function runScenario(
+  stack: ChaosStack,
+  mariadb: OwnMariadb | undefined,
+  scenario: ChaosScenario,
+  quick: boolean,
+  timeoutMs: number,
+): Promise<ChaosRow> {
+  const before = await rowCounts(stack.db);
+  const tag = randomUUID().slice(0, 8);
+  let run: ScenarioRun;
+  try {
+    run = await scenario.run({ stack, mariadb, tag, quick });
+  } catch (error) {
+    run = { uploads: [], note: '', problems: [`scenario failed: ${(error as Error).message}`] };
+  }
+  const converged = await converge(stack, run.uploads, {
+    timeoutMs,
+    ...(run.messageIds === undefined ? {} : { messageIds: run.messageIds }),
+  });
+  const problems = [...(run.problems ?? [])];
+  if (converged.ms === null) problems.push(`not converged: ${converged.missing}`);
+  else if (run.verify !== undefined) problems.push(...(await run.verify()));
+  const jobs = await stack.db.selectFrom('jobs').select(['state', 'failure_reason']).execute();
+  return {
+    scenario: scenario.name,
+    database: stack.databaseLabel,
+    before,
+    after: await rowCounts(stack.db),
+    jobs: {
+      done: jobs.filter((j) => j.state === 'done').length,
+      failed: jobs.filter((j) => j.state === 'failed').length,
+      open: jobs.filter((j) => j.state !== 'done' && j.state !== 'failed').length,
+      unexplained: jobs.filter((j) => j.state === 'failed' && !j.failure_reason).length,
+    },
+    duplicateRows: await duplicateRows(stack.db),
+    lostUploads: (await lostUploads(stack.db, run.uploads)).length,
+    convergeMs: converged.ms,
+    problems,
+    note: run.note,
+  };
+}
+
+/** Whether a row meets the goal: converged, every job final with a reason, no duplicate, nothing lost. */
+export function rowHolds(row: ChaosRow): boolean {
+  return (
+    row.convergeMs !== null &&
+    row.jobs.open === 0 &&
+    row.jobs.unexplained === 0 &&
+    row.duplicateRows === 0 &&
+    row.lostUploads === 0 &&
+    row.problems.length === 0
+  );
+}
+
+/** The table `npm run chaos` prints (Markdown, so docs/reliability.md can hold it as is). */
+export function chaosTable(rows: readonly ChaosRow[]): string {
+  const counts = (c: RowCounts) => `${c.images}/${c.jobs}/${c.tiles}/${c.registrations}/${c.deadLetters}`;
+  const lines = [
+    '| scenario | database | rows before | rows after | jobs done / failed / open | duplicate rows | lost uploads | converged in | holds | what was done |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.scenario} | ${r.database} | ${counts(r.before)} | ${counts(r.after)} | ` +
+        `${r.jobs.done} / ${r.jobs.failed} / ${r.jobs.open} | ${r.duplicateRows} | ${r.lostUploads} | ` +
+        `${r.convergeMs === null ? 'no' : `${(r.convergeMs / 1000).toFixed(1)} s`} | ` +
+        `${rowHolds(r) ? 'yes' : `NO${r.problems.length > 0 ? `: ${r.problems.join('; ')}` : ''}`} | ${r.note} |`,
+    );
+  }
+  lines.push('', 'rows: images/jobs/tile results/registrations/dead letters (cumulative over the run)');
+  return lines.join('\n');
+}
