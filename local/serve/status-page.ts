@@ -134,6 +134,6 @@ progress{width:7em;vertical-align:middle}
 @media (max-width:640px){
   table,thead,tbody,tr,td{display:block;width:auto}thead{display:none}
   tr{border:1px solid #ddd;border-radius:6px;margin:0 0 10px;padding:6px 8px}
-  td{border:0;padding:2px 0}td::before{content:attr(data-label);display:inline-block;min-width:6.5em;color:#666;font-size:.85em}
+  td{border:0;padding:2px 0}td:empty{display:none}td::before{content:attr(data-label);display:inline-block;min-width:6.5em;color:#666;font-size:.85em}
 }
 `;

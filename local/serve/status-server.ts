@@ -90,6 +90,11 @@ export async function startStatusServer(options: StatusServerOptions): Promise<S
       res.end(png);
       return;
     }
+    if (path === '/favicon.ico') {
+      res.writeHead(204, COMMON_HEADERS); // browsers ask for it; none is no error
+      res.end();
+      return;
+    }
     return html(res, 404, errorPage(404, `no page ${path}`));
   };
 
