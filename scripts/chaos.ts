@@ -33,6 +33,8 @@ if (!['both', 'sqlite', 'mariadb'].includes(values.db)) {
   process.stderr.write(`chaos: --db must be sqlite, mariadb or both, got ${values.db}\n`);
   process.exit(2);
 }
+// Exit handlers stop what the suite started (functions, the emulator's group, its MariaDB).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 const started = Date.now();
 const rows = await runChaos({
   databases,
