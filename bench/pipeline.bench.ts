@@ -67,6 +67,7 @@ import { extractRegion } from '../shared/tiling/extract-region.js';
 import { planTiles } from '../shared/tiling/plan-tiles.js';
 import { offsetRegion, predictShift } from '../shared/tiling/predict-shift.js';
 import { prepareReferenceTile, registerTile } from '../shared/tiling/register-tile.js';
+import { TileWorkspace } from '../shared/tiling/tile-workspace.js';
 import { repoRoot } from './repo-root.js';
 
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
@@ -447,8 +448,9 @@ async function pureWorker(
   // The coarse stage: this thread's share of the moving frames (the pipeline's planner predicts
   // each pair once), then every frame's offset, gathered by the main thread.
   const mine: Record<number, number[]> = {};
+  const workspace = new TileWorkspace(); // this thread's, as each pipeline worker has its own
   for (const [m, moving] of movingImages.entries()) {
-    if (m % job.stride === job.offset) mine[m] = predictShift(reference, moving).offset;
+    if (m % job.stride === job.offset) mine[m] = predictShift(reference, moving, workspace).offset;
   }
   const all = next();
   port.postMessage(mine);
@@ -460,12 +462,13 @@ async function pureWorker(
   for (const [p, t] of tiles.entries()) {
     if (p % job.stride !== job.offset) continue;
     const region = extractRegion(reference, t);
-    const prepared = job.reuseReference ? prepareReferenceTile(region, tileParams) : undefined;
+    const prepared = job.reuseReference ? prepareReferenceTile(region, tileParams, workspace) : undefined;
     for (const [m, moving] of movingImages.entries()) {
       registerTile(
         prepared ?? region,
         extractRegion(moving, offsetRegion(t, offsets[m]!, moving.shape), buffer),
         tileParams,
+        workspace,
       );
       count++;
     }

@@ -25,6 +25,7 @@ commands:
   sweep [--stalled-after S]       re-drive stalled jobs now (the cloud's scheduled sweep, on demand)
   dead-letters [--job ID]         list the messages that exhausted their deliveries, and why
   dev [--folder DIR] [--db URL]   run the cloud stack locally: emulator, functions, a folder as bucket
+  serve <OUT> | --db URL          a read-only web page and JSON API of datasets, images, jobs, reports
 
 Run "metdb <command> --help" for a command's options, "metdb --version" for the version.`;
 
@@ -56,6 +57,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./stitch-command.js')).stitchCommand(args, out);
     case 'watch':
       return (await import('./watch-command.js')).watchCommand(args, out);
+    case 'serve':
+      return (await import('./serve-command.js')).serveCommand(args, out);
     case 'dev':
       // Loaded on demand: it pulls in the Pub/Sub client and the local stack.
       return (await import('./dev-command.js')).devCommand(args, out);

@@ -18,7 +18,8 @@ let deps: Promise<PipelineDeps> | undefined;
  * - canonical images: the bucket `METDB_RESULTS_BUCKET` (else `METDB_UPLOAD_BUCKET`), uploads from the
  *   bucket their event names; GCS (`METDB_GCS_API_ENDPOINT` for a test double) or, with
  *   `METDB_LOCAL_BUCKET_DIR`, local folders (`blobStoreFromEnv`);
- * - bus: Pub/Sub, topic ids from `METDB_TILES_TOPIC`, `METDB_AGGREGATE_TOPIC`;
+ * - bus: Pub/Sub, topic ids from `METDB_TILES_TOPIC`, `METDB_AGGREGATE_TOPIC`; settled jobs are
+ *   announced on `METDB_OUTPUTS_TOPIC` for `publishOutputs` only when it is set (the IaC sets it);
  * - limits: `METDB_MAX_UPLOAD_BYTES`, `METDB_MAX_PIXELS` (defaults: 2^31 - 1 bytes, 1e8 voxels:
  *   memory-budget.ts; the IaC sizes each function's memory from the limit it sets).
  * A failed build is forgotten, so the next delivery tries again.
@@ -44,7 +45,11 @@ async function build(env: NodeJS.ProcessEnv): Promise<PipelineDeps> {
     bucket: (name) => blobStoreFromEnv(name, env),
     bus: new PubSubBus(),
     logger,
-    topics: { tiles: 'tiles', aggregate: 'aggregate' },
+    topics: {
+      tiles: 'tiles',
+      aggregate: 'aggregate',
+      ...(env.METDB_OUTPUTS_TOPIC ? { outputs: 'outputs' as const } : {}),
+    },
     limits: pipelineLimitsFromEnv(env),
   };
 }

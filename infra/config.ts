@@ -1,6 +1,12 @@
-/** The four Cloud Functions, named by their functions-framework target (entry point). */
-export type FunctionName = 'ingest' | 'registerTile' | 'aggregate' | 'reprocess';
-export const FUNCTION_NAMES: readonly FunctionName[] = ['ingest', 'registerTile', 'aggregate', 'reprocess'];
+/** The pipeline's Cloud Functions, named by their functions-framework target (entry point). */
+export type FunctionName = 'ingest' | 'registerTile' | 'aggregate' | 'reprocess' | 'publishOutputs';
+export const FUNCTION_NAMES: readonly FunctionName[] = [
+  'ingest',
+  'registerTile',
+  'aggregate',
+  'reprocess',
+  'publishOutputs',
+];
 
 /** The environments this repository knows. Pick one with `METDB_ENV` (default `dev`). */
 export type EnvironmentName = 'dev' | 'prod';

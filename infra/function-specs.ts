@@ -1,8 +1,8 @@
 import type { FunctionName } from './config.js';
 
 /** The topics of the pipeline (the dead-letter topic is separate, see `PipelineTopics`). */
-export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess';
-export const TOPIC_NAMES: readonly TopicName[] = ['uploads', 'tiles', 'aggregate', 'reprocess'];
+export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess' | 'outputs';
+export const TOPIC_NAMES: readonly TopicName[] = ['uploads', 'tiles', 'aggregate', 'reprocess', 'outputs'];
 
 /**
  * Access a function needs to one bucket: read objects; read them and create new ones (never
@@ -24,6 +24,12 @@ export interface FunctionSpec {
   readonly uploadBucket: BucketAccess;
   readonly resultsBucket: BucketAccess;
   /**
+   * With `resultsBucket: 'readCreate'`: the only object-name prefix the function may create objects
+   * under (an IAM condition on its `objectCreator`), so that canonical images (`datasets/`) and
+   * outputs (`outputs/`) each have one writer.
+   */
+  readonly resultsCreatePrefix?: 'datasets/' | 'outputs/';
+  /**
    * Decoded images the function holds at once: its memory is sized from it and the pixel limit
    * (shared/pipeline/memory-budget.ts).
    */
@@ -32,7 +38,7 @@ export interface FunctionSpec {
 }
 
 /**
- * The four functions. Every one also gets `roles/cloudsql.client`, `roles/cloudsql.instanceUser`
+ * The pipeline functions. Every one also gets `roles/cloudsql.client`, `roles/cloudsql.instanceUser`
  * (IAM database login) and `roles/logging.logWriter`, and a Cloud SQL IAM user.
  */
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
@@ -48,6 +54,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // written with ifGenerationMatch=0, never overwritten) and reads canonical images to plan.
     uploadBucket: 'read',
     resultsBucket: 'readCreate',
+    resultsCreatePrefix: 'datasets/',
     imagesHeld: 2,
     description: 'Validates an upload, assigns its ID, records it and plans its registration',
   },
@@ -69,7 +76,8 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     slug: 'aggregate',
     entryPoint: 'aggregate',
     trigger: 'aggregate',
-    publishes: [],
+    // Announces each settled job, so that the dataset's outputs get written.
+    publishes: ['outputs'],
     // Reads the canonical images for NCC before and after; results go to Cloud SQL.
     uploadBucket: 'none',
     resultsBucket: 'read',
@@ -88,5 +96,21 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     resultsBucket: 'none',
     imagesHeld: 0,
     description: 'Plans new job versions of a dataset or images with new parameters',
+  },
+  publishOutputs: {
+    name: 'publishOutputs',
+    slug: 'publish-outputs',
+    entryPoint: 'publishOutputs',
+    trigger: 'outputs',
+    publishes: [],
+    // Reads canonical images; creates the outputs under `outputs/<datasetId>/...`, create-only:
+    // the one writer there.
+    uploadBucket: 'none',
+    resultsBucket: 'readCreate',
+    resultsCreatePrefix: 'outputs/',
+    // writeOutputs keeps the dataset's frames for the stacked average and the OME-Zarr: sized for
+    // four images at the pixel limit (8 uint16 frames of that size, each held as read and moved).
+    imagesHeld: 4,
+    description: "Writes a dataset's registered images, shift table and QC report to the results bucket",
   },
 };

@@ -14,6 +14,7 @@ import { MetdbError } from '../shared/errors/metdb-error.js';
 import { parseTileMessage, type TileMessage } from '../shared/messages/tile-message.js';
 import { decodedImages } from '../shared/pipeline/decoded-image-cache.js';
 import { measureTile, type TileStores } from '../shared/pipeline/measure-tile.js';
+import { TileWorkspace } from '../shared/tiling/tile-workspace.js';
 import { DatasetFolderStore } from './dataset-folder-store.js';
 import { LOCAL_RESULTS_BUCKET, type LocalRunConfig } from './local-run-config.js';
 import { isSharedDecodedImage } from './shared-decoded-image.js';
@@ -24,6 +25,8 @@ export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
   const blobs = new LocalFolderBlobStore(config.blobsRoot, { bucket: LOCAL_RESULTS_BUCKET });
   const uploads = new DatasetFolderStore(config.uploadsRoot, config.dataset);
   const stores: TileStores = { blobs, bucket: (name) => (name === uploads.bucket ? uploads : blobs) };
+  // This worker's tile buffers: its tiles are measured one after the other.
+  const workspace = new TileWorkspace();
   const tilesOnly = (kind: string) => {
     if (kind !== 'tiles')
       throw new MetdbError('invalid-argument', `a local worker has no handler for ${kind}`);
@@ -31,7 +34,7 @@ export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
   return Promise.resolve({
     handle: async (message, _attributes, kind) => {
       tilesOnly(kind);
-      return measureTile(stores, parseTileMessage(message));
+      return measureTile(stores, parseTileMessage(message), decodedImages, workspace);
     },
     // A unit: its messages are validated first, all together (the validator's code stays hot),
     // then measured one by one.
@@ -51,7 +54,10 @@ export function createWorkerHandler(options: unknown): Promise<WorkerHandler> {
         if (!m.ok) results.push(m);
         else {
           try {
-            results.push({ ok: true, outcome: await measureTile(stores, m.message) });
+            results.push({
+              ok: true,
+              outcome: await measureTile(stores, m.message, decodedImages, workspace),
+            });
           } catch (error) {
             results.push({ ok: false, error });
           }

@@ -37,7 +37,7 @@ import { devFunctionEnv } from './dev-cloud/function-env.js';
 
 const USAGE =
   'usage: dev-cloud [--folder DIR] [--db mysql://...|sqlite-path] [--port-base N] [--state-dir DIR]';
-const TARGETS = ['ingest', 'registerTile', 'aggregate', 'reprocess'] as const;
+const TARGETS = ['ingest', 'registerTile', 'aggregate', 'reprocess', 'publishOutputs'] as const;
 /** A file must keep its size and mtime this long (ms) before it is announced. */
 const QUIET_MS = 1000;
 const say = (line: string): void => void process.stdout.write(`${line}\n`);
@@ -106,6 +106,7 @@ async function main(argv: string[]): Promise<number> {
     tiles: `metdb-tiles${suffix}`,
     aggregate: `metdb-aggregate${suffix}`,
     reprocess: `metdb-reprocess${suffix}`,
+    outputs: `metdb-outputs${suffix}`,
   };
   const env = devFunctionEnv({ database, folder, emulator, topics });
   const servers = await Promise.all(
@@ -113,6 +114,8 @@ async function main(argv: string[]): Promise<number> {
       const server = await startFunction(fn, {
         env,
         ...(portBase === undefined ? {} : { port: portBase + i }),
+        // Five servers load the whole of dist/ at once: give a busy laptop time.
+        timeoutMs: 90_000,
       });
       cleanups.push(() => server.stop());
       return server;
@@ -126,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
     { topic: topics.tiles, pushTo: url('registerTile'), ...push },
     { topic: topics.aggregate, pushTo: url('aggregate'), ...push },
     { topic: topics.reprocess, pushTo: url('reprocess'), ...push },
+    { topic: topics.outputs, pushTo: url('publishOutputs'), ...push },
   ]);
   cleanups.push(() => topology.destroy());
 
@@ -146,6 +150,7 @@ async function main(argv: string[]): Promise<number> {
   const loops = [
     every(500, () => scanFolder(folder, bucket, topology, topics.uploads)),
     every(1000, () => reportRows(handle.db)),
+    every(1000, () => reportOutputs(folder)),
     every(1000, () => Promise.resolve(pumpLogs(servers, join(stateDir, 'logs')))),
   ];
   await stopRequested;
@@ -179,14 +184,16 @@ const files = new Map<string, { signature: string; announced?: string }>();
 /**
  * One pass over the folder: files whose size and mtime did not change since the last pass and are
  * older than QUIET_MS are announced once per generation (mtime in ns, as the local-folder adapter
- * reports it). Skipped: the top-level `datasets/` (canonical copies written by ingest) and any name
+ * reports it). Skipped: the top-level `datasets/` (canonical copies written by ingest), `outputs/`
+ * (written by publishOutputs) and any name
  * with a segment starting with `.` (staging folder `.metdb-tmp/`, editor and OS files).
  */
 async function scanFolder(root: string, bucket: string, topology: Topology, topic: string): Promise<void> {
   const seen = new Set<string>();
   const walk = async (dir: string, prefix: string): Promise<void> => {
     for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (entry.name.startsWith('.') || (prefix === '' && entry.name === 'datasets')) continue;
+      if (entry.name.startsWith('.') || (prefix === '' && ['datasets', 'outputs'].includes(entry.name)))
+        continue;
       const key = `${prefix}${entry.name}`;
       if (entry.isDirectory()) await walk(join(dir, entry.name), `${key}/`);
       else if (entry.isFile()) {
@@ -275,6 +282,19 @@ async function reportRows(db: Kysely<Database>): Promise<void> {
 }
 
 const fix = (n: number): string => Number(n).toFixed(3);
+
+/** Prints each outputs snapshot once its manifest (written last by publishOutputs) is there. */
+async function reportOutputs(folder: string): Promise<void> {
+  const root = join(folder, 'outputs');
+  for (const dataset of await readdir(root).catch(() => []))
+    for (const version of await readdir(join(root, dataset)).catch(() => []))
+      for (const revision of await readdir(join(root, dataset, version)).catch(() => [])) {
+        const prefix = `outputs/${dataset}/${version}/${revision}/`;
+        if (shown.has(prefix) || !existsSync(join(folder, prefix, 'outputs.json'))) continue;
+        shown.set(prefix, '');
+        say(`outputs  ${prefix} (${join(folder, prefix)}: shifts.csv, registered/, report.html...)`);
+      }
+}
 
 // ---- function logs ----------------------------------------------------------------------------
 

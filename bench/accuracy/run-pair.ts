@@ -6,6 +6,7 @@ import { extractRegion } from '../../shared/tiling/extract-region.js';
 import { planTiles } from '../../shared/tiling/plan-tiles.js';
 import { offsetRegion, predictShift } from '../../shared/tiling/predict-shift.js';
 import { prepareReferenceTile, registerTile } from '../../shared/tiling/register-tile.js';
+import { TileWorkspace } from '../../shared/tiling/tile-workspace.js';
 
 /**
  * What `metdb run` computes for one pair, in process: the planner's tiles (`planTiles` with the
@@ -21,11 +22,12 @@ export function runPair(reference: NdArray, moving: NdArray, params?: JobParams)
   const job = params ?? resolveJobParams(reference.shape.length);
   const tileParams = registerTileParams(tileParamsOf(job));
   const tiles = planTiles(reference.shape, { tileSize: job.tileSize, overlap: job.tileOverlap });
-  const { offset } = predictShift(reference, moving);
+  const workspace = new TileWorkspace();
+  const { offset } = predictShift(reference, moving, workspace);
   const measured = tiles.map((tile) => {
-    const prepared = prepareReferenceTile(extractRegion(reference, tile), tileParams);
+    const prepared = prepareReferenceTile(extractRegion(reference, tile), tileParams, workspace);
     const region = offsetRegion(tile, offset, moving.shape);
-    const result = registerTile(prepared, extractRegion(moving, region), tileParams);
+    const result = registerTile(prepared, extractRegion(moving, region), tileParams, workspace);
     const skipped = result.skipped !== undefined;
     return {
       shift: skipped ? result.shift : result.shift.map((s, k) => s + tile.start[k]! - region.start[k]!),

@@ -20,6 +20,8 @@ export interface FunctionEnvironment {
   readonly METDB_TILES_TOPIC: string;
   readonly METDB_AGGREGATE_TOPIC: string;
   readonly METDB_REPROCESS_TOPIC: string;
+  /** Where `aggregate` announces settled jobs for `publishOutputs`. */
+  readonly METDB_OUTPUTS_TOPIC: string;
   /** `false`: migrations are the migrator's (CI); the function only checks the schema is current. */
   readonly METDB_MIGRATE_AT_START: 'false';
   /** Largest image accepted, voxels; the function's memory is sized from it. */
@@ -50,6 +52,7 @@ export function functionEnvironment(input: FunctionEnvironmentInput): { [name: s
     METDB_TILES_TOPIC: topics.tiles.name,
     METDB_AGGREGATE_TOPIC: topics.aggregate.name,
     METDB_REPROCESS_TOPIC: topics.reprocess.name,
+    METDB_OUTPUTS_TOPIC: topics.outputs.name,
     METDB_MIGRATE_AT_START: 'false',
     METDB_MAX_PIXELS: String(config.images.maxPixels),
   };

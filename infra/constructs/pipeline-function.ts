@@ -44,6 +44,25 @@ const BUCKET_ROLES: Readonly<Record<Exclude<BucketAccess, 'none'>, readonly stri
 };
 
 /**
+ * The IAM condition confining a function's `objectCreator` on the results bucket to its prefix:
+ * `ingest` creates canonical images under `datasets/`, `publishOutputs` outputs under `outputs/`,
+ * and neither can create the other's objects (docs/adr/0010-results-bucket-writers.md).
+ */
+function createOnlyUnder(bucket: StorageBucket, spec: FunctionSpec): { title: string; expression: string } {
+  const prefix = spec.resultsCreatePrefix;
+  if (prefix === undefined) {
+    throw new MetdbError(
+      'invalid-value',
+      `function ${spec.name}: creating objects in the results bucket needs a resultsCreatePrefix`,
+    );
+  }
+  return {
+    title: `create-under-${prefix.replace(/\/$/, '')}-only`,
+    expression: `resource.name.startsWith("projects/_/buckets/${bucket.name}/objects/${prefix}")`,
+  };
+}
+
+/**
  * The function's memory and vCPUs: its configured sizing, raised to what holding `imagesHeld`
  * images of the configured pixel limit needs (memory-budget.ts).
  */
@@ -114,6 +133,9 @@ export class PipelineFunction extends Construct {
             bucket: bucket.name,
             role,
             member,
+            ...(role === 'roles/storage.objectCreator' && label === 'results'
+              ? { condition: createOnlyUnder(bucket, spec) }
+              : {}),
           }),
         );
       }

@@ -72,7 +72,8 @@ export class RecoveryFunctions extends Construct {
       },
       dependsOn: props.dependsOn,
     });
-    this.add(props, 'sweep', 'sweep', this.sweepTopic, ['tiles', 'aggregate']);
+    // The sweep announces the jobs it fails on the outputs topic, as aggregate does the others.
+    this.add(props, 'sweep', 'sweep', this.sweepTopic, ['tiles', 'aggregate', 'outputs']);
     this.add(props, 'dead-letter', 'deadLetter', props.deadLetter, []);
   }
 

@@ -16,7 +16,7 @@ export interface DevCloudState {
   /** `127.0.0.1:<port>`, the value for `PUBSUB_EMULATOR_HOST`. */
   emulatorHost: string;
   /** Topic ids. */
-  topics: { uploads: string; tiles: string; aggregate: string; reprocess: string };
+  topics: { uploads: string; tiles: string; aggregate: string; reprocess: string; outputs?: string };
   /** A `--db` target: mysql URL or SQLite path (absolute). */
   database: string;
   /** The bucket folder (absolute) and the bucket name it stands for. */

@@ -6,7 +6,13 @@ export interface DevFunctionEnvOptions {
   /** The folder standing for the bucket; the bucket is its base name. */
   readonly folder: string;
   readonly emulator: { readonly projectId: string; readonly host: string };
-  readonly topics: { readonly tiles: string; readonly aggregate: string; readonly reprocess: string };
+  readonly topics: {
+    readonly tiles: string;
+    readonly aggregate: string;
+    readonly reprocess: string;
+    /** Where aggregate announces settled jobs for publishOutputs; absent, nothing is announced. */
+    readonly outputs?: string;
+  };
 }
 
 /**
@@ -26,6 +32,7 @@ export function devFunctionEnv(options: DevFunctionEnvOptions): Record<string, s
     METDB_TILES_TOPIC: options.topics.tiles,
     METDB_AGGREGATE_TOPIC: options.topics.aggregate,
     METDB_REPROCESS_TOPIC: options.topics.reprocess,
+    ...(options.topics.outputs === undefined ? {} : { METDB_OUTPUTS_TOPIC: options.topics.outputs }),
     METDB_LOG_LEVEL: 'info',
   };
 }

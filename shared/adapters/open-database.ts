@@ -8,7 +8,7 @@
  * configured IP type; SQLite uses one better-sqlite3 connection (see sqlite-connection.ts). Every
  * driver error reaches callers classified (classifying-dialect.ts).
  */
-import { Kysely, MysqlDialect, SqliteDialect } from 'kysely';
+import { CompiledQuery, Kysely, MysqlDialect, SqliteDialect } from 'kysely';
 import type { PoolOptions } from 'mysql2';
 import type { Database } from '../records/database-schema.js';
 import { databaseConfigKey, type DatabaseConfig } from './database-config.js';
@@ -24,6 +24,7 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** `readOnly`: SQLite opened read-only; MySQL sessions `SET SESSION TRANSACTION READ ONLY`. */
 export type OpenDatabaseOptions = SqliteOptions;
 
 const cache = new Map<string, Promise<DatabaseHandle>>();
@@ -81,9 +82,19 @@ export async function connectDatabase(
     timezone: 'Z',
     supportBigNumbers: true,
   };
+  // A read-only session refuses every write, whatever the user's grants.
+  const onCreateConnection = options.readOnly
+    ? async (c: { executeQuery(q: CompiledQuery): Promise<unknown> }) => {
+        await c.executeQuery(CompiledQuery.raw('SET SESSION TRANSACTION READ ONLY'));
+      }
+    : undefined;
   if (config.kind === 'mysql') {
     const pool = createPool({ ...common, uri: config.url });
-    const db = new Kysely<Database>({ dialect: classifyingDialect(new MysqlDialect({ pool })) });
+    const db = new Kysely<Database>({
+      dialect: classifyingDialect(
+        new MysqlDialect({ pool, ...(onCreateConnection ? { onCreateConnection } : {}) }),
+      ),
+    });
     return { db, dialect: 'mysql', config, close: once(() => db.destroy()) };
   }
   // Loaded only when used: it pulls in google-auth-library.
@@ -101,7 +112,11 @@ export async function connectDatabase(
     throw toDatabaseError(error, `connect to Cloud SQL ${config.instanceConnectionName}`);
   }
   const pool = createPool({ ...common, ...streamOptions, user: config.user, database: config.database });
-  const db = new Kysely<Database>({ dialect: classifyingDialect(new MysqlDialect({ pool })) });
+  const db = new Kysely<Database>({
+    dialect: classifyingDialect(
+      new MysqlDialect({ pool, ...(onCreateConnection ? { onCreateConnection } : {}) }),
+    ),
+  });
   return {
     db,
     dialect: 'mysql',

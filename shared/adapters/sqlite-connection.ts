@@ -13,16 +13,20 @@ export type SqliteHandle = BetterSqlite3.Database;
 export interface SqliteOptions {
   /** How long a writer waits for another connection's lock before SQLITE_BUSY, in ms. @default 5000 */
   busyTimeoutMs?: number;
+  /** Open an existing file read-only (no folder created, no journal mode set): `metdb serve`. @default false */
+  readOnly?: boolean;
 }
 
 export function openSqlite(path: string, options: SqliteOptions = {}): SqliteHandle {
-  const { busyTimeoutMs = 5000 } = options;
+  const { busyTimeoutMs = 5000, readOnly = false } = options;
   const inMemory = path === ':memory:' || path === '';
-  if (!inMemory) mkdirSync(dirname(path), { recursive: true });
-  const handle = new BetterSqlite3(path);
+  if (!inMemory && !readOnly) mkdirSync(dirname(path), { recursive: true });
+  const handle = readOnly
+    ? new BetterSqlite3(path, { readonly: true, fileMustExist: true })
+    : new BetterSqlite3(path);
   try {
     handle.pragma(`busy_timeout = ${Math.max(0, Math.round(busyTimeoutMs))}`);
-    if (!inMemory) handle.pragma('journal_mode = WAL');
+    if (!inMemory && !readOnly) handle.pragma('journal_mode = WAL');
     handle.pragma('synchronous = NORMAL');
     handle.pragma('foreign_keys = ON');
   } catch (error) {

@@ -10,11 +10,12 @@ export const DEFAULT_TOPIC_IDS: TopicIds = {
   reprocess: 'metdb-reprocess',
   edges: 'metdb-edges',
   mosaics: 'metdb-mosaics',
+  outputs: 'metdb-outputs',
 };
 
 /**
  * Topic ids from `METDB_TILES_TOPIC`, `METDB_AGGREGATE_TOPIC`, `METDB_REPROCESS_TOPIC`,
- * `METDB_EDGES_TOPIC` and `METDB_MOSAICS_TOPIC`, each
+ * `METDB_EDGES_TOPIC`, `METDB_MOSAICS_TOPIC` and `METDB_OUTPUTS_TOPIC`, each
  * falling back to `DEFAULT_TOPIC_IDS`. Ids only (`metdb-tiles`), not full resource names.
  */
 export function topicIdsFromEnv(env: NodeJS.ProcessEnv = process.env): TopicIds {
@@ -24,5 +25,6 @@ export function topicIdsFromEnv(env: NodeJS.ProcessEnv = process.env): TopicIds 
     reprocess: env.METDB_REPROCESS_TOPIC || DEFAULT_TOPIC_IDS.reprocess,
     edges: env.METDB_EDGES_TOPIC || DEFAULT_TOPIC_IDS.edges,
     mosaics: env.METDB_MOSAICS_TOPIC || DEFAULT_TOPIC_IDS.mosaics,
+    outputs: env.METDB_OUTPUTS_TOPIC || DEFAULT_TOPIC_IDS.outputs,
   };
 }

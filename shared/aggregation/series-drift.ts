@@ -1,6 +1,7 @@
 import { MetdbError } from '../errors/metdb-error.js';
 import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
+import { CorrelationWorkspace } from '../registration/correlation-workspace.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { preprocess } from '../registration/preprocess/preprocess.js';
 import type { PreprocessOptions } from '../registration/preprocess/validate-preprocess-options.js';
@@ -89,6 +90,7 @@ export function seriesDrift(frames: readonly NdArray[], options: SeriesDriftOpti
   const lastUse = new Map<number, number>();
   pairIndices.forEach(([i, j], k) => (lastUse.set(i, k), lastUse.set(j, k)));
   const prepared = new Map<number, PreparedReference>();
+  const workspace = new CorrelationWorkspace(); // the pairs' surfaces, one after the other
   const spectrum = (b: number): PreparedReference => {
     let p = prepared.get(b);
     if (p === undefined) {
@@ -98,11 +100,16 @@ export function seriesDrift(frames: readonly NdArray[], options: SeriesDriftOpti
     return p;
   };
   const pairs: PairShift[] = pairIndices.map(([i, j], k) => {
-    const r = phaseCrossCorrelation(spectrum(i), spectrum(j), {
-      upsampleFactor,
-      normalization,
-      returnPeakRatio: true,
-    });
+    const r = phaseCrossCorrelation(
+      spectrum(i),
+      spectrum(j),
+      {
+        upsampleFactor,
+        normalization,
+        returnPeakRatio: true,
+      },
+      workspace,
+    );
     for (const b of [i, j]) if (lastUse.get(b) === k) prepared.delete(b);
     return { i, j, shift: r.shift, weight: Math.max(r.peakRatio ?? 1, 1e-6) };
   });

@@ -1,4 +1,5 @@
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
+import { CorrelationWorkspace } from '../registration/correlation-workspace.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { renderGrid, renderLocalisations, type Coordinates } from './render-localisations.js';
 
@@ -34,6 +35,7 @@ export function registerBinPairs(
   const lastUse = new Map<number, number>();
   pairs.forEach(([i, j], k) => (lastUse.set(i, k), lastUse.set(j, k)));
   const prepared = new Map<number, PreparedReference>();
+  const workspace = new CorrelationWorkspace(); // the pairs' surfaces, one after the other
   const spectrum = (b: number): PreparedReference => {
     let p = prepared.get(b);
     if (p === undefined) {
@@ -44,10 +46,12 @@ export function registerBinPairs(
     return p;
   };
   return pairs.map(([i, j], k) => {
-    const { shift } = phaseCrossCorrelation(spectrum(i), spectrum(j), {
-      upsampleFactor,
-      normalization: 'none',
-    });
+    const { shift } = phaseCrossCorrelation(
+      spectrum(i),
+      spectrum(j),
+      { upsampleFactor, normalization: 'none' },
+      workspace,
+    );
     for (const b of [i, j]) if (lastUse.get(b) === k) prepared.delete(b);
     // The registering shift moves bin j back onto bin i: the structure moved by its negative.
     return shift.map((s, a) => (s === 0 ? 0 : -s * pixelSize[a]!));

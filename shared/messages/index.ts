@@ -2,6 +2,7 @@
 export * from './aggregate-message.js';
 export * from './edge-message.js';
 export * from './mosaic-message.js';
+export * from './outputs-message.js';
 export * from './parse-message.js';
 export * from './pubsub-cloud-event.js';
 export * from './registration-params.js';

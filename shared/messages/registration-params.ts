@@ -35,6 +35,13 @@ export type JobModel = z.output<typeof TransformModelSchema>;
 export const UPSAMPLE_FACTOR_LIMITS = { min: 1, max: 1000 } as const;
 
 /**
+ * Upper bounds of the tile registration's `noiseRegularization` and `refinements`, to catch a
+ * mistyped value at the edge (the defaults are 16 and 1).
+ */
+export const NOISE_REGULARIZATION_MAX = 1e4;
+export const REFINEMENTS_MAX = 4;
+
+/**
  * Everything a tile worker needs to register one tile, fully resolved (no defaults left to the
  * worker): the meaning of `upsampleFactor` and `normalization` is scikit-image's
  * `phase_cross_correlation`.
@@ -60,6 +67,14 @@ export const RegistrationParamsSchema = z.strictObject({
    * tiles' shifts to the model.
    */
   model: TransformModelSchema.optional(),
+  /**
+   * With normalization 'phase', how far above the pixel noise the tiles' common signal must stand
+   * for a frequency to keep phase correlation's weight (`registerTile`'s `noiseRegularization`; 0
+   * is plain phase correlation). Absent: `registerTile`'s default (16).
+   */
+  noiseRegularization: z.number().min(0).max(NOISE_REGULARIZATION_MAX).optional(),
+  /** Refinement passes of each tile (`registerTile`'s `refinements`; 0: none). Absent: the default (1). */
+  refinements: z.int().min(0).max(REFINEMENTS_MAX).optional(),
 });
 export type RegistrationParams = z.output<typeof RegistrationParamsSchema>;
 
@@ -71,6 +86,8 @@ export const RegistrationParamsPatchSchema = z.strictObject({
   minTileSignal: RegistrationParamsSchema.shape.minTileSignal.optional(),
   channel: RegistrationParamsSchema.shape.channel.optional(),
   model: TransformModelSchema.optional(),
+  noiseRegularization: RegistrationParamsSchema.shape.noiseRegularization,
+  refinements: RegistrationParamsSchema.shape.refinements,
   /** Tile edge in pixels along each axis (y, x) or (z, y, x); one number for all axes. */
   tileSize: z
     .union([z.int().min(8).max(65_536), z.array(z.int().min(8).max(65_536)).min(2).max(3)])

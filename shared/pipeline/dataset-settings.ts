@@ -6,6 +6,7 @@ import {
   type RegistrationParamsPatch,
 } from '../messages/registration-params.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import { DEFAULT_WINDOW } from '../registration/preprocess/window-option.js';
 import { DEFAULT_MIN_TILE_SIGNAL } from '../tiling/tile-signal.js';
 import { StitchSettingsSchema } from './stitch-settings.js';
 
@@ -48,7 +49,7 @@ export function defaultJobParams(ndim: number): JobParams {
   return {
     upsampleFactor: 100,
     normalization: 'phase',
-    preprocessing: { dtype: 'float64', window: { type: 'tukey', alpha: 0.5 } },
+    preprocessing: { dtype: 'float64', window: { ...DEFAULT_WINDOW } },
     minTileSignal: DEFAULT_MIN_TILE_SIGNAL,
     channel: 0,
     tileSize: ndim >= 3 ? 64 : 256,

@@ -19,6 +19,7 @@ import { loadDatasetSettings, SETTINGS_FILE } from './dataset-settings.js';
 import { planStitching, type PlanStitchingResult } from './plan-stitching.js';
 import { LAYOUT_FILE } from './stitch-settings.js';
 import { planNewImage } from './plan-new-image.js';
+import { OUTPUTS_PREFIX } from './publish-outputs.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 
 /** Objects under this prefix are Met-db's canonical copies, never uploads. */
@@ -56,6 +57,9 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
   const { bucket, name, generation, size } = object;
   const base = name.slice(name.lastIndexOf('/') + 1);
   if (name.startsWith(CANONICAL_PREFIX)) return ignored('a canonical copy, not an upload');
+  // Where uploads and results share a bucket (the dev stack), the outputs are announced too.
+  if (name.startsWith(OUTPUTS_PREFIX) && bucket === deps.blobs.bucket)
+    return ignored('an output (outputs/), not an upload');
   if (base === SETTINGS_FILE || base.toLowerCase().endsWith('.txt')) {
     const stitching = await stitchingFileArrived(deps, object);
     if (stitching !== undefined) return stitching;

@@ -1,12 +1,12 @@
 import { isMetdbError } from '../errors/metdb-error.js';
 import type { TileMessage } from '../messages/tile-message.js';
 import type { NewTileResult } from '../records/record-tile-result.js';
-import { sizeOf, type PixelArray } from '../ndarray/ndarray.js';
-import type { WindowOption } from '../registration/preprocess/validate-preprocess-options.js';
+import { sizeOf } from '../ndarray/ndarray.js';
 import { extractRegion } from '../tiling/extract-region.js';
 import { warpTile } from '../tiling/warp-tile.js';
 import { offsetRegion } from '../tiling/predict-shift.js';
 import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
+import { TileWorkspace } from '../tiling/tile-workspace.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { preparedTiles } from './prepared-tile-cache.js';
 import { judgeTile } from '../quality/judge-tile.js';
@@ -23,6 +23,8 @@ export type TileStores = Pick<PipelineDeps, 'blobs' | 'bucket'>;
  * correlation, a quality weight) and adds the offset back to the shift.
  * Tiles that cannot be registered (too little signal, an unreadable image, a shape that does not
  * match the message) give a skipped row with the reason and weight 0. Transient errors throw.
+ * `workspace`: the buffers a thread reuses from tile to tile (see `TileWorkspace`; the worker or
+ * function instance makes one), a new one when absent.
  *
  * @returns the tile's result row, to record with `recordTileResults`
  */
@@ -30,9 +32,10 @@ export async function measureTile(
   stores: TileStores,
   m: TileMessage,
   cache: DecodedImageCache = decodedImages,
+  workspace = new TileWorkspace(),
 ): Promise<NewTileResult> {
   const started = Date.now();
-  const r = await measure(stores, m, cache);
+  const r = await measure(stores, m, cache, workspace);
   // Field by field, every row of one shape (a spread of rows of two shapes cost a few µs a tile).
   return {
     job_id: m.jobId,
@@ -67,7 +70,12 @@ interface Measured {
   skip_reason: string | null;
 }
 
-async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCache): Promise<Measured> {
+async function measure(
+  deps: TileStores,
+  m: TileMessage,
+  cache: DecodedImageCache,
+  workspace: TileWorkspace,
+): Promise<Measured> {
   try {
     const channel = m.params.channel;
     const referenceStore = storeOf(deps, m.reference.bucket);
@@ -97,6 +105,7 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
       referenceKey,
       () => extractRegion(reference.array, m.region),
       params,
+      workspace,
     );
     // The moving tile is cut where the reference tile's content went, by the pair's predicted
     // shift (the planner's `offset`), and the offset actually applied is added back; or, for a
@@ -105,9 +114,9 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
       m.matrix === undefined ? offsetRegion(m.region, m.offset ?? [], moving.array.shape) : m.region;
     const movingTile =
       m.matrix === undefined
-        ? extractRegion(moving.array, movingRegion, tileBuffer(moving.array.data, m.region.size))
+        ? extractRegion(moving.array, movingRegion, workspace.tileBuffer(moving.array.data, m.region.size))
         : warpTile(moving.array, m.matrix, m.region);
-    const result = registerTile(preparedReference, movingTile, params);
+    const result = registerTile(preparedReference, movingTile, params, workspace);
     // Typed copies of the two starts: the arrays come from the message and from `offsetRegion`,
     // and V8's optimised code meets them with different element kinds (small integers or
     // doubles), which deoptimised this function, with all it inlines, once or twice per worker.
@@ -135,47 +144,21 @@ async function measure(deps: TileStores, m: TileMessage, cache: DecodedImageCach
   }
 }
 
-let movingTiles: PixelArray | undefined;
-
-/**
- * A buffer for the moving tile of the pixel type of `pixels`, reused from tile to tile (a tile is
- * registered, and its pixels dropped, before the next is cut): one new 32 KiB array per 128²
- * uint16 tile was a third of the memory a tile's registration allocated outside V8's heap, which
- * makes V8 run full collections when it grows fast.
- */
-function tileBuffer(pixels: PixelArray, size: readonly number[]): PixelArray {
-  const length = sizeOf(size);
-  if (movingTiles?.constructor !== pixels.constructor || movingTiles.length < length) {
-    movingTiles = new (pixels.constructor as new (n: number) => PixelArray)(length);
-  }
-  return movingTiles;
-}
-
 /**
  * The tile message's parameters as `registerTile` takes them (the window is its own option
  * there), with the tiles' NCC, which gives the recorded error.
  */
 export function registerTileParams(params: TileMessage['params']): RegisterTileParams {
-  const { window, ...preprocess } = params.preprocessing;
-  const w = windowOf(window);
+  const { window = false, ...preprocess } = params.preprocessing;
   return {
     upsampleFactor: params.upsampleFactor,
     normalization: params.normalization,
-    window: w.window,
-    ...(w.alpha === undefined ? {} : { tukeyAlpha: w.alpha }),
+    window, // validated with the message; absent there is no window
     preprocess,
     minSignal: params.minTileSignal,
+    ...(params.noiseRegularization === undefined ? {} : { noiseRegularization: params.noiseRegularization }),
+    ...(params.refinements === undefined ? {} : { refinements: params.refinements }),
   };
-}
-
-function windowOf(window: false | WindowOption | undefined): {
-  window: 'hann' | 'tukey' | 'none';
-  alpha?: number;
-} {
-  if (window === undefined || window === false) return { window: 'none' };
-  if (window === 'hann' || window === 'tukey') return { window };
-  if (window.type === 'hann') return { window: 'hann' };
-  return { window: 'tukey', ...(window.alpha === undefined ? {} : { alpha: window.alpha }) };
 }
 
 function skipped(reason: string): Measured {

@@ -58,13 +58,16 @@ export interface PipelineDeps {
   /**
    * The logical topics the use cases publish to. The `Bus` maps logical names to the deployment's
    * topic ids, so these are normally `'tiles'` and `'aggregate'` (and a mosaic's `'edges'` and
-   * `'mosaics'`, their defaults).
+   * `'mosaics'`, their defaults). `outputs`: where `aggregateAndAnnounce` announces a settled job
+   * so that the dataset's outputs get written (the cloud's `publishOutputs` function); absent,
+   * nothing is announced (a local run writes its outputs itself). @default none
    */
   readonly topics: {
     readonly tiles: TopicName;
     readonly aggregate: TopicName;
     readonly edges?: TopicName;
     readonly mosaics?: TopicName;
+    readonly outputs?: TopicName;
   };
   readonly limits: PipelineLimits;
   /**

@@ -5,6 +5,7 @@ import {
   type PreparedReferenceTile,
   type RegisterTileParams,
 } from '../tiling/register-tile.js';
+import type { TileWorkspace } from '../tiling/tile-workspace.js';
 
 /**
  * Reference tiles prepared once per process (`prepareReferenceTile`: signal, preprocessed pixels,
@@ -30,11 +31,16 @@ export class PreparedTileCache {
     });
   }
 
-  get(key: string, pixels: () => NdArray, params: RegisterTileParams): PreparedReferenceTile {
+  get(
+    key: string,
+    pixels: () => NdArray,
+    params: RegisterTileParams,
+    workspace?: TileWorkspace,
+  ): PreparedReferenceTile {
     const id = `${key}\u0000${JSON.stringify(params)}`;
     let tile = this.tiles.get(id);
     if (tile === undefined) {
-      tile = prepareReferenceTile(pixels(), params);
+      tile = prepareReferenceTile(pixels(), params, workspace);
       this.tiles.set(id, tile);
     }
     return tile;

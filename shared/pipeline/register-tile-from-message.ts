@@ -11,6 +11,7 @@ import { getTileResult } from '../records/tile-results-repository.js';
 import { noteJobError } from '../records/jobs-repository.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { measureTile } from './measure-tile.js';
+import type { TileWorkspace } from '../tiling/tile-workspace.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
 export interface RegisterTileResult {
@@ -39,13 +40,14 @@ export async function registerTileFromMessage(
   deps: PipelineDeps,
   message: TileMessage,
   cache: DecodedImageCache = decodedImages,
+  workspace?: TileWorkspace,
 ): Promise<RegisterTileResult> {
   const { jobId, tileIndex } = message;
   try {
     if ((await getTileResult(deps.db, jobId, tileIndex)) !== undefined) {
       return { jobId, tileIndex, inserted: false, completedJob: false };
     }
-    const [settled] = await recordMeasuredTiles(deps, [await measureTile(deps, message, cache)]);
+    const [settled] = await recordMeasuredTiles(deps, [await measureTile(deps, message, cache, workspace)]);
     if (!settled!.ok) throw settled!.error;
     return settled!.result;
   } catch (error) {

@@ -8,6 +8,7 @@ import { nowIso } from '../records/validate-row.js';
 import type { JobParams } from './dataset-settings.js';
 import { planRegistration, tileMessagesOf } from './plan-registration.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { announceOutputs } from './announce-outputs.js';
 
 export interface SweepOptions {
   /** A job whose row has not changed for this long is stalled. @default 600_000 (10 min) */
@@ -82,7 +83,11 @@ async function sweepJob(
         (job.last_error === null ? '' : `; last error: ${job.last_error}`),
     );
     const failed = await markJobState(deps.db, job.id, 'failed', { from: job.state, reason });
-    if (failed) deps.logger.error(`sweep: job ${job.id} failed: ${reason}`, { jobId: job.id });
+    if (failed) {
+      deps.logger.error(`sweep: job ${job.id} failed: ${reason}`, { jobId: job.id });
+      // Settled: the dataset's outputs may now be written (as after an aggregation).
+      await announceOutputs(deps, job, 'failed');
+    }
     return { ...base, action: failed ? 'failed' : 'skipped', reason };
   }
   // Claim the re-drive: only the sweep that moves updated_at on from what it read proceeds.

@@ -3,6 +3,7 @@ import { stridesOf, type NdArray } from '../ndarray/ndarray.js';
 import { binImage } from '../registration/preprocess/bin-image.js';
 import { predictionFactors } from '../tiling/predict-shift.js';
 import { registerTile } from '../tiling/register-tile.js';
+import { TileWorkspace } from '../tiling/tile-workspace.js';
 
 export interface ChanceLevel {
   /** NCC over the overlap of the (binned) pair at the solved shift. */
@@ -40,9 +41,10 @@ export function chanceLevel(reference: NdArray, moving: NdArray, shift: readonly
   const b = whole ? moving : binImage(moving, { factor: factors, dtype: 'float32' });
   const nccAfter = normalizedCrossCorrelation(a, b, { shift: shift.map((s, k) => s / factors[k]!) });
   const params = { minSignal: 0, quality: false };
-  const { peakRatio } = registerTile(a, b, params);
+  const workspace = new TileWorkspace();
+  const { peakRatio } = registerTile(a, b, params, workspace);
   const mirrors = mirrorImages(b).map((mirrored) => {
-    const r = registerTile(a, mirrored, params);
+    const r = registerTile(a, mirrored, params, workspace);
     return { ncc: normalizedCrossCorrelation(a, mirrored, { shift: r.shift }), peakRatio: r.peakRatio };
   });
   return chanceLevelOf(nccAfter, peakRatio, mirrors);

@@ -2,6 +2,7 @@ import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import { halfShape, irfftn, rfftn } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';
 import type { ResolvedOptions } from './phase-cross-correlation-options.js';
+import type { CorrelationWorkspace } from './correlation-workspace.js';
 import { crossPowerSpectrum } from './cross-power-spectrum.js';
 import { peakRatio } from './peak-ratio.js';
 import { isPreparedReference, type PreparedReference } from './prepared-reference.js';
@@ -12,13 +13,14 @@ import { assertFinite } from './validate-input.js';
 /**
  * Phase correlation of two real images (either or both prepared) through real FFTs:
  * frequency-major half spectra, cross-power spectrum, inverse real FFT, integer peak, then the
- * refinement of `refinePeak`.
+ * refinement of `refinePeak`. The surface and the upsampled DFT's values live in `workspace`.
  */
 export function correlateImages(
   reference: NdArray | PreparedReference,
   moving: NdArray | PreparedReference,
   opts: ResolvedOptions,
   eps: number,
+  workspace: CorrelationWorkspace,
 ): PhaseCrossCorrelationResult {
   const shape = reference.shape;
   const size = sizeOf(shape);
@@ -33,21 +35,19 @@ export function correlateImages(
     else rfftn(reference.data, shape, a);
     if (isPreparedReference(moving)) b.view.set(moving.spectrum);
     else rfftn(moving.data, shape, b);
-    const pa = a.view;
-    const pb = b.view;
-    const { srcAmp, tgtAmp } = crossPowerSpectrum(
-      pa,
-      pb,
-      h,
-      hsize / h,
+    const { srcAmp, tgtAmp } = crossPowerSpectrum({
+      a: a.view,
+      b: b.view,
+      bins: h,
+      rows: hsize / h,
       n,
-      opts.normalization === 'phase',
+      normalization: opts.normalization,
       eps,
-      opts.regularization,
-    );
+      regularization: opts.regularization,
+    });
     if (!Number.isFinite(srcAmp) && !isPreparedReference(reference)) assertFinite(reference, 'reference');
     if (!Number.isFinite(tgtAmp) && !isPreparedReference(moving)) assertFinite(moving, 'moving');
-    const cc = surfaceBuffer(size);
+    const cc = workspace.surface.take(size);
     const best = irfftn(b, shape, cc);
     const coarse: Peak = { index: unravel(best, shape), value: [cc[best]! / size, 0] };
     let ratio: number | undefined;
@@ -74,7 +74,8 @@ export function correlateImages(
       sourceAmplitude: srcAmp,
       targetAmplitude: tgtAmp,
       size,
-      upsampled: (start, points, upsample) => upsampledDftHalf(a, shape, { points, upsample, start }),
+      upsampled: (start, points, upsample) =>
+        upsampledDftHalf(a, shape, { points, upsample, start }, workspace.upsampled),
       surface: cc,
     });
     return ratio === undefined ? result : { ...result, peakRatio: ratio };
@@ -82,16 +83,4 @@ export function correlateImages(
     a.free();
     b.free();
   }
-}
-
-let reusedSurface: Float32Array | undefined;
-
-/**
- * The real correlation surface's buffer, reused from call to call (one per thread: a 3D stack's
- * surface is 16 MiB, and allocating it anew each time costs page faults and garbage collections).
- * Nothing keeps it past the call that fills it.
- */
-function surfaceBuffer(size: number): Float32Array {
-  if (reusedSurface?.length !== size) reusedSurface = new Float32Array(size);
-  return reusedSurface;
 }

@@ -1,5 +1,6 @@
 import { sizeOf } from '../ndarray/ndarray.js';
 import type { ComplexNdArray } from './complex-ndarray.js';
+import type { CorrelationWorkspace } from './correlation-workspace.js';
 import { fftnInPlace } from './fft/fftn.js';
 import { HeapBuffer } from './fft/pffft-module.js';
 import type { ResolvedOptions } from './phase-cross-correlation-options.js';
@@ -13,6 +14,7 @@ export function correlateSpectra(
   moving: ComplexNdArray,
   opts: ResolvedOptions,
   eps: number,
+  workspace: CorrelationWorkspace,
 ): PhaseCrossCorrelationResult {
   const shape = reference.shape;
   const size = sizeOf(shape);
@@ -66,7 +68,8 @@ export function correlateSpectra(
       sourceAmplitude: srcAmp,
       targetAmplitude: tgtAmp,
       size,
-      upsampled: (start, points, upsample) => upsampledDftFull(product, shape, { points, upsample, start }),
+      upsampled: (start, points, upsample) =>
+        upsampledDftFull(product, shape, { points, upsample, start }, workspace.upsampled),
     });
   } finally {
     buffer.free();

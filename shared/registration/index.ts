@@ -1,5 +1,6 @@
 export { phaseCrossCorrelation } from './phase-cross-correlation.js';
 export type { PhaseCrossCorrelationOptions, PhaseCrossCorrelationResult } from './phase-cross-correlation.js';
+export { CorrelationWorkspace } from './correlation-workspace.js';
 export { fourierShift } from './fourier-shift.js';
 export { fftn, ifftn } from './fourier-transform.js';
 export type { ComplexNdArray } from './complex-ndarray.js';

@@ -3,6 +3,7 @@ import { MetdbError } from '../errors/metdb-error.js';
 import type { ComplexNdArray } from './complex-ndarray.js';
 import { correlateImages } from './correlate-images.js';
 import { correlateSpectra } from './correlate-spectra.js';
+import { CorrelationWorkspace } from './correlation-workspace.js';
 import { resolveOptions, type PhaseCrossCorrelationOptions } from './phase-cross-correlation-options.js';
 import { isPreparedReference, type PreparedReference } from './prepared-reference.js';
 import type { PhaseCrossCorrelationResult } from './refine-peak.js';
@@ -25,6 +26,10 @@ export type { PhaseCrossCorrelationResult } from './refine-peak.js';
  * - Axes of length 1 get shift 0. An all-zero image gives shift 0 (at upsample 1) and error NaN,
  *   as in scikit-image.
  *
+ * `workspace` holds the buffers a call fills and reads before it returns; give the same one to
+ * every call of a thread that registers many images (tiles) to spare their allocation. Without
+ * one, each call allocates its own. Either way a call depends on its arguments alone.
+ *
  * References: M. Guizar-Sicairos, S. T. Thurman and J. R. Fienup, Opt. Lett. 33, 156 (2008);
  * J. R. Fienup, Appl. Opt. 36, 8352 (1997).
  */
@@ -32,6 +37,7 @@ export function phaseCrossCorrelation(
   reference: NdArray | ComplexNdArray | PreparedReference,
   moving: NdArray | ComplexNdArray | PreparedReference,
   options?: PhaseCrossCorrelationOptions,
+  workspace: CorrelationWorkspace = new CorrelationWorkspace(),
 ): PhaseCrossCorrelationResult {
   const opts = resolveOptions(options);
   const fourier = opts.space === 'fourier';
@@ -41,14 +47,20 @@ export function phaseCrossCorrelation(
     if (!isPreparedReference(reference)) assertImage(reference, 'reference');
     assertSameShape(reference.shape, moving.shape);
     const single = isSingle(reference) && isSingle(moving);
-    return correlateImages(reference, moving, opts, epsilon(single));
+    return correlateImages(reference, moving, opts, epsilon(single), workspace);
   }
   assertImagePair(reference, moving, fourier);
   // skimage normalises with 100 eps of its computing type: float32 for float32 images.
   const single = reference.data instanceof Float32Array && moving.data instanceof Float32Array;
   return fourier
-    ? correlateSpectra(reference as ComplexNdArray, moving as ComplexNdArray, opts, epsilon(single))
-    : correlateImages(reference, moving, opts, epsilon(single));
+    ? correlateSpectra(
+        reference as ComplexNdArray,
+        moving as ComplexNdArray,
+        opts,
+        epsilon(single),
+        workspace,
+      )
+    : correlateImages(reference, moving, opts, epsilon(single), workspace);
 }
 
 function isSingle(image: NdArray | PreparedReference): boolean {

@@ -1,5 +1,6 @@
 /**
- * A float buffer reused from call to call by one hot path of one thread (a tile's windowed
+ * A float buffer reused from call to call by one hot path of one thread, held in a workspace
+ * (`TileWorkspace`, `CorrelationWorkspace`) that the thread passes in (a tile's windowed
  * pixels, its samples, the upsampled DFT's values). Allocating such buffers anew for every tile
  * (five of 128 KiB for a 128² tile) made V8 collect garbage every few dozen tiles, on the
  * registering thread and on its helper threads: 0.3 of a core beside one registering thread,

@@ -1,5 +1,5 @@
 import { sizeOf, stridesOf } from '../ndarray/ndarray.js';
-import { ScratchFloat32 } from './scratch-array.js';
+import type { UpsampledScratch } from './correlation-workspace.js';
 import type { HeapBuffer } from './fft/pffft-module.js';
 import { nextPffftSize } from './fft/fft-sizes.js';
 import { BATCH, zoomDft } from './fft/zoom-dft.js';
@@ -17,11 +17,10 @@ import { BATCH, zoomDft } from './fft/zoom-dft.js';
  *
  * unnormalised (no 1/N), as a row-major complex array (interleaved float32) of prod(points) values.
  *
- * The result and the intermediate sums live in two buffers of the thread, reused by the next call
- * (`ScratchFloat32`): read the result before calling again. Every tile evaluated a new 42 KiB
- * result and a 17 KiB intermediate, most of the memory a tile's registration allocates outside
- * the heap, and that much external memory made V8 run full (mark-compact) collections in the
- * registering threads about every 400 ms instead of young-generation ones.
+ * The result and the intermediate sums live in the two buffers of `scratch` (a
+ * `CorrelationWorkspace`'s), reused by the next call given them: read the result before calling
+ * again. A new 42 KiB result and 17 KiB intermediate per tile made V8 run full (mark-compact)
+ * collections in the registering threads instead of young-generation ones.
  */
 export interface UpsampledRegion {
   /** Number of points per axis. */
@@ -42,6 +41,7 @@ export function upsampledDftHalf(
   spectrum: HeapBuffer,
   shape: readonly number[],
   { points, upsample, start }: UpsampledRegion,
+  scratch: UpsampledScratch,
 ): Float32Array {
   const d = shape.length;
   const region = points[d - 1]!;
@@ -58,8 +58,8 @@ export function upsampledDftHalf(
     czt.runLines(half, line, lines, 0, Math.min(BATCH, lines - line), sums, line * region, 1, region);
   }
 
-  addMirrorLines(sums, half, lead, region, n, x0, upsample);
-  return contractLeadingAxes(sums, [...lead, region], d - 1, { points, upsample, start });
+  addMirrorLines(sums, half, { lead, region, n, x0, upsample });
+  return contractLeadingAxes(sums, [...lead, region], d - 1, { points, upsample, start }, scratch);
 }
 
 /** Upsampled DFT of a full complex spectrum (interleaved). */
@@ -67,23 +67,23 @@ export function upsampledDftFull(
   spectrum: Float32Array | Float64Array,
   shape: readonly number[],
   params: UpsampledRegion,
+  scratch: UpsampledScratch,
 ): Float32Array {
   const data = spectrum instanceof Float32Array ? spectrum : Float32Array.from(spectrum);
-  return contractLeadingAxes(data, [...shape], shape.length, params);
+  return contractLeadingAxes(data, [...shape], shape.length, params, scratch);
 }
-
-/** The two buffers the contractions alternate between (the first also holds the half's sums). */
-const scratch = [new ScratchFloat32(), new ScratchFloat32()] as const;
 
 /**
  * Contracts axes count-1 .. 0 (full signed-frequency spectra along each) to `points` values, each
- * into the scratch buffer the previous contraction did not write (`data` is the first's input).
+ * into the scratch buffer the previous contraction did not write (`data` is the first's input;
+ * the first buffer also holds the half spectrum's sums).
  */
 function contractLeadingAxes(
   data: Float32Array,
   shape: number[],
   count: number,
   { points, upsample, start }: UpsampledRegion,
+  scratch: UpsampledScratch,
 ): Float32Array {
   let current = data;
   for (let axis = count - 1, turn = 1; axis >= 0; axis--, turn = 1 - turn) {
@@ -138,21 +138,27 @@ export function upsampledDftCost(shape: readonly number[], points: ArrayLike<num
   return cost;
 }
 
+/** The lines of `addMirrorLines` and where along the last axis they were evaluated. */
+interface MirrorGrid {
+  /** Lengths of the leading axes (the lines). */
+  readonly lead: readonly number[];
+  /** Points per line. */
+  readonly region: number;
+  /** Length of the last axis. */
+  readonly n: number;
+  /** First position along the last axis, pixels; spacing 1 / upsample. */
+  readonly x0: number;
+  readonly upsample: number;
+}
+
 /**
  * In place, each line with its mirror line L' (negated leading indices):
  * S_L(t) = C_L(t) + conj(C_L'(t) - P_L'[0]) + [n even] P_L[n/2] exp(-i pi t), the negative
  * frequencies of L being the conjugates of the positive ones of L'. Its own function so that V8
  * optimises it apart from the chirp-z loop before it.
  */
-function addMirrorLines(
-  sums: Float32Array,
-  half: Float32Array,
-  lead: readonly number[],
-  region: number,
-  n: number,
-  x0: number,
-  upsample: number,
-): void {
+function addMirrorLines(sums: Float32Array, half: Float32Array, grid: MirrorGrid): void {
+  const { lead, region, n, x0, upsample } = grid;
   const lines = sizeOf(lead);
   const h = Math.floor(n / 2) + 1;
   const leadStrides = stridesOf(lead);

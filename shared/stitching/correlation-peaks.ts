@@ -40,7 +40,16 @@ export function correlationPeaks(
     rfftn(a, shape, fa);
     rfftn(b, shape, fb);
     const h = Math.floor(width / 2) + 1;
-    crossPowerSpectrum(fa.view, fb.view, h, hsize / h, width, true, 1e-5);
+    crossPowerSpectrum({
+      a: fa.view,
+      b: fb.view,
+      bins: h,
+      rows: hsize / h,
+      n: width,
+      normalization: 'phase',
+      eps: 1e-5,
+      regularization: 0,
+    });
     const surface = new Float32Array(width * height);
     irfftn(fb, shape, surface);
     const scale = 1 / (width * height);

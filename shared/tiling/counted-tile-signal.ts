@@ -1,4 +1,28 @@
 import type { NdArray } from '../ndarray/ndarray.js';
+import type { CountTables } from './tile-signal-workspace.js';
+
+/** Limits and buffers of `countedTileSignal`. */
+export interface CountedTileSignalInput {
+  /** At most this many samples enter each order statistic (a fixed stride above it). */
+  readonly maxSamples: number;
+  /** At most this many bins in the table of deviations. */
+  readonly maxBins: number;
+  /** The count tables, zeroed, left zeroed. */
+  readonly tables: CountTables;
+}
+
+/**
+ * Values counted in a table: `counts[first..last]` hold `n` values, bin b standing for the value
+ * (b - offset) / scale.
+ */
+export interface CountedValues {
+  readonly counts: Int32Array;
+  readonly first: number;
+  readonly last: number;
+  readonly offset: number;
+  readonly scale: number;
+  readonly n: number;
+}
 
 /**
  * `tileSignal` for 8- and 16-bit tiles (nearly every camera tile), with the same figures and a
@@ -15,40 +39,25 @@ import type { NdArray } from '../ndarray/ndarray.js';
  */
 export function countedTileSignal(
   tile: NdArray<Uint8Array | Uint16Array>,
-  maxSamples: number,
-  maxBins: number,
+  input: CountedTileSignalInput,
 ): { signal: number; std: number; noise: number } | undefined {
-  const { data, shape } = tile;
-  const stride = Math.max(1, Math.ceil(data.length / maxSamples));
-  const values = tables.values;
+  const { data } = tile;
+  const stride = Math.max(1, Math.ceil(data.length / input.maxSamples));
+  const values = input.tables.values;
   const range = countValues(data, stride, values);
   const n = range.count;
-  const [lo = 0, hi = 0] = quantilesOfCounts(values, range.min, range.max, 0, 1, n, [0.005, 0.995]);
+  const table = { counts: values, first: range.min, last: range.max, offset: 0, scale: 1, n };
+  const [lo = 0, hi = 0] = quantilesOfCounts(table, [0.005, 0.995]);
   // From the table when it has fewer bins than samples (a camera tile: a few hundred to a few
   // thousand grey levels for 16384 samples), else from the pixels.
   const std =
-    range.max - range.min < n
-      ? countedClampedStd(values, range.min, range.max, n, lo, hi)
-      : stridedClampedStd(data, stride, lo, hi);
+    range.max - range.min < n ? countedClampedStd(table, lo, hi) : stridedClampedStd(data, stride, lo, hi);
   values.fill(0, range.min, range.max + 1);
-  const noise = Math.max(
-    differenceNoise(data, shape, range.max - range.min, maxSamples, maxBins),
-    1 / Math.sqrt(12),
-  );
+  const noise = Math.max(differenceNoise(tile, range.max - range.min, input), 1 / Math.sqrt(12));
   if (Number.isNaN(noise)) return undefined;
   const signal = std === 0 ? 0 : Math.max(0, (std * std) / (noise * noise) - 1);
   return { signal, std, noise };
 }
-
-/**
- * Count tables, kept zeroed between calls (each user clears the bins it filled): values (8/16-bit
- * pixels), differences of such pixels (offset by the pixel range), deviations from their median.
- */
-const tables = {
-  values: new Int32Array(1 << 16),
-  differences: new Int32Array(1 << 17),
-  deviations: new Int32Array(0),
-};
 
 /** Counts every `stride`-th pixel into `counts` (indexed by value); their range and number. */
 function countValues(
@@ -69,19 +78,11 @@ function countValues(
 }
 
 /**
- * Linear-interpolated quantiles `qs` (ascending, numpy's default method) of the `n` values counted
- * in `counts[first..last]`, where bin b stands for the value (b - offset) / scale: the order
- * statistics of ranks floor(q (n - 1)) and the next, found in one walk over the bins.
+ * Linear-interpolated quantiles `qs` (ascending, numpy's default method) of counted values: the
+ * order statistics of ranks floor(q (n - 1)) and the next, found in one walk over the bins.
  */
-export function quantilesOfCounts(
-  counts: Int32Array,
-  first: number,
-  last: number,
-  offset: number,
-  scale: number,
-  n: number,
-  qs: readonly number[],
-): number[] {
+export function quantilesOfCounts(table: CountedValues, qs: readonly number[]): number[] {
+  const { counts, first, last, offset, scale, n } = table;
   const ranks: number[] = [];
   for (const q of qs) {
     const lo = Math.floor(q * (n - 1));
@@ -104,19 +105,13 @@ export function quantilesOfCounts(
 }
 
 /**
- * `stridedClampedStd` from the table of the same samples (`counts[v]` samples of value v, v in
- * [first, last], n in all): the same two sums, bin by bin instead of pixel by pixel. The sum of
- * the clamped values is exact either way when lo and hi are whole; the sum of squares may differ
- * from the pixel order's in its last bits (about 1e-16 relative).
+ * `stridedClampedStd` from the table of the same samples (offset 0, scale 1: `counts[v]` samples
+ * of value v): the same two sums, bin by bin instead of pixel by pixel. The sum of the clamped
+ * values is exact either way when lo and hi are whole; the sum of squares may differ from the
+ * pixel order's in its last bits (about 1e-16 relative).
  */
-function countedClampedStd(
-  counts: Int32Array,
-  first: number,
-  last: number,
-  n: number,
-  lo: number,
-  hi: number,
-): number {
+function countedClampedStd(table: CountedValues, lo: number, hi: number): number {
+  const { counts, first, last, n } = table;
   let sum = 0;
   for (let v = first; v <= last; v++) {
     const c = counts[v]!;
@@ -150,12 +145,11 @@ function stridedClampedStd(data: Uint8Array | Uint16Array, stride: number, lo: n
  * of deviations would pass `maxBins`.
  */
 function differenceNoise(
-  data: Uint8Array | Uint16Array,
-  shape: readonly number[],
+  tile: NdArray<Uint8Array | Uint16Array>,
   span: number,
-  maxSamples: number,
-  maxBins: number,
+  { maxSamples, maxBins, tables }: CountedTileSignalInput,
 ): number {
+  const { data, shape } = tile;
   const n = data.length;
   const total = shape.reduce((t, len) => t + (n / len) * (len - 1), 0);
   if (total === 0) return 0;
@@ -166,13 +160,14 @@ function differenceNoise(
   let phase = 0;
   for (let a = shape.length - 1; a >= 0; a--) {
     const len = shape[a]!;
-    if (len > 1) phase = countAxisDifferences(data, step, len, span, stride, phase, counts, range);
+    if (len > 1) phase = countAxisDifferences(data, { step, len, span, stride }, phase, counts, range);
     step *= len;
   }
   // Bin b holds the difference b - span.
   const first = range.min + span;
   const last = range.max + span;
-  const [median = 0] = quantilesOfCounts(counts, first, last, span, 1, range.count, [0.5]);
+  const differences = { counts, first, last, offset: span, scale: 1, n: range.count };
+  const [median = 0] = quantilesOfCounts(differences, [0.5]);
   // Deviations of integers from a median of integers: integers, or halves of integers.
   const scale = Number.isInteger(median) ? 1 : 2;
   const bins = Math.max(Math.abs(range.min - median), Math.abs(range.max - median)) * scale + 1;
@@ -180,28 +175,46 @@ function differenceNoise(
   if (bins <= maxBins) {
     if (tables.deviations.length < bins) tables.deviations = new Int32Array(maxBins);
     const deviations = tables.deviations;
-    const spread = countDeviations(counts, first, last, span, median, scale, deviations);
-    [mad = 0] = quantilesOfCounts(deviations, spread.min, spread.max, 0, scale, range.count, [0.5]);
+    const spread = countDeviations(differences, median, scale, deviations);
+    const table = {
+      counts: deviations,
+      first: spread.min,
+      last: spread.max,
+      offset: 0,
+      scale,
+      n: range.count,
+    };
+    [mad = 0] = quantilesOfCounts(table, [0.5]);
     deviations.fill(0, spread.min, spread.max + 1);
   }
   counts.fill(0, first, last + 1);
   return (1.4826 * mad) / Math.SQRT2;
 }
 
+/** One axis's pairs for `countAxisDifferences`. */
+interface AxisPairs {
+  /** Distance between the two pixels of a pair (the axis's stride). */
+  readonly step: number;
+  /** Length of the axis. */
+  readonly len: number;
+  /** Offset of the differences in the table (the pixel range). */
+  readonly span: number;
+  /** Every stride-th pair is counted. */
+  readonly stride: number;
+}
+
 /**
  * Counts the pairs (i, i + step) inside each block of `step * len` pixels (one axis), in memory
- * order, keeping pair p when (phase + p) % stride === 0; returns the phase for the next axis.
+ * order, keeping pair p when (start + p) % stride === 0; returns the phase for the next axis.
  */
 function countAxisDifferences(
   data: Uint8Array | Uint16Array,
-  step: number,
-  len: number,
-  span: number,
-  stride: number,
+  axis: AxisPairs,
   start: number,
   counts: Int32Array,
   range: { min: number; max: number; count: number },
 ): number {
+  const { step, len, span, stride } = axis;
   const n = data.length;
   const block = step * len;
   let phase = start;
@@ -225,18 +238,16 @@ function countAxisDifferences(
 }
 
 /**
- * The table of |d - median| * scale from the table of differences d (bin b: d = b - span), and
+ * The table of |d - median| * scale from the table of differences d (bin b: d = b - offset), and
  * the range of its bins.
  */
 function countDeviations(
-  counts: Int32Array,
-  first: number,
-  last: number,
-  span: number,
+  differences: CountedValues,
   median: number,
   scale: number,
   deviations: Int32Array,
 ): { min: number; max: number } {
+  const { counts, first, last, offset: span } = differences;
   let min = Number.POSITIVE_INFINITY;
   let max = 0;
   for (let b = first; b <= last; b++) {

@@ -20,6 +20,8 @@ export {
   type TileRegistration,
 } from './register-tile.js';
 export { DEFAULT_MIN_TILE_SIGNAL, isInformative, tileSignal, type TileSignal } from './tile-signal.js';
+export { TileSignalWorkspace } from './tile-signal-workspace.js';
+export { TileWorkspace } from './tile-workspace.js';
 export {
   sectionPairTransform,
   type SectionPairTransformOptions,

@@ -1,12 +1,8 @@
-import { sizeOf, type NdArray, type PixelArray } from '../ndarray/ndarray.js';
+import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import { binImage } from '../registration/preprocess/bin-image.js';
-import {
-  prepareReferenceTile,
-  registerTile,
-  type PreparedReferenceTile,
-  type RegisterTileParams,
-} from './register-tile.js';
+import { prepareReferenceTile, registerTile, type RegisterTileParams } from './register-tile.js';
 import type { Region } from './extract-region.js';
+import { TileWorkspace } from './tile-workspace.js';
 
 /** Samples the coarse stage correlates at most (2048² is binned to 256², 64 x 256 x 256 to 32 x 42 x 42). */
 export const PREDICTION_SAMPLES = 2 ** 16;
@@ -39,31 +35,30 @@ export interface PredictedShift {
  * longest binned axis first), then registered as one tile (`registerTile`: mean removed, Tukey
  * window, phase correlation refined to a full-resolution pixel, peak ratio as weight). No clear
  * peak (weight 0) predicts nothing: every offset is 0, the tiles are cut at the same place.
- * Deterministic, and memoised per pair of pixel arrays (the binned, prepared reference per
- * reference), so each process computes it once per pair.
+ * Pure and deterministic (`workspace`: as `registerTile`'s).
  */
-export function predictShift(reference: NdArray, moving: NdArray): PredictedShift {
-  let byMoving = predictions.get(reference.data);
-  if (byMoving === undefined) predictions.set(reference.data, (byMoving = new WeakMap()));
-  const known = byMoving.get(moving.data);
-  if (known !== undefined) return known;
+export function predictShift(
+  reference: NdArray,
+  moving: NdArray,
+  workspace = new TileWorkspace(),
+): PredictedShift {
   const factors = predictionFactors(reference.shape);
   const params = coarseParams(factors);
+  const binned = (image: NdArray) => binImage(image, { factor: factors, dtype: 'float32' });
   const coarse = registerTile(
-    preparedOf(reference, factors, params),
-    binImage(moving, { factor: factors, dtype: 'float32' }),
+    prepareReferenceTile(binned(reference), params, workspace),
+    binned(moving),
     params,
+    workspace,
   );
   const confident = coarse.skipped === undefined && coarse.weight > 0;
   const shift = coarse.shift.map((s, k) => (confident ? s * factors[k]! : 0));
-  const predicted: PredictedShift = {
+  return {
     shift,
     offset: shift.map((s) => Math.round(s) || 0),
     weight: confident ? coarse.weight : 0,
     factors,
   };
-  byMoving.set(moving.data, predicted);
-  return predicted;
 }
 
 /**
@@ -103,24 +98,4 @@ function coarseParams(factors: readonly number[]): RegisterTileParams {
     window: 'tukey',
     quality: false, // only the shift and the weight are used
   };
-}
-
-const predictions = new WeakMap<PixelArray, WeakMap<PixelArray, PredictedShift>>();
-const preparedReferences = new WeakMap<PixelArray, { key: string; prepared: PreparedReferenceTile }>();
-
-/**
- * The reference binned by `factors` and prepared for `registerTile` (its signal and spectrum),
- * kept while the reference's pixels live: every moving image of a dataset is predicted against it.
- */
-function preparedOf(
-  reference: NdArray,
-  factors: number[],
-  params: RegisterTileParams,
-): PreparedReferenceTile {
-  const key = factors.join('x');
-  const known = preparedReferences.get(reference.data);
-  if (known?.key === key) return known.prepared;
-  const prepared = prepareReferenceTile(binImage(reference, { factor: factors, dtype: 'float32' }), params);
-  preparedReferences.set(reference.data, { key, prepared });
-  return prepared;
 }

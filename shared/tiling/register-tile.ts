@@ -1,7 +1,6 @@
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
-import { ScratchFloat64 } from '../registration/scratch-array.js';
 import { realFourierShift } from '../registration/real-fourier-shift.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
@@ -9,11 +8,13 @@ import { hannWindow } from '../registration/preprocess/hann-window.js';
 import { checkImage } from '../registration/preprocess/check-image.js';
 import { hasPreprocessSteps, preprocess } from '../registration/preprocess/preprocess.js';
 import { tukeyWindow } from '../registration/preprocess/tukey-window.js';
+import { resolveWindow, type Window, type WindowOption } from '../registration/preprocess/window-option.js';
 import {
   validatePreprocessOptions,
   type PreprocessOptions,
 } from '../registration/preprocess/validate-preprocess-options.js';
 import { DEFAULT_MIN_TILE_SIGNAL, tileSignal } from './tile-signal.js';
+import { TileWorkspace } from './tile-workspace.js';
 
 export interface RegisterTileParams {
   /** Subpixel precision 1/upsampleFactor pixel, as `phaseCrossCorrelation`. @default 1 */
@@ -22,12 +23,11 @@ export interface RegisterTileParams {
   normalization?: 'phase' | 'none';
   /**
    * Window applied to both tiles (after subtracting each tile's mean) before correlating, so that
-   * content entering or leaving across the tile border does not create a false peak at zero shift.
-   * @default 'tukey'
+   * content entering or leaving across the tile border does not create a false peak at zero shift:
+   * 'hann', 'tukey' (alpha 0.5), `{ type: 'tukey', alpha }`, or 'none' / false.
+   * @default DEFAULT_WINDOW (Tukey, alpha 0.5)
    */
-  window?: 'hann' | 'tukey' | 'none';
-  /** Fraction of the Tukey window inside the tapers. @default 0.5 */
-  tukeyAlpha?: number;
+  window?: WindowOption;
   /**
    * With normalization 'phase': frequencies are weighted by 1 / (|P| + beta E), P the cross-power
    * spectrum and E the cross-power that the two tiles' pixel noise alone gives (their noise
@@ -122,41 +122,49 @@ export interface PreparedReferenceTile {
   readonly spectrum?: PreparedReference;
 }
 
-/** Prepares a reference tile for `registerTile` with these parameters. */
+/**
+ * Prepares a reference tile for `registerTile` with these parameters (`workspace`: as
+ * `registerTile`'s).
+ */
 export function prepareReferenceTile(
   referenceTile: NdArray,
   params: RegisterTileParams = {},
+  workspace = new TileWorkspace(),
 ): PreparedReferenceTile {
-  const { window = 'tukey', tukeyAlpha = 0.5 } = params;
-  const measured = tileSignal(referenceTile);
+  const window = resolveWindow(params.window, 'registerTile');
+  const measured = tileSignal(referenceTile, workspace.signal);
   const { signal } = measured;
   const shape = [...referenceTile.shape];
-  const options = preprocessOptionsOf(params);
+  const options = preprocessOptionsOf(params, window);
   const noise = measured.noise * noiseGain(options, shape.length);
   if (signal < (params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL))
     return { preparedTile: true, shape, signal, noise };
   const reference = preprocessed(referenceTile, options);
-  const spectrum = prepareReference(centredWindowed(reference, window, tukeyAlpha));
+  const spectrum = prepareReference(centredWindowed(reference, window, workspace));
   return { preparedTile: true, shape, signal, noise, reference, spectrum };
 }
 
 /**
  * Registers one moving tile onto its reference tile: signal check, optional preprocessing, mean
  * removal and window, `phaseCrossCorrelation`, then a quality figure usable as a weight.
- * Pure: no IO, deterministic. The reference may be prepared once by `prepareReferenceTile` (with
- * the same parameters) and reused: the results are identical.
+ * Pure: no IO, deterministic, the result a function of the arguments alone. The reference may be
+ * prepared once by `prepareReferenceTile` (with the same parameters) and reused: the results are
+ * identical.
  *
  * @param referenceTile reference pixels, axis order (z,) y, x, or their prepared form
  * @param movingTile moving pixels, same shape
+ * @param workspace buffers reused from tile to tile by one thread (see `TileWorkspace`); a new
+ *   one for this call when absent
  * @throws MetdbError 'shape-mismatch', 'empty-array', 'non-finite', 'invalid-argument'
  */
 export function registerTile(
   referenceTile: NdArray | PreparedReferenceTile,
   movingTile: NdArray,
   params: RegisterTileParams = {},
+  workspace = new TileWorkspace(),
 ): TileRegistration {
   const prepared =
-    'preparedTile' in referenceTile ? referenceTile : prepareReferenceTile(referenceTile, params);
+    'preparedTile' in referenceTile ? referenceTile : prepareReferenceTile(referenceTile, params, workspace);
   const { shape } = prepared;
   if (movingTile.shape.length !== shape.length || movingTile.shape.some((n, k) => n !== shape[k])) {
     throw new MetdbError(
@@ -164,10 +172,11 @@ export function registerTile(
       `registerTile: tile shapes [${shape.join(', ')}] and [${movingTile.shape.join(', ')}] differ`,
     );
   }
-  const { upsampleFactor = 1, normalization = 'phase', window = 'tukey', tukeyAlpha = 0.5 } = params;
+  const { upsampleFactor = 1, normalization = 'phase' } = params;
+  const window = resolveWindow(params.window, 'registerTile');
   const { noiseRegularization = 16, refinements = 1 } = params;
   const minSignal = params.minSignal ?? DEFAULT_MIN_TILE_SIGNAL;
-  const movingSignal = tileSignal(movingTile);
+  const movingSignal = tileSignal(movingTile, workspace.signal);
   const signal = Math.min(prepared.signal, movingSignal.signal);
   if (signal < minSignal || prepared.reference === undefined || prepared.spectrum === undefined) {
     return {
@@ -181,7 +190,7 @@ export function registerTile(
       skipped: 'low-signal',
     };
   }
-  const options = preprocessOptionsOf(params);
+  const options = preprocessOptionsOf(params, window);
   const { reference } = prepared;
   const moving = preprocessed(movingTile, options);
   const bins = binFactors(options, shape.length);
@@ -189,8 +198,7 @@ export function registerTile(
   const correlation = {
     upsampleFactor,
     normalization,
-    regularization:
-      normalization === 'phase' ? noiseRegularization * noise * windowEnergy(window, shape, tukeyAlpha) : 0,
+    regularization: normalization === 'phase' ? noiseRegularization * noise * windowEnergy(window, shape) : 0,
     returnPeakRatio: true,
   };
   // A pass that a refinement follows needs no finer grid than the window's pull it leaves
@@ -199,13 +207,23 @@ export function registerTile(
     refinements > 0
       ? { ...correlation, upsampleFactor: Math.min(upsampleFactor, COARSE_UPSAMPLE), returnPeakRatio: false }
       : correlation;
-  let result = phaseCrossCorrelation(prepared.spectrum, centredWindowed(moving, window, tukeyAlpha), first);
+  let result = phaseCrossCorrelation(
+    prepared.spectrum,
+    centredWindowed(moving, window, workspace),
+    first,
+    workspace.correlation,
+  );
   for (let pass = 0; pass < refinements && result.shift.every(Number.isFinite); pass++) {
-    const aligned = realFourierShift(centred(moving), result.shift, shiftedBuffer.take(moving.data.length));
+    const aligned = realFourierShift(
+      centred(moving, workspace),
+      result.shift,
+      workspace.shifted.take(moving.data.length),
+    );
     const residual = phaseCrossCorrelation(
       prepared.spectrum,
-      centredWindowed(aligned, window, tukeyAlpha),
+      centredWindowed(aligned, window, workspace),
       correlation,
+      workspace.correlation,
     );
     result = { ...residual, shift: result.shift.map((s, k) => s + residual.shift[k]!) };
   }
@@ -227,9 +245,9 @@ export function registerTile(
   };
 }
 
-function preprocessOptionsOf(params: RegisterTileParams): PreprocessOptions {
+function preprocessOptionsOf(params: RegisterTileParams, window: Window): PreprocessOptions {
   const options = validatePreprocessOptions(params.preprocess ?? {});
-  if (options.window !== undefined && (params.window ?? 'tukey') !== 'none') {
+  if (options.window !== undefined && window.type !== 'none') {
     throw new MetdbError(
       'invalid-argument',
       "registerTile: give the window either in params.window or in params.preprocess.window, not both (set window: 'none')",
@@ -249,19 +267,16 @@ function preprocessed(tile: NdArray, options: PreprocessOptions): NdArray {
   return tile;
 }
 
-/** `centredWindowed`'s output, reused from tile to tile: `phaseCrossCorrelation` consumes it at once. */
-const windowed = new ScratchFloat64();
-
-function centredWindowed(
-  image: NdArray,
-  window: 'hann' | 'tukey' | 'none',
-  alpha: number,
-): NdArray<Float64Array> {
+/**
+ * The image minus its mean, times the window, in the workspace's buffer (`phaseCrossCorrelation`
+ * consumes it at once).
+ */
+function centredWindowed(image: NdArray, window: Window, workspace: TileWorkspace): NdArray<Float64Array> {
   const { data, shape } = image;
   const mean = meanOf(data);
-  const out = windowed.take(data.length);
-  if (window === 'none') subtract(data, mean, out);
-  else subtractAndWeigh(data, mean, windowOf(window, shape, alpha), out);
+  const out = workspace.windowed.take(data.length);
+  if (window.type === 'none') subtract(data, mean, out);
+  else subtractAndWeigh(data, mean, windowOf(window, shape), out);
   return { data: out, shape: [...shape] };
 }
 
@@ -290,15 +305,15 @@ function subtractAndWeigh(
 const windows = new Map<string, Float32Array | Float64Array>();
 
 function windowOf(
-  kind: 'hann' | 'tukey',
+  window: Exclude<Window, { type: 'none' }>,
   shape: readonly number[],
-  alpha: number,
 ): Float32Array | Float64Array {
-  const key = `${kind}:${alpha}:${shape.join('x')}`;
+  const alpha = window.type === 'tukey' ? window.alpha : 1;
+  const key = `${window.type}:${alpha}:${shape.join('x')}`;
   let w = windows.get(key);
   if (w === undefined) {
     if (windows.size >= 16) windows.clear();
-    w = (kind === 'hann' ? hannWindow(shape) : tukeyWindow(shape, { alpha })).data;
+    w = (window.type === 'hann' ? hannWindow(shape) : tukeyWindow(shape, { alpha })).data;
     windows.set(key, w);
   }
   return w;
@@ -307,21 +322,17 @@ function windowOf(
 /** Upsampling of a pass that a refinement pass follows. */
 const COARSE_UPSAMPLE = 10;
 
-/** The refinement's mean-removed and shifted moving tiles, reused from tile to tile. */
-const centredBuffer = new ScratchFloat64();
-const shiftedBuffer = new ScratchFloat64();
-
 /** The mean-removed tile, for the refinement's Fourier shift. */
-function centred(image: NdArray): NdArray<Float64Array> {
-  const out = centredBuffer.take(image.data.length);
+function centred(image: NdArray, workspace: TileWorkspace): NdArray<Float64Array> {
+  const out = workspace.centred.take(image.data.length);
   subtract(image.data, meanOf(image.data), out);
   return { data: out, shape: image.shape };
 }
 
 /** Sum of the window's squares: the factor by which it scales white noise's power spectrum. */
-function windowEnergy(kind: 'hann' | 'tukey' | 'none', shape: readonly number[], alpha: number): number {
-  if (kind === 'none') return shape.reduce((p, n) => p * n, 1);
-  const w = windowOf(kind, shape, alpha);
+function windowEnergy(window: Window, shape: readonly number[]): number {
+  if (window.type === 'none') return shape.reduce((p, n) => p * n, 1);
+  const w = windowOf(window, shape);
   let sum = 0;
   for (let i = 0; i < w.length; i++) sum += w[i]! * w[i]!;
   return sum;

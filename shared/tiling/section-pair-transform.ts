@@ -9,6 +9,7 @@ import type { NdArray } from '../ndarray/ndarray.js';
 import { extractRegion } from './extract-region.js';
 import { planTiles } from './plan-tiles.js';
 import { prepareReferenceTile, registerTile } from './register-tile.js';
+import { TileWorkspace } from './tile-workspace.js';
 
 export interface SectionPairTransformOptions extends FitSectionTransformOptions {
   /** @default 'affine' */
@@ -51,10 +52,11 @@ export function sectionPairTransform(
   const vx: number[] = [];
   const vy: number[] = [];
   const weight: number[] = [];
+  const workspace = new TileWorkspace();
   for (const tile of planTiles(reference.shape, { tileSize, overlap })) {
     const region = { start: tile.start, size: tile.size };
-    const prepared = prepareReferenceTile(extractRegion(reference, region), params);
-    const result = registerTile(prepared, extractRegion(moving, region), params);
+    const prepared = prepareReferenceTile(extractRegion(reference, region), params, workspace);
+    const result = registerTile(prepared, extractRegion(moving, region), params, workspace);
     if (result.skipped !== undefined || !(result.weight > 0)) continue;
     const x = tile.start[1]! + (tile.size[1]! - 1) / 2;
     const y = tile.start[0]! + (tile.size[0]! - 1) / 2;

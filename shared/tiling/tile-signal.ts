@@ -1,8 +1,9 @@
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
-import { ScratchFloat64 } from '../registration/scratch-array.js';
+import type { ScratchFloat64 } from '../registration/scratch-array.js';
 import { selectKth } from '../registration/preprocess/select-kth.js';
 import { countedTileSignal, quantilesOfCounts } from './counted-tile-signal.js';
+import { TileSignalWorkspace } from './tile-signal-workspace.js';
 
 /** Robust texture figures of one tile; intensities in the tile's own units. */
 export interface TileSignal {
@@ -42,26 +43,31 @@ const MAX_SAMPLES = 1 << 14;
  * correlation's own quality figure (`registerTile`'s `peakRatio`) is for.
  *
  * @param tile pixels, axis order (z,) y, x
+ * @param workspace buffers reused from call to call by one thread (made for this call if absent)
  * @throws MetdbError 'empty-array' for an empty tile, 'non-finite' for NaN or infinite pixels
  */
-export function tileSignal(tile: NdArray): TileSignal {
+export function tileSignal(tile: NdArray, workspace = new TileSignalWorkspace()): TileSignal {
   const { data } = tile;
   const n = data.length;
   if (n === 0) throw new MetdbError('empty-array', 'tileSignal: the tile is empty');
   if (data instanceof Uint16Array || data instanceof Uint8Array) {
-    const counted = countedTileSignal(tile as NdArray<Uint8Array | Uint16Array>, MAX_SAMPLES, MAX_BINS);
+    const counted = countedTileSignal(tile as NdArray<Uint8Array | Uint16Array>, {
+      maxSamples: MAX_SAMPLES,
+      maxBins: MAX_BINS,
+      tables: workspace.tables,
+    });
     if (counted !== undefined) return counted;
   }
   const integer = !(data instanceof Float32Array || data instanceof Float64Array);
-  const { values, min, max } = sample(data);
+  const { values, min, max } = sample(data, workspace.samples);
   for (let i = 0; !integer && i < values.length; i++) {
     if (!Number.isFinite(values[i]!)) {
       throw new MetdbError('non-finite', 'tileSignal: the tile has NaN or infinite pixels');
     }
   }
-  const std = winsorisedStd(values, integer ? { min, max } : undefined);
+  const std = winsorisedStd(values, integer ? { min, max } : undefined, workspace);
   const floor = integer ? 1 / Math.sqrt(12) : 1e-9 * std;
-  const noise = Math.max(differenceNoise(tile, integer), floor);
+  const noise = Math.max(differenceNoise(tile, integer, workspace), floor);
   const signal = std === 0 ? 0 : Math.max(0, (std * std) / (noise * noise) - 1);
   return { signal, std, noise };
 }
@@ -80,15 +86,14 @@ export function isInformative(
   return measured.signal >= threshold;
 }
 
-/** The buffers of `sample` and `firstDifferences`, reused from tile to tile (`ScratchFloat64`). */
-const sampleBuffer = new ScratchFloat64();
-const differenceBuffer = new ScratchFloat64();
-
 /** Every `stride`-th pixel of `data` (all of them when there are at most MAX_SAMPLES), and their range. */
-function sample(data: NdArray['data']): { values: Float64Array; min: number; max: number } {
+function sample(
+  data: NdArray['data'],
+  buffer: ScratchFloat64,
+): { values: Float64Array; min: number; max: number } {
   const count = data.length;
   const stride = Math.max(1, Math.ceil(count / MAX_SAMPLES));
-  const values = sampleBuffer.take(Math.ceil(count / stride));
+  const values = buffer.take(Math.ceil(count / stride));
   const range = { min: Number.POSITIVE_INFINITY, max: Number.NEGATIVE_INFINITY };
   copyStrided(data, stride, values, range);
   return { values, min: range.min, max: range.max };
@@ -117,11 +122,15 @@ function copyStrided(
  * Standard deviation of `values` winsorised at their 0.5 and 99.5 percentiles; `integerRange`
  * (their min and max) when they are integers, for the histogram.
  */
-function winsorisedStd(values: Float64Array, integerRange: Range | undefined): number {
+function winsorisedStd(
+  values: Float64Array,
+  integerRange: Range | undefined,
+  workspace: TileSignalWorkspace,
+): number {
   const [lo = 0, hi = 0] =
     integerRange === undefined
       ? selectedQuantiles(values.slice(), [0.005, 0.995])
-      : integerQuantiles(values, 1, integerRange, [0.005, 0.995]);
+      : integerQuantiles(values, { scale: 1, range: integerRange, workspace }, [0.005, 0.995]);
   return clampedStd(values, lo, hi);
 }
 
@@ -136,17 +145,18 @@ function clampedStd(values: Float64Array, lo: number, hi: number): number {
 }
 
 /** 1.4826 MAD / sqrt(2) of the first differences along every axis longer than 1 (0 if none). */
-function differenceNoise(tile: NdArray, integer: boolean): number {
-  const differences = firstDifferences(tile);
+function differenceNoise(tile: NdArray, integer: boolean, workspace: TileSignalWorkspace): number {
+  const differences = firstDifferences(tile, workspace.differences);
   if (differences === undefined) return 0;
   const { values, min, max } = differences;
   const [median = 0] = integer
-    ? integerQuantiles(values, 1, { min, max }, [0.5])
+    ? integerQuantiles(values, { scale: 1, range: { min, max }, workspace }, [0.5])
     : selectedQuantiles(values, [0.5]);
   const deviations = absoluteDeviations(values, median);
   // Deviations of integers from a median of integers: integers, or halves of integers.
+  const scale = Number.isInteger(median) ? 1 : 2;
   const [mad = 0] = integer
-    ? integerQuantiles(values, Number.isInteger(median) ? 1 : 2, deviations, [0.5])
+    ? integerQuantiles(values, { scale, range: deviations, workspace }, [0.5])
     : selectedQuantiles(values, [0.5]);
   return (1.4826 * mad) / Math.SQRT2;
 }
@@ -156,13 +166,16 @@ function differenceNoise(tile: NdArray, integer: boolean): number {
  * more than MAX_SAMPLES (pair p in this order is kept when p % stride === 0), and their range.
  * Its own function: the loop is optimised on its own, whatever follows it.
  */
-function firstDifferences(tile: NdArray): { values: Float64Array; min: number; max: number } | undefined {
+function firstDifferences(
+  tile: NdArray,
+  buffer: ScratchFloat64,
+): { values: Float64Array; min: number; max: number } | undefined {
   const { data, shape } = tile;
   const n = data.length;
   const total = shape.reduce((t, len) => t + (n / len) * (len - 1), 0);
   if (total === 0) return undefined;
   const stride = Math.max(1, Math.ceil(total / MAX_SAMPLES));
-  const diffs = differenceBuffer.take(Math.ceil(total / stride));
+  const diffs = buffer.take(Math.ceil(total / stride));
   let k = 0;
   let step = 1;
   let min = Number.POSITIVE_INFINITY;
@@ -209,7 +222,15 @@ interface Range {
 
 /** Histograms cover at most this many bins; a wider spread goes through selection. */
 const MAX_BINS = 1 << 17;
-let histogram = new Int32Array(0);
+
+/** How the values of `integerQuantiles` are counted. */
+interface IntegerValues {
+  /** The values are multiples of 1 / scale. */
+  readonly scale: 1 | 2;
+  readonly range: Range;
+  /** Holds the histogram. */
+  readonly workspace: TileSignalWorkspace;
+}
 
 /**
  * `selectedQuantiles` for values that are all multiples of 1 / `scale` (integer pixels and their
@@ -218,17 +239,18 @@ let histogram = new Int32Array(0);
  * in linear time, without reordering `values`. The same numbers: the same order statistics,
  * interpolated by the same expression.
  */
-function integerQuantiles(values: Float64Array, scale: 1 | 2, range: Range, qs: readonly number[]): number[] {
+function integerQuantiles(values: Float64Array, how: IntegerValues, qs: readonly number[]): number[] {
   const n = values.length;
+  const { scale, range, workspace } = how;
   const { min, max } = range;
   const bins = (max - min) * scale + 1;
   if (!(bins <= MAX_BINS)) return selectedQuantiles(values.slice(), qs);
-  if (histogram.length < bins) histogram = new Int32Array(MAX_BINS);
-  const counts = histogram;
+  if (workspace.histogram.length < bins) workspace.histogram = new Int32Array(MAX_BINS);
+  const counts = workspace.histogram;
   counts.fill(0, 0, bins);
   countInto(counts, values, min, scale);
   // Bin b holds the value min + b / scale.
-  return quantilesOfCounts(counts, 0, bins - 1, -min * scale, scale, n, qs);
+  return quantilesOfCounts({ counts, first: 0, last: bins - 1, offset: -min * scale, scale, n }, qs);
 }
 
 /**

@@ -79,7 +79,7 @@ describe('PubSubBus on the emulator', () => {
   it('publishes JSON with attributes and resolves with the server message id', async () => {
     const bus = new PubSubBus({
       projectId: emulator.projectId,
-      topics: { tiles: topics.bus, aggregate: topics.bus, reprocess: topics.bus },
+      topics: { tiles: topics.bus, aggregate: topics.bus, reprocess: topics.bus, outputs: topics.bus },
     });
     const ids = await Promise.all([
       bus.publish('tiles', { schemaVersion: 1, n: 1 }, { jobId: 'j1' }),
@@ -101,7 +101,12 @@ describe('PubSubBus on the emulator', () => {
   it('turns a publish to a missing topic into a transient MetdbError', async () => {
     const bus = new PubSubBus({
       projectId: emulator.projectId,
-      topics: { tiles: `missing-${run}`, aggregate: `missing-${run}`, reprocess: `missing-${run}` },
+      topics: {
+        tiles: `missing-${run}`,
+        aggregate: `missing-${run}`,
+        reprocess: `missing-${run}`,
+        outputs: `missing-${run}`,
+      },
     });
     await expect(bus.publish('tiles', { a: 1 })).rejects.toMatchObject({
       code: 'unavailable',
@@ -115,7 +120,7 @@ describe('push subscriptions to functions-framework (the harness)', () => {
   it('delivers a published message to the function as a messagePublished CloudEvent', async () => {
     const bus = new PubSubBus({
       projectId: emulator.projectId,
-      topics: { tiles: topics.ok, aggregate: topics.ok, reprocess: topics.ok },
+      topics: { tiles: topics.ok, aggregate: topics.ok, reprocess: topics.ok, outputs: topics.ok },
     });
     const id = await bus.publish('tiles', { schemaVersion: 1, hello: 'wörld' }, { jobId: 'j2' });
     await bus.close();
@@ -159,7 +164,12 @@ describe('push subscriptions to functions-framework (the harness)', () => {
   it('redelivers a message whose function fails, then moves it to the dead-letter topic after 5 attempts', async () => {
     const bus = new PubSubBus({
       projectId: emulator.projectId,
-      topics: { tiles: topics.poison, aggregate: topics.poison, reprocess: topics.poison },
+      topics: {
+        tiles: topics.poison,
+        aggregate: topics.poison,
+        reprocess: topics.poison,
+        outputs: topics.poison,
+      },
     });
     const id = await bus.publish('tiles', { schemaVersion: 1, poison: true });
     await bus.close();

@@ -108,12 +108,12 @@ describe.skipIf(!hasGcloud)('metdb dev: the cloud stack on this machine', () => 
     stack.stderr!.on('data', (chunk: Buffer) => void (output += chunk.toString('utf8')));
     const exited = new Promise<number | null>((done) => stack!.once('exit', (code) => done(code)));
 
-    await until('the banner', 90_000, () => {
+    await until('the banner', 180_000, () => {
       if (stack!.exitCode !== null) throw new Error(`the stack exited early:\n${output}`);
       return Promise.resolve(output.includes('Ctrl-C stops everything') ? true : undefined);
     });
     const started = descendants(stack.pid!);
-    expect(started.filter((p) => p.args.includes('functions-framework'))).toHaveLength(4);
+    expect(started.filter((p) => p.args.includes('functions-framework'))).toHaveLength(5);
     expect(started.some((p) => p.args.includes('emulators pubsub start'))).toBe(true);
 
     const dataset = join(folder, 'series-a');
@@ -158,6 +158,25 @@ describe.skipIf(!hasGcloud)('metdb dev: the cloud stack on this machine', () => 
     expect(output).toContain(`upload   series-a/${moving.file}`);
     const doneLine = /job .* v1 series-a\/frame_01\.tif {2}done {2}shift y=-1\.3\d\d x=0\.[67]\d\d px/;
     await until('the job line', 5_000, () => Promise.resolve(doneLine.test(output) ? true : undefined));
+    // publishOutputs writes the dataset's outputs into the bucket folder, manifest last.
+    const { id: datasetId } = await db.selectFrom('datasets').select('id').executeTakeFirstOrThrow();
+    const outputsOf = async (version: number, revision: number) => {
+      const prefix = `outputs/${datasetId}/v${version}/r${revision}/`;
+      await until(`the outputs ${prefix}`, 40_000, () =>
+        Promise.resolve(existsSync(join(folder, prefix, 'outputs.json')) ? true : undefined),
+      );
+      await until('the outputs line', 5_000, () =>
+        Promise.resolve(output.includes(`outputs  ${prefix}`) ? true : undefined),
+      );
+      return JSON.parse(readFileSync(join(folder, prefix, 'shifts.json'), 'utf8')) as {
+        images: { file: string; shift: number[] | null }[];
+      };
+    };
+    const firstOutputs = await outputsOf(1, 1);
+    expect(firstOutputs.images.map((i) => [i.file, i.shift])).toEqual([
+      [truth.reference, [0, 0]],
+      [moving.file, [first.shift_y, first.shift_x]],
+    ]);
 
     const lines: string[] = [];
     const published = await devCommand(
@@ -170,6 +189,10 @@ describe.skipIf(!hasGcloud)('metdb dev: the cloud stack on this machine', () => 
     expect(String(second.parameters)).toMatch(/"upsampleFactor":50\b/);
     expect(Math.abs(second.shift_y - moving.expected[0]!)).toBeLessThan(0.05);
     expect(Math.abs(second.shift_x - moving.expected[1]!)).toBeLessThan(0.05);
+    const secondOutputs = await outputsOf(2, 2);
+    expect(secondOutputs.images[1]!.shift).toEqual([second.shift_y, second.shift_x]);
+    // The outputs in the bucket folder are not taken for uploads.
+    expect(await db.selectFrom('images').select('id').execute()).toHaveLength(2);
 
     stack.kill('SIGINT');
     expect(await exited).toBe(0);
@@ -181,5 +204,5 @@ describe.skipIf(!hasGcloud)('metdb dev: the cloud stack on this machine', () => 
     }).catch(() => started.filter((p) => alive(p.pid)));
     expect(left).toEqual([]);
     expect(existsSync(join(tmp, 'state.json'))).toBe(false);
-  }, 150_000);
+  }, 300_000);
 });

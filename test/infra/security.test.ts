@@ -66,11 +66,48 @@ describe('infra security (prod)', () => {
     }
   });
 
+  it('lets only publishOutputs create objects under outputs/, and ingest only under datasets/', () => {
+    const creators: Block[] = iamGrants()
+      .filter(
+        ({ grant }) =>
+          grant.role === 'roles/storage.objectCreator' ||
+          /objectAdmin|storage\.admin/.test(String(grant.role)),
+      )
+      .map(({ grant }) => grant);
+    const onResults = creators.filter((g) => /buckets_results_/.test(String(g.bucket)));
+    const byFunction = new Map<string, Block>(
+      onResults.map((g): [string, Block] => [
+        /\.fn-([\w-]+)_identity_account_/.exec(String(g.member))?.[1] ?? String(g.member),
+        g,
+      ]),
+    );
+    expect([...byFunction.keys()].sort()).toEqual(['ingest', 'publish-outputs']);
+    for (const g of onResults) expect(g.role).toBe('roles/storage.objectCreator');
+    const condition = (slug: string) => field(byFunction.get(slug) ?? {}, 'condition');
+    const under = (prefix: string) =>
+      new RegExp(
+        `^resource\\.name\\.startsWith\\("projects/_/buckets/\\$\\{google_storage_bucket\\.buckets_results_[0-9A-F]+\\.name\\}/objects/${prefix}/"\\)$`,
+      );
+    expect(condition('publish-outputs').expression).toMatch(under('outputs'));
+    expect(condition('ingest').expression).toMatch(under('datasets'));
+  });
+
+  it('lets the sweep publish tiles, aggregations and the outputs of the jobs it fails', () => {
+    const topics = grantsTo(/recovery_sweep-identity_account_[0-9A-F]+\.member\}$/)
+      .filter((g) => g.type === 'google_pubsub_topic_iam_member')
+      .map((g) => `${/pubsub_([\w-]+?)_[0-9A-F]+\./.exec(g.target)?.[1]}:${String(g.role)}`);
+    expect(topics.sort()).toEqual([
+      'aggregate:roles/pubsub.publisher',
+      'outputs:roles/pubsub.publisher',
+      'tiles:roles/pubsub.publisher',
+    ]);
+  });
+
   it('limits the Cloud SQL roles to the Met-db instance by an IAM condition', () => {
     const sqlGrants = resourcesOf(stack.json, 'google_project_iam_member').filter((g) =>
       String(g.role).startsWith('roles/cloudsql.'),
     );
-    expect(sqlGrants).toHaveLength(14); // six functions and the migrator
+    expect(sqlGrants).toHaveLength(16); // seven functions and the migrator
     for (const grant of sqlGrants) {
       expect(field(grant, 'condition').expression).toBe(
         'resource.type == "sqladmin.googleapis.com/Instance" && ' +
@@ -81,7 +118,7 @@ describe('infra security (prod)', () => {
 
   it('lets the push account only invoke the Pub/Sub-triggered functions', () => {
     const grants = grantsTo(/google_service_account\.push-account\.member/);
-    expect(grants).toHaveLength(6); // the four pipeline functions, sweep and deadLetter
+    expect(grants).toHaveLength(7); // the five pipeline functions, sweep and deadLetter
     for (const grant of grants) {
       expect(grant.type).toBe('google_cloud_run_v2_service_iam_member');
       expect(grant.role).toBe('roles/run.invoker');
@@ -95,9 +132,9 @@ describe('infra security (prod)', () => {
       expect.stringMatching(/pubsub_dead-letter_/) as string,
     ]);
     const subscriber = pubsubAgent.filter((g) => g.role === 'roles/pubsub.subscriber');
-    expect(subscriber).toHaveLength(4);
+    expect(subscriber).toHaveLength(5);
     expect(subscriber.every((g) => /_push_[0-9A-F]+\.name\}$/.test(g.target))).toBe(true);
-    expect(pubsubAgent).toHaveLength(5);
+    expect(pubsubAgent).toHaveLength(6);
     const gcsAgent = grantsTo(/data\.google_storage_project_service_account\./);
     expect(gcsAgent).toEqual([
       {
@@ -208,7 +245,12 @@ const LEAST_PRIVILEGE: Readonly<Record<FunctionName, { buckets: string[]; topics
   },
   aggregate: {
     buckets: ['results:roles/storage.objectViewer'],
-    topics: [],
+    topics: ['outputs:roles/pubsub.publisher'],
   },
   reprocess: { buckets: ['uploads:roles/storage.objectViewer'], topics: ['tiles:roles/pubsub.publisher'] },
+  // Creates the outputs under outputs/ (never overwrites them); reads canonical images.
+  publishOutputs: {
+    buckets: ['results:roles/storage.objectCreator', 'results:roles/storage.objectViewer'],
+    topics: [],
+  },
 };

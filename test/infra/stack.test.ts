@@ -29,6 +29,7 @@ describe('infra stack (dev)', () => {
     expect(namesOf(resourcesOf(json, 'google_pubsub_topic'))).toEqual([
       'metdb-dev-aggregate',
       'metdb-dev-dead-letter',
+      'metdb-dev-outputs',
       'metdb-dev-reprocess',
       'metdb-dev-sweep',
       'metdb-dev-tiles',
@@ -41,14 +42,15 @@ describe('infra stack (dev)', () => {
       'metdb-dev-dead-letter',
       'metdb-dev-ingest',
       'metdb-dev-migrate',
+      'metdb-dev-publish-outputs',
       'metdb-dev-register-tile',
       'metdb-dev-reprocess',
       'metdb-dev-sweep',
     ]);
-    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(7);
+    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(8);
   });
 
-  it('runs all four functions on nodejs22 with their entry points, concurrency 1', () => {
+  it('runs the pipeline functions on nodejs22 with their entry points, concurrency 1', () => {
     // (`migrate` is the migrator's HTTP function: security.test.ts; `sweep` and `deadLetter`: below.)
     const functions = resourcesOf(stack.json, 'google_cloudfunctions2_function').filter(
       (f) => !['metdb-dev-migrate', 'metdb-dev-sweep', 'metdb-dev-dead-letter'].includes(String(f.name)),
@@ -56,6 +58,7 @@ describe('infra stack (dev)', () => {
     expect(functions.map((f) => field(f, 'build_config').entry_point).sort()).toEqual([
       'aggregate',
       'ingest',
+      'publishOutputs',
       'registerTile',
       'reprocess',
     ]);
@@ -83,6 +86,7 @@ describe('infra stack (dev)', () => {
       'METDB_DB_USER',
       'METDB_MAX_PIXELS',
       'METDB_MIGRATE_AT_START',
+      'METDB_OUTPUTS_TOPIC',
       'METDB_REPROCESS_TOPIC',
       'METDB_RESULTS_BUCKET',
       'METDB_TILES_TOPIC',
@@ -109,6 +113,7 @@ describe('infra stack (dev)', () => {
     expect(namesOf(push)).toEqual([
       'metdb-dev-aggregate-push',
       'metdb-dev-ingest-push',
+      'metdb-dev-publish-outputs-push',
       'metdb-dev-register-tile-push',
       'metdb-dev-reprocess-push',
     ]);

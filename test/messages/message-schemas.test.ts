@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isMetdbError, type MetdbError } from '../../shared/errors/metdb-error.js';
 import { parseAggregateMessage } from '../../shared/messages/aggregate-message.js';
+import { outputsMessageAttributes, parseOutputsMessage } from '../../shared/messages/outputs-message.js';
 import {
   parseReprocessMessage,
   reprocessMessageAttributes,
@@ -132,6 +133,23 @@ describe('aggregate message', () => {
     expect(
       failure(() => parseAggregateMessage({ schemaVersion: 1, jobId: JOB_ID, tiles: 3 })).message,
     ).toContain('Unrecognized key');
+  });
+});
+
+describe('outputs message', () => {
+  it('accepts { schemaVersion: 1, datasetId, jobId } and nothing else', () => {
+    const m = parseOutputsMessage({ schemaVersion: 1, datasetId: DATASET_ID, jobId: JOB_ID });
+    expect(m).toEqual({ schemaVersion: 1, datasetId: DATASET_ID, jobId: JOB_ID });
+    expect(outputsMessageAttributes(m)).toEqual({ schemaVersion: '1', datasetId: DATASET_ID, jobId: JOB_ID });
+    expect(failure(() => parseOutputsMessage({ schemaVersion: 1, jobId: JOB_ID })).message).toContain(
+      'datasetId',
+    );
+    expect(
+      failure(() => parseOutputsMessage({ schemaVersion: 1, datasetId: 'ds1', jobId: JOB_ID })).message,
+    ).toContain('datasetId');
+    expect(
+      failure(() => parseOutputsMessage({ schemaVersion: 2, datasetId: DATASET_ID, jobId: JOB_ID })).message,
+    ).toBe('outputs message: unsupported schemaVersion 2 (this code reads 1)');
   });
 });
 

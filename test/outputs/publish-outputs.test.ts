@@ -31,7 +31,7 @@ describe('publishOutputs (the cloud writes the same outputs as a laptop)', () =>
   it('writes the shift table, registered images, OME-Zarr and report under outputs/<dataset>/v<version>/', async () => {
     const result = await publishOutputs({ db: handle.db, blobs }, summary.datasetId!);
     expect(result.published).toBe(true);
-    const prefix = `outputs/${summary.datasetId}/v1/`;
+    const prefix = `outputs/${summary.datasetId}/v1/r1/`;
     expect(result.prefix).toBe(prefix);
     // The same shift table as the local run's, byte for byte.
     const json = await blobs.get(`${prefix}shifts.json`);
@@ -52,7 +52,7 @@ describe('publishOutputs (the cloud writes the same outputs as a laptop)', () =>
   });
 
   it('is idempotent: a second delivery finds every object and rewrites none', async () => {
-    const prefix = `outputs/${summary.datasetId}/v1/`;
+    const prefix = `outputs/${summary.datasetId}/v1/r1/`;
     const keys = ['shifts.json', 'report.html', 'registered/b_moving.tif', 'average.tif'];
     const before = await Promise.all(keys.map((k) => blobs.head(prefix + k)));
     const again = await publishOutputs({ db: handle.db, blobs }, summary.datasetId!);

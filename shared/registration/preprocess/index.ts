@@ -15,8 +15,11 @@ export { removeBackground, type RemoveBackgroundOptions } from './remove-backgro
 export { separableWindow } from './separable-window.js';
 export { suppressHotPixels, type SuppressHotPixelsOptions } from './suppress-hot-pixels.js';
 export { tukey1d, tukeyWindow, type TukeyWindowOptions } from './tukey-window.js';
+export { validatePreprocessOptions, type PreprocessOptions } from './validate-preprocess-options.js';
 export {
-  validatePreprocessOptions,
-  type PreprocessOptions,
+  DEFAULT_TUKEY_ALPHA,
+  DEFAULT_WINDOW,
+  resolveWindow,
+  type Window,
   type WindowOption,
-} from './validate-preprocess-options.js';
+} from './window-option.js';

@@ -8,6 +8,7 @@ import { hannWindow } from './hann-window.js';
 import { removeBackground } from './remove-background.js';
 import { suppressHotPixels } from './suppress-hot-pixels.js';
 import { tukeyWindow } from './tukey-window.js';
+import { DEFAULT_TUKEY_ALPHA } from './window-option.js';
 import { validatePreprocessOptions, type PreprocessOptions } from './validate-preprocess-options.js';
 
 /** Whether validated options ask for any step (without one, `preprocess` only converts to float). */
@@ -50,7 +51,9 @@ export function preprocess(
   if (typeof window === 'object') {
     steps.push((im, dtype) => {
       const w =
-        window.type === 'hann' ? hannWindow(im.shape) : tukeyWindow(im.shape, { alpha: window.alpha ?? 0.5 });
+        window.type === 'hann'
+          ? hannWindow(im.shape)
+          : tukeyWindow(im.shape, { alpha: window.alpha ?? DEFAULT_TUKEY_ALPHA });
       return applyWindow(im, w, { dtype });
     });
   }

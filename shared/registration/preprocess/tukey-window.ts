@@ -2,6 +2,7 @@ import type { NdArray } from '../../ndarray/ndarray.js';
 import { checkDtype, checkNumber, checkOptionKeys, type OutputDtype } from './check-options.js';
 import { hann1d } from './hann-window.js';
 import { separableWindow } from './separable-window.js';
+import { DEFAULT_TUKEY_ALPHA } from './window-option.js';
 
 export interface TukeyWindowOptions {
   /**
@@ -45,6 +46,6 @@ export function tukeyWindow(
   options: TukeyWindowOptions = {},
 ): NdArray<Float32Array | Float64Array> {
   checkOptionKeys(options, ['alpha', 'dtype'], 'tukeyWindow');
-  const alpha = checkNumber(options.alpha, 0.5, 'alpha', 0, 1);
+  const alpha = checkNumber(options.alpha, DEFAULT_TUKEY_ALPHA, 'alpha', 0, 1);
   return separableWindow(shape, (n) => tukey1d(n, alpha), checkDtype(options.dtype));
 }

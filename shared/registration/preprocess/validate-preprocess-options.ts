@@ -1,6 +1,5 @@
-import { MetdbError } from '../../errors/metdb-error.js';
 import { BIN_IMAGE_KEYS, resolveBinImageOptions, type BinImageOptions } from './bin-image.js';
-import { checkDtype, checkNumber, checkOptionKeys, type OutputDtype } from './check-options.js';
+import { checkDtype, checkOptionKeys, type OutputDtype } from './check-options.js';
 import {
   CLIP_PERCENTILES_KEYS,
   resolveClipPercentilesOptions,
@@ -16,9 +15,9 @@ import {
   resolveSuppressHotPixelsOptions,
   type SuppressHotPixelsOptions,
 } from './suppress-hot-pixels.js';
+import { resolveWindow, type WindowOption } from './window-option.js';
 
-/** The window of the last preprocessing step. */
-export type WindowOption = 'hann' | 'tukey' | { type: 'hann' } | { type: 'tukey'; alpha?: number };
+export type { WindowOption } from './window-option.js';
 
 /**
  * Options of `preprocess`, JSON-friendly (they can come from a dataset's metdb.json). Each step is
@@ -34,8 +33,11 @@ export interface PreprocessOptions {
   background?: boolean | Omit<RemoveBackgroundOptions, 'dtype'>;
   /** Step 4, `binImage` (`true` bins by 2). @default skipped */
   bin?: boolean | Omit<BinImageOptions, 'dtype'>;
-  /** Step 5, a separable window (`hannWindow` or `tukeyWindow`, alpha 0.5 by default). @default skipped */
-  window?: false | WindowOption;
+  /**
+   * Step 5, a separable window (`hannWindow` or `tukeyWindow`, alpha 0.5 by default); validated,
+   * `{ type: 'hann' }` or `{ type: 'tukey', alpha }`. @default skipped
+   */
+  window?: WindowOption;
   /** Type of the result. @default 'float64' */
   dtype?: OutputDtype;
 }
@@ -90,29 +92,8 @@ function step(value: unknown, name: string, keys: readonly string[]): object | n
   return value;
 }
 
+/** The window step, validated (`resolveWindow`): null when skipped. */
 function validateWindow(value: unknown): WindowOption | null {
-  if (value === undefined || value === false) return null;
-  if (value === 'hann') return { type: 'hann' };
-  if (value === 'tukey') return { type: 'tukey', alpha: 0.5 };
-  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
-    const type = (value as { type?: unknown }).type;
-    if (type === 'hann') {
-      checkOptionKeys(value, ['type'], 'preprocess.window');
-      return { type: 'hann' };
-    }
-    if (type === 'tukey') {
-      checkOptionKeys(value, ['type', 'alpha'], 'preprocess.window');
-      return {
-        type: 'tukey',
-        alpha: checkNumber((value as { alpha?: unknown }).alpha, 0.5, 'window.alpha', 0, 1),
-      };
-    }
-  }
-  throw new MetdbError(
-    'invalid-argument',
-    `preprocess: window must be 'hann', 'tukey', { type: 'tukey', alpha } or false`,
-    {
-      details: { option: 'window', value },
-    },
-  );
+  const window = resolveWindow(value, 'preprocess', { type: 'none' });
+  return window.type === 'none' ? null : { ...window };
 }

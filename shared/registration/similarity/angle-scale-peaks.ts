@@ -36,7 +36,16 @@ export function angleScalePeaks(
   try {
     rfftn(taper(reference, angles, radii), [angles, radii], a);
     rfftn(taper(moving, angles, radii), [angles, radii], b);
-    crossPowerSpectrum(a.view, b.view, h, angles, radii, true, 1e-12);
+    crossPowerSpectrum({
+      a: a.view,
+      b: b.view,
+      bins: h,
+      rows: angles,
+      n: radii,
+      normalization: 'phase',
+      eps: 1e-12,
+      regularization: 0,
+    });
     irfftn(b, [angles, radii], surface);
   } finally {
     a.free();

@@ -1,0 +1,294 @@
+/**
+ * The cloud returns the outputs: the series fixture uploaded to the bucket goes through the cloud
+ * stack (the Pub/Sub emulator pushing to ingest, registerTile, aggregate and publishOutputs, served
+ * by functions-framework from dist/; MariaDB; the GCS JSON API double, a MOCK of Cloud Storage, as
+ * the bucket). Once every job has settled, `aggregate` has announced each job on the outputs topic
+ * and `publishOutputs` has written the dataset's outputs under `outputs/<datasetId>/v1/r4/`. The
+ * objects are read back independently (sharp for the pixels, tifffile when /usr/bin/python3 has
+ * it, JSON.parse for the table) and checked against the database rows, and redelivered outputs
+ * messages leave, or recreate, identical bytes.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Storage } from '@google-cloud/storage';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
+import { parseOutputsMessage, type OutputsMessage } from '../../shared/messages/outputs-message.js';
+import { SETTINGS_FILE } from '../../shared/pipeline/dataset-settings.js';
+import { getDatasetByName } from '../../shared/records/datasets-repository.js';
+import { migrateToLatest } from '../../shared/records/migrate.js';
+import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
+import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
+import { createTopology, pullAll, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
+import { gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
+import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
+import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
+import { interiorNcc } from '../support/interior-ncc.js';
+import { hasPython, runPython, TIFFFILE_READ } from '../support/python-readers.js';
+import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
+import { deliveryLines, until } from './pipeline-harness.js';
+
+const run = randomUUID().slice(0, 8);
+const BUCKET = `outs-${run}`;
+const DATASET = `series-${run}`;
+const topics = {
+  uploads: `outs-uploads-${run}`,
+  tiles: `outs-tiles-${run}`,
+  aggregate: `outs-aggregate-${run}`,
+  outputs: `outs-outputs-${run}`,
+};
+const SERIES = 'test/fixtures/series';
+const FRAMES = ['frame_00.tif', 'frame_01.tif', 'frame_02.tif', 'frame_03.tif', 'frame_04.tif'];
+const truth = JSON.parse(readFileSync(`${SERIES}/truth.json`, 'utf8')) as {
+  frames: { file: string; expected: number[] }[];
+};
+const SETTINGS = { reference: 'frame_00.tif', tileSize: 128, tileOverlap: 0.25, upsampleFactor: 100 };
+/** Four jobs (every frame but the reference), all version 1: the last snapshot is `v1/r4/`. */
+const JOBS = FRAMES.length - 1;
+
+let emulator: PubSubEmulator;
+let testDb: TestDatabase;
+let handle: DatabaseHandle;
+let gcs: GcsDouble;
+let topology: Topology;
+let storage: Storage;
+let scratch: string;
+let datasetId: string;
+let prefix: string;
+const servers: Record<string, FunctionServer> = {};
+const publishing: Promise<unknown>[] = [];
+
+beforeAll(async () => {
+  buildDistIfStale();
+  emulator = await startPubSubEmulator();
+  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  testDb = await createMysqlTestDatabase(2);
+  handle = await connectDatabase(testDb.config);
+  await migrateToLatest(handle.db);
+  gcs = await startGcsDouble();
+  storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: emulator.projectId });
+  scratch = mkdtempSync(join(tmpdir(), 'metdb-cloud-outputs-'));
+  const env = {
+    METDB_DATABASE_URL: testDb.config.kind === 'mysql' ? testDb.config.url : '',
+    METDB_DB_POOL_SIZE: '2',
+    METDB_GCS_API_ENDPOINT: gcs.endpoint,
+    METDB_RESULTS_BUCKET: BUCKET,
+    GOOGLE_CLOUD_PROJECT: emulator.projectId,
+    PUBSUB_EMULATOR_HOST: emulator.host,
+    METDB_TILES_TOPIC: topics.tiles,
+    METDB_AGGREGATE_TOPIC: topics.aggregate,
+    METDB_REPROCESS_TOPIC: `outs-reprocess-${run}`,
+    METDB_OUTPUTS_TOPIC: topics.outputs,
+    METDB_LOG_LEVEL: 'info',
+  };
+  const targets = ['ingest', 'registerTile', 'aggregate', 'publishOutputs'];
+  const started = await Promise.allSettled(targets.map((target) => startFunction(target, { env })));
+  for (const s of started) if (s.status === 'fulfilled') servers[s.value.target] = s.value;
+  const failed = started.find((s) => s.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+  const push = { ackDeadlineSeconds: 60, maxDeliveryAttempts: 5 };
+  topology = await createTopology(emulator.host, emulator.projectId, [
+    { topic: topics.uploads, pushTo: servers.ingest!.url, ...push },
+    { topic: topics.tiles, pushTo: servers.registerTile!.url, ...push },
+    { topic: topics.aggregate, pushTo: servers.aggregate!.url, ...push },
+    { topic: topics.outputs, pushTo: servers.publishOutputs!.url, ...push },
+  ]);
+  // A tap: every outputs announcement, to count them and to redeliver one.
+  await topology.pubsub.topic(topics.outputs).createSubscription(`${topics.outputs}-tap`, {
+    ackDeadlineSeconds: 60,
+  });
+  // As a bucket notification would, every finalized object is announced, the outputs included.
+  gcs.onFinalize((resource) => {
+    if (resource.bucket !== BUCKET) return;
+    publishing.push(topology.pubsub.topic(topics.uploads).publishMessage(gcsNotification(resource)));
+  });
+
+  const bucket = storage.bucket(BUCKET);
+  const save = (name: string, bytes: Uint8Array, contentType: string) =>
+    bucket.file(`${DATASET}/${name}`).save(Buffer.from(bytes), { resumable: false, contentType });
+  await save(SETTINGS_FILE, new TextEncoder().encode(JSON.stringify(SETTINGS)), 'application/json');
+  for (const frame of FRAMES) await save(frame, readFileSync(join(SERIES, frame)), 'image/tiff');
+  datasetId = (await until('the dataset row', 30_000, async () => getDatasetByName(handle.db, DATASET))).id;
+  prefix = `outputs/${datasetId}/v1/r${JOBS}/`;
+  await until('the outputs manifest', 120_000, () =>
+    Promise.resolve(gcs.objects.has(`${BUCKET}/${prefix}outputs.json`) ? true : undefined),
+  );
+}, 200_000);
+
+afterAll(async () => {
+  await Promise.allSettled(publishing);
+  await topology?.pubsub
+    .subscription(`${topics.outputs}-tap`)
+    .delete()
+    .catch(() => undefined);
+  await topology?.destroy();
+  await Promise.all(Object.values(servers).map((s) => s.stop()));
+  await gcs?.stop();
+  await handle?.close();
+  await testDb?.drop();
+  await emulator?.stop();
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+}, 60_000);
+
+/** The bytes of an object of the bucket double, or a failed test. */
+function bytesOf(name: string): Uint8Array {
+  const object = gcs.objects.get(`${BUCKET}/${name}`);
+  if (object === undefined) throw new Error(`no object ${name}`);
+  return object.bytes;
+}
+
+/** The first channel of a TIFF as float64, decoded by sharp (not by Met-db's decoder). */
+async function pixelsOf(bytes: Uint8Array): Promise<{ data: Float64Array; width: number; height: number }> {
+  const { data, info } = await sharp(bytes, { failOn: 'none' })
+    .extractChannel(0)
+    .raw({ depth: 'ushort' })
+    .toBuffer({ resolveWithObject: true });
+  const values = new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2);
+  return { data: Float64Array.from(values), width: info.width, height: info.height };
+}
+
+interface ShiftsJson {
+  axes: string[];
+  unit: string;
+  images: { file: string; role: string; shift: number[] | null; jobId: string | null }[];
+}
+
+describe('publishOutputs in the cloud stack', () => {
+  it('writes every output of the dataset under outputs/<datasetId>/v1/r4/, the manifest last', () => {
+    const names = [...gcs.objects.keys()]
+      .filter((k) => k.startsWith(`${BUCKET}/${prefix}`))
+      .map((k) => k.slice(`${BUCKET}/${prefix}`.length));
+    const stems = FRAMES.map((f) => f.replace(/\.tif$/, ''));
+    for (const name of [
+      'shifts.csv',
+      'shifts.json',
+      'report.html',
+      'average.tif',
+      'outputs.json',
+      'registered.ome.zarr/zarr.json',
+      ...stems.map((s) => `registered/${s}.tif`),
+    ])
+      expect(names, name).toContain(name);
+    const manifest = JSON.parse(new TextDecoder().decode(bytesOf(`${prefix}outputs.json`))) as {
+      version: number;
+      revision: number;
+      jobs: { state: string }[];
+      outputs: { registered: string[]; shiftsJson: string };
+    };
+    expect(manifest).toMatchObject({ version: 1, revision: JOBS });
+    expect(manifest.jobs.map((j) => j.state)).toEqual(new Array(JOBS).fill('done'));
+    expect(manifest.outputs.shiftsJson).toBe(`gs://${BUCKET}/${prefix}shifts.json`);
+    // The outputs, announced to the uploads topic like any object, were not ingested.
+    return expect(handle.db.selectFrom('images').select('id').execute()).resolves.toHaveLength(FRAMES.length);
+  });
+
+  it('writes a shift table that is the database rows, and close to the known drift', async () => {
+    const shifts = JSON.parse(new TextDecoder().decode(bytesOf(`${prefix}shifts.json`))) as ShiftsJson;
+    expect(shifts).toMatchObject({ axes: ['y', 'x'], unit: 'px' });
+    expect(shifts.images.map((i) => i.file)).toEqual(FRAMES);
+    const rows = await handle.db
+      .selectFrom('registrations')
+      .innerJoin('jobs', 'jobs.id', 'registrations.job_id')
+      .innerJoin('images', 'images.id', 'registrations.image_id')
+      .select(['images.source_object', 'jobs.id', 'registrations.shift_y', 'registrations.shift_x'])
+      .where('jobs.dataset_id', '=', datasetId)
+      .execute();
+    expect(rows).toHaveLength(JOBS);
+    for (const row of rows) {
+      const file = row.source_object.slice(DATASET.length + 1);
+      const image = shifts.images.find((i) => i.file === file)!;
+      expect(image.jobId).toBe(row.id);
+      expect(image.shift).toEqual([row.shift_y, row.shift_x]);
+      const expected = truth.frames.find((f) => f.file === file)!.expected;
+      expect(Math.hypot(image.shift![0]! - expected[0]!, image.shift![1]! - expected[1]!)).toBeLessThan(0.05);
+    }
+    expect(shifts.images[0]).toMatchObject({ role: 'reference', shift: [0, 0] });
+    const csv = new TextDecoder()
+      .decode(bytesOf(`${prefix}shifts.csv`))
+      .trim()
+      .split('\n');
+    expect(csv).toHaveLength(FRAMES.length + 1);
+    expect(csv[0]).toMatch(/shift_y,shift_x/);
+    const report = new TextDecoder().decode(bytesOf(`${prefix}report.html`));
+    for (const frame of FRAMES) expect(report).toContain(frame);
+  });
+
+  it('writes registered images that lie on the reference (read back by sharp and tifffile)', async () => {
+    const reference = await pixelsOf(readFileSync(join(SERIES, 'frame_00.tif')));
+    for (const frame of FRAMES.slice(1)) {
+      const bytes = bytesOf(`${prefix}registered/${frame}`);
+      const registered = await pixelsOf(bytes);
+      const original = await pixelsOf(readFileSync(join(SERIES, frame)));
+      expect([registered.width, registered.height]).toEqual([reference.width, reference.height]);
+      // The drift is a few pixels: 8 px inside the borders both images have content.
+      const box = { width: reference.width, height: reference.height, margin: 8 };
+      const before = interiorNcc(reference.data, original.data, box);
+      const after = interiorNcc(reference.data, registered.data, box);
+      expect(after, frame).toBeGreaterThan(0.99);
+      expect(after, frame).toBeGreaterThan(before);
+      if (hasPython('tifffile', 'numpy')) {
+        const path = join(scratch, frame);
+        writeFileSync(path, bytes);
+        const read = runPython<{ shape: number[]; dtype: string; is_imagej: boolean }>(TIFFFILE_READ, path);
+        expect(read).toMatchObject({ dtype: 'uint16', is_imagej: true });
+        expect(read.shape.slice(-2)).toEqual([reference.height, reference.width]);
+      }
+    }
+  });
+
+  it('announced every job once it settled, and acknowledged each delivery', async () => {
+    const announced = (await pullAll(topology.pubsub, `${topics.outputs}-tap`, JOBS, 10_000)).map((m) =>
+      parseOutputsMessage(JSON.parse(m.data.toString('utf8'))),
+    );
+    const jobs = await handle.db
+      .selectFrom('jobs')
+      .select('id')
+      .where('dataset_id', '=', datasetId)
+      .execute();
+    expect(new Set(announced.map((m) => m.jobId))).toEqual(new Set(jobs.map((j) => j.id)));
+    expect(announced.every((m) => m.datasetId === datasetId)).toBe(true);
+    const lines = deliveryLines(servers.publishOutputs!.output(), 'publishOutputs');
+    expect(lines.length).toBeGreaterThanOrEqual(JOBS);
+    expect(lines.every((l) => l.outcome === 'ack')).toBe(true);
+    expect(lines.some((l) => l.published === true && l.prefix === prefix)).toBe(true);
+  });
+
+  it('leaves the same bytes on a redelivery, and recreates identical bytes for lost objects', async () => {
+    const keys = ['shifts.json', 'shifts.csv', 'report.html', 'registered/frame_03.tif', 'outputs.json'];
+    const before = keys.map((k) => gcs.objects.get(`${BUCKET}/${prefix}${k}`)!);
+    const message: OutputsMessage = { schemaVersion: 1, datasetId, jobId: jobIdOf() };
+    const deliveries = () => deliveryLines(servers.publishOutputs!.output(), 'publishOutputs').length;
+    const redeliver = async () => {
+      const seen = deliveries();
+      await topology.pubsub.topic(topics.outputs).publishMessage({ json: message });
+      await until('the redelivery', 60_000, () => Promise.resolve(deliveries() > seen ? true : undefined));
+      return deliveryLines(servers.publishOutputs!.output(), 'publishOutputs').at(-1)!;
+    };
+    // The whole snapshot is there: nothing is written again.
+    expect(await redeliver()).toMatchObject({ outcome: 'ack', prefix, alreadyWritten: true });
+    keys.forEach((k, i) =>
+      expect(gcs.objects.get(`${BUCKET}/${prefix}${k}`)?.generation, k).toBe(before[i]!.generation),
+    );
+
+    // A delivery that died half way (objects missing, no manifest): the retry writes them again,
+    // byte for byte the same.
+    for (const k of keys) await storage.bucket(BUCKET).file(`${prefix}${k}`).delete();
+    expect(await redeliver()).toMatchObject({ outcome: 'ack', prefix, published: true });
+    keys.forEach((k, i) => {
+      const again = gcs.objects.get(`${BUCKET}/${prefix}${k}`);
+      expect(again?.generation, k).not.toBe(before[i]!.generation);
+      expect(again?.md5Hash, k).toBe(before[i]!.md5Hash);
+    });
+  });
+});
+
+function jobIdOf(): string {
+  const manifest = JSON.parse(new TextDecoder().decode(bytesOf(`${prefix}outputs.json`))) as {
+    jobs: { id: string }[];
+  };
+  return manifest.jobs[0]!.id;
+}
