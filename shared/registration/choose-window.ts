@@ -8,6 +8,20 @@ import { upsampledDftCost } from './upsampled-dft.js';
  */
 export type Upsampled = (start: Float64Array, points: Int32Array, upsample: number) => Float32Array;
 
+/** scikit-image's box around the coarse peak, and how to evaluate it (see `chooseWindow`). */
+export interface UpsampledBox {
+  /** The real integer-grid correlation surface. */
+  readonly surface: Float32Array;
+  /** The images' shape, axis order (z,) y, x. */
+  readonly shape: readonly number[];
+  /** The box's first position per axis, pixels. */
+  readonly start: Float64Array;
+  /** Points of the box per axis. */
+  readonly region: number;
+  readonly upsample: number;
+  readonly upsampled: Upsampled;
+}
+
 /** A window is used when it costs at most this fraction of the whole box. */
 const WINDOW_WORTH = 0.75;
 /** Points per axis of the smallest window `peakWindow` returns at upsample 100 (about 0.3 px). */
@@ -18,14 +32,8 @@ const SMALLEST_WINDOW = 32;
  * integer surface (an exact survey would cost a pass over the whole spectrum); in 2D it is exact,
  * the upsampled DFT itself at the survey spacing, cheap at the sizes where a window pays.
  */
-export function chooseWindow(
-  surface: Float32Array,
-  shape: readonly number[],
-  start: Float64Array,
-  region: number,
-  u: number,
-  upsampled: Upsampled,
-): PeakWindow | undefined {
+export function chooseWindow(box: UpsampledBox): PeakWindow | undefined {
+  const { surface, shape, start, region, upsample: u, upsampled } = box;
   const d = shape.length;
   const step = surveyStep(u);
   const fullCost = upsampledDftCost(

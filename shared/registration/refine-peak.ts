@@ -65,7 +65,9 @@ export function refinePeak(coarse: Peak, input: RefinePeakInput): PhaseCrossCorr
     // numbers switch between small-integer and double elements with the values).
     const start = Float64Array.from(rounded, (s) => s - dftshift / u);
     const window =
-      surface === undefined ? undefined : chooseWindow(surface, shape, start, region, u, upsampled);
+      surface === undefined
+        ? undefined
+        : chooseWindow({ surface, shape, start, region, upsample: u, upsampled });
     const offset = Int32Array.from(window?.offset ?? shape.map(() => 0));
     const points = Int32Array.from(window?.points ?? shape.map(() => region));
     const cc = upsampled(

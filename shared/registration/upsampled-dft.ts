@@ -58,7 +58,7 @@ export function upsampledDftHalf(
     czt.runLines(half, line, lines, 0, Math.min(BATCH, lines - line), sums, line * region, 1, region);
   }
 
-  addMirrorLines(sums, half, lead, region, n, x0, upsample);
+  addMirrorLines(sums, half, { lead, region, n, x0, upsample });
   return contractLeadingAxes(sums, [...lead, region], d - 1, { points, upsample, start }, scratch);
 }
 
@@ -138,21 +138,27 @@ export function upsampledDftCost(shape: readonly number[], points: ArrayLike<num
   return cost;
 }
 
+/** The lines of `addMirrorLines` and where along the last axis they were evaluated. */
+interface MirrorGrid {
+  /** Lengths of the leading axes (the lines). */
+  readonly lead: readonly number[];
+  /** Points per line. */
+  readonly region: number;
+  /** Length of the last axis. */
+  readonly n: number;
+  /** First position along the last axis, pixels; spacing 1 / upsample. */
+  readonly x0: number;
+  readonly upsample: number;
+}
+
 /**
  * In place, each line with its mirror line L' (negated leading indices):
  * S_L(t) = C_L(t) + conj(C_L'(t) - P_L'[0]) + [n even] P_L[n/2] exp(-i pi t), the negative
  * frequencies of L being the conjugates of the positive ones of L'. Its own function so that V8
  * optimises it apart from the chirp-z loop before it.
  */
-function addMirrorLines(
-  sums: Float32Array,
-  half: Float32Array,
-  lead: readonly number[],
-  region: number,
-  n: number,
-  x0: number,
-  upsample: number,
-): void {
+function addMirrorLines(sums: Float32Array, half: Float32Array, grid: MirrorGrid): void {
+  const { lead, region, n, x0, upsample } = grid;
   const lines = sizeOf(lead);
   const h = Math.floor(n / 2) + 1;
   const leadStrides = stridesOf(lead);
