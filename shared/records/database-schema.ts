@@ -156,7 +156,7 @@ export interface DeadLettersTable {
   topic: string;
   subscription: string | null;
   message_id: string | null;
-  kind: 'tile' | 'aggregate' | 'upload' | 'reprocess' | 'unknown';
+  kind: 'tile' | 'aggregate' | 'upload' | 'reprocess' | 'outputs' | 'unknown';
   job_id: string | null;
   tile_index: number | null;
   object_name: string | null;
