@@ -120,8 +120,19 @@ function summaryJson(s: RunSummary, truth: TruthComparison[] | undefined): unkno
     ignored: s.ignored,
     deadLetters: s.deadLetters.map((d) => ({ topic: d.topic, attempts: d.attempts, error: d.error })),
     outputs: s.outputs,
+    series: s.series.map(({ trajectory: _trajectory, ...rest }) => rest),
+    seriesOutputs: s.seriesOutputs,
     ...(truth === undefined ? {} : { truth }),
   };
+}
+
+/** "3 images", or with series "1 series of 12 frames" (frames are rows like images). */
+function countLabel(s: RunSummary): string {
+  const frames = s.results.filter((r) => r.frame !== undefined).length;
+  const images = s.results.length - frames;
+  const series = `${s.series.length} series of ${frames} frames`;
+  if (frames === 0) return `${images} images`;
+  return images === 0 ? series : `${images} images, ${series}`;
 }
 
 function printSummary(
@@ -135,9 +146,12 @@ function printSummary(
   const count = (role: string) => s.results.filter((r) => r.role === role).length;
   const references = count('reference');
   out(
-    `metdb run ${s.dataset}: ${s.results.length} images${references === 0 ? '' : `, ${references} reference`}, ${count('registered')} registered${low === 0 ? '' : ` (${low} of low quality)`}, ${s.failed} failed; ${s.tiles} tiles in ${seconds} s on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
+    `metdb run ${s.dataset}: ${countLabel(s)}${references === 0 ? '' : `, ${references} reference`}, ${count('registered')} registered${low === 0 ? '' : ` (${low} of low quality)`}, ${s.failed} failed; ${s.tiles} tiles in ${seconds} s on ${s.workers} worker${s.workers === 1 ? '' : 's'}`,
   );
-  const width = Math.max(4, ...s.results.map((r) => r.file.length));
+  for (const f of s.files) if (f.readAs !== undefined) out(`  ${f.file}: ${f.readAs}`);
+  const label = (r: (typeof s.results)[number]) =>
+    r.frame === undefined ? r.file : `${r.file} [${r.frame}]`;
+  const width = Math.max(4, ...s.results.map((r) => label(r).length));
   for (const r of s.results) {
     const axes = axisNames(r.shift?.length ?? 2);
     const shift = r.shift === null ? '' : r.shift.map((v, a) => `${axes[a]}=${v.toFixed(3)}`).join(' ');
@@ -150,7 +164,7 @@ function printSummary(
         ? `  quality ${r.quality ?? '?'}${r.qualityReasons.length === 0 ? '' : ` (${r.qualityReasons.join('; ')})`}`
         : '';
     const reason = r.failureReason === null ? '' : `  ${r.failureReason}`;
-    out(`  ${r.file.padEnd(width)}  ${r.role.padEnd(10)}  ${shift}${ncc}${verdict}${reason}`);
+    out(`  ${label(r).padEnd(width)}  ${r.role.padEnd(10)}  ${shift}${ncc}${verdict}${reason}`);
   }
   if (s.ignored.length > 0) out(`  ignored (not images): ${s.ignored.join(', ')}`);
   const recorded = new Set(s.results.map((r) => r.file));
@@ -167,6 +181,14 @@ function printSummary(
   out(
     `outputs in ${rel(s.out)}: shifts.csv, shifts.json, report.html, ${s.outputs.registered.length} registered image(s)${s.outputs.omeZarr === null ? '' : ', registered.ome.zarr'}${s.outputs.average === null ? '' : ', average.tif'}`,
   );
+  for (const w of s.seriesOutputs) {
+    const series = s.series.find((x) => x.file === w.file);
+    const largest = Math.max(0, ...(series?.drift ?? []).map((d) => Math.hypot(...d)));
+    const written = [w.driftCsv, w.driftJson, ...(w.corrected === null ? [] : [w.corrected])].map(rel);
+    out(
+      `series ${w.file}: ${series?.frames ?? '?'} frames, mode ${series?.mode ?? '?'}, drift up to ${largest.toFixed(2)} px; wrote ${written.join(', ')}`,
+    );
+  }
   if (truth !== undefined) {
     const known = truth.filter((t) => t.error !== null);
     const worst = Math.max(0, ...known.map((t) => t.error!));

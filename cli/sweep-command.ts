@@ -1,12 +1,14 @@
 /**
  * `metdb sweep [--db URL] [--stalled-after SECONDS] [--max-redrives N]`: the cloud sweep on demand
- * (`sweepStalledJobs`): re-drives jobs whose progress stalled and fails those out of re-drives.
+ * (`sweepStalledUploads`, `sweepStalledJobs`): ingests again the uploads whose ingest never
+ * finished, re-drives jobs whose progress stalled and fails those out of re-drives.
  * It publishes to the deployment's topics (Pub/Sub, or the emulator with PUBSUB_EMULATOR_HOST)
  * and reads canonical images from `METDB_RESULTS_BUCKET`, like the functions (functions/deps.ts).
  * A local run sweeps itself (`metdb run`). Exit code 0 done, 1 failed, 2 bad usage.
  */
 import { pipelineDeps } from '../functions/deps.js';
 import { sweepStalledJobs } from '../shared/pipeline/sweep-stalled-jobs.js';
+import { sweepStalledUploads } from '../shared/pipeline/sweep-stalled-uploads.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { UsageError } from './usage-error.js';
 
@@ -33,7 +35,11 @@ export async function sweepCommand(args: string[], out: (line: string) => void):
   if (!Number.isInteger(redrives) || redrives < 0)
     throw new UsageError(`--max-redrives must be an integer >= 0`, SWEEP_USAGE);
   const env = values.db === undefined ? process.env : { ...process.env, METDB_DATABASE_URL: values.db };
-  const swept = await sweepStalledJobs(await pipelineDeps(env), {
+  const deps = await pipelineDeps(env);
+  for (const u of await sweepStalledUploads(deps, { stalledAfterMs: stalled * 1000 })) {
+    out(`ingested\t${u.upload}\t${u.cause}: ${u.outcome}${u.reason === undefined ? '' : `\t${u.reason}`}`);
+  }
+  const swept = await sweepStalledJobs(deps, {
     stalledAfterMs: stalled * 1000,
     maxRedrives: redrives,
   });

@@ -1,11 +1,13 @@
 import { runHandler } from './edge/run-handler.js';
 import { decodePubSubCloudEvent } from '../shared/messages/pubsub-cloud-event.js';
 import { sweepStalledJobs } from '../shared/pipeline/sweep-stalled-jobs.js';
+import { sweepStalledUploads } from '../shared/pipeline/sweep-stalled-uploads.js';
 import { pipelineDeps } from './deps.js';
 
 /**
- * `sweep`: run by Cloud Scheduler through the sweep topic (any message body). Re-drives stalled
- * jobs and fails those out of re-drives (`sweepStalledJobs`); `METDB_SWEEP_STALLED_AFTER_S`
+ * `sweep`: run by Cloud Scheduler through the sweep topic (any message body). Ingests again the
+ * uploads whose ingest never finished (`sweepStalledUploads`), re-drives stalled jobs and fails
+ * those out of re-drives (`sweepStalledJobs`); `METDB_SWEEP_STALLED_AFTER_S`
  * (default 600) and `METDB_SWEEP_MAX_REDRIVES` (default 3) tune it.
  */
 export const sweep = runHandler(
@@ -14,13 +16,16 @@ export const sweep = runHandler(
   async () => {
     const stalled = Number(process.env.METDB_SWEEP_STALLED_AFTER_S);
     const redrives = Number(process.env.METDB_SWEEP_MAX_REDRIVES);
-    const swept = await sweepStalledJobs(await pipelineDeps(), {
+    const deps = await pipelineDeps();
+    const uploads = await sweepStalledUploads(deps, stalled > 0 ? { stalledAfterMs: stalled * 1000 } : {});
+    const swept = await sweepStalledJobs(deps, {
       ...(stalled > 0 ? { stalledAfterMs: stalled * 1000 } : {}),
       ...(Number.isInteger(redrives) && redrives >= 0 && process.env.METDB_SWEEP_MAX_REDRIVES
         ? { maxRedrives: redrives }
         : {}),
     });
     return {
+      uploads: uploads.length,
       redriven: swept.filter((s) => s.action === 'redriven').length,
       failed: swept.filter((s) => s.action === 'failed').length,
     };

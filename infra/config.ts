@@ -1,11 +1,14 @@
 /** The pipeline's Cloud Functions, named by their functions-framework target (entry point). */
-export type FunctionName = 'ingest' | 'registerTile' | 'aggregate' | 'reprocess' | 'publishOutputs';
+export type FunctionName =
+  'ingest' | 'registerTile' | 'aggregate' | 'reprocess' | 'publishOutputs' | 'stitchEdge' | 'stitchSolve';
 export const FUNCTION_NAMES: readonly FunctionName[] = [
   'ingest',
   'registerTile',
   'aggregate',
   'reprocess',
   'publishOutputs',
+  'stitchEdge',
+  'stitchSolve',
 ];
 
 /** The environments this repository knows. Pick one with `METDB_ENV` (default `dev`). */

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_PIXELS_PER_IMAGE } from '../shared/pipeline/memory-budget.j
 
 /**
  * The development environment: smallest tiers, no high availability, buckets that `destroy`
- * may empty. Connection budget: (4 + 10 + 3 + 2 + 1) instances × pool 2 + sweep and deadLetter (1 × 2 each) + migrate (1) + 10 reserved = 55 <= 100.
+ * may empty. Connection budget: (4 + 10 + 3 + 2 + 1 + 10 + 2) instances × pool 2 + sweep and deadLetter (1 × 2 each) + migrate (1) + 10 reserved = 79 <= 100.
  */
 const dev: MetdbInfraConfig = {
   environment: 'dev',
@@ -25,6 +25,8 @@ const dev: MetdbInfraConfig = {
     aggregate: { memory: '2Gi', cpu: '1', timeoutSeconds: 540, maxInstances: 3, minInstances: 0 },
     reprocess: { memory: '512Mi', cpu: '1', timeoutSeconds: 120, maxInstances: 2, minInstances: 0 },
     publishOutputs: { memory: '2Gi', cpu: '1', timeoutSeconds: 540, maxInstances: 1, minInstances: 0 },
+    stitchEdge: { memory: '1Gi', cpu: '1', timeoutSeconds: 300, maxInstances: 10, minInstances: 0 },
+    stitchSolve: { memory: '2Gi', cpu: '1', timeoutSeconds: 540, maxInstances: 2, minInstances: 0 },
   },
   sql: {
     databaseVersion: 'MYSQL_8_0',
@@ -58,7 +60,7 @@ const dev: MetdbInfraConfig = {
 
 /**
  * Production: a dedicated-core tier, regional (HA) database, deletion protection on.
- * Connection budget: (10 + 60 + 10 + 4 + 4) instances × pool 2 + sweep and deadLetter (1 × 2 each) + migrate (1) + 20 reserved = 201 <= 400.
+ * Connection budget: (10 + 60 + 10 + 4 + 4 + 20 + 4) instances × pool 2 + sweep and deadLetter (1 × 2 each) + migrate (1) + 20 reserved = 249 <= 400.
  */
 const prod: MetdbInfraConfig = {
   ...dev,
@@ -73,6 +75,8 @@ const prod: MetdbInfraConfig = {
     aggregate: { memory: '4Gi', cpu: '2', timeoutSeconds: 540, maxInstances: 10, minInstances: 0 },
     reprocess: { memory: '512Mi', cpu: '1', timeoutSeconds: 120, maxInstances: 4, minInstances: 0 },
     publishOutputs: { memory: '4Gi', cpu: '2', timeoutSeconds: 540, maxInstances: 4, minInstances: 0 },
+    stitchEdge: { memory: '2Gi', cpu: '1', timeoutSeconds: 300, maxInstances: 20, minInstances: 0 },
+    stitchSolve: { memory: '4Gi', cpu: '2', timeoutSeconds: 540, maxInstances: 4, minInstances: 0 },
   },
   sql: {
     ...dev.sql,

@@ -1,8 +1,16 @@
 import type { FunctionName } from './config.js';
 
 /** The topics of the pipeline (the dead-letter topic is separate, see `PipelineTopics`). */
-export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess' | 'outputs';
-export const TOPIC_NAMES: readonly TopicName[] = ['uploads', 'tiles', 'aggregate', 'reprocess', 'outputs'];
+export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess' | 'outputs' | 'edges' | 'mosaics';
+export const TOPIC_NAMES: readonly TopicName[] = [
+  'uploads',
+  'tiles',
+  'aggregate',
+  'reprocess',
+  'outputs',
+  'edges',
+  'mosaics',
+];
 
 /**
  * Access a function needs to one bucket: read objects; read them and create new ones (never
@@ -47,8 +55,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     slug: 'ingest',
     entryPoint: 'ingest',
     trigger: 'uploads',
-    // Plans registration jobs once an image and its reference are present.
-    publishes: ['tiles'],
+    // Plans registration jobs once an image and its reference are present, and a mosaic's edges
+    // once its layout and tiles are.
+    publishes: ['tiles', 'edges'],
     // Reads the upload and its dataset's metdb.json; creates the canonical object
     // `datasets/<datasetId>/images/<imageId>.<ext>` in the results bucket (create-only: it is
     // written with ifGenerationMatch=0, never overwritten) and reads canonical images to plan.
@@ -112,5 +121,34 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     // four images at the pixel limit (8 uint16 frames of that size, each held as read and moved).
     imagesHeld: 4,
     description: "Writes a dataset's registered images, shift table and QC report to the results bucket",
+  },
+  stitchEdge: {
+    name: 'stitchEdge',
+    slug: 'stitch-edge',
+    entryPoint: 'stitchEdge',
+    trigger: 'edges',
+    // The caller that completes a mosaic publishes its solve.
+    publishes: ['mosaics'],
+    // Reads the two canonical tiles of its edge message.
+    uploadBucket: 'none',
+    resultsBucket: 'read',
+    imagesHeld: 2,
+    description: 'Registers one edge of a mosaic on its expected overlap and records the offset',
+  },
+  stitchSolve: {
+    name: 'stitchSolve',
+    slug: 'stitch-solve',
+    entryPoint: 'stitchSolve',
+    trigger: 'mosaics',
+    publishes: [],
+    // Reads every tile (stage model search, fusion); creates the mosaic's outputs under
+    // `outputs/<datasetId>/mosaics/v<version>/`, create-only.
+    uploadBucket: 'none',
+    resultsBucket: 'readCreate',
+    resultsCreatePrefix: 'outputs/',
+    // A mosaic's tiles together are at most the pixel limit (planStitching), as is the fused
+    // mosaic; with the blending weights and one channel's planes: four images' worth.
+    imagesHeld: 4,
+    description: "Solves a mosaic's tile positions from its edges and writes its outputs",
   },
 };

@@ -9,6 +9,8 @@ export interface FileOutcome {
   readonly outcome: IngestResult['outcome'];
   readonly imageId?: string;
   readonly reason?: string;
+  /** How the file was read, e.g. "5 frames (t) of 201 x 199, uint16" (`describeReading`). */
+  readonly readAs?: string;
 }
 
 /**

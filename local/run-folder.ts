@@ -5,6 +5,9 @@ import { folderSink } from '../shared/outputs/output-sink.js';
 import { collectImageResults } from '../shared/outputs/collect-image-results.js';
 import type { ImageResult } from '../shared/outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../shared/outputs/write-outputs.js';
+import { collectSeriesResults } from '../shared/outputs/collect-series-results.js';
+import type { SeriesResult } from '../shared/outputs/series-result.js';
+import { writeSeriesOutputs, type WrittenSeries } from '../shared/outputs/write-series-outputs.js';
 import { loadDatasetSettings } from '../shared/pipeline/dataset-settings.js';
 import { isImageFileName, middleImageFile, MIDDLE_REFERENCE } from '../shared/pipeline/middle-reference.js';
 import type { PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
@@ -19,6 +22,10 @@ import { sharedDecodedImage } from './shared-decoded-image.js';
 import type { DeadLetter } from './worker-pool-bus.js';
 import { LocalRunner, type LocalRunnerOptions } from './local-runner.js';
 import { naturalCompare } from '../shared/series/natural-compare.js';
+import { describeReading } from '../shared/series/read-stack-as.js';
+import { readingOf } from '../shared/pipeline/plan-series.js';
+import { storeOf } from '../shared/pipeline/pipeline-deps.js';
+import { getImage } from '../shared/records/images-repository.js';
 
 export { IMAGE_EXTENSIONS } from '../shared/pipeline/middle-reference.js';
 
@@ -74,6 +81,9 @@ export interface RunSummary {
   readonly tiles: number;
   readonly deadLetters: readonly DeadLetter[];
   readonly outputs: WrittenOutputs;
+  /** The time series of the run (files read as frames), and where their outputs went. */
+  readonly series: readonly SeriesResult[];
+  readonly seriesOutputs: readonly WrittenSeries[];
   readonly elapsedMs: number;
 }
 
@@ -124,8 +134,11 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
   const uploads = local.uploads;
   // Ingest runs on this thread, while the workers start: each image is decoded once, here, and
   // handed to every worker in shared memory before its tiles are published.
+  // A lone multi-page file without axis metadata is a time series (readStackAs): count the folder's images.
+  const expected = (await listInputs(root, out, undefined)).files.length;
   const deps: PipelineDeps = {
     ...local.deps,
+    expectedImages: (name) => (name === dataset ? expected : undefined),
     onImageDecoded: (key, image) => {
       const shared = sharedDecodedImage(key, image);
       decodedImages.put(local.deps.blobs.bucket, key, 0, shared.image); // for the aggregation
@@ -163,7 +176,7 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
       for (const outcome of await mapConcurrently(others, INGEST_CONCURRENCY, ingest)) {
         byFile.set(outcome.file, outcome);
       }
-      const outcomes = files.map((f) => byFile.get(f)!);
+      const outcomes = await Promise.all(files.map((f) => withReading(deps, dataset, byFile.get(f)!)));
       await bus.idle();
       // The local sweep: dead letters recorded, unfinished jobs re-driven until each is final.
       await settleStalledJobs(deps, bus, deadBefore);
@@ -173,8 +186,12 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
       const results = (
         datasetRow === undefined ? [] : await collectImageResults(handle.db, datasetRow.id)
       ).map((r) => ({ ...r, file: r.file.startsWith(prefix) ? r.file.slice(prefix.length) : r.file }));
+      const series = (
+        datasetRow === undefined ? [] : await collectSeriesResults(handle.db, datasetRow.id)
+      ).map((r) => ({ ...r, file: r.file.startsWith(prefix) ? r.file.slice(prefix.length) : r.file }));
       const outputs = await writeOutputs(folderSink(out), results, {
         dataset,
+        series,
         readImage: async (r) => decodeChannels(await readFile(join(root, r.file))),
         average: options.average ?? 'full',
         registeredImages: options.registeredImages ?? true,
@@ -185,6 +202,9 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
           database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,
           ...duplicatesFact(outcomes, results),
         },
+      });
+      const seriesOutputs = await writeSeriesOutputs(folderSink(out), series, {
+        readImage: async (r) => decodeChannels(await readFile(join(root, r.file))),
       });
       report('done');
       return {
@@ -201,6 +221,11 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
         tiles: tilesTotal,
         deadLetters: bus.deadLetters.slice(deadBefore),
         outputs,
+        series: series.map((r) => ({
+          ...r,
+          file: r.file.startsWith(prefix) ? r.file.slice(prefix.length) : r.file,
+        })),
+        seriesOutputs,
         elapsedMs: Date.now() - started,
       };
     },
@@ -225,6 +250,19 @@ async function ingestWithRetries(
       return { file, outcome: 'failed', reason: `ingest failed: ${e.message}` };
     }
   }
+}
+
+/** The outcome with how its image was read (as its planning read it), when it is in. */
+async function withReading(deps: PipelineDeps, dataset: string, outcome: FileOutcome): Promise<FileOutcome> {
+  if (outcome.imageId === undefined || outcome.outcome === 'failed') return outcome;
+  const [row, image] = await Promise.all([
+    getDatasetByName(deps.db, dataset),
+    getImage(deps.db, outcome.imageId),
+  ]);
+  if (row === undefined || image?.status !== 'ingested') return outcome;
+  const settings = await loadDatasetSettings(storeOf(deps, image.source_bucket), dataset).catch(() => ({}));
+  const reading = await readingOf(deps, row, image, settings);
+  return { ...outcome, readAs: describeReading(reading, image.pixel_type) };
 }
 
 /** `f` over `items`, at most `limit` at a time, results in the order of `items`. */

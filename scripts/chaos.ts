@@ -33,16 +33,16 @@ if (!['both', 'sqlite', 'mariadb'].includes(values.db)) {
   process.stderr.write(`chaos: --db must be sqlite, mariadb or both, got ${values.db}\n`);
   process.exit(2);
 }
+// Exit handlers stop what the suite started (functions, the emulator's group, its MariaDB).
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 const started = Date.now();
 const rows = await runChaos({
   databases,
   quick: values.quick,
   ...(values.only === undefined ? {} : { only: values.only.split(',') }),
   timeoutMs: Number(values.timeout) * 1000,
-  onRow: (r) =>
-    process.stderr.write(
-      `${r.database} ${r.scenario}: ${rowHolds(r) ? 'holds' : 'DOES NOT HOLD'} (${r.convergeMs === null ? 'not converged' : `${(r.convergeMs / 1000).toFixed(1)} s`})\n`,
-    ),
+  // Each row as soon as it is measured (the table's line), so a long run can be read as it goes.
+  onRow: (r) => process.stderr.write(`${chaosTable([r]).split('\n')[2]}\n`),
 });
 process.stdout.write(
   `${chaosTable(rows)}\n\n${rows.length} scenario runs in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,

@@ -22,6 +22,9 @@ export interface FunctionEnvironment {
   readonly METDB_REPROCESS_TOPIC: string;
   /** Where `aggregate` announces settled jobs for `publishOutputs`. */
   readonly METDB_OUTPUTS_TOPIC: string;
+  /** A mosaic's edge messages, and its solve. */
+  readonly METDB_EDGES_TOPIC: string;
+  readonly METDB_MOSAICS_TOPIC: string;
   /** `false`: migrations are the migrator's (CI); the function only checks the schema is current. */
   readonly METDB_MIGRATE_AT_START: 'false';
   /** Largest image accepted, voxels; the function's memory is sized from it. */
@@ -53,6 +56,8 @@ export function functionEnvironment(input: FunctionEnvironmentInput): { [name: s
     METDB_AGGREGATE_TOPIC: topics.aggregate.name,
     METDB_REPROCESS_TOPIC: topics.reprocess.name,
     METDB_OUTPUTS_TOPIC: topics.outputs.name,
+    METDB_EDGES_TOPIC: topics.edges.name,
+    METDB_MOSAICS_TOPIC: topics.mosaics.name,
     METDB_MIGRATE_AT_START: 'false',
     METDB_MAX_PIXELS: String(config.images.maxPixels),
   };

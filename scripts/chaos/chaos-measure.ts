@@ -64,22 +64,35 @@ export async function duplicateRows(db: Kysely<Database>): Promise<number> {
  * ingest gives a name a row cannot hold), or a row still `received` (claimed, never finished).
  */
 export async function lostUploads(db: Kysely<Database>, names: readonly string[]): Promise<string[]> {
+  return (await uploadStates(db, names))
+    .filter((u) => u.status === undefined || u.status === 'received')
+    .map((u) => u.name);
+}
+
+/** Each upload's image row status (undefined: no row), by name or hash-shortened name. */
+export async function uploadStates(
+  db: Kysely<Database>,
+  names: readonly string[],
+): Promise<{ name: string; status: string | undefined }[]> {
   const rows = await db.selectFrom('images').select(['source_object', 'status']).execute();
   const exact = new Map(rows.map((r) => [r.source_object, r.status]));
   const shortened = rows
     .filter((r) => r.source_object.includes('…#'))
     .map((r) => ({ prefix: r.source_object.slice(0, r.source_object.indexOf('…#')), status: r.status }));
-  return names.filter((name) => {
-    const status =
+  return names.map((name) => ({
+    name,
+    status:
       exact.get(name) ??
-      shortened.find((s) => Buffer.from(name, 'utf8').toString('utf8').startsWith(s.prefix))?.status;
-    return status === undefined || status === 'received';
-  });
+      shortened.find((s) => Buffer.from(name, 'utf8').toString('utf8').startsWith(s.prefix))?.status,
+  }));
 }
 
-/** Jobs not final, and failed jobs without a reason. */
+/** Jobs and mosaics not final, and failed ones without a reason. */
 export async function unfinishedJobs(db: Kysely<Database>): Promise<{ open: number; unexplained: number }> {
-  const jobs = await db.selectFrom('jobs').select(['state', 'failure_reason']).execute();
+  const jobs = [
+    ...(await db.selectFrom('jobs').select(['state', 'failure_reason']).execute()),
+    ...(await db.selectFrom('mosaics').select(['state', 'failure_reason']).execute()),
+  ];
   return {
     open: jobs.filter((j) => j.state !== 'done' && j.state !== 'failed').length,
     unexplained: jobs.filter((j) => j.state === 'failed' && !j.failure_reason).length,
@@ -116,17 +129,21 @@ export async function converge(
   let missing = '';
   while (Date.now() - started < timeoutMs) {
     try {
-      const [lost, jobs, counts] = await Promise.all([
-        lostUploads(stack.db, uploads),
+      const [states, jobs, counts] = await Promise.all([
+        uploadStates(stack.db, uploads),
         unfinishedJobs(stack.db),
         rowCounts(stack.db),
       ]);
       const delivered = stack.delivered();
       const undelivered = messageIds.filter((id) => !delivered.has(id));
       const state = JSON.stringify(counts);
+      const lost = states.filter((u) => u.status === undefined || u.status === 'received');
       missing = [
         lost.length > 0
-          ? `${lost.length} upload(s) without a final row (${lost.slice(0, 3).join(', ')})`
+          ? `${lost.length} upload(s) without a final row (${lost
+              .slice(0, 3)
+              .map((u) => `${u.name}: ${u.status ?? 'no row'}`)
+              .join(', ')})`
           : '',
         jobs.open > 0 ? `${jobs.open} job(s) open` : '',
         undelivered.length > 0 ? `${undelivered.length} message(s) never delivered` : '',

@@ -119,8 +119,9 @@ function duplicates(times: number): ChaosScenario {
         params: { upsampleFactor: 10 },
         requestId: `r-${tag}`,
       };
-      await stack.publish('reprocess', Buffer.from(JSON.stringify(request)));
-      const second = await converge(stack, uploads, { timeoutMs: 300_000 });
+      const reprocessId = await stack.publish('reprocess', Buffer.from(JSON.stringify(request)));
+      // Converged once the reprocess was delivered and its jobs are final (not before it arrives).
+      const second = await converge(stack, uploads, { timeoutMs: 300_000, messageIds: [reprocessId] });
       if (second.ms === null)
         return { uploads, problems: [`the reprocess did not converge: ${second.missing}`], note: '' };
       const before = await rowCounts(stack.db);

@@ -27,6 +27,8 @@ export const CHAOS_FUNCTIONS = [
   { target: 'aggregate', topic: 'aggregate' },
   { target: 'reprocess', topic: 'reprocess' },
   { target: 'sweep', topic: 'sweep' },
+  { target: 'stitchEdge', topic: 'edges' },
+  { target: 'stitchSolve', topic: 'mosaics' },
 ] as const;
 
 export type ChaosTopic = (typeof CHAOS_FUNCTIONS)[number]['topic'];
@@ -35,7 +37,7 @@ export type ChaosTarget = (typeof CHAOS_FUNCTIONS)[number]['target'];
 export interface ChaosStackOptions {
   /** 'sqlite' (a file in the stack's folder) or a `mysql://` URL whose database is created if missing. */
   database: string;
-  /** The sweep's stall time, seconds: short, so a lost message is re-driven within the run. @default 4 */
+  /** The sweep's stall time, seconds: short, so a lost message is re-driven within the run. @default 10 */
   stalledAfterSeconds?: number;
 }
 
@@ -102,7 +104,11 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     ]) as Record<ChaosTopic | 'deadLetters', string>;
     const env = {
       ...devFunctionEnv({ database: target, folder, emulator, topics }),
-      METDB_SWEEP_STALLED_AFTER_S: String(options.stalledAfterSeconds ?? 4),
+      // Every topic's id as `METDB_<TOPIC>_TOPIC` (METDB_EDGES_TOPIC, METDB_MOSAICS_TOPIC...).
+      ...Object.fromEntries(
+        CHAOS_FUNCTIONS.map((f) => [`METDB_${f.topic.toUpperCase()}_TOPIC`, topics[f.topic]]),
+      ),
+      METDB_SWEEP_STALLED_AFTER_S: String(options.stalledAfterSeconds ?? 10),
     };
     const servers = new Map<string, FunctionServer>();
     const delivered = new Set<string>();

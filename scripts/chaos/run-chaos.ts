@@ -28,6 +28,8 @@ export interface ChaosRow {
   /** From the end of the fault until every job was final and every upload had its row, ms; null: did not converge. */
   readonly convergeMs: number | null;
   readonly problems: readonly string[];
+  /** Why the jobs that failed during the scenario failed, with how many: `reason (n)`. */
+  readonly failures: readonly string[];
   readonly note: string;
 }
 
@@ -69,6 +71,9 @@ async function runScenario(
   timeoutMs: number,
 ): Promise<ChaosRow> {
   const before = await rowCounts(stack.db);
+  const failedBefore = new Set(
+    (await stack.db.selectFrom('jobs').select('id').where('state', '=', 'failed').execute()).map((j) => j.id),
+  );
   const tag = randomUUID().slice(0, 8);
   let run: ScenarioRun;
   try {
@@ -83,7 +88,16 @@ async function runScenario(
   const problems = [...(run.problems ?? [])];
   if (converged.ms === null) problems.push(`not converged: ${converged.missing}`);
   else if (run.verify !== undefined) problems.push(...(await run.verify()));
-  const jobs = await stack.db.selectFrom('jobs').select(['state', 'failure_reason']).execute();
+  const jobs = await stack.db.selectFrom('jobs').select(['id', 'state', 'failure_reason']).execute();
+  const reasons = new Map<string, number>();
+  for (const j of jobs) {
+    if (j.state !== 'failed' || failedBefore.has(j.id)) continue;
+    // The reason without the ids and numbers that make each one unique.
+    const reason = (j.failure_reason ?? 'no reason')
+      .replace(/[0-9a-f]{8}-[0-9a-f-]{27}/g, '<id>')
+      .slice(0, 120);
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
   return {
     scenario: scenario.name,
     database: stack.databaseLabel,
@@ -99,6 +113,7 @@ async function runScenario(
     lostUploads: (await lostUploads(stack.db, run.uploads)).length,
     convergeMs: converged.ms,
     problems,
+    failures: [...reasons].map(([reason, n]) => `${reason} (${n})`),
     note: run.note,
   };
 }
@@ -131,5 +146,10 @@ export function chaosTable(rows: readonly ChaosRow[]): string {
     );
   }
   lines.push('', 'rows: images/jobs/tile results/registrations/dead letters (cumulative over the run)');
+  const failures = rows.filter((r) => r.failures.length > 0);
+  if (failures.length > 0) {
+    lines.push('', 'Jobs that failed, and why:');
+    for (const r of failures) lines.push(`- ${r.scenario} (${r.database}): ${r.failures.join('; ')}`);
+  }
   return lines.join('\n');
 }

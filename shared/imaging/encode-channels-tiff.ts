@@ -12,6 +12,8 @@ export interface EncodeChannelsTiffOptions {
   readonly format?: 'ome' | 'imagej';
   /** Image name in the OME-XML. @default 'image' */
   readonly name?: string;
+  /** What the planes of each channel are: z planes, or the time points of a series. @default 'z' */
+  readonly stackAxis?: 'z' | 't';
 }
 
 /**
@@ -28,7 +30,7 @@ export function encodeChannelsTiff(
   image: ImageChannels,
   options: EncodeChannelsTiffOptions = {},
 ): Uint8Array {
-  const { format = 'ome', name = 'image' } = options;
+  const { format = 'ome', name = 'image', stackAxis = 'z' } = options;
   const { channels, pixelSize } = image;
   const first = channels[0];
   if (first === undefined) throw new MetdbError('invalid-argument', 'encodeChannelsTiff: no channels');
@@ -63,15 +65,31 @@ export function encodeChannelsTiff(
     const labels = names.some((n) => n !== null)
       ? imagejLabelsMetadata(names.map((n) => n ?? ''))
       : undefined;
+    const description = imagejDescription(C, sizeZ, pixelSize);
     return encodeTiff(stack, {
-      description: imagejDescription(C, sizeZ, pixelSize),
+      description:
+        stackAxis === 't'
+          ? description.replace(/^slices=/m, 'frames=').replace(/^spacing=.*\n/m, '')
+          : description,
       resolution: imagejResolution(pixelSize),
       ...(labels === undefined ? {} : { imagejMetadata: labels }),
     });
   }
   const perCm = (v: number) => 1e4 / toMicrometres(v, pixelSize!.unit);
   return encodeTiff(stack, {
-    description: omeXml({ name, sizeX, sizeY, sizeZ, channels: names, pixelType: type, pixelSize }),
+    description: asTimeSeries(
+      omeXml({ name, sizeX, sizeY, sizeZ, channels: names, pixelType: type, pixelSize }),
+      stackAxis === 't' ? sizeZ : 1,
+    ),
     ...(pixelSize === null ? {} : { resolution: { x: perCm(pixelSize.x), y: perCm(pixelSize.y), unit: 3 } }),
   });
+}
+
+/** OME-XML whose planes are time points: the same page order (plane fastest, then channel) as XYTCZ. */
+function asTimeSeries(xml: string, frames: number): string {
+  if (frames <= 1) return xml;
+  return xml
+    .replace('DimensionOrder="XYZCT"', 'DimensionOrder="XYTCZ"')
+    .replace(`SizeZ="${frames}"`, 'SizeZ="1"')
+    .replace('SizeT="1"', `SizeT="${frames}"`);
 }

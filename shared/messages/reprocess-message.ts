@@ -3,11 +3,17 @@ import { MetdbError } from '../errors/metdb-error.js';
 import type { MessageAttributes } from '../ports/bus.js';
 import { parseMessage, SCHEMA_VERSION } from './parse-message.js';
 import { RegistrationParamsPatchSchema } from './registration-params.js';
+import { SeriesSettingsSchema } from './series-settings.js';
 
 const common = {
   schemaVersion: z.literal(SCHEMA_VERSION),
-  /** Parameters overriding the dataset's `metdb.json` and the defaults; any subset. @default {} */
-  params: RegistrationParamsPatchSchema.default({}),
+  /**
+   * Parameters overriding the dataset's `metdb.json` and the defaults; any subset, series settings
+   * (`series`, `rccWindow`, `binFrames`, `interpolation`) included. @default {}
+   */
+  params: RegistrationParamsPatchSchema.extend(SeriesSettingsSchema.omit({ stackAxis: true }).shape).default(
+    {},
+  ),
   /**
    * Idempotency key of the request: redeliveries and republishes with the same `requestId` plan
    * the new jobs once. Absent: the Pub/Sub message id is used (redeliveries only).

@@ -15,6 +15,11 @@ export const ImageRefSchema = z.strictObject({
   /** Decoded shape, axis order (z,) y, x, in pixels. */
   shape: z.array(z.int().min(1)).min(2).max(MAX_DIMENSIONS),
   pixelType: z.enum(['uint8', 'uint16', 'float32']),
+  /**
+   * The image is a time series (its decoded stack holds frames of `shape` along axis 0) and this
+   * is the sum of its frames `[start, start + count)`: one frame, or a time bin (`binFrames`).
+   */
+  frames: z.strictObject({ start: z.int().min(0), count: z.int().min(1).max(10_000) }).optional(),
 });
 export type ImageRef = z.output<typeof ImageRefSchema>;
 

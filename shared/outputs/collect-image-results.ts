@@ -10,6 +10,8 @@ import { listTileResults } from '../records/tile-results-repository.js';
 import type { ImageResult, TileShift } from './image-result.js';
 import { QUALITIES, type Quality } from '../quality/quality-verdict.js';
 import { naturalCompare } from '../series/natural-compare.js';
+import { seriesJobOf } from '../pipeline/series-job.js';
+import { collectSeries } from './collect-series-results.js';
 
 /**
  * Reads one row per image of a dataset from the records (images, their latest job, its
@@ -66,6 +68,13 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
       });
       continue;
     }
+    if (seriesJobOf(job.parameters) !== undefined) {
+      const series = await collectSeries(db, image, job, base.pixelSize);
+      if (series !== undefined) {
+        results.push(...series.frames);
+        continue;
+      }
+    }
     const registration = job.state === 'done' ? await getRegistration(db, job.id, image.id) : undefined;
     const tileRows = await listTileResults(db, job.id);
     const tiles: TileShift[] = tileRows.map((t) => ({
@@ -121,7 +130,7 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
       tiles,
     });
   }
-  return results.sort((a, b) => naturalCompare(a.file, b.file));
+  return results.sort((a, b) => naturalCompare(a.file, b.file) || (a.frame ?? 0) - (b.frame ?? 0));
 }
 
 /**
@@ -157,7 +166,7 @@ function shapeOf(image: ImageRow): number[] | null {
 }
 
 /** The row's pixel size (0003_units), or null when the file stated none. */
-function pixelSizeOf(image: ImageRow): PixelSize | null {
+export function pixelSizeOf(image: ImageRow): PixelSize | null {
   const unit = parseLengthUnit(image.pixel_size_unit ?? undefined);
   if (unit === undefined || image.pixel_size_x === null || image.pixel_size_y === null) return null;
   return { x: image.pixel_size_x, y: image.pixel_size_y, z: image.pixel_size_z, unit };

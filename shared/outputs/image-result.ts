@@ -8,6 +8,8 @@ import type { Quality } from '../quality/quality-verdict.js';
 export interface ImageResult {
   /** The image ID (UUIDv7). */
   readonly imageId: string;
+  /** A frame of a time series (0-based; its file is the series' file); absent for an image. */
+  readonly frame?: number;
   /** The uploaded object name (for a local run: the file's name in the folder). */
   readonly file: string;
   /**

@@ -41,6 +41,8 @@ export function shiftTableCsv(results: readonly ImageResult[], ndim = widestShif
     'angle_deg',
     'scale',
     'matrix',
+    // Frames of a time series: their 0-based index (the column only when the run has a series).
+    ...(withFrames(results) ? ['frame'] : []),
   ];
   const lines = [header.join(',')];
   for (const r of results) {
@@ -70,6 +72,7 @@ export function shiftTableCsv(results: readonly ImageResult[], ndim = widestShif
       num(r.angle ?? null, 6),
       num(r.scale ?? null, 8),
       r.matrix === undefined || r.matrix === null ? '' : JSON.stringify(r.matrix),
+      ...(withFrames(results) ? [r.frame === undefined ? '' : String(r.frame)] : []),
     ];
     lines.push(cells.map(quote).join(','));
   }
@@ -87,6 +90,7 @@ export function shiftTableJson(results: readonly ImageResult[], ndim = widestShi
     const um = units(r, ndim);
     return {
       imageId: r.imageId,
+      ...(r.frame === undefined ? {} : { frame: r.frame }),
       file: r.file,
       role: r.role,
       shift: r.shift === null ? null : padLeft(r.shift, ndim),
@@ -125,6 +129,10 @@ function units(r: ImageResult, ndim: number) {
     residualMax: lengthUm(r.residualMax, r.pixelSize, own),
     pixelSize: r.pixelSize === null ? null : padLeft(pixelSizeUm(r.pixelSize, own), ndim, null),
   };
+}
+
+function withFrames(results: readonly ImageResult[]): boolean {
+  return results.some((r) => r.frame !== undefined);
 }
 
 function widestShift(results: readonly ImageResult[]): number {

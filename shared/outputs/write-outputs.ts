@@ -4,6 +4,7 @@ import { pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
 import { reportThumbnails, type ReportThumbnailsOptions } from '../report/report-thumbnails.js';
 import type { ImageResult } from './image-result.js';
+import type { SeriesResult } from './series-result.js';
 import { stackedAverageByMatrix } from './stacked-average-by-matrix.js';
 import { shiftMatrix, type Matrix3 } from '../registration/similarity/transform-matrix.js';
 import { writeOmeZarr } from './ome-zarr.js';
@@ -40,6 +41,8 @@ export interface WriteOutputsOptions {
   resample?: RegisteredImageOptions;
   /** Stacked average: 'full' canvas, 'overlap' (cropped to the common overlap), or false. @default 'full' */
   average?: 'full' | 'overlap' | false;
+  /** Time series of the run, plotted in the report (their files: `writeSeriesOutputs`). @default [] */
+  series?: readonly SeriesResult[];
   /**
    * Thumbnails in the report (before, after, overlays; `reportThumbnails`), or false for none.
    * @default {} (128 px, at most 24 images)
@@ -82,8 +85,9 @@ export async function writeOutputs(
   const shiftsJson = await sink.write('shifts.json', shiftTableJson(results));
   const registered: string[] = [];
   const frames: { image: ImageChannels; shift: readonly number[]; matrix?: Matrix3 }[] = [];
+  // Frames of a series are written as one corrected stack (writeSeriesOutputs), not one by one.
   const usable = results.filter(
-    (r) => r.shift !== null && (r.role === 'registered' || r.role === 'reference'),
+    (r) => r.frame === undefined && r.shift !== null && (r.role === 'registered' || r.role === 'reference'),
   );
   const referenceShape = results.find((r) => r.role === 'reference')?.shape ?? usable[0]?.shape ?? null;
   const series: ImageChannels[] = [];
@@ -165,6 +169,7 @@ export async function writeOutputs(
     renderReport({
       dataset: options.dataset,
       results,
+      series: options.series ?? [],
       finishedAt: options.finishedAt ?? new Date(),
       thumbnails: thumbnails === false ? [] : await reportThumbnails(results, options.readImage, thumbnails),
       facts: {

@@ -7,6 +7,10 @@ import { getJob, markJobState } from '../records/jobs-repository.js';
 import { claimIdempotencyKey } from '../records/processed-events-repository.js';
 import { upsertRegistration, type NewRegistration } from '../records/registrations-repository.js';
 import { listTileResults } from '../records/tile-results-repository.js';
+import { getSeriesByJob, markSeriesFailed, recordSeriesSolution } from '../records/series-repository.js';
+import { solveSeries, type SeriesSolution } from './aggregate-series.js';
+import type { JobParams } from './dataset-settings.js';
+import { seriesJobOf } from './series-job.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { chanceLevel, type ChanceLevel } from '../quality/chance-level.js';
 import type { Quality, QualityVerdict } from '../quality/quality-verdict.js';
@@ -61,6 +65,39 @@ export async function aggregateJob(
     });
     return { jobId, aggregated: wrote, state: 'failed', reason };
   };
+  // A series job: the series solve (RCC over its pairs of frames), its rows, the job done.
+  const series = seriesJobOf(job.parameters);
+  if (series !== undefined) {
+    const image = await getImage(deps.db, job.moving_image_id);
+    const row = await getSeriesByJob(deps.db, jobId);
+    if (image === undefined || row === undefined) {
+      throw new MetdbError('not-found', `aggregate: series job ${jobId} has no image or series row`, {
+        details: { jobId },
+      });
+    }
+    let solution: SeriesSolution;
+    try {
+      solution = solveSeries(tiles, { ...(job.parameters as JobParams), series }, image.source_object);
+    } catch (error) {
+      if (!isMetdbError(error, 'insufficient-data')) throw error;
+      const reason = `series not solved: ${error.message}`.slice(0, 1024);
+      const wrote = await finish(deps, jobId, async (trx) => {
+        await markSeriesFailed(trx, row.id, reason);
+        await markJobState(trx, jobId, 'failed', { from: 'aggregating', reason });
+      });
+      return { jobId, aggregated: wrote, state: 'failed', reason };
+    }
+    const wrote = await finish(deps, jobId, async (trx) => {
+      await recordSeriesSolution(trx, row.id, solution.trajectory, solution.frames);
+      await markJobState(trx, jobId, 'done', { from: 'aggregating' });
+    });
+    return {
+      jobId,
+      aggregated: wrote,
+      state: 'done',
+      shift: solution.frames.at(-1)?.drift.map((d) => -d) ?? [],
+    };
+  }
   // Rigid and similarity jobs: the model fitted to the tiles' residual shifts.
   const planned = plannedTransformOf(job.parameters);
   if (planned !== undefined) {

@@ -5,7 +5,9 @@ import {
   type RegistrationParams,
   type RegistrationParamsPatch,
 } from '../messages/registration-params.js';
+import { SeriesSettingsSchema } from '../messages/series-settings.js';
 import type { BlobStore } from '../ports/blob-store.js';
+import type { SeriesJob } from './series-job.js';
 import { DEFAULT_WINDOW } from '../registration/preprocess/window-option.js';
 import { DEFAULT_MIN_TILE_SIGNAL } from '../tiling/tile-signal.js';
 import { StitchSettingsSchema } from './stitch-settings.js';
@@ -17,11 +19,13 @@ export const SETTINGS_FILE = 'metdb.json';
  * `<dataset>/metdb.json`: any subset of the registration parameters (`upsampleFactor`,
  * `normalization`, `preprocessing`, `minTileSignal`, `channel`, `tileSize`, `tileOverlap`, as in a
  * reprocess message) plus `reference`, the object name (relative to the dataset folder) of the
- * reference image or `"middle"`, and `stitch` (a mosaic, stitch-settings.ts). Unknown keys are
- * rejected.
+ * reference image or `"middle"`, `stitch` (a mosaic, stitch-settings.ts), and the series
+ * settings (`series`, `rccWindow`, `binFrames`, `interpolation`, `stackAxis`:
+ * `SeriesSettingsSchema`). Unknown keys are rejected.
  */
 export const DatasetSettingsSchema = z.strictObject({
   ...RegistrationParamsPatchSchema.shape,
+  ...SeriesSettingsSchema.shape,
   /**
    * Reference image, relative to the dataset folder (`frame_00.tif`), or `"middle"`: the middle
    * image file of the folder (`middleImageFile`). @default the first image by object name
@@ -38,6 +42,8 @@ export interface JobParams extends RegistrationParams {
   tileSize: number | number[];
   /** Overlap of neighbouring tiles, fraction of the tile edge. */
   tileOverlap: number;
+  /** A series job's settings and frames (see series-job.ts); absent for a pair of images. */
+  series?: SeriesJob;
 }
 
 /**
@@ -70,7 +76,8 @@ export function resolveJobParams(
     if (patch === undefined) continue;
     const { preprocessing, ...rest } = patch;
     for (const [key, value] of Object.entries(rest)) {
-      if (value !== undefined && key !== 'reference' && key !== 'stitch')
+      // Only registration parameters: the reference, `stitch` and the series settings are not a tile's.
+      if (value !== undefined && key in RegistrationParamsPatchSchema.shape)
         (params as unknown as Record<string, unknown>)[key] = value;
     }
     if (preprocessing !== undefined) params.preprocessing = { ...params.preprocessing, ...preprocessing };
@@ -80,7 +87,7 @@ export function resolveJobParams(
 
 /** The registration parameters of a tile message (the job's parameters without the tiling). */
 export function tileParamsOf(params: JobParams): RegistrationParams {
-  const { tileSize: _size, tileOverlap: _overlap, ...rest } = params;
+  const { tileSize: _size, tileOverlap: _overlap, series: _series, ...rest } = params;
   return rest;
 }
 

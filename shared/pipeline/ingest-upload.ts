@@ -19,6 +19,7 @@ import { loadDatasetSettings, SETTINGS_FILE } from './dataset-settings.js';
 import { planStitching, type PlanStitchingResult } from './plan-stitching.js';
 import { LAYOUT_FILE } from './stitch-settings.js';
 import { planNewImage } from './plan-new-image.js';
+import { fileAxes } from '../series/file-axes.js';
 import { OUTPUTS_PREFIX } from './publish-outputs.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 
@@ -145,6 +146,7 @@ export async function ingestUpload(deps: PipelineDeps, object: FinalizedObject):
         pages: validated.depth,
         pixel_type: validated.pixelType,
         ...pixelSizeColumns(validated.decoded.info.pixelSize),
+        ...fileAxes(bytes, validated.decoded.info.format, validated.depth),
       })) ?? image;
     // One channel: the default decode is channel 0's, the one the tiles will ask for.
     if (validated.channels === 1 && image.status === 'ingested') {

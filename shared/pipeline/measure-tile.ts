@@ -1,7 +1,8 @@
 import { isMetdbError } from '../errors/metdb-error.js';
 import type { TileMessage } from '../messages/tile-message.js';
 import type { NewTileResult } from '../records/record-tile-result.js';
-import { sizeOf } from '../ndarray/ndarray.js';
+import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
+import { frameOf } from '../series/frame-of.js';
 import { extractRegion } from '../tiling/extract-region.js';
 import { warpTile } from '../tiling/warp-tile.js';
 import { offsetRegion } from '../tiling/predict-shift.js';
@@ -88,22 +89,26 @@ async function measure(
         cache.get(movingStore, m.moving.path, channel),
       ]);
     }
-    for (const [which, image, expected] of [
-      ['reference', reference, m.reference.shape],
-      ['moving', moving, m.moving.shape],
+    const referenceArray = framesOf(reference.array, m.reference);
+    const movingArray = framesOf(moving.array, m.moving);
+    for (const [which, array, expected] of [
+      ['reference', referenceArray, m.reference.shape],
+      ['moving', movingArray, m.moving.shape],
     ] as const) {
-      const shape = image.array.shape;
+      const shape = array.shape;
       if (shape.length !== expected.length || shape.some((n, axis) => n !== expected[axis])) {
         return skipped(
-          `the ${which} image decodes to ${image.array.shape.join('x')}, the message says ${expected.join('x')}`,
+          `the ${which} image decodes to ${shape.join('x')}, the message says ${expected.join('x')}`,
         );
       }
     }
     const params = registerTileParams(m.params);
-    const referenceKey = `${m.reference.bucket ?? ''}\u0000${m.reference.path}\u0000${channel}\u0000${JSON.stringify(m.region)}`;
+    const frames =
+      m.reference.frames === undefined ? '' : `${m.reference.frames.start}+${m.reference.frames.count}`;
+    const referenceKey = `${m.reference.bucket ?? ''}\u0000${m.reference.path}\u0000${channel}\u0000${frames}\u0000${JSON.stringify(m.region)}`;
     const preparedReference = preparedTiles.get(
       referenceKey,
-      () => extractRegion(reference.array, m.region),
+      () => extractRegion(referenceArray, m.region),
       params,
       workspace,
     );
@@ -111,11 +116,11 @@ async function measure(
     // shift (the planner's `offset`), and the offset actually applied is added back; or, for a
     // rigid or similarity job, resampled through the planned transform (its shift is the residual).
     const movingRegion =
-      m.matrix === undefined ? offsetRegion(m.region, m.offset ?? [], moving.array.shape) : m.region;
+      m.matrix === undefined ? offsetRegion(m.region, m.offset ?? [], movingArray.shape) : m.region;
     const movingTile =
       m.matrix === undefined
-        ? extractRegion(moving.array, movingRegion, workspace.tileBuffer(moving.array.data, m.region.size))
-        : warpTile(moving.array, m.matrix, m.region);
+        ? extractRegion(movingArray, movingRegion, workspace.tileBuffer(movingArray.data, m.region.size))
+        : warpTile(movingArray, m.matrix, m.region);
     const result = registerTile(preparedReference, movingTile, params, workspace);
     // Typed copies of the two starts: the arrays come from the message and from `offsetRegion`,
     // and V8's optimised code meets them with different element kinds (small integers or
@@ -142,6 +147,11 @@ async function measure(
     if (isMetdbError(error) && error.kind === 'permanent') return skipped(error.message);
     throw error;
   }
+}
+
+/** The pixels a message's image names: the decoded image, or frames of it when it is a series. */
+function framesOf(array: NdArray, ref: TileMessage['reference']): NdArray {
+  return ref.frames === undefined ? array : frameOf(array, ref.shape, ref.frames);
 }
 
 /**

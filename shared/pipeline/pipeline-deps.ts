@@ -78,6 +78,12 @@ export interface PipelineDeps {
    * (`DecodeOptions.sharedMemory`), so that handing them over copies nothing. @default none
    */
   readonly onImageDecoded?: (canonicalKey: string, image: DecodedImage) => void;
+  /**
+   * How many images a dataset will hold, when the runtime knows it beforehand (a local run lists
+   * its folder): a multi-page file without axis metadata is a time series only when it is the
+   * only image of its dataset (`readStackAs`). @default the images recorded so far
+   */
+  readonly expectedImages?: (datasetName: string) => number | undefined;
 }
 
 /** The store holding `bucket` (the canonical store when the name is its own or none is given). */

@@ -5,6 +5,7 @@ import { datasetReference } from './dataset-reference.js';
 import { loadDatasetSettings, resolveJobParams, type JobParams } from './dataset-settings.js';
 import { planRegistration, shapeOf, type PlanRegistrationResult } from './plan-registration.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+import { planSeries, readingOf } from './plan-series.js';
 
 /**
  * After `image` is ingested into `dataset` (uploaded to `uploadBucket`): once the dataset's
@@ -22,6 +23,13 @@ export async function planNewImage(
 ): Promise<PlanRegistrationResult[]> {
   const uploads = storeOf(deps, uploadBucket);
   const settings = await loadDatasetSettings(uploads, dataset.name);
+  // A time series is registered frame against frame, within itself: it needs no reference.
+  const reading = image.status === 'ingested' ? await readingOf(deps, dataset, image, settings) : undefined;
+  if (reading?.kind === 'series') {
+    return [
+      await planSeries(deps, { dataset, image, reading, patches: [settings], requestPrefix: 'series' }),
+    ];
+  }
   const reference = await datasetReference(deps, dataset, settings, uploads);
   if (reference === undefined) return [];
   const moving =
@@ -31,6 +39,8 @@ export async function planNewImage(
   const params = resolveJobParams(shapeOf(reference).length, settings);
   const results: PlanRegistrationResult[] = [];
   for (const m of moving) {
+    // Series are planned on their own (above), never onto the dataset's reference.
+    if (m.id !== image.id && (await readingOf(deps, dataset, m, settings)).kind === 'series') continue;
     results.push(
       await planRegistration(deps, {
         datasetId: dataset.id,

@@ -16,6 +16,8 @@ import { registerSimilarity } from '../registration/similarity/register-similari
 import { translationMatrix, type Matrix3 } from '../registration/similarity/transform-matrix.js';
 import { isAffineModel, type AffineModel } from '../aggregation/section-transform.js';
 import { decodedImages } from './decoded-image-cache.js';
+import { createSeriesOrGet } from '../records/series-repository.js';
+import { seriesTileMessages } from './series-tile-messages.js';
 import { tileParamsOf, type JobParams } from './dataset-settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
@@ -70,7 +72,7 @@ export async function planRegistration(
   // Rigid, similarity and affine jobs: the whole-image transform first (kept with the job's
   // parameters for the aggregation's fit), the tiles then measure what it leaves.
   const initial =
-    params.model === undefined || params.model === 'translation'
+    params.series !== undefined || params.model === undefined || params.model === 'translation'
       ? undefined
       : await initialTransform(deps, reference, moving, params.model, params.channel);
   const parameters = {
@@ -86,6 +88,16 @@ export async function planRegistration(
     request_key: input.requestKey,
   });
   const base = { jobId: job.id, created, published: 0, tilesTotal: job.tiles_total };
+  if (params.series !== undefined) {
+    await createSeriesOrGet(deps.db, {
+      dataset_id: input.datasetId,
+      image_id: moving.id,
+      job_id: job.id,
+      mode: params.series.mode,
+      frames: params.series.frames,
+      frame_shape: params.series.frameShape,
+    });
+  }
   if (created && job.version > 1) await supersedeOlderVersions(deps.db, job);
   if (job.state !== 'pending') return base;
   // A reference and a moving image ingested together both reach here for the same job: only its
@@ -96,7 +108,7 @@ export async function planRegistration(
   }
   const refShape = shapeOf(reference);
   const movShape = shapeOf(moving);
-  if (refShape.join('x') !== movShape.join('x')) {
+  if (params.series === undefined && refShape.join('x') !== movShape.join('x')) {
     const reason = `the moving image's shape ${movShape.join('x')} differs from the reference's ${refShape.join('x')} (axis order (z,) y, x)`;
     await markJobState(deps.db, job.id, 'failed', { from: 'pending', reason });
     return { ...base, failed: reason };
@@ -113,6 +125,11 @@ export async function planRegistration(
     params,
     ...(initial?.matrix === undefined ? {} : { matrix: initial.matrix }),
   });
+  if (tiles.length === 0) {
+    const reason = 'nothing to register: the series has a single time bin (binFrames >= its frames)';
+    await markJobState(deps.db, job.id, 'failed', { from: 'pending', reason });
+    return { ...base, failed: reason };
+  }
   await Promise.all(
     tiles.map((message) => deps.bus.publish(deps.topics.tiles, message, tileMessageAttributes(message))),
   );
@@ -142,6 +159,9 @@ export async function tileMessagesOf(
   },
 ): Promise<TileMessage[]> {
   const { reference, moving, params, matrix } = job;
+  if (params.series !== undefined) {
+    return seriesTileMessages(deps, { ...job, image: moving, params: { ...params, series: params.series } });
+  }
   const refShape = shapeOf(reference);
   const tiles = planTiles(refShape, { tileSize: params.tileSize, overlap: params.tileOverlap });
   const tileParams = tileParamsOf(params);

@@ -110,6 +110,15 @@ export async function planStitching(
   const first = tiles[0]!;
   const width = first.width!;
   const height = first.height!;
+  // The solve holds every tile and the fused mosaic: the function's memory is sized for the limit.
+  if (tiles.length * width * height > deps.limits.maxPixels) {
+    return failed(
+      deps,
+      dataset,
+      source,
+      `${tiles.length} tiles of ${width}x${height} px exceed the ${deps.limits.maxPixels}-pixel limit of a mosaic`,
+    );
+  }
   if (layoutSource.kind === 'grid') {
     const names = wanted.map((name) => name.slice(dataset.name.length + 1));
     layout = gridLayout(names, { ...layoutSource, width, height });

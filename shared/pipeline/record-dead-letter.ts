@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseAggregateMessage } from '../messages/aggregate-message.js';
+import { parseOutputsMessage } from '../messages/outputs-message.js';
 import { parseReprocessMessage } from '../messages/reprocess-message.js';
 import { parseTileMessage } from '../messages/tile-message.js';
 import type { DeadLettersTable } from '../records/database-schema.js';
@@ -104,6 +105,8 @@ function whatItIs(data: unknown): {
   const aggregate = attempt(parseAggregateMessage);
   if (aggregate !== undefined) return { kind: 'aggregate', jobId: aggregate.jobId };
   if (attempt(parseReprocessMessage) !== undefined) return { kind: 'reprocess' };
+  // The dataset's outputs were not written; its jobs are settled, so no job error is noted.
+  if (attempt(parseOutputsMessage) !== undefined) return { kind: 'outputs' };
   // A GCS notification (JSON_API_V1): the object resource.
   if (typeof data === 'object' && data !== null && typeof (data as { name?: unknown }).name === 'string') {
     const { bucket, name } = data as { bucket?: unknown; name: string };

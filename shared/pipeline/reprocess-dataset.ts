@@ -6,6 +6,9 @@ import { getImage, listImages } from '../records/images-repository.js';
 import { loadDatasetSettings, resolveJobParams } from './dataset-settings.js';
 import { planRegistration, shapeOf, type PlanRegistrationResult } from './plan-registration.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+import { latestJobFor } from '../records/jobs-repository.js';
+import { planSeries } from './plan-series.js';
+import { seriesJobOf } from './series-job.js';
 
 export interface ReprocessResult {
   readonly jobIds: string[];
@@ -65,7 +68,33 @@ export async function reprocessDataset(
     requestKey,
   };
   const jobs: PlanRegistrationResult[] = [];
+  for (const entry of byDataset.values()) {
+    // Time series: a new version of their own job, with the message's series settings.
+    const { dataset } = entry;
+    const others: ImageRow[] = [];
+    for (const image of entry.images) {
+      const latest = await latestJobFor(deps.db, dataset.id, image.id);
+      const series = latest === undefined ? undefined : seriesJobOf(latest.parameters);
+      if (series === undefined) {
+        others.push(image);
+        continue;
+      }
+      const settings = await loadDatasetSettings(storeOf(deps, image.source_bucket), dataset.name);
+      jobs.push(
+        await planSeries(deps, {
+          dataset,
+          image,
+          reading: { kind: 'series', frames: series.frames, frameShape: series.frameShape },
+          patches: [settings, message.params],
+          requestPrefix: `reprocess:${requestKey}`,
+          request,
+        }),
+      );
+    }
+    entry.images = others;
+  }
   for (const { dataset, images } of byDataset.values()) {
+    if (images.length === 0) continue;
     const reference =
       dataset.reference_image_id === null ? undefined : await getImage(deps.db, dataset.reference_image_id);
     if (reference === undefined || reference.status !== 'ingested') {

@@ -39,8 +39,10 @@ const UNFINISHED: readonly JobState[] = ['pending', 'running', 'aggregating'];
  *   planner's own messages); recording is exactly-once, so a tile that was only slow is harmless;
  * - `pending` (its planner died): plans it again (`planRegistration` claims the stale job);
  * - `aggregating` (the aggregation message was lost or dead-lettered): publishes it again.
- * After `maxRedrives` re-drives a still-stalled job is marked `failed` with the reason, the
- * missing tiles and its last error. Idempotent and safe to run concurrently: each job is claimed
+ * The k-th re-drive waits `stalledAfterMs × 2^k` without progress (10, 20, 40 min by default), so
+ * a job merely queued behind a long backlog is not taken for a lost one; after `maxRedrives`
+ * re-drives a still-stalled job is marked `failed` with the reason, the missing tiles and its last
+ * error. Idempotent and safe to run concurrently: each job is claimed
  * by compare-and-set on its `updated_at`, so two sweeps never re-drive it twice.
  */
 export async function sweepStalledJobs(deps: PipelineDeps, options: SweepOptions = {}): Promise<SweptJob[]> {
@@ -55,7 +57,14 @@ export async function sweepStalledJobs(deps: PipelineDeps, options: SweepOptions
     .limit(limit)
     .execute();
   const swept: SweptJob[] = [];
-  for (const row of rows) swept.push(await sweepJob(deps, toJobRow(row), maxRedrives, stalledAfterMs));
+  const now = Date.now();
+  for (const row of rows) {
+    const job = toJobRow(row);
+    // Each re-drive doubles the wait: a job only queued behind a backlog is not failed as stalled.
+    const patience = stalledAfterMs * 2 ** Math.min(job.redrives, 10);
+    if (Date.parse(job.updated_at) > now - patience) continue;
+    swept.push(await sweepJob(deps, job, maxRedrives, patience));
+  }
   return swept;
 }
 

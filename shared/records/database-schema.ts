@@ -61,6 +61,11 @@ export interface ImagesTable {
   pixel_size_z: number | null;
   /** 'µm', 'nm', 'Å'... (`LENGTH_UNITS`); null when the file states no size. */
   pixel_size_unit: string | null;
+  /** Time points and z planes of the file's planes as its metadata states them (0006); null: not stated. */
+  size_t: number | null;
+  size_z: number | null;
+  /** Where the axes come from (0006): 'imagej' | 'ome' | 'mrc' | 'pages' (no axis metadata); null in 2D. */
+  axes_source: string | null;
   status: ImageStatus;
   failure_reason: string | null;
   created_at: string;
@@ -151,7 +156,7 @@ export interface DeadLettersTable {
   topic: string;
   subscription: string | null;
   message_id: string | null;
-  kind: 'tile' | 'aggregate' | 'upload' | 'reprocess' | 'unknown';
+  kind: 'tile' | 'aggregate' | 'upload' | 'reprocess' | 'outputs' | 'unknown';
   job_id: string | null;
   tile_index: number | null;
   object_name: string | null;
@@ -173,6 +178,43 @@ export interface Database {
   mosaics: MosaicsTable;
   mosaic_items: MosaicItemsTable;
   mosaic_tiles: MosaicTilesTable;
+  series: SeriesTable;
+  series_frames: SeriesFramesTable;
+}
+
+/** A time series read from one multi-page file, one row per series job version (migration 0006). */
+export interface SeriesTable {
+  id: string;
+  dataset_id: string;
+  image_id: string;
+  /** The job that registers its frames and solves it (unique: one series per job version). */
+  job_id: string;
+  /** 'reference' | 'consecutive' | 'rcc'. */
+  mode: string;
+  frames: number;
+  /** The shape of one frame, (z,) y, x, as `YxX` text (`199x201`). */
+  frame_shape: string;
+  /** 'running' | 'done' | 'failed'. */
+  state: string;
+  /** JSON text: settings, bins, pairs (shift, weight, residual, dropped), per-frame drift and error. */
+  trajectory: string | null;
+  failure_reason: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One frame of a series: its drift (content position minus the reference frame's), pixels. */
+export interface SeriesFramesTable {
+  series_id: string;
+  frame_index: number;
+  drift_z: number | null;
+  drift_y: number;
+  drift_x: number;
+  error_z: number | null;
+  error_y: number | null;
+  error_x: number | null;
+  /** 'good' | 'low' | 'failed'. */
+  quality: string | null;
 }
 
 /** A stitching job (migration 0007): its plan, fan-in counters, state and result. */
@@ -254,4 +296,6 @@ export type RegistrationRow = Omit<
   quality_reasons: string[] | null;
   matrix: number[][] | null;
 };
+export type SeriesRow = Omit<Selectable<SeriesTable>, 'trajectory'> & { trajectory: unknown };
+export type SeriesFrameRow = Selectable<SeriesFramesTable>;
 export type ProcessedEventRow = Selectable<ProcessedEventsTable>;

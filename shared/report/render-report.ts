@@ -7,6 +7,8 @@ import type { ImageThumbnails } from './report-thumbnails.js';
 import { GALLERY_STYLE, thumbnailSection } from './thumbnail-gallery.js';
 import { tileFieldsSection } from './tile-fields-section.js';
 import { trajectoryChart } from './trajectory-chart.js';
+import type { SeriesResult } from '../outputs/series-result.js';
+import { seriesDriftSection } from './series-drift-section.js';
 
 export interface ReportInput {
   /** Dataset name (the folder's name for a local run). */
@@ -17,6 +19,8 @@ export interface ReportInput {
   readonly finishedAt: Date;
   /** Free-form facts shown under the title (workers, duration, database...). */
   readonly facts?: Readonly<Record<string, string>>;
+  /** Time series of the run, drawn in their own section (`seriesDriftSection`). @default [] */
+  readonly series?: readonly SeriesResult[];
   /** Tile fields drawn (one small plot per registered image, the worst first). @default 12 */
   readonly maxTileFields?: number;
   /** Thumbnails before and after registration, with overlays (`reportThumbnails`). @default [] */
@@ -69,6 +73,7 @@ export function renderReport(input: ReportInput): string {
 <table class="facts">${factRows}</table>
 <h2>Shift trajectory</h2>
 <figure>${trajectory}</figure>
+${seriesDriftSection(input.series ?? [])}
 <h2>NCC before and after</h2>
 <figure>${ncc}</figure>
 <h2>Per-tile shift fields</h2>

@@ -125,7 +125,7 @@ describe.skipIf(!hasGcloud)('metdb dev: the cloud stack on this machine', () => 
     handle = await connectDatabase({ kind: 'sqlite', path: dbPath });
     const db = handle.db;
     const doneJob = (version: number) =>
-      until(`job v${version} done`, 40_000, async () => {
+      until(`job v${version} done`, 120_000, async () => {
         const job = await db
           .selectFrom('jobs')
           .innerJoin('registrations', 'registrations.job_id', 'jobs.id')
@@ -162,7 +162,7 @@ describe.skipIf(!hasGcloud)('metdb dev: the cloud stack on this machine', () => 
     const { id: datasetId } = await db.selectFrom('datasets').select('id').executeTakeFirstOrThrow();
     const outputsOf = async (version: number, revision: number) => {
       const prefix = `outputs/${datasetId}/v${version}/r${revision}/`;
-      await until(`the outputs ${prefix}`, 40_000, () =>
+      await until(`the outputs ${prefix}`, 120_000, () =>
         Promise.resolve(existsSync(join(folder, prefix, 'outputs.json')) ? true : undefined),
       );
       await until('the outputs line', 5_000, () =>
@@ -204,5 +204,5 @@ describe.skipIf(!hasGcloud)('metdb dev: the cloud stack on this machine', () => 
     }).catch(() => started.filter((p) => alive(p.pid)));
     expect(left).toEqual([]);
     expect(existsSync(join(tmp, 'state.json'))).toBe(false);
-  }, 300_000);
+  }, 600_000);
 });

@@ -28,13 +28,21 @@ const overBudget: MetdbInfraConfig = {
 describe('infra config', () => {
   it('keeps both environments within their Cloud SQL connection budget', () => {
     expect(connectionBudget(ENVIRONMENTS.dev)).toEqual({
-      perFunction: { ingest: 8, registerTile: 20, aggregate: 6, reprocess: 4, publishOutputs: 2 },
+      perFunction: {
+        ingest: 8,
+        registerTile: 20,
+        aggregate: 6,
+        reprocess: 4,
+        publishOutputs: 2,
+        stitchEdge: 20,
+        stitchSolve: 4,
+      },
       fixed: { sweep: 2, deadLetter: 2, migrate: 1 },
-      demand: 55,
+      demand: 79,
       limit: 100,
     });
     const prod = assertConnectionBudget(ENVIRONMENTS.prod);
-    expect(prod.demand).toBe((10 + 60 + 10 + 4 + 4) * 2 + (1 + 1) * 2 + 1 + 20); // + sweep, deadLetter, migrate
+    expect(prod.demand).toBe((10 + 60 + 10 + 4 + 4 + 20 + 4) * 2 + (1 + 1) * 2 + 1 + 20); // + sweep, deadLetter, migrate
     expect(prod.demand).toBeLessThanOrEqual(prod.limit);
   });
 
@@ -43,13 +51,12 @@ describe('infra config', () => {
     expect(error.code).toBe('invalid-value');
     expect(error.message).toContain('registerTile 100×2');
     expect(error.message).toContain(
-      '+ sweep, deadLetter, migrate 5 + 10 reserved = 235 > max_connections 100',
+      '+ sweep, deadLetter, migrate 5 + 10 reserved = 259 > max_connections 100',
     );
     // A larger pool breaks it too, at the same instance counts.
     expect(() => assertConnectionBudget({ ...ENVIRONMENTS.dev, dbPoolSize: 6 })).toThrow(
-      /= 143 > max_connections 100/, // 20 × 6 + (sweep + deadLetter) × 6 + migrate 1 + 10
+      /= 215 > max_connections 100/, // 32 × 6 + (sweep + deadLetter) × 6 + migrate 1 + 10
     );
-    expect(() => assertConnectionBudget({ ...ENVIRONMENTS.dev, dbPoolSize: 4 })).not.toThrow();
   });
 
   it('refuses to synthesize an over-budget stack', () => {

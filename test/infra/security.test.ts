@@ -66,7 +66,7 @@ describe('infra security (prod)', () => {
     }
   });
 
-  it('lets only publishOutputs create objects under outputs/, and ingest only under datasets/', () => {
+  it('lets only publishOutputs and stitchSolve create objects under outputs/, and ingest only under datasets/', () => {
     const creators: Block[] = iamGrants()
       .filter(
         ({ grant }) =>
@@ -81,7 +81,7 @@ describe('infra security (prod)', () => {
         g,
       ]),
     );
-    expect([...byFunction.keys()].sort()).toEqual(['ingest', 'publish-outputs']);
+    expect([...byFunction.keys()].sort()).toEqual(['ingest', 'publish-outputs', 'stitch-solve']);
     for (const g of onResults) expect(g.role).toBe('roles/storage.objectCreator');
     const condition = (slug: string) => field(byFunction.get(slug) ?? {}, 'condition');
     const under = (prefix: string) =>
@@ -89,6 +89,7 @@ describe('infra security (prod)', () => {
         `^resource\\.name\\.startsWith\\("projects/_/buckets/\\$\\{google_storage_bucket\\.buckets_results_[0-9A-F]+\\.name\\}/objects/${prefix}/"\\)$`,
       );
     expect(condition('publish-outputs').expression).toMatch(under('outputs'));
+    expect(condition('stitch-solve').expression).toMatch(under('outputs'));
     expect(condition('ingest').expression).toMatch(under('datasets'));
   });
 
@@ -107,7 +108,7 @@ describe('infra security (prod)', () => {
     const sqlGrants = resourcesOf(stack.json, 'google_project_iam_member').filter((g) =>
       String(g.role).startsWith('roles/cloudsql.'),
     );
-    expect(sqlGrants).toHaveLength(16); // seven functions and the migrator
+    expect(sqlGrants).toHaveLength(20); // nine functions and the migrator
     for (const grant of sqlGrants) {
       expect(field(grant, 'condition').expression).toBe(
         'resource.type == "sqladmin.googleapis.com/Instance" && ' +
@@ -118,7 +119,7 @@ describe('infra security (prod)', () => {
 
   it('lets the push account only invoke the Pub/Sub-triggered functions', () => {
     const grants = grantsTo(/google_service_account\.push-account\.member/);
-    expect(grants).toHaveLength(7); // the five pipeline functions, sweep and deadLetter
+    expect(grants).toHaveLength(9); // the seven pipeline functions, sweep and deadLetter
     for (const grant of grants) {
       expect(grant.type).toBe('google_cloud_run_v2_service_iam_member');
       expect(grant.role).toBe('roles/run.invoker');
@@ -132,9 +133,9 @@ describe('infra security (prod)', () => {
       expect.stringMatching(/pubsub_dead-letter_/) as string,
     ]);
     const subscriber = pubsubAgent.filter((g) => g.role === 'roles/pubsub.subscriber');
-    expect(subscriber).toHaveLength(5);
+    expect(subscriber).toHaveLength(7);
     expect(subscriber.every((g) => /_push_[0-9A-F]+\.name\}$/.test(g.target))).toBe(true);
-    expect(pubsubAgent).toHaveLength(6);
+    expect(pubsubAgent).toHaveLength(8);
     const gcsAgent = grantsTo(/data\.google_storage_project_service_account\./);
     expect(gcsAgent).toEqual([
       {
@@ -237,7 +238,7 @@ const LEAST_PRIVILEGE: Readonly<Record<FunctionName, { buckets: string[]; topics
       'results:roles/storage.objectViewer',
       'uploads:roles/storage.objectViewer',
     ],
-    topics: ['tiles:roles/pubsub.publisher'],
+    topics: ['edges:roles/pubsub.publisher', 'tiles:roles/pubsub.publisher'],
   },
   registerTile: {
     buckets: ['results:roles/storage.objectViewer'],
@@ -250,6 +251,15 @@ const LEAST_PRIVILEGE: Readonly<Record<FunctionName, { buckets: string[]; topics
   reprocess: { buckets: ['uploads:roles/storage.objectViewer'], topics: ['tiles:roles/pubsub.publisher'] },
   // Creates the outputs under outputs/ (never overwrites them); reads canonical images.
   publishOutputs: {
+    buckets: ['results:roles/storage.objectCreator', 'results:roles/storage.objectViewer'],
+    topics: [],
+  },
+  stitchEdge: {
+    buckets: ['results:roles/storage.objectViewer'],
+    topics: ['mosaics:roles/pubsub.publisher'],
+  },
+  // Creates the mosaic's outputs (never overwrites them): objectCreator, not objectAdmin.
+  stitchSolve: {
     buckets: ['results:roles/storage.objectCreator', 'results:roles/storage.objectViewer'],
     topics: [],
   },

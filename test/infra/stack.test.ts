@@ -29,6 +29,8 @@ describe('infra stack (dev)', () => {
     expect(namesOf(resourcesOf(json, 'google_pubsub_topic'))).toEqual([
       'metdb-dev-aggregate',
       'metdb-dev-dead-letter',
+      'metdb-dev-edges',
+      'metdb-dev-mosaics',
       'metdb-dev-outputs',
       'metdb-dev-reprocess',
       'metdb-dev-sweep',
@@ -45,9 +47,11 @@ describe('infra stack (dev)', () => {
       'metdb-dev-publish-outputs',
       'metdb-dev-register-tile',
       'metdb-dev-reprocess',
+      'metdb-dev-stitch-edge',
+      'metdb-dev-stitch-solve',
       'metdb-dev-sweep',
     ]);
-    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(8);
+    expect(resourcesOf(json, 'google_pubsub_subscription')).toHaveLength(10);
   });
 
   it('runs the pipeline functions on nodejs22 with their entry points, concurrency 1', () => {
@@ -61,6 +65,8 @@ describe('infra stack (dev)', () => {
       'publishOutputs',
       'registerTile',
       'reprocess',
+      'stitchEdge',
+      'stitchSolve',
     ]);
     for (const fn of functions) {
       const build = field(fn, 'build_config');
@@ -84,8 +90,10 @@ describe('infra stack (dev)', () => {
       'METDB_DB_NAME',
       'METDB_DB_POOL_SIZE',
       'METDB_DB_USER',
+      'METDB_EDGES_TOPIC',
       'METDB_MAX_PIXELS',
       'METDB_MIGRATE_AT_START',
+      'METDB_MOSAICS_TOPIC',
       'METDB_OUTPUTS_TOPIC',
       'METDB_REPROCESS_TOPIC',
       'METDB_RESULTS_BUCKET',
@@ -116,6 +124,8 @@ describe('infra stack (dev)', () => {
       'metdb-dev-publish-outputs-push',
       'metdb-dev-register-tile-push',
       'metdb-dev-reprocess-push',
+      'metdb-dev-stitch-edge-push',
+      'metdb-dev-stitch-solve-push',
     ]);
     for (const subscription of push) {
       const config = field(subscription, 'push_config');
@@ -214,6 +224,10 @@ describe('infra stack (dev)', () => {
         'register_tile_url',
         'aggregate_url',
         'reprocess_url',
+        'edges_topic',
+        'mosaics_topic',
+        'stitch_edge_url',
+        'stitch_solve_url',
       ]),
     );
   });

@@ -13,7 +13,10 @@ import { aggregateAndAnnounce } from '../../shared/pipeline/aggregate-and-announ
 import { DecodedImageCache } from '../../shared/pipeline/decoded-image-cache.js';
 import type { PipelineDeps } from '../../shared/pipeline/pipeline-deps.js';
 import { OUTPUTS_MANIFEST, publishOutputs } from '../../shared/pipeline/publish-outputs.js';
+import { recordDeadLetter } from '../../shared/pipeline/record-dead-letter.js';
 import { registerTileFromMessage } from '../../shared/pipeline/register-tile-from-message.js';
+import { sweepStalledJobs } from '../../shared/pipeline/sweep-stalled-jobs.js';
+import { listDeadLetters } from '../../shared/records/dead-letters-repository.js';
 import { getRegistration } from '../../shared/records/registrations-repository.js';
 import { listJobs } from '../../shared/records/jobs-repository.js';
 import { createPipelineFixture, frameBytes, type PipelineFixture } from './pipeline-fixture.js';
@@ -106,5 +109,29 @@ describe('outputs after aggregation', () => {
       .images;
     expect(files.map((i) => i.file)).toEqual(['frame_00.tif', 'frame_01.tif', 'frame_02.tif']);
     expect((await f.deps.blobs.head(`${prefix}shifts.json`))!.generation).toBe(generation);
+  }, 60_000);
+
+  it('announces a job the sweep fails, and records a dead-lettered announcement as such', async () => {
+    const f = (fixture = await createPipelineFixture());
+    const deps: PipelineDeps = { ...f.deps, topics: { ...f.deps.topics, outputs: 'outputs' } };
+    const first = await f.upload('ds/frame_00.tif', frameBytes('frame_00.tif'));
+    await f.upload('ds/frame_01.tif', frameBytes('frame_01.tif'));
+    // Every tile message lost: the job stalls running, and the sweep, out of re-drives, fails it.
+    f.deps.bus.published.length = 0;
+    const swept = await sweepStalledJobs(deps, { stalledAfterMs: 0, maxRedrives: 0 });
+    expect(swept.map((s) => s.action)).toEqual(['failed']);
+    const announced = f.deps.bus.take('outputs');
+    expect(announced.map((m) => m.message)).toEqual([
+      { schemaVersion: 1, datasetId: first.datasetId, jobId: swept[0]!.jobId },
+    ]);
+    expect(await publishOutputs(f.deps, first.datasetId!)).toMatchObject({ published: true });
+
+    const dead = await recordDeadLetter(f.deps, {
+      messageId: '7',
+      data: announced[0]!.message,
+      attributes: { CloudPubSubDeadLetterSourceDeliveryCount: '5' },
+    });
+    expect(dead).toMatchObject({ kind: 'outputs', recorded: true });
+    expect((await listDeadLetters(f.deps.db))[0]).toMatchObject({ kind: 'outputs', job_id: null });
   }, 60_000);
 });

@@ -14,6 +14,8 @@ const TABLES = [
   'mosaics',
   'processed_events',
   'registrations',
+  'series',
+  'series_frames',
   'tile_results',
 ];
 const names = Object.keys(migrations);

@@ -1,0 +1,88 @@
+import { seriesDriftCsv } from '../drift/drift-csv.js';
+import { applyDrift } from '../drift/apply-drift.js';
+import { encodeChannelsTiff } from '../imaging/encode-channels-tiff.js';
+import type { ImageChannels } from '../imaging/image-channels.js';
+import { pixelSizeUm } from '../imaging/pixel-size.js';
+import type { OutputSink } from './output-sink.js';
+import type { SeriesResult } from './series-result.js';
+
+export interface WriteSeriesOutputsOptions {
+  /** Reads every channel of the series' file (`decodeChannels`), or undefined if it cannot be read. */
+  readImage: (series: SeriesResult) => Promise<ImageChannels | undefined>;
+  /** Write the corrected stack. @default true */
+  correctedStack?: boolean;
+  /** How frames are moved: cubic spline (zeros outside) or Fourier shift (periodic). @default 'spline' */
+  method?: 'spline' | 'fourier';
+}
+
+/** Where one series' outputs went. */
+export interface WrittenSeries {
+  readonly file: string;
+  readonly driftCsv: string;
+  readonly driftJson: string;
+  /** The corrected stack, null when not written (option off, 3D drift, unreadable file). */
+  readonly corrected: string | null;
+}
+
+/**
+ * Writes each solved series' outputs: `drift.csv` and `drift.json` (`<name>.drift.csv` and
+ * `<name>.drift.json` when the run holds several series), with `_um` columns when the file states
+ * its pixel size, and ONE corrected stack `<name>_corrected.tif`: every channel of the file, frame
+ * k moved by minus its drift (`applyDrift`), written like the input (an ImageJ hyperstack for an
+ * ImageJ file, else OME-TIFF) with its channel names and pixel size.
+ */
+export async function writeSeriesOutputs(
+  sink: OutputSink,
+  series: readonly SeriesResult[],
+  options: WriteSeriesOutputsOptions,
+): Promise<WrittenSeries[]> {
+  const { correctedStack = true, method = 'spline' } = options;
+  const solved = series.filter((s) => s.state === 'done' && s.drift.length === s.frames);
+  const written: WrittenSeries[] = [];
+  for (const s of solved) {
+    const ndim = s.drift[0]?.length ?? 2;
+    const name = stem(s.file);
+    const prefix = solved.length === 1 ? '' : `${name}.`;
+    const um = s.pixelSize === null ? undefined : pixelSizeUm(s.pixelSize, ndim);
+    const sizes = um !== undefined && um.every((v) => v !== null) ? um : undefined;
+    const table = { frames: s.drift.map((_, k) => k), drift: s.drift };
+    const driftCsv = await sink.write(`${prefix}drift.csv`, seriesDriftCsv(table, sizes));
+    const document = {
+      ...(s.trajectory ?? {}),
+      pixelSizeUm: sizes ?? null,
+      frames: s.drift.map((d, frame) => ({
+        frame,
+        drift_px: d.map((v) => round(v, 4)),
+        ...(sizes === undefined ? {} : { drift_um: d.map((v, a) => round(v * sizes[a]!, 6)) }),
+        shift_px: d.map((v) => round(-v, 4)),
+        error_px: s.errors[frame]!.map((v) => (v === null ? null : round(v, 4))),
+        quality: s.quality[frame] ?? null,
+      })),
+    };
+    const driftJson = await sink.write(`${prefix}drift.json`, `${JSON.stringify(document, null, 2)}\n`);
+    let corrected: string | null = null;
+    if (correctedStack && ndim === 2) {
+      const image = await options.readImage(s);
+      if (image !== undefined && image.channels[0]?.shape.length === 3) {
+        const channels = image.channels.map((c) => applyDrift(c, table, { method }));
+        const format = image.metadataFormat === 'imagej' ? 'imagej' : 'ome';
+        corrected = await sink.write(
+          `${name}_corrected${format === 'imagej' ? '.tif' : '.ome.tif'}`,
+          encodeChannelsTiff({ ...image, channels }, { format, name: `${name}_corrected`, stackAxis: 't' }),
+        );
+      }
+    }
+    written.push({ file: s.file, driftCsv, driftJson, corrected });
+  }
+  return written;
+}
+
+function round(v: number, digits: number): number | null {
+  return Number.isFinite(v) ? Number(v.toFixed(digits)) + 0 : null;
+}
+
+/** `a/b/pc12.ome.tif` -> `b__pc12`: folders joined by `__`, extension dropped. */
+function stem(file: string): string {
+  const flat = file.split('/').join('__');
+  return flat.replace(/(\.ome)?\.[^./]*$/i, '') || 'series';
+}

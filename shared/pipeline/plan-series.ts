@@ -1,0 +1,79 @@
+import type { SeriesSettings } from '../messages/series-settings.js';
+import { resolveSeriesParams } from '../messages/series-settings.js';
+import type { RegistrationParamsPatch } from '../messages/registration-params.js';
+import type { DatasetRow, ImageRow } from '../records/database-schema.js';
+import { readStackAs, type StackReading } from '../series/read-stack-as.js';
+import { resolveJobParams, type DatasetSettings, type JobParams } from './dataset-settings.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { planRegistration, type PlanRegistrationResult } from './plan-registration.js';
+import { paramsHash } from './plan-new-image.js';
+
+/**
+ * How an ingested image of `dataset` is read (`readStackAs`): the count of the dataset's images
+ * is what the runtime expects (`deps.expectedImages`, a local run's folder) or else the images
+ * recorded so far that did not fail (the cloud: a lone upload is read when it is planned).
+ */
+export async function readingOf(
+  deps: PipelineDeps,
+  dataset: DatasetRow,
+  image: ImageRow,
+  settings: DatasetSettings,
+): Promise<StackReading> {
+  if ((image.depth ?? 1) <= 1) return readStackAs(image, { imagesInDataset: 1 });
+  const expected = deps.expectedImages?.(dataset.name);
+  const recorded =
+    expected ??
+    Number(
+      (
+        await deps.db
+          .selectFrom('images')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .where('dataset_id', '=', dataset.id)
+          .where('status', '!=', 'failed')
+          .executeTakeFirst()
+      )?.n ?? 1,
+    );
+  return readStackAs(image, {
+    imagesInDataset: recorded,
+    stackAxis: settings.stackAxis,
+    namedReference: settings.reference !== undefined,
+  });
+}
+
+/**
+ * Plans the registration of a time series (`reading.kind === 'series'`): one job whose units are
+ * pairs of time bins x tiles (see series-job.ts), its series row, then the tiles on the bus
+ * (`planRegistration` with `params.series`). Parameters: defaults, then the patches in order
+ * (`metdb.json`, a reprocess message). Idempotent by `requestKey`.
+ */
+export async function planSeries(
+  deps: PipelineDeps,
+  input: {
+    dataset: DatasetRow;
+    image: ImageRow;
+    reading: StackReading;
+    patches: readonly ((RegistrationParamsPatch & SeriesSettings) | undefined)[];
+    /** The key's prefix: `series` when planned on ingest, `reprocess:<request>` on reprocessing. */
+    requestPrefix: string;
+    request?: { requestedBy?: string; reason?: string };
+  },
+): Promise<PlanRegistrationResult> {
+  const { image, reading } = input;
+  const params: JobParams = {
+    ...resolveJobParams(reading.frameShape.length, ...input.patches),
+    series: {
+      ...resolveSeriesParams(...input.patches),
+      frames: reading.frames,
+      frameShape: [...reading.frameShape],
+      referenceFrame: 0,
+    },
+  };
+  return planRegistration(deps, {
+    datasetId: input.dataset.id,
+    reference: image,
+    moving: image,
+    params,
+    requestKey: `${input.requestPrefix}:${image.id}:${paramsHash(params)}`,
+    ...(input.request === undefined ? {} : { request: input.request }),
+  });
+}

@@ -1,0 +1,125 @@
+import { isMetdbError } from '../errors/metdb-error.js';
+import type { FinalizedObject } from '../messages/storage-event.js';
+import { ingestUpload, type IngestResult } from './ingest-upload.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+
+export interface SweepUploadsOptions {
+  /** An image row still `received` this long after its last change is stalled. @default 600_000 (10 min) */
+  stalledAfterMs?: number;
+  /** Dead-lettered uploads older than this are left to a human (docs/operations.md). @default 86_400_000 (1 day) */
+  deadLetterWindowMs?: number;
+  /** Uploads looked at per sweep, oldest first. @default 100 */
+  limit?: number;
+}
+
+export interface SweptUpload {
+  /** `<bucket>/<object>#<generation>` */
+  readonly upload: string;
+  /** Why it was picked: its row stayed `received`, or its notification was dead-lettered with no row made. */
+  readonly cause: 'received' | 'dead-lettered';
+  readonly outcome: IngestResult['outcome'] | 'error';
+  readonly reason?: string;
+}
+
+/**
+ * Ingests again the uploads whose ingest never finished, so none is lost: an ingest that died
+ * after claiming its row (a function killed, the database gone) leaves it `received`; one whose
+ * retries were all spent before any row was written (a database outage longer than the retries)
+ * left only a dead letter of kind `upload`. Ingest is idempotent by bucket, object and generation,
+ * so a slow ingest that finishes meanwhile makes this a no-op. One upload's error does not stop
+ * the others (it is reported, and tried again by the next sweep).
+ */
+export async function sweepStalledUploads(
+  deps: PipelineDeps,
+  options: SweepUploadsOptions = {},
+): Promise<SweptUpload[]> {
+  const { stalledAfterMs = 600_000, deadLetterWindowMs = 86_400_000, limit = 100 } = options;
+  const staleBefore = new Date(Date.now() - stalledAfterMs).toISOString();
+  const received = await deps.db
+    .selectFrom('images')
+    .select(['source_bucket', 'source_object', 'source_generation', 'byte_size'])
+    .where('status', '=', 'received')
+    .where('updated_at', '<=', staleBefore)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
+  const uploads: { object: FinalizedObject; cause: SweptUpload['cause'] }[] = received.map((r) => ({
+    object: finalized(r.source_bucket, r.source_object, r.source_generation, r.byte_size ?? 0),
+    cause: 'received',
+  }));
+  const letters = await deps.db
+    .selectFrom('dead_letters')
+    .select('payload')
+    .where('kind', '=', 'upload')
+    .where('received_at', '<=', staleBefore)
+    .where('received_at', '>=', new Date(Date.now() - deadLetterWindowMs).toISOString())
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+  for (const letter of letters) {
+    const object = objectOf(letter.payload);
+    if (object === undefined) continue;
+    const row = await deps.db
+      .selectFrom('images')
+      .select('id')
+      .where('source_bucket', '=', object.bucket)
+      .where('source_object', '=', object.name)
+      .where('source_generation', '=', object.generation)
+      .executeTakeFirst();
+    if (row === undefined) uploads.push({ object, cause: 'dead-lettered' });
+  }
+  const swept: SweptUpload[] = [];
+  for (const { object, cause } of uploads) {
+    const upload = `${object.bucket}/${object.name}#${object.generation}`;
+    try {
+      const result = await ingestUpload(deps, object);
+      deps.logger.warn(`sweep: upload ${upload} ingested again (${cause}): ${result.outcome}`, {
+        upload,
+        outcome: result.outcome,
+      });
+      swept.push({
+        upload,
+        cause,
+        outcome: result.outcome,
+        ...(result.reason ? { reason: result.reason } : {}),
+      });
+    } catch (error) {
+      if (isMetdbError(error) && error.code === 'unavailable') throw error; // the database: the whole sweep retries
+      swept.push({
+        upload,
+        cause,
+        outcome: 'error',
+        reason: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  return swept;
+}
+
+function finalized(bucket: string, name: string, generation: string, size: number): FinalizedObject {
+  return {
+    kind: 'finalized',
+    bucket,
+    name,
+    generation,
+    size,
+    idempotencyKey: `gcs:${bucket}/${name}#${generation}`,
+  };
+}
+
+/** The upload a dead-lettered GCS notification (its JSON_API_V1 object resource) was about. */
+function objectOf(payload: string): FinalizedObject | undefined {
+  try {
+    const r = JSON.parse(payload) as {
+      bucket?: unknown;
+      name?: unknown;
+      generation?: unknown;
+      size?: unknown;
+    };
+    if (typeof r.bucket !== 'string' || typeof r.name !== 'string') return undefined;
+    if (typeof r.generation !== 'string' && typeof r.generation !== 'number') return undefined;
+    return finalized(r.bucket, r.name, String(r.generation), Number(r.size) || 0);
+  } catch {
+    return undefined;
+  }
+}
