@@ -124,5 +124,6 @@ describe('metdb drift', () => {
     expect(metdb('drift', input, '--out', dir, '--interpolation', 'quadratic').code).toBe(2);
     expect(metdb('drift', input, '--out', dir, '--columns', 'frame').code).toBe(2);
     expect(metdb('drift', input, '--out', dir, '--bin-frames', '0').code).toBe(2);
-  });
+    // Seven cold CLI processes (tsx transpiles each): minutes on a loaded 2-core machine.
+  }, 300_000);
 });
