@@ -28,8 +28,8 @@ and scale; and the quality verdict (good, low or failed: docs/quality.md; exit c
                    scale-shift, regularized-affine (docs/fibsem.md)
   --lambda L       regularized-affine's pull toward a shift (default 0.1)
   --tile N         tile edge in pixels for the affine models (default 256)
-  --upsample N     subpixel precision 1/N px (translation; the affine models' tiles: default 20),
-                   N from ${UPSAMPLE_LIMITS_TEXT} (default 1)`;
+  --upsample N     subpixel precision 1/N px, N from ${UPSAMPLE_LIMITS_TEXT} (default 1;
+                   the affine models' tiles: default 20)`;
 
 /** `metdb register`: one pair, one result. Returns the exit code. */
 export async function registerCommand(args: string[], out: (line: string) => void): Promise<number> {

@@ -8,7 +8,7 @@ import { parseCommandArgs } from './parse-command-args.js';
 import { parseWorkers } from './parse-workers.js';
 import { UsageError } from './usage-error.js';
 
-export const RUN_USAGE = `usage: metdb run <folder> [--out DIR] [--workers N] [--db URL] [--average full|overlap|none] [--json] [--truth FILE]
+export const RUN_USAGE = `usage: metdb run <folder> [--out DIR] [--workers N] [--db URL] [--average full|crop|none] [--json] [--truth FILE]
 
 Registers every image of <folder> (TIFF 8/16-bit or float, multi-page stacks, PNG, JPEG, MRC) onto
 the dataset's reference (the first file by name, or "reference" in <folder>/metdb.json, which also
@@ -22,7 +22,8 @@ the reference.
   --out DIR        output folder (default .metdb/<folder name>)
   --workers N      worker threads (default: all cores)
   --db URL         database: SQLite path or mysql://user:pass@host/db (default DIR/metdb.sqlite)
-  --average MODE   stacked average on the full canvas, cropped to the common overlap, or none
+  --average MODE   stacked average on the full canvas, cropped to the region every frame covers
+                   (crop; overlap is the same), or none
   --json           print only the summary as JSON (no progress)
   --truth FILE     compare with known shifts ({ frames: [{ file, shift }] }) and print the errors
 
@@ -50,9 +51,10 @@ export async function runCommand(args: string[], out: (line: string) => void): P
   if (positionals.length !== 1) throw new UsageError('expected one folder', RUN_USAGE);
   await checkInputFolder(positionals[0]!);
   const workers = parseWorkers(values.workers, RUN_USAGE);
-  const average = values.average;
+  // `crop` is the image-stacking name; `overlap`, the earlier one, stays a synonym.
+  const average = values.average === 'crop' ? 'overlap' : values.average;
   if (average !== 'full' && average !== 'overlap' && average !== 'none') {
-    throw new UsageError(`--average must be full, overlap or none, got "${average}"`, RUN_USAGE);
+    throw new UsageError(`--average must be full, crop or none, got "${values.average}"`, RUN_USAGE);
   }
   const progress = createProgress({ mode: values.json ? 'none' : undefined });
   let summary: RunSummary;

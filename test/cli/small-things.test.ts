@@ -41,6 +41,12 @@ describe('metdb command line', () => {
     expect(metdb(['run', join(scratch, 'gone')], scratch).stdout).toBe('');
   });
 
+  it('names the stacked average modes full, crop and none, and refuses others before running', () => {
+    const r = metdb(['run', join(root, 'samples/series'), '--average', 'middle']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe('metdb: --average must be full, crop or none, got "middle"');
+  });
+
   it('states the --upsample limits and enforces them before reading any image', () => {
     const help = metdb(['register', '--help']);
     expect(help.stdout).toMatch(/--upsample N .*1 \(whole pixels\) to 1000/);

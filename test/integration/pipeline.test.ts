@@ -32,6 +32,7 @@ const DATASET = `series-${run}`;
 const BAD = `bad-${run}`;
 const ROTATED = `rotated-${run}`;
 const SHEARED = `sheared-${run}`;
+const TURNED = `turned-${run}`;
 const topics = {
   uploads: `uploads-${run}`,
   tiles: `tiles-${run}`,
@@ -289,30 +290,37 @@ describe('the event pipeline on the Pub/Sub emulator, functions-framework and Ma
     expect(lines.length).toBeGreaterThanOrEqual(2);
   }, 120_000);
 
-  it('registers a rotated and scaled pair with "model": "similarity" (matrix in the row)', async () => {
-    // Last, in a dataset of its own: the tests above count every job of the database.
-    const camera = (await readImageFile('test/fixtures/similarity/camera.png')).array;
-    const pair = similarityPair(camera, { angle: -32, scale: 1.1, shift: [3.5, -6] }, 0.02, 5);
-    const settings = { model: 'similarity', reference: 'a.tif', tileSize: 128 };
-    await upload(`${ROTATED}/metdb.json`, Buffer.from(JSON.stringify(settings)), 'application/json');
-    await upload(`${ROTATED}/a.tif`, encodeTiff(pair.reference));
-    await upload(`${ROTATED}/b.tif`, encodeTiff(pair.moving));
-    const registration = await until('the similarity job done', 100_000, async () =>
-      db
-        .selectFrom('registrations')
-        .innerJoin('jobs', 'jobs.id', 'registrations.job_id')
-        .innerJoin('datasets', 'datasets.id', 'jobs.dataset_id')
-        .selectAll('registrations')
-        .where('datasets.name', '=', ROTATED)
-        .executeTakeFirst(),
-    );
-    expect(registration.model).toBe('similarity');
-    expect(registration.quality).toBe('good');
-    expect(registration.angle!).toBeCloseTo(-32, 1);
-    expect(registration.scale!).toBeCloseTo(1.1, 2);
-    const matrix = JSON.parse(registration.matrix!) as Matrix3;
-    expect(cornerErrors(matrix, pair.matrix, [512, 512]).max).toBeLessThan(0.5);
-  }, 120_000);
+  it.each([
+    { model: 'similarity', dataset: ROTATED, angle: -32, scale: 1.1 },
+    { model: 'rigid', dataset: TURNED, angle: 17, scale: 1 },
+  ])(
+    'registers a pair with model $model (matrix in the row)',
+    async ({ model, dataset, angle, scale }) => {
+      // Last, in datasets of their own: the tests above count every job of the database.
+      const camera = (await readImageFile('test/fixtures/similarity/camera.png')).array;
+      const pair = similarityPair(camera, { angle, scale, shift: [3.5, -6] }, 0.02, 5);
+      const settings = { model, reference: 'a.tif', tileSize: 128 };
+      await upload(`${dataset}/metdb.json`, Buffer.from(JSON.stringify(settings)), 'application/json');
+      await upload(`${dataset}/a.tif`, encodeTiff(pair.reference));
+      await upload(`${dataset}/b.tif`, encodeTiff(pair.moving));
+      const registration = await until(`the ${model} job done`, 100_000, async () =>
+        db
+          .selectFrom('registrations')
+          .innerJoin('jobs', 'jobs.id', 'registrations.job_id')
+          .innerJoin('datasets', 'datasets.id', 'jobs.dataset_id')
+          .selectAll('registrations')
+          .where('datasets.name', '=', dataset)
+          .executeTakeFirst(),
+      );
+      expect(registration.model).toBe(model);
+      expect(registration.quality).toBe('good');
+      expect(registration.angle!).toBeCloseTo(angle, 1);
+      expect(registration.scale!).toBeCloseTo(scale, 2);
+      const matrix = JSON.parse(registration.matrix!) as Matrix3;
+      expect(cornerErrors(matrix, pair.matrix, [512, 512]).max).toBeLessThan(0.5);
+    },
+    120_000,
+  );
 
   it('registers a scaled and sheared pair with "model": "affine" (FIB-SEM; matrix in the row)', async () => {
     const camera = (await readImageFile('test/fixtures/similarity/camera.png')).array;
