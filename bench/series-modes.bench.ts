@@ -92,7 +92,10 @@ function makeSeries(source: NdArray, frames: number, side: number, seed: number)
   return { stack: { data, shape: [frames, side, side] }, truth };
 }
 
-function errors(drift: readonly (readonly number[])[], truth: readonly number[][]): { max: number; rms: number } {
+function errors(
+  drift: readonly (readonly number[])[],
+  truth: readonly number[][],
+): { max: number; rms: number } {
   const e = truth.map((t, f) => Math.hypot(drift[f]![0]! - t[0]!, drift[f]![1]! - t[1]!));
   return { max: Math.max(...e), rms: Math.sqrt(e.reduce((s, x) => s + x * x, 0) / e.length) };
 }
