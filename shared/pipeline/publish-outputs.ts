@@ -1,7 +1,9 @@
 import { decodeChannels } from '../imaging/image-channels.js';
 import { blobSink } from '../outputs/blob-sink.js';
 import { collectImageResults } from '../outputs/collect-image-results.js';
+import { collectSeriesResults } from '../outputs/collect-series-results.js';
 import { writeOutputs, type WrittenOutputs } from '../outputs/write-outputs.js';
+import { writeSeriesOutputs, type WrittenSeries } from '../outputs/write-series-outputs.js';
 import { getDataset } from '../records/datasets-repository.js';
 import { getImage } from '../records/images-repository.js';
 import { listJobs } from '../records/jobs-repository.js';
@@ -19,6 +21,8 @@ export interface PublishOutputsResult {
   readonly prefix?: string;
   /** What this call wrote (absent when the snapshot was already whole and nothing was redone). */
   readonly outputs?: WrittenOutputs;
+  /** The series' drift.csv/json and corrected stacks this call wrote. */
+  readonly series?: readonly WrittenSeries[];
   /** True when an earlier delivery had already written the whole snapshot (its manifest is there). */
   readonly alreadyWritten?: boolean;
   /** Why nothing was written (jobs still running, no job yet). */
@@ -41,7 +45,9 @@ export interface PublishOutputsResult {
  * Idempotent: the prefix and every byte come from the records alone (the report's time is the
  * last job's finish), and objects are created only if absent (`blobSink`, what
  * `roles/storage.objectCreator` allows), so a retried delivery writes the same objects; one that
- * finds the manifest does nothing. Series outputs (drift) come with `writeOutputs`.
+ * finds the manifest does nothing. A dataset's time series are in the report (`writeOutputs`)
+ * and have their own files beside it (`writeSeriesOutputs`): drift.csv, drift.json and the
+ * corrected stack, as a local run writes them.
  */
 export async function publishOutputs(
   deps: Pick<PipelineDeps, 'db' | 'blobs'>,
@@ -65,17 +71,24 @@ export async function publishOutputs(
     ...r,
     file: r.file.startsWith(folder) ? r.file.slice(folder.length) : r.file,
   }));
+  const series = (await collectSeriesResults(deps.db, datasetId)).map((s) => ({
+    ...s,
+    file: s.file.startsWith(folder) ? s.file.slice(folder.length) : s.file,
+  }));
+  const readImage = async (r: { imageId: string }) => {
+    const image = await getImage(deps.db, r.imageId);
+    const bytes = image === undefined ? undefined : await deps.blobs.get(image.storage_path);
+    return bytes === undefined ? undefined : decodeChannels(bytes);
+  };
   const sink = blobSink(deps.blobs, prefix);
   const outputs = await writeOutputs(sink, results, {
     dataset: dataset.name,
-    readImage: async (r) => {
-      const image = await getImage(deps.db, r.imageId);
-      const bytes = image === undefined ? undefined : await deps.blobs.get(image.storage_path);
-      return bytes === undefined ? undefined : decodeChannels(bytes);
-    },
+    series,
+    readImage,
     finishedAt: new Date(finishedAt),
     facts: { 'job version': String(version) },
   });
+  const seriesOutputs = await writeSeriesOutputs(sink, series, { readImage });
   const manifest = {
     schemaVersion: 1,
     datasetId,
@@ -85,7 +98,8 @@ export async function publishOutputs(
     finishedAt,
     jobs: jobs.map((j) => ({ id: j.id, version: j.version, state: j.state })),
     outputs,
+    series: seriesOutputs,
   };
   await sink.write(OUTPUTS_MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { published: true, prefix, outputs };
+  return { published: true, prefix, outputs, series: seriesOutputs };
 }
