@@ -36,9 +36,11 @@ const topics = {
   reprocess: `ser-reprocess-${run}`,
   outputs: `ser-outputs-${run}`,
 };
+/** U2OS nuclei (BBBC022, CC0), the source of the demo series. */
+const NUCLEI = new URL('../../samples/sources/bbbc022_hoechst.tif', import.meta.url).pathname;
 const FRAMES = 6;
-const SIZE = 128;
-/** rcc, window 10: every pair of the 6 frames, one 128² tile a frame. */
+const SIZE = 160;
+/** rcc, window 10: every pair of the 6 frames, one tile a frame. */
 const PAIRS = (FRAMES * (FRAMES - 1)) / 2;
 
 let emulator: PubSubEmulator;
@@ -54,7 +56,7 @@ const publishing: Promise<unknown>[] = [];
 
 beforeAll(async () => {
   buildDistIfStale();
-  series = await driftSeries({ frames: FRAMES, size: SIZE, noise: 0.03, seed: 5 });
+  series = await driftSeries({ frames: FRAMES, size: SIZE, noise: 0.03, source: NUCLEI });
   emulator = await startPubSubEmulator();
   process.env.PUBSUB_EMULATOR_HOST = emulator.host;
   process.env.METADATA_SERVER_DETECTION = 'none';
@@ -241,9 +243,13 @@ describe('a multi-page series uploaded to the cloud stack', () => {
     ]);
     const json = JSON.parse(text(2, 2, 'drift.json')) as { mode: string };
     expect(json.mode).toBe('consecutive');
-    driftRows(text(2, 2, 'drift.csv')).forEach((r, k) =>
-      expect(Math.hypot(r[1]! - series.drift[k]![0]!, r[2]! - series.drift[k]![1]!)).toBeLessThan(0.15),
+    // Solved again, frame to frame: close to the truth (consecutive pairs accumulate their errors,
+    // docs/accuracy.md), and not the first version's numbers.
+    const again = driftRows(text(2, 2, 'drift.csv'));
+    again.forEach((r, k) =>
+      expect(Math.hypot(r[1]! - series.drift[k]![0]!, r[2]! - series.drift[k]![1]!)).toBeLessThan(0.3),
     );
+    expect(again).not.toEqual(driftRows(text(1, 1, 'drift.csv')));
     // The first version's outputs stay.
     expect(JSON.parse(text(1, 1, 'drift.json'))).toMatchObject({ mode: 'rcc' });
   }, 240_000);
