@@ -80,7 +80,7 @@ describe('metdb run', () => {
     expect(first).toMatch(/^metdb run pair: 2 images, 1 reference, 1 registered, 0 failed;/);
     // The first of two identical files in name order is the image, whatever the ingest timing.
     expect(r.stdout).toMatch(/duplicates \(same bytes as an image already in\): c_same_bytes\.tif/);
-    expect(r.stdout).toMatch(/^  b_moving\.tif\s+registered /m);
+    expect(r.stdout).toMatch(/^ {2}b_moving\.tif\s+registered /m);
     expect(r.stdout).toContain('registered.ome.zarr');
     const report = readFileSync(join(out, 'report.html'), 'utf8');
     expect(report).toMatch(/<th>images<\/th><td>2<\/td>/);
