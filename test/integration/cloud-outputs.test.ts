@@ -209,7 +209,7 @@ describe('publishOutputs in the cloud stack', () => {
   it('writes a shift table that is the database rows, and close to the known drift', async () => {
     const shifts = JSON.parse(new TextDecoder().decode(bytesOf(`${prefix}shifts.json`))) as ShiftsJson;
     expect(shifts).toMatchObject({ axes: ['y', 'x'], unit: 'px' });
-    expect(shifts.images.map((i) => i.file)).toEqual([...FRAMES, ...new Array(5).fill(STACK)]);
+    expect(shifts.images.map((i) => i.file)).toEqual([...FRAMES, ...new Array<string>(5).fill(STACK)]);
     const rows = await handle.db
       .selectFrom('registrations')
       .innerJoin('jobs', 'jobs.id', 'registrations.job_id')
