@@ -1,7 +1,7 @@
 /**
  * `metdb sweep [--db URL] [--stalled-after SECONDS] [--max-redrives N]`: the cloud sweep on demand
  * (`sweepStalledUploads`, `sweepStalledJobs`): ingests again the uploads whose ingest never
- * finished, re-drives jobs whose progress stalled and fails those out of re-drives.
+ * finished or that have no row at all (objects of `METDB_UPLOAD_BUCKET` with no image row), re-drives jobs whose progress stalled and fails those out of re-drives.
  * It publishes to the deployment's topics (Pub/Sub, or the emulator with PUBSUB_EMULATOR_HOST)
  * and reads canonical images from `METDB_RESULTS_BUCKET`, like the functions (functions/deps.ts).
  * A local run sweeps itself (`metdb run`). Exit code 0 done, 1 failed, 2 bad usage.
@@ -36,7 +36,11 @@ export async function sweepCommand(args: string[], out: (line: string) => void):
     throw new UsageError(`--max-redrives must be an integer >= 0`, SWEEP_USAGE);
   const env = values.db === undefined ? process.env : { ...process.env, METDB_DATABASE_URL: values.db };
   const deps = await pipelineDeps(env);
-  for (const u of await sweepStalledUploads(deps, { stalledAfterMs: stalled * 1000 })) {
+  const uploadBucket = env.METDB_UPLOAD_BUCKET;
+  for (const u of await sweepStalledUploads(deps, {
+    stalledAfterMs: stalled * 1000,
+    ...(uploadBucket ? { uploadBucket } : {}),
+  })) {
     out(`ingested\t${u.upload}\t${u.cause}: ${u.outcome}${u.reason === undefined ? '' : `\t${u.reason}`}`);
   }
   const swept = await sweepStalledJobs(deps, {

@@ -6,7 +6,8 @@ import { pipelineDeps } from './deps.js';
 
 /**
  * `sweep`: run by Cloud Scheduler through the sweep topic (any message body). Ingests again the
- * uploads whose ingest never finished (`sweepStalledUploads`), re-drives stalled jobs and fails
+ * uploads whose ingest never finished or that have no row at all (`sweepStalledUploads`, listing
+ * `METDB_UPLOAD_BUCKET`), re-drives stalled jobs and fails
  * those out of re-drives (`sweepStalledJobs`); `METDB_SWEEP_STALLED_AFTER_S`
  * (default 600) and `METDB_SWEEP_MAX_REDRIVES` (default 3) tune it.
  */
@@ -17,7 +18,10 @@ export const sweep = runHandler(
     const stalled = Number(process.env.METDB_SWEEP_STALLED_AFTER_S);
     const redrives = Number(process.env.METDB_SWEEP_MAX_REDRIVES);
     const deps = await pipelineDeps();
-    const uploads = await sweepStalledUploads(deps, stalled > 0 ? { stalledAfterMs: stalled * 1000 } : {});
+    const uploads = await sweepStalledUploads(deps, {
+      ...(stalled > 0 ? { stalledAfterMs: stalled * 1000 } : {}),
+      ...(process.env.METDB_UPLOAD_BUCKET ? { uploadBucket: process.env.METDB_UPLOAD_BUCKET } : {}),
+    });
     const swept = await sweepStalledJobs(deps, {
       ...(stalled > 0 ? { stalledAfterMs: stalled * 1000 } : {}),
       ...(Number.isInteger(redrives) && redrives >= 0 && process.env.METDB_SWEEP_MAX_REDRIVES

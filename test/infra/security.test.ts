@@ -77,11 +77,16 @@ describe('infra security (prod)', () => {
     const onResults = creators.filter((g) => /buckets_results_/.test(String(g.bucket)));
     const byFunction = new Map<string, Block>(
       onResults.map((g): [string, Block] => [
-        /\.fn-([\w-]+)_identity_account_/.exec(String(g.member))?.[1] ?? String(g.member),
+        // `.fn-<slug>_identity_account_...` (pipeline functions), `.recovery_<slug>-identity_account_...`
+        /\.(?:fn-([\w-]+)_|recovery_([\w-]+)-)identity_account_/
+          .exec(String(g.member))
+          ?.slice(1)
+          .find(Boolean) ?? String(g.member),
         g,
       ]),
     );
-    expect([...byFunction.keys()].sort()).toEqual(['ingest', 'publish-outputs', 'stitch-solve']);
+    // The sweep ingests again uploads that have no final row: it creates what ingest creates.
+    expect([...byFunction.keys()].sort()).toEqual(['ingest', 'publish-outputs', 'stitch-solve', 'sweep']);
     for (const g of onResults) expect(g.role).toBe('roles/storage.objectCreator');
     const condition = (slug: string) => field(byFunction.get(slug) ?? {}, 'condition');
     const under = (prefix: string) =>
@@ -91,6 +96,18 @@ describe('infra security (prod)', () => {
     expect(condition('publish-outputs').expression).toMatch(under('outputs'));
     expect(condition('stitch-solve').expression).toMatch(under('outputs'));
     expect(condition('ingest').expression).toMatch(under('datasets'));
+    expect(condition('sweep').expression).toMatch(under('datasets'));
+  });
+
+  it('lets the sweep read uploads (to ingest again those with no final row) and canonical images', () => {
+    const buckets = grantsTo(/recovery_sweep-identity_account_[0-9A-F]+\.member\}$/)
+      .filter((g) => g.type === 'google_storage_bucket_iam_member')
+      .map((g) => `${/buckets_(\w+?)_/.exec(g.target)?.[1]}:${String(g.role)}`);
+    expect(buckets.sort()).toEqual([
+      'results:roles/storage.objectCreator',
+      'results:roles/storage.objectViewer',
+      'uploads:roles/storage.objectViewer',
+    ]);
   });
 
   it('lets the sweep publish tiles, aggregations and the outputs of the jobs it fails', () => {

@@ -87,3 +87,44 @@ describe('the sweep and stalled uploads', () => {
     expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 0 })).toEqual([]);
   });
 });
+
+describe('the sweep and uploads that left no trace', () => {
+  it('ingests the objects of the bucket with no image row (notification lost), once, and nothing else', async () => {
+    const f = await withReference();
+    // Announced by nobody: no row, no dead letter (the emulator gave up on it during an outage).
+    await f.deps.blobs.put('ds/frame_01.tif', frameBytes('frame_01.tif'));
+    await f.deps.blobs.put('other/TileConfiguration.txt', Buffer.from('dim = 2\n'));
+    await f.deps.blobs.put('outputs/x/v1/shifts.csv', Buffer.from('a,b\n'));
+    const before = await allRows(f.deps.db);
+    expect(before.images).toHaveLength(1);
+    // Without the bucket to list, the lost upload stays lost: that is what this sweep adds.
+    expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 0 })).toEqual([]);
+    // Written just now: its own notification may still come.
+    expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 60_000, uploadBucket: 'lab' })).toEqual([]);
+
+    const event = await f.eventOf('ds/frame_01.tif');
+    const swept = await sweepStalledUploads(f.deps, { stalledAfterMs: 0, uploadBucket: 'lab' });
+    expect(swept).toEqual([
+      { upload: `lab/ds/frame_01.tif#${event.generation}`, cause: 'unrecorded', outcome: 'ingested' },
+    ]);
+    const after = await allRows(f.deps.db);
+    expect(after.images.map((i) => [i.source_object, i.status]).sort()).toEqual([
+      ['ds/frame_00.tif', 'ingested'],
+      ['ds/frame_01.tif', 'ingested'],
+    ]);
+    // Its canonical copy (datasets/...) is in the bucket now and is not an upload either.
+    expect((await f.deps.blobs.list('datasets/')).length).toBe(2);
+    expect(after.jobs).toHaveLength(1);
+    expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 0, uploadBucket: 'lab' })).toEqual([]);
+
+    // The same name overwritten: the new generation has no row, so it is ingested too.
+    await new Promise((r) => setTimeout(r, 5));
+    await f.deps.blobs.put('ds/frame_01.tif', frameBytes('frame_02.tif'));
+    const newer = await f.eventOf('ds/frame_01.tif');
+    expect(newer.generation).not.toBe(event.generation);
+    expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 0, uploadBucket: 'lab' })).toEqual([
+      { upload: `lab/ds/frame_01.tif#${newer.generation}`, cause: 'unrecorded', outcome: 'ingested' },
+    ]);
+    expect((await allRows(f.deps.db)).images).toHaveLength(3);
+  });
+});
