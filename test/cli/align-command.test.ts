@@ -65,6 +65,61 @@ describe('metdb align', () => {
   });
 });
 
+describe('metdb align settings from metdb.json', () => {
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), 'align', ...args], {
+      cwd: root,
+      encoding: 'utf8',
+    });
+
+  it('takes the model, preserveScales and subtractLinearFit from the stack folder or --config', async () => {
+    const base = (await readImageFile(join(root, 'test/fixtures/accuracy/camera.png'))).array;
+    const [n, h, w] = [6, 128, 128];
+    const data = new Float32Array(n * h * w);
+    for (let k = 0; k < n; k++) {
+      // A steady drift of 2 px per section in x.
+      const m: Matrix3 = [
+        [1, 0, -(150 + 2 * k)],
+        [0, 1, -200],
+        [0, 0, 1],
+      ];
+      data.set(
+        withNoise(warpToReference(base, m, { outputShape: [h, w], order: 1 }), 0.03 * 255, 40 + k).data,
+        k * h * w,
+      );
+    }
+    const folder = mkdtempSync(join(scratch, 'settings-'));
+    const input = join(folder, 'stack.mrc');
+    writeFileSync(input, encodeMrc(ndarray(data, [n, h, w])));
+    writeFileSync(
+      join(folder, 'metdb.json'),
+      JSON.stringify({
+        model: 'translation',
+        tileSize: 64,
+        preserveScales: true,
+        fitParams: ['LF'],
+        subtractLinearFit: [true, false],
+      }),
+    );
+    type Out = { model: string; sections: { matrix: Matrix3 }[] };
+    const detrended = cli(input, join(folder, 'a.mrc'), '--json');
+    expect(detrended.stderr).toBe('');
+    const got = JSON.parse(detrended.stdout) as Out;
+    expect(got.model).toBe('translation');
+    // The 2 px per section drift is subtracted: x translations about 0; y untouched (0 anyway).
+    for (const s of got.sections) expect(Math.abs(s.matrix[0][2])).toBeLessThan(0.3);
+    const plain = join(folder, 'plain.json');
+    writeFileSync(plain, JSON.stringify({ model: 'translation', tileSize: 64 }));
+    const kept = JSON.parse(cli(input, join(folder, 'b.mrc'), '--json', '--config', plain).stdout) as Out;
+    expect(kept.sections[5]!.matrix[0][2]).toBeCloseTo(10, 0);
+
+    writeFileSync(join(folder, 'metdb.json'), JSON.stringify({ fitParams: ['XX', 3] }));
+    const bad = cli(input, join(folder, 'c.mrc'));
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/metdb\.json: fitParams/);
+  });
+});
+
 function invert(m: Matrix3): Matrix3 {
   const [[a, b, c], [d, e, f]] = m;
   const det = a * e - b * d;
