@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeChannels } from '../shared/imaging/image-channels.js';
 import { folderSink } from '../shared/outputs/output-sink.js';
@@ -172,9 +173,15 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
         byFile.set(file, outcome);
         if (outcome.outcome === 'ingested' || outcome.outcome === 'duplicate') break;
       }
-      const others = files.filter((f) => !byFile.has(f));
-      for (const outcome of await mapConcurrently(others, INGEST_CONCURRENCY, ingest)) {
-        byFile.set(outcome.file, outcome);
+      // Possible copies wait for the first wave, so the first of identical files (in name order) is the image.
+      const { firsts, possibleCopies } = await splitPossibleCopies(
+        root,
+        files.filter((f) => !byFile.has(f)),
+      );
+      for (const wave of [firsts, possibleCopies]) {
+        for (const outcome of await mapConcurrently(wave, INGEST_CONCURRENCY, ingest)) {
+          byFile.set(outcome.file, outcome);
+        }
       }
       const outcomes = await Promise.all(files.map((f) => withReading(deps, dataset, byFile.get(f)!)));
       await bus.idle();
@@ -263,6 +270,42 @@ async function withReading(deps: PipelineDeps, dataset: string, outcome: FileOut
   const settings = await loadDatasetSettings(storeOf(deps, image.source_bucket), dataset).catch(() => ({}));
   const reading = await readingOf(deps, row, image, settings);
   return { ...outcome, readAs: describeReading(reading, image.pixel_type) };
+}
+
+/** Bytes of a file's head compared to find possible copies (a copy has the same size and head). */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * The files split into those whose size and first bytes no earlier file shares, and the possible
+ * copies of an earlier one. A file that only looks like a copy is merely ingested later; an
+ * actual copy is then always the duplicate of the first, whatever the ingest timing.
+ */
+export async function splitPossibleCopies(
+  root: string,
+  files: readonly string[],
+): Promise<{ firsts: string[]; possibleCopies: string[] }> {
+  const firsts: string[] = [];
+  const possibleCopies: string[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    const key = await sizeAndHead(join(root, file)).catch(() => undefined);
+    if (key !== undefined && seen.has(key)) possibleCopies.push(file);
+    else firsts.push(file);
+    if (key !== undefined) seen.add(key);
+  }
+  return { firsts, possibleCopies };
+}
+
+async function sizeAndHead(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
+    await handle.read(head, 0, head.length, 0);
+    return `${size}:${createHash('sha256').update(head).digest('hex')}`;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** `f` over `items`, at most `limit` at a time, results in the order of `items`. */

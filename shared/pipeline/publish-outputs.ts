@@ -21,7 +21,7 @@ export interface PublishOutputsResult {
   readonly prefix?: string;
   /** What this call wrote (absent when the snapshot was already whole and nothing was redone). */
   readonly outputs?: WrittenOutputs;
-  /** The series' drift.csv/json and corrected stacks this call wrote. */
+  /** Each solved series' drift table and corrected stack (with `outputs`). */
   readonly series?: readonly WrittenSeries[];
   /** True when an earlier delivery had already written the whole snapshot (its manifest is there). */
   readonly alreadyWritten?: boolean;
@@ -32,7 +32,8 @@ export interface PublishOutputsResult {
 /**
  * The cloud's counterpart of a local run's outputs: once no job of the dataset is pending or
  * running, writes the dataset's shift table, registered images, OME-Zarr series, stacked average
- * and QC report (`writeOutputs`, the same bytes as a local run) to the results bucket under
+ * and QC report (`writeOutputs`), and each time series' `drift.csv`, `drift.json` and corrected
+ * stack (`writeSeriesOutputs`), the same bytes as a local run, to the results bucket under
  * `outputs/<datasetId>/v<version>/r<revision>/`, then `outputs.json` (the manifest) last.
  *
  * - `version`: the highest job version of the dataset (a reprocess gives a new one; earlier
@@ -45,9 +46,7 @@ export interface PublishOutputsResult {
  * Idempotent: the prefix and every byte come from the records alone (the report's time is the
  * last job's finish), and objects are created only if absent (`blobSink`, what
  * `roles/storage.objectCreator` allows), so a retried delivery writes the same objects; one that
- * finds the manifest does nothing. A dataset's time series are in the report (`writeOutputs`)
- * and have their own files beside it (`writeSeriesOutputs`): drift.csv, drift.json and the
- * corrected stack, as a local run writes them.
+ * finds the manifest does nothing.
  */
 export async function publishOutputs(
   deps: Pick<PipelineDeps, 'db' | 'blobs'>,
@@ -67,16 +66,14 @@ export async function publishOutputs(
   const finished = jobs.map((j) => j.finished_at ?? j.updated_at).sort();
   const finishedAt = finished[finished.length - 1]!;
   const folder = `${dataset.name}/`;
-  const results = (await collectImageResults(deps.db, datasetId)).map((r) => ({
+  const inFolder = <T extends { file: string }>(r: T): T => ({
     ...r,
     file: r.file.startsWith(folder) ? r.file.slice(folder.length) : r.file,
-  }));
-  const series = (await collectSeriesResults(deps.db, datasetId)).map((s) => ({
-    ...s,
-    file: s.file.startsWith(folder) ? s.file.slice(folder.length) : s.file,
-  }));
-  const readImage = async (r: { imageId: string }) => {
-    const image = await getImage(deps.db, r.imageId);
+  });
+  const results = (await collectImageResults(deps.db, datasetId)).map(inFolder);
+  const series = (await collectSeriesResults(deps.db, datasetId)).map(inFolder);
+  const readImage = async (imageId: string) => {
+    const image = await getImage(deps.db, imageId);
     const bytes = image === undefined ? undefined : await deps.blobs.get(image.storage_path);
     return bytes === undefined ? undefined : decodeChannels(bytes);
   };
@@ -84,11 +81,11 @@ export async function publishOutputs(
   const outputs = await writeOutputs(sink, results, {
     dataset: dataset.name,
     series,
-    readImage,
+    readImage: (r) => readImage(r.imageId),
     finishedAt: new Date(finishedAt),
     facts: { 'job version': String(version) },
   });
-  const seriesOutputs = await writeSeriesOutputs(sink, series, { readImage });
+  const seriesOutputs = await writeSeriesOutputs(sink, series, { readImage: (s) => readImage(s.imageId) });
   const manifest = {
     schemaVersion: 1,
     datasetId,
