@@ -103,6 +103,7 @@ describe('encodeChannelsTiff on the 3-channel ImageJ file at 0.0515 µm', async 
       channels: [channel(1), channel(2)],
       names: ['a', 'b'],
       pixelSize: { x: 0.1, y: 0.1, z: 0.5, unit: 'µm' as const },
+      metadataFormat: null,
     };
     for (const format of ['ome', 'imagej'] as const) {
       const bytes = encodeChannelsTiff(image, { format, timePoints: T });
