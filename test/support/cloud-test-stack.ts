@@ -98,7 +98,9 @@ export async function startCloudTestStack(options: CloudTestStackOptions): Promi
       PUBSUB_EMULATOR_HOST: emulator.host,
       ...options.env,
     };
-    const started = await Promise.allSettled(options.functions.map((target) => startFunction(target, { env })));
+    const started = await Promise.allSettled(
+      options.functions.map((target) => startFunction(target, { env })),
+    );
     for (const s of started) if (s.status === 'fulfilled') servers[s.value.target] = s.value;
     const failed = started.find((s) => s.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
