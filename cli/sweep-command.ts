@@ -1,7 +1,10 @@
 /**
  * `metdb sweep [--db URL] [--stalled-after SECONDS] [--max-redrives N]`: the cloud sweep on demand
- * (`sweepStalledUploads`, `sweepStalledJobs`): ingests again the uploads whose ingest never
- * finished or that have no row at all (objects of `METDB_UPLOAD_BUCKET` with no image row), re-drives jobs whose progress stalled and fails those out of re-drives.
+ * (`sweepStalledUploads`, `sweepStalledJobs`, `sweepUnpublishedOutputs`): ingests again the
+ * uploads whose ingest never finished or that have no row at all (objects of
+ * `METDB_UPLOAD_BUCKET` with no image row), re-drives jobs whose progress stalled and fails those
+ * out of re-drives, and announces settled datasets whose outputs were never written (with
+ * `METDB_OUTPUTS_TOPIC`).
  * It publishes to the deployment's topics (Pub/Sub, or the emulator with PUBSUB_EMULATOR_HOST)
  * and reads canonical images from `METDB_RESULTS_BUCKET`, like the functions (functions/deps.ts).
  * A local run sweeps itself (`metdb run`). Exit code 0 done, 1 failed, 2 bad usage.
@@ -9,6 +12,7 @@
 import { pipelineDeps } from '../functions/deps.js';
 import { sweepStalledJobs } from '../shared/pipeline/sweep-stalled-jobs.js';
 import { sweepStalledUploads } from '../shared/pipeline/sweep-stalled-uploads.js';
+import { sweepUnpublishedOutputs } from '../shared/pipeline/sweep-unpublished-outputs.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { UsageError } from './usage-error.js';
 
@@ -50,6 +54,9 @@ export async function sweepCommand(args: string[], out: (line: string) => void):
   for (const s of swept) {
     const missing = s.missingTiles.length > 0 ? ` missing tiles ${s.missingTiles.join(',')}` : '';
     out(`${s.action}\t${s.jobId}\t${s.state}${missing}${s.reason === undefined ? '' : `\t${s.reason}`}`);
+  }
+  for (const o of await sweepUnpublishedOutputs(deps, { stalledAfterMs: stalled * 1000 })) {
+    out(`announced\t${o.datasetId}\toutputs missing under ${o.prefix}`);
   }
   out(`swept ${swept.length} stalled job(s)`);
   return 0;

@@ -2,13 +2,15 @@ import { runHandler } from './edge/run-handler.js';
 import { decodePubSubCloudEvent } from '../shared/messages/pubsub-cloud-event.js';
 import { sweepStalledJobs } from '../shared/pipeline/sweep-stalled-jobs.js';
 import { sweepStalledUploads } from '../shared/pipeline/sweep-stalled-uploads.js';
+import { sweepUnpublishedOutputs } from '../shared/pipeline/sweep-unpublished-outputs.js';
 import { pipelineDeps } from './deps.js';
 
 /**
  * `sweep`: run by Cloud Scheduler through the sweep topic (any message body). Ingests again the
  * uploads whose ingest never finished or that have no row at all (`sweepStalledUploads`, listing
  * `METDB_UPLOAD_BUCKET`), re-drives stalled jobs and fails
- * those out of re-drives (`sweepStalledJobs`); `METDB_SWEEP_STALLED_AFTER_S`
+ * those out of re-drives (`sweepStalledJobs`), announces settled datasets whose outputs were never
+ * written (`sweepUnpublishedOutputs`); `METDB_SWEEP_STALLED_AFTER_S`
  * (default 600) and `METDB_SWEEP_MAX_REDRIVES` (default 3) tune it.
  */
 export const sweep = runHandler(
@@ -28,8 +30,13 @@ export const sweep = runHandler(
         ? { maxRedrives: redrives }
         : {}),
     });
+    const outputs = await sweepUnpublishedOutputs(
+      deps,
+      stalled > 0 ? { stalledAfterMs: stalled * 1000 } : {},
+    );
     return {
       uploads: uploads.length,
+      outputs: outputs.length,
       redriven: swept.filter((s) => s.action === 'redriven').length,
       failed: swept.filter((s) => s.action === 'failed').length,
     };
