@@ -18,8 +18,9 @@ import { devFunctionEnv } from '../dev-cloud/function-env.js';
 
 /**
  * The functions of the stack and the topic that feeds each, as infra/ wires them. A function
- * added to the pipeline (an outputs, edge or series consumer) is one more line here: the chaos
- * scenarios publish duplicates and poison to every topic of this list and kill any target.
+ * added to the pipeline is one more line here (its topic's id reaches every function as
+ * `METDB_<TOPIC>_TOPIC`): the chaos scenarios publish duplicates and poison to every topic of
+ * this list and kill any target.
  */
 export const CHAOS_FUNCTIONS = [
   { target: 'ingest', topic: 'uploads' },
@@ -29,6 +30,7 @@ export const CHAOS_FUNCTIONS = [
   { target: 'sweep', topic: 'sweep' },
   { target: 'stitchEdge', topic: 'edges' },
   { target: 'stitchSolve', topic: 'mosaics' },
+  { target: 'publishOutputs', topic: 'outputs' },
 ] as const;
 
 export type ChaosTopic = (typeof CHAOS_FUNCTIONS)[number]['topic'];
@@ -45,6 +47,8 @@ export interface ChaosStack {
   readonly db: Kysely<Database>;
   readonly databaseLabel: string;
   readonly bucket: string;
+  /** The folder standing for the bucket (uploads, canonical copies, outputs). */
+  readonly folder: string;
   readonly topology: Topology;
   /** Topic id of each logical topic (random suffix: the emulator may be shared). */
   readonly topics: Readonly<Record<ChaosTopic | 'deadLetters', string>>;
@@ -180,6 +184,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       db: handle.db,
       databaseLabel: config.kind === 'mysql' ? 'MariaDB' : 'SQLite',
       bucket,
+      folder,
       topology,
       topics,
       servers,

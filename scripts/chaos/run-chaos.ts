@@ -22,13 +22,14 @@ export interface ChaosRow {
   readonly database: string;
   readonly before: RowCounts;
   readonly after: RowCounts;
+  /** Jobs and mosaics, all of the run. */
   readonly jobs: { done: number; failed: number; open: number; unexplained: number };
   readonly duplicateRows: number;
   readonly lostUploads: number;
   /** From the end of the fault until every job was final and every upload had its row, ms; null: did not converge. */
   readonly convergeMs: number | null;
   readonly problems: readonly string[];
-  /** Why the jobs that failed during the scenario failed, with how many: `reason (n)`. */
+  /** Why the jobs and mosaics that failed during the scenario failed, with how many: `reason (n)`. */
   readonly failures: readonly string[];
   readonly note: string;
 }
@@ -70,10 +71,12 @@ async function runScenario(
   quick: boolean,
   timeoutMs: number,
 ): Promise<ChaosRow> {
-  const before = await rowCounts(stack.db);
-  const failedBefore = new Set(
-    (await stack.db.selectFrom('jobs').select('id').where('state', '=', 'failed').execute()).map((j) => j.id),
-  );
+  const before = await rowCounts(stack);
+  const finals = async () => [
+    ...(await stack.db.selectFrom('jobs').select(['id', 'state', 'failure_reason']).execute()),
+    ...(await stack.db.selectFrom('mosaics').select(['id', 'state', 'failure_reason']).execute()),
+  ];
+  const failedBefore = new Set((await finals()).filter((j) => j.state === 'failed').map((j) => j.id));
   const tag = randomUUID().slice(0, 8);
   let run: ScenarioRun;
   try {
@@ -88,7 +91,7 @@ async function runScenario(
   const problems = [...(run.problems ?? [])];
   if (converged.ms === null) problems.push(`not converged: ${converged.missing}`);
   else if (run.verify !== undefined) problems.push(...(await run.verify()));
-  const jobs = await stack.db.selectFrom('jobs').select(['id', 'state', 'failure_reason']).execute();
+  const jobs = await finals();
   const reasons = new Map<string, number>();
   for (const j of jobs) {
     if (j.state !== 'failed' || failedBefore.has(j.id)) continue;
@@ -102,7 +105,7 @@ async function runScenario(
     scenario: scenario.name,
     database: stack.databaseLabel,
     before,
-    after: await rowCounts(stack.db),
+    after: await rowCounts(stack),
     jobs: {
       done: jobs.filter((j) => j.state === 'done').length,
       failed: jobs.filter((j) => j.state === 'failed').length,
@@ -132,9 +135,10 @@ export function rowHolds(row: ChaosRow): boolean {
 
 /** The table `npm run chaos` prints (Markdown, so docs/reliability.md can hold it as is). */
 export function chaosTable(rows: readonly ChaosRow[]): string {
-  const counts = (c: RowCounts) => `${c.images}/${c.jobs}/${c.tiles}/${c.registrations}/${c.deadLetters}`;
+  const counts = (c: RowCounts) =>
+    `${c.images}/${c.jobs}/${c.tiles}/${c.registrations}/${c.deadLetters}/${c.mosaics}/${c.mosaicItems}/${c.outputFiles}`;
   const lines = [
-    '| scenario | database | rows before | rows after | jobs done / failed / open | duplicate rows | lost uploads | converged in | holds | what was done |',
+    '| scenario | database | rows before | rows after | jobs and mosaics done / failed / open | duplicate rows | lost uploads | converged in | holds | what was done |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
@@ -145,7 +149,10 @@ export function chaosTable(rows: readonly ChaosRow[]): string {
         `${rowHolds(r) ? 'yes' : `NO${r.problems.length > 0 ? `: ${r.problems.join('; ')}` : ''}`} | ${r.note} |`,
     );
   }
-  lines.push('', 'rows: images/jobs/tile results/registrations/dead letters (cumulative over the run)');
+  lines.push(
+    '',
+    'rows: images/jobs/tile results/registrations/dead letters/mosaics/mosaic items/output files (cumulative over the run)',
+  );
   const failures = rows.filter((r) => r.failures.length > 0);
   if (failures.length > 0) {
     lines.push('', 'Jobs that failed, and why:');
