@@ -141,11 +141,12 @@ export async function uploadStates(
   }));
 }
 
-/** Jobs and mosaics not final, and failed ones without a reason. */
+/** Jobs, mosaics and series not final, and failed ones without a reason. */
 export async function unfinishedJobs(db: Kysely<Database>): Promise<{ open: number; unexplained: number }> {
   const jobs = [
     ...(await db.selectFrom('jobs').select(['state', 'failure_reason']).execute()),
     ...(await db.selectFrom('mosaics').select(['state', 'failure_reason']).execute()),
+    ...(await db.selectFrom('series').select(['state', 'failure_reason']).execute()),
   ];
   return {
     open: jobs.filter((j) => j.state !== 'done' && j.state !== 'failed').length,
@@ -201,7 +202,7 @@ export async function converge(
               .map((u) => `${u.name}: ${u.status ?? 'no row'}`)
               .join(', ')})`
           : '',
-        jobs.open > 0 ? `${jobs.open} job(s) open` : '',
+        jobs.open > 0 ? `${jobs.open} job(s), mosaic(s) or series open` : '',
         undelivered.length > 0 ? `${undelivered.length} message(s) never delivered` : '',
         outputs.length > 0
           ? `${outputs.length} settled without outputs (${outputs.slice(0, 3).join(', ')})`
