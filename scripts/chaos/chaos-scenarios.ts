@@ -65,8 +65,10 @@ const MIST = 'test/fixtures/stitching/mist';
 /** Six of MIST's tiles (two columns of three, column order, about 6 % overlap): 7 edges. */
 const MOSAIC_TILES = ['01', '02', '03', '06', '07', '08'].map((p) => `ImageName_t03_p${p}.tif`);
 
-/** Uploads a 3 x 2 mosaic (its tiles, then its Fiji layout), returning the names announced. */
+/** Uploads a 3 x 2 mosaic (its settings, its tiles, then its Fiji layout), returning the names announced. */
 async function uploadMosaic(stack: ChaosStack, dataset: string): Promise<string[]> {
+  const settings = { stitch: { layout: 'TileConfiguration.txt' } };
+  await stack.upload(`${dataset}/metdb.json`, Buffer.from(JSON.stringify(settings)));
   const names = [];
   for (const file of MOSAIC_TILES) {
     await stack.upload(`${dataset}/${file}`, readFileSync(`${MIST}/${file}`));

@@ -36,6 +36,17 @@ export const CHAOS_FUNCTIONS = [
 export type ChaosTopic = (typeof CHAOS_FUNCTIONS)[number]['topic'];
 export type ChaosTarget = (typeof CHAOS_FUNCTIONS)[number]['target'];
 
+/** The counts each `sweep` delivery logs (functions/sweep.ts), summed. */
+export interface SweepTotals {
+  /** Uploads ingested again (left `received`, dead-lettered, or with no row at all). */
+  uploads: number;
+  /** Settled datasets whose outputs were announced again. */
+  outputs: number;
+  /** Jobs re-driven, and jobs failed out of re-drives. */
+  redriven: number;
+  failed: number;
+}
+
 export interface ChaosStackOptions {
   /** 'sqlite' (a file in the stack's folder) or a `mysql://` URL whose database is created if missing. */
   database: string;
@@ -69,6 +80,8 @@ export interface ChaosStack {
   sweep(): Promise<void>;
   /** The message ids of every delivery the functions logged (`runHandler`'s one line per delivery). */
   delivered(): ReadonlySet<string>;
+  /** What the sweep deliveries did so far, summed from their log lines. */
+  swept(): Readonly<SweepTotals>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +129,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     };
     const servers = new Map<string, FunctionServer>();
     const delivered = new Set<string>();
+    const swept: SweepTotals = { uploads: 0, outputs: 0, redriven: 0, failed: 0 };
     const serve = async (name: string, port?: number) => {
       let partial = '';
       const onOutput = (chunk: string) => {
@@ -124,6 +138,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
         for (const line of lines) {
           const id = line.includes('"outcome"') ? /"messageId":"([^"]+)"/.exec(line)?.[1] : undefined;
           if (id !== undefined) delivered.add(id);
+          if (id !== undefined && line.includes('"component":"sweep"')) addSweep(swept, line);
         }
       };
       const server = await startFunction(name, {
@@ -208,11 +223,23 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       restart: (name) => serve(name, servers.get(name)!.port),
       sweep: async () => void (await publish('sweep', Buffer.from('{}'))),
       delivered: () => delivered,
+      swept: () => ({ ...swept }),
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+function addSweep(totals: SweepTotals, line: string): void {
+  try {
+    const fields = JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>;
+    for (const key of Object.keys(totals) as (keyof SweepTotals)[]) {
+      if (typeof fields[key] === 'number') totals[key] += fields[key];
+    }
+  } catch {
+    // not a JSON line
   }
 }
 

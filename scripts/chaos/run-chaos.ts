@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { converge, duplicateRows, lostUploads, rowCounts, type RowCounts } from './chaos-measure.js';
 import { CHAOS_SCENARIOS, type ChaosScenario, type ScenarioRun } from './chaos-scenarios.js';
-import { startChaosStack, type ChaosStack } from './chaos-stack.js';
+import { startChaosStack, type ChaosStack, type SweepTotals } from './chaos-stack.js';
 import { startOwnMariadb, type OwnMariadb } from './own-mariadb.js';
 
 export interface RunChaosOptions {
@@ -77,6 +77,7 @@ async function runScenario(
     ...(await stack.db.selectFrom('mosaics').select(['id', 'state', 'failure_reason']).execute()),
   ];
   const failedBefore = new Set((await finals()).filter((j) => j.state === 'failed').map((j) => j.id));
+  const sweptBefore = stack.swept();
   const tag = randomUUID().slice(0, 8);
   let run: ScenarioRun;
   try {
@@ -117,8 +118,20 @@ async function runScenario(
     convergeMs: converged.ms,
     problems,
     failures: [...reasons].map(([reason, n]) => `${reason} (${n})`),
-    note: run.note,
+    note: run.note + sweepNote(sweptBefore, stack.swept()),
   };
+}
+
+/** What the sweep had to do during the scenario (nothing: empty). */
+function sweepNote(before: SweepTotals, after: SweepTotals): string {
+  const did = [
+    [after.uploads - before.uploads, 'upload(s) ingested again'],
+    [after.outputs - before.outputs, "dataset(s)' outputs announced again"],
+    [after.redriven - before.redriven, 'job re-drive(s)'],
+    [after.failed - before.failed, 'job(s) failed as stalled'],
+  ] as const;
+  const parts = did.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return parts.length === 0 ? '' : `; the sweep: ${parts.join(', ')}`;
 }
 
 /** Whether a row meets the goal: converged, every job final with a reason, no duplicate, nothing lost. */
