@@ -11,6 +11,7 @@ import {
 import { MetdbError } from '../shared/errors/metdb-error.js';
 import { encodeMrc } from '../shared/imaging/encode-mrc.js';
 import { encodeTiff } from '../shared/imaging/encode-tiff.js';
+import { imagejDescription, imagejResolution } from '../shared/imaging/imagej-description.js';
 import { toMicrometres } from '../shared/imaging/pixel-size.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { sectionQuality } from '../shared/quality-metrics/section-quality.js';
@@ -96,6 +97,8 @@ export async function alignCommand(args: string[], out: (line: string) => void):
   const size = info.pixelSize;
   const angstrom = (v: number | null) =>
     v === null || size === null ? 0 : toMicrometres(v, size.unit) * 1e4;
+  const { frame } = result;
+  const framed = outputFrame === 'first' ? '' : `, ${outputFrame} ${frame.x},${frame.y}`;
   await writeFile(
     output,
     format === 'mrc'
@@ -103,9 +106,14 @@ export async function alignCommand(args: string[], out: (line: string) => void):
           ...(size !== null && {
             voxelSize: { x: angstrom(size.x), y: angstrom(size.y), z: angstrom(size.z) },
           }),
-          labels: [`Aligned by Met-db (${model}) from ${input.split(/[\\/]/).pop() ?? input}`.slice(0, 80)],
+          labels: [
+            `Aligned by Met-db (${model}${framed}) from ${input.split(/[\\/]/).pop() ?? input}`.slice(0, 80),
+          ],
         })
-      : encodeTiff(result.aligned),
+      : encodeTiff(result.aligned, {
+          description: imagejDescription(1, result.aligned.shape[0]!, size),
+          resolution: imagejResolution(size),
+        }),
   );
   const quality = sectionQuality(result.aligned, { bins: 256 });
   const sections = result.transforms.map((matrix, z) => {
@@ -123,7 +131,9 @@ export async function alignCommand(args: string[], out: (line: string) => void):
     out(JSON.stringify({ input, output, model, frame: result.frame, sections, quality }));
     return 0;
   }
-  out(`${output}: ${array.shape[0]} sections aligned (${model})`);
+  out(
+    `${output}: ${array.shape[0]} sections aligned (${model}), frame ${outputFrame} (${frame.width} x ${frame.height} px at ${frame.x}, ${frame.y} of section 0)`,
+  );
   for (const s of sections) {
     const [[a, b, c], [d, e, f]] = s.matrix;
     const m = [a, b, c, d, e, f].map((v, i) => (i % 3 === 2 ? v.toFixed(2) : v.toFixed(5))).join(' ');

@@ -20,7 +20,7 @@ export interface WrittenSeries {
   readonly file: string;
   readonly driftCsv: string;
   readonly driftJson: string;
-  /** The corrected stack, null when not written (option off, 3D drift, unreadable file). */
+  /** The corrected stack, null when not written (option off, unreadable file). */
   readonly corrected: string | null;
 }
 
@@ -28,8 +28,9 @@ export interface WrittenSeries {
  * Writes each solved series' outputs: `drift.csv` and `drift.json` (`<name>.drift.csv` and
  * `<name>.drift.json` when the run holds several series), with `_um` columns when the file states
  * its pixel size, and ONE corrected stack `<name>_corrected.tif`: every channel of the file, frame
- * k moved by minus its drift (`applyDrift`), written like the input (an ImageJ hyperstack for an
- * ImageJ file, else OME-TIFF) with its channel names and pixel size.
+ * k (a plane, or a volume of a 4D t x z series, moved by its 3D drift) moved by minus its drift
+ * (`applyDrift`), written like the input (an ImageJ hyperstack for an ImageJ file, else OME-TIFF)
+ * with its channel names, axes and pixel size.
  */
 export async function writeSeriesOutputs(
   sink: OutputSink,
@@ -61,14 +62,28 @@ export async function writeSeriesOutputs(
     };
     const driftJson = await sink.write(`${prefix}drift.json`, `${JSON.stringify(document, null, 2)}\n`);
     let corrected: string | null = null;
-    if (correctedStack && ndim === 2) {
+    if (correctedStack && (ndim === 2 || ndim === 3)) {
+      // A series of volumes is decoded as its t x z planes, time-major: one volume a frame.
+      const planes = ndim === 2 ? s.frames : s.frames * s.frameShape[0]!;
       const image = await options.readImage(s);
-      if (image !== undefined && image.channels[0]?.shape.length === 3) {
-        const channels = image.channels.map((c) => applyDrift(c, table, { method }));
+      const first = image?.channels[0];
+      if (image !== undefined && first?.shape.length === 3 && first.shape[0] === planes) {
+        const channels = image.channels.map((c) => {
+          const stack = ndim === 2 ? c : { data: c.data, shape: [s.frames, ...s.frameShape] };
+          return { ...applyDrift(stack, table, { method }), shape: [...c.shape] };
+        });
         const format = image.metadataFormat === 'imagej' ? 'imagej' : 'ome';
         corrected = await sink.write(
           `${name}_corrected${format === 'imagej' ? '.tif' : '.ome.tif'}`,
-          encodeChannelsTiff({ ...image, channels }, { format, name: `${name}_corrected`, stackAxis: 't' }),
+          encodeChannelsTiff(
+            { ...image, channels },
+            {
+              format,
+              name: `${name}_corrected`,
+              stackAxis: 't',
+              ...(ndim === 3 ? { timePoints: s.frames } : {}),
+            },
+          ),
         );
       }
     }

@@ -12,6 +12,7 @@ import { sectionQuality } from '../../shared/quality-metrics/section-quality.js'
 import type { Matrix3 } from '../../shared/registration/similarity/transform-matrix.js';
 import { warpToReference } from '../../shared/registration/warp-to-reference.js';
 import { withNoise } from '../tiling/pixels.js';
+import { hasPython, runPython } from '../support/python-readers.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'metdb-align-'));
@@ -118,6 +119,95 @@ describe('metdb align settings from metdb.json', () => {
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/metdb\.json: fitParams/);
   });
+});
+
+describe('metdb align output frames, read back by tifffile and mrcfile', () => {
+  it.skipIf(!hasPython('numpy', 'tifffile', 'mrcfile'))(
+    'crop writes only pixels every section covers, pad holds every section whole',
+    async () => {
+      const base = (await readImageFile(join(root, 'test/fixtures/accuracy/camera.png'))).array;
+      const [n, h, w] = [4, 128, 160];
+      const data = new Uint16Array(n * h * w);
+      const moves = [
+        [0, 0],
+        [6.5, -3.5],
+        [-4.5, 5.5],
+        [2.5, 8.5],
+      ];
+      moves.forEach(([dx, dy], k) => {
+        const m: Matrix3 = [
+          [1, 0, -(150 + dx!)],
+          [0, 1, -(180 + dy!)],
+          [0, 0, 1],
+        ];
+        const section = withNoise(warpToReference(base, m, { outputShape: [h, w], order: 1 }), 3, 60 + k);
+        section.data.forEach((v, i) => (data[k * h * w + i] = Math.round(1000 + 10 * v)));
+      });
+      const folder = mkdtempSync(join(scratch, 'frames-'));
+      const input = join(folder, 'stack.mrc');
+      writeFileSync(input, encodeMrc(ndarray(data, [n, h, w]), { voxelSize: { x: 40, y: 40, z: 60 } }));
+      const run = (out: string, frame: string) =>
+        spawnSync(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            join(root, 'cli/main.ts'),
+            'align',
+            input,
+            out,
+            '--model',
+            'translation',
+            '--tile',
+            '64',
+            '--frame',
+            frame,
+            '--json',
+          ],
+          { cwd: root, encoding: 'utf8' },
+        );
+      const cropped = run(join(folder, 'crop.tif'), 'crop');
+      expect(cropped.stderr).toBe('');
+      const padded = run(join(folder, 'pad.mrc'), 'pad');
+      expect(padded.stderr).toBe('');
+      type Frame = { frame: { x: number; y: number; width: number; height: number } };
+      const crop = (JSON.parse(cropped.stdout) as Frame).frame;
+      const pad = (JSON.parse(padded.stdout) as Frame).frame;
+      // Section k shows the canvas moved by (dx, dy): onto section 0 it moves by +(dx, dy).
+      // (Half-pixel moves keep the rounded edges away from the measurement's last digits.)
+      expect(crop).toEqual({ x: 7, y: 9, width: 148, height: 115 });
+      expect(pad).toEqual({ x: -5, y: -4, width: 172, height: 141 });
+      const read = runPython<{
+        tif: number[];
+        tifDtype: string;
+        tifMin: number;
+        mrc: number[];
+        voxel: number[];
+        valid: boolean;
+        counts: number[];
+      }>(
+        String.raw`
+import json, sys, io, contextlib, numpy as np, tifffile, mrcfile
+t = tifffile.imread(sys.argv[1])
+with mrcfile.open(sys.argv[2]) as m:
+    a = np.asarray(m.data); v = m.voxel_size
+with contextlib.redirect_stdout(io.StringIO()):
+    ok = mrcfile.validate(sys.argv[2])
+print(json.dumps({'tif': list(t.shape), 'tifDtype': str(t.dtype), 'tifMin': int(t.min()), 'mrc': list(a.shape),
+  'voxel': [float(v.x), float(v.y), float(v.z)], 'valid': bool(ok), 'counts': [int((s > 0).sum()) for s in a]}))`,
+        join(folder, 'crop.tif'),
+        join(folder, 'pad.mrc'),
+      );
+      expect(read.tif).toEqual([n, crop.height, crop.width]);
+      expect(read.tifDtype).toBe('uint16');
+      expect(read.tifMin).toBeGreaterThan(500); // no empty (zero) pixel in the cropped stack
+      expect(read.mrc).toEqual([n, pad.height, pad.width]);
+      expect(read.voxel.map((v) => Math.round(v))).toEqual([40, 40, 60]);
+      expect(read.valid).toBe(true);
+      // Every section is whole in the padded stack: about h x w pixels with data each.
+      for (const c of read.counts) expect(Math.abs(c - h * w)).toBeLessThan(0.02 * h * w);
+    },
+  );
 });
 
 function invert(m: Matrix3): Matrix3 {

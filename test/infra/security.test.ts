@@ -28,6 +28,25 @@ const grantsTo = (memberPattern: RegExp): { type: string; role: unknown; target:
       target: String(grant.bucket ?? grant.topic ?? grant.subscription ?? grant.name ?? grant.project),
     }));
 
+/**
+ * Evaluates the IAM conditions of the stack on an object's resource name: a conjunction of
+ * `resource.name.startsWith("P")` and `resource.name.extract("A{x}B") == ""` / `!= ""` terms, with
+ * `extract` as IAM documents it (the text between A and the next B after it, "" when absent).
+ */
+function evaluateCondition(expression: string, name: string): boolean {
+  return expression.split(' && ').every((term) => {
+    const starts = /^resource\.name\.startsWith\("([^"]*)"\)$/.exec(term);
+    if (starts !== null) return name.startsWith(starts[1]!);
+    const extract = /^resource\.name\.extract\("(.*?)\{\w+\}([^"]*)"\) (==|!=) ""$/.exec(term);
+    if (extract === null) throw new Error(`unknown condition term: ${term}`);
+    const [, before, after, op] = extract as unknown as [string, string, string, string];
+    const at = name.indexOf(before);
+    const end = at < 0 ? -1 : name.indexOf(after, at + before.length);
+    const value = end < 0 ? '' : name.slice(at + before.length, end);
+    return op === '==' ? value === '' : value !== '';
+  });
+}
+
 describe('infra security (prod)', () => {
   it('grants nothing to allUsers or allAuthenticatedUsers', () => {
     const strings = allStrings(stack.json.resource);
@@ -66,7 +85,7 @@ describe('infra security (prod)', () => {
     }
   });
 
-  it('lets only publishOutputs and stitchSolve create objects under outputs/, and ingest only under datasets/', () => {
+  it('gives every object name of the results bucket one creator: ingest datasets/, publishOutputs the snapshots, stitchSolve the mosaics', () => {
     const creators: Block[] = iamGrants()
       .filter(
         ({ grant }) =>
@@ -89,14 +108,42 @@ describe('infra security (prod)', () => {
     expect([...byFunction.keys()].sort()).toEqual(['ingest', 'publish-outputs', 'stitch-solve', 'sweep']);
     for (const g of onResults) expect(g.role).toBe('roles/storage.objectCreator');
     const condition = (slug: string) => field(byFunction.get(slug) ?? {}, 'condition');
-    const under = (prefix: string) =>
-      new RegExp(
-        `^resource\\.name\\.startsWith\\("projects/_/buckets/\\$\\{google_storage_bucket\\.buckets_results_[0-9A-F]+\\.name\\}/objects/${prefix}/"\\)$`,
+    const bucket =
+      /^resource\.name\.startsWith\("projects\/_\/buckets\/(\$\{google_storage_bucket\.buckets_results_[0-9A-F]+\.name\})\/objects\//.exec(
+        String(condition('ingest').expression),
+      )?.[1];
+    expect(bucket).toBeDefined();
+    const objects = `projects/_/buckets/${bucket}/objects/`;
+    expect(condition('ingest').expression).toBe(`resource.name.startsWith("${objects}datasets/")`);
+    expect(condition('sweep').expression).toBe(`resource.name.startsWith("${objects}datasets/")`);
+    const mosaics = `resource.name.extract("${objects}outputs/{datasetId}/mosaics/")`;
+    expect(condition('publish-outputs').expression).toBe(
+      `resource.name.startsWith("${objects}outputs/") && ${mosaics} == ""`,
+    );
+    expect(condition('stitch-solve').expression).toBe(
+      `resource.name.startsWith("${objects}outputs/") && ${mosaics} != ""`,
+    );
+    // Every object name the pipeline creates in the results bucket has exactly one writer.
+    const names: Record<string, string> = {
+      'datasets/D1/images/I1.tif': 'ingest',
+      'outputs/D1/v1/r5/shifts.json': 'publish-outputs',
+      'outputs/D1/v1/r5/registered/frame_00.tif': 'publish-outputs',
+      'outputs/D1/v1/r5/registered.ome.zarr/0/c/0/0/0/0': 'publish-outputs',
+      'outputs/D1/v2/r9/stack_corrected.ome.tif': 'publish-outputs',
+      'outputs/D1/mosaics/v1/mosaic.ome.tif': 'stitch-solve',
+      'outputs/D1/mosaics/v1/positions.csv': 'stitch-solve',
+    };
+    for (const [name, writer] of Object.entries(names)) {
+      const allowed = ['ingest', 'publish-outputs', 'stitch-solve'].filter((slug) =>
+        evaluateCondition(String(condition(slug).expression), `${objects}${name}`),
       );
-    expect(condition('publish-outputs').expression).toMatch(under('outputs'));
-    expect(condition('stitch-solve').expression).toMatch(under('outputs'));
-    expect(condition('ingest').expression).toMatch(under('datasets'));
-    expect(condition('sweep').expression).toMatch(under('datasets'));
+      expect(allowed, name).toEqual([writer]);
+    }
+    expect(
+      ['publish-outputs', 'stitch-solve'].filter((slug) =>
+        evaluateCondition(String(condition(slug).expression), `${objects}uploads/x.tif`),
+      ),
+    ).toEqual([]);
   });
 
   it('lets the sweep read uploads (to ingest again those with no final row) and canonical images', () => {
