@@ -13,23 +13,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
+import type { DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { parseOutputsMessage, type OutputsMessage } from '../../shared/messages/outputs-message.js';
 import { SETTINGS_FILE } from '../../shared/pipeline/dataset-settings.js';
 import { getDatasetByName } from '../../shared/records/datasets-repository.js';
-import { migrateToLatest } from '../../shared/records/migrate.js';
-import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
-import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
-import { createTopology, pullAll, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
-import { gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
-import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
-import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
+import { pullAll, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
+import type { GcsDouble } from '../support/gcs-double.js';
+import { startCloudTestStack, type CloudTestStack } from '../support/cloud-test-stack.js';
 import { interiorNcc } from '../support/interior-ncc.js';
 import { hasPython, runPython, TIFFFILE_READ } from '../support/python-readers.js';
-import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
 import { deliveryLines, until } from './pipeline-harness.js';
 
 const run = randomUUID().slice(0, 8);
@@ -54,8 +49,7 @@ const PAIR_JOBS = FRAMES.length - 1;
 /** With the series' job, five jobs: the last snapshot is `v1/r5/`. */
 const JOBS = PAIR_JOBS + 1;
 
-let emulator: PubSubEmulator;
-let testDb: TestDatabase;
+let stack: CloudTestStack;
 let handle: DatabaseHandle;
 let gcs: GcsDouble;
 let topology: Topology;
@@ -63,54 +57,32 @@ let storage: Storage;
 let scratch: string;
 let datasetId: string;
 let prefix: string;
-const servers: Record<string, FunctionServer> = {};
-const publishing: Promise<unknown>[] = [];
+let servers: CloudTestStack['servers'];
 
 beforeAll(async () => {
-  buildDistIfStale();
-  emulator = await startPubSubEmulator();
-  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  testDb = await createMysqlTestDatabase(2);
-  handle = await connectDatabase(testDb.config);
-  await migrateToLatest(handle.db);
-  gcs = await startGcsDouble();
-  storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: emulator.projectId });
+  stack = await startCloudTestStack({
+    functions: ['ingest', 'registerTile', 'aggregate', 'publishOutputs'],
+    push: [
+      { topic: topics.uploads, target: 'ingest' },
+      { topic: topics.tiles, target: 'registerTile' },
+      { topic: topics.aggregate, target: 'aggregate' },
+      { topic: topics.outputs, target: 'publishOutputs' },
+    ],
+    env: {
+      METDB_RESULTS_BUCKET: BUCKET,
+      METDB_TILES_TOPIC: topics.tiles,
+      METDB_AGGREGATE_TOPIC: topics.aggregate,
+      METDB_REPROCESS_TOPIC: `outs-reprocess-${run}`,
+      METDB_OUTPUTS_TOPIC: topics.outputs,
+      METDB_LOG_LEVEL: 'info',
+    },
+    // As a bucket notification would, every finalized object is announced, the outputs included.
+    announce: { bucket: BUCKET, topic: topics.uploads },
+    // A tap: every outputs announcement, to count them and to redeliver one.
+    taps: [topics.outputs],
+  });
+  ({ handle, gcs, topology, storage, servers } = stack);
   scratch = mkdtempSync(join(tmpdir(), 'metdb-cloud-outputs-'));
-  const env = {
-    METDB_DATABASE_URL: testDb.config.kind === 'mysql' ? testDb.config.url : '',
-    METDB_DB_POOL_SIZE: '2',
-    METDB_GCS_API_ENDPOINT: gcs.endpoint,
-    METDB_RESULTS_BUCKET: BUCKET,
-    GOOGLE_CLOUD_PROJECT: emulator.projectId,
-    PUBSUB_EMULATOR_HOST: emulator.host,
-    METDB_TILES_TOPIC: topics.tiles,
-    METDB_AGGREGATE_TOPIC: topics.aggregate,
-    METDB_REPROCESS_TOPIC: `outs-reprocess-${run}`,
-    METDB_OUTPUTS_TOPIC: topics.outputs,
-    METDB_LOG_LEVEL: 'info',
-  };
-  const targets = ['ingest', 'registerTile', 'aggregate', 'publishOutputs'];
-  const started = await Promise.allSettled(targets.map((target) => startFunction(target, { env })));
-  for (const s of started) if (s.status === 'fulfilled') servers[s.value.target] = s.value;
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-  const push = { ackDeadlineSeconds: 60, maxDeliveryAttempts: 5 };
-  topology = await createTopology(emulator.host, emulator.projectId, [
-    { topic: topics.uploads, pushTo: servers.ingest!.url, ...push },
-    { topic: topics.tiles, pushTo: servers.registerTile!.url, ...push },
-    { topic: topics.aggregate, pushTo: servers.aggregate!.url, ...push },
-    { topic: topics.outputs, pushTo: servers.publishOutputs!.url, ...push },
-  ]);
-  // A tap: every outputs announcement, to count them and to redeliver one.
-  await topology.pubsub.topic(topics.outputs).createSubscription(`${topics.outputs}-tap`, {
-    ackDeadlineSeconds: 60,
-  });
-  // As a bucket notification would, every finalized object is announced, the outputs included.
-  gcs.onFinalize((resource) => {
-    if (resource.bucket !== BUCKET) return;
-    publishing.push(topology.pubsub.topic(topics.uploads).publishMessage(gcsNotification(resource)));
-  });
 
   const bucket = storage.bucket(BUCKET);
   const save = (name: string, bytes: Uint8Array, contentType: string) =>
@@ -126,17 +98,7 @@ beforeAll(async () => {
 }, 200_000);
 
 afterAll(async () => {
-  await Promise.allSettled(publishing);
-  await topology?.pubsub
-    .subscription(`${topics.outputs}-tap`)
-    .delete()
-    .catch(() => undefined);
-  await topology?.destroy();
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-  await gcs?.stop();
-  await handle?.close();
-  await testDb?.drop();
-  await emulator?.stop();
+  await stack?.stop();
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
 

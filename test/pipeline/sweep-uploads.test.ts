@@ -8,7 +8,7 @@ import { ingestUpload } from '../../shared/pipeline/ingest-upload.js';
 import { recordDeadLetter } from '../../shared/pipeline/record-dead-letter.js';
 import { sweepStalledUploads } from '../../shared/pipeline/sweep-stalled-uploads.js';
 import { allRows } from '../integration/pipeline-harness.js';
-import { createPipelineFixture, frameBytes, type PipelineFixture } from './pipeline-fixture.js';
+import { createDatasetFixture, frameBytes, type PipelineFixture } from './pipeline-fixture.js';
 
 let fixture: PipelineFixture | undefined;
 afterEach(async () => {
@@ -17,13 +17,7 @@ afterEach(async () => {
 });
 
 async function withReference(): Promise<PipelineFixture> {
-  const f = (fixture = await createPipelineFixture());
-  await f.deps.blobs.put(
-    'ds/metdb.json',
-    Buffer.from(JSON.stringify({ reference: 'frame_00.tif', tileSize: 128 })),
-  );
-  await f.upload('ds/frame_00.tif', frameBytes('frame_00.tif'));
-  return f;
+  return (fixture = await createDatasetFixture(['frame_00.tif']));
 }
 
 describe('the sweep and stalled uploads', () => {
