@@ -31,3 +31,4 @@ export {
 } from './section-quality.js';
 export { singleImageSnr, type SingleImageSnr, type SingleImageSnrOptions } from './single-image-snr.js';
 export { snrFromCorrelation } from './two-image-snr.js';
+export { SECTION_QUALITY_COLUMNS, sectionQualityCsv, sectionQualityJson } from './section-quality-csv.js';
