@@ -14,7 +14,11 @@ import { encodeTiff } from '../shared/imaging/encode-tiff.js';
 import { imagejDescription, imagejResolution } from '../shared/imaging/imagej-description.js';
 import { toMicrometres } from '../shared/imaging/pixel-size.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
+import { parseEvaluationBox } from '../shared/quality-metrics/evaluation-box.js';
 import { sectionQuality } from '../shared/quality-metrics/section-quality.js';
+import { sectionQualityCsv, sectionQualityJson } from '../shared/quality-metrics/section-quality-csv.js';
+import { renderStackReport } from '../shared/report/render-stack-report.js';
+import { outputFrameBox } from '../shared/tiling/output-frame-box.js';
 import { alignStack } from '../shared/tiling/align-stack.js';
 import { UsageError } from './usage-error.js';
 import { parseCommandArgs } from './parse-command-args.js';
@@ -27,7 +31,7 @@ const MODELS: readonly SectionModel[] = [
   'regularized-affine',
 ];
 
-export const ALIGN_USAGE = `usage: metdb align <stack> <out.mrc|out.tif> [--model M] [--lambda L] [--tile N] [--smooth FIT] [--subtract-trend] [--frame F] [--config FILE] [--json]
+export const ALIGN_USAGE = `usage: metdb align <stack> <out.mrc|out.tif> [--model M] [--lambda L] [--tile N] [--smooth FIT] [--subtract-trend] [--frame F] [--config FILE] [--box x,y,w,h] [--json]
 
 Frame-to-frame alignment of a stack (FIB-SEM sections, MRC or multi-page TIFF): each section is
 measured against the one before from the phase-correlation shifts of its tiles (model fitted by
@@ -46,6 +50,11 @@ model, lambda, tileSize, preserveScales, fitParams, subtractLinearFit, outputFra
   --frame F         first (section 0's frame, default), pad (hold every section), crop (the
                     region every section covers)
   --config FILE     the settings file (default: metdb.json in the stack's folder, if any)
+  --box x,y,w,h     evaluation box of the quality table, in the written frame (default: the
+                    region every section covers)
+Writes beside the output: <out>.quality.csv and .quality.json (each section against the one
+before: ncc, nsad, nmi, snr, FRC cutoff) and <out>.report.html (plots of the transforms and the
+table).
   --json            print JSON`;
 
 /** `metdb align`: one stack in, the aligned stack out. Returns the exit code. */
@@ -60,6 +69,7 @@ export async function alignCommand(args: string[], out: (line: string) => void):
       'subtract-trend': { type: 'boolean' },
       frame: { type: 'string' },
       config: { type: 'string' },
+      box: { type: 'string' },
       json: { type: 'boolean', default: false },
     },
     ALIGN_USAGE,
@@ -115,7 +125,38 @@ export async function alignCommand(args: string[], out: (line: string) => void):
           resolution: imagejResolution(size),
         }),
   );
-  const quality = sectionQuality(result.aligned, { bins: 256 });
+  // The evaluation box: --box (in the written frame), else the region every section covers.
+  const common = outputFrameBox(result.transforms, [array.shape[1]!, array.shape[2]!], 'crop');
+  const box =
+    values.box === undefined
+      ? { x: common.x - frame.x, y: common.y - frame.y, width: common.width, height: common.height }
+      : parseEvaluationBox(values.box);
+  const quality = sectionQuality(result.aligned, { bins: 256, box });
+  const base = output.replace(/\.(mrc|tiff?)$/i, '');
+  const name = base.split(/[\\/]/).pop() ?? base;
+  await writeFile(`${base}.quality.csv`, sectionQualityCsv(quality));
+  await writeFile(`${base}.quality.json`, sectionQualityJson(quality));
+  await writeFile(
+    `${base}.report.html`,
+    renderStackReport({
+      name,
+      transforms: result.transforms,
+      flagged: result.steps.map((s) => s.flagged),
+      quality: { name, table: quality },
+      finishedAt: new Date(),
+      facts: {
+        input,
+        model: model === 'regularized-affine' ? `${model} (lambda ${lambda})` : model,
+        'tile size': `${String(tileSize)} px`,
+        'preserve scales':
+          chain.smoothing === undefined
+            ? 'off'
+            : `${chain.smoothing.fit ?? 'savitzky-golay'}${chain.smoothing.fit === 'linear' ? '' : ` ${JSON.stringify({ window: chain.smoothing.window, order: chain.smoothing.order })}`}`,
+        'subtract linear fit': JSON.stringify(chain.subtractLinearTrend ?? false),
+        frame: `${outputFrame}: ${frame.width} x ${frame.height} px at ${frame.x}, ${frame.y} of section 0`,
+      },
+    }),
+  );
   const sections = result.transforms.map((matrix, z) => {
     const step = z === 0 ? null : result.steps[z - 1]!;
     return {

@@ -8,7 +8,11 @@ import type { ImageResult } from '../shared/outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../shared/outputs/write-outputs.js';
 import { collectSeriesResults } from '../shared/outputs/collect-series-results.js';
 import type { SeriesResult } from '../shared/outputs/series-result.js';
-import { writeSeriesOutputs, type WrittenSeries } from '../shared/outputs/write-series-outputs.js';
+import {
+  stackQualities,
+  writeSeriesOutputs,
+  type WrittenSeries,
+} from '../shared/outputs/write-series-outputs.js';
 import { loadDatasetSettings } from '../shared/pipeline/dataset-settings.js';
 import { isImageFileName, middleImageFile, MIDDLE_REFERENCE } from '../shared/pipeline/middle-reference.js';
 import type { PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
@@ -196,9 +200,13 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
       const series = (
         datasetRow === undefined ? [] : await collectSeriesResults(handle.db, datasetRow.id)
       ).map((r) => ({ ...r, file: r.file.startsWith(prefix) ? r.file.slice(prefix.length) : r.file }));
+      const seriesOutputs = await writeSeriesOutputs(folderSink(out), series, {
+        readImage: async (r) => decodeChannels(await readFile(join(root, r.file))),
+      });
       const outputs = await writeOutputs(folderSink(out), results, {
         dataset,
         series,
+        stacks: stackQualities(seriesOutputs),
         readImage: async (r) => decodeChannels(await readFile(join(root, r.file))),
         average: options.average ?? 'full',
         registeredImages: options.registeredImages ?? true,
@@ -209,9 +217,6 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
           database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,
           ...duplicatesFact(outcomes, results),
         },
-      });
-      const seriesOutputs = await writeSeriesOutputs(folderSink(out), series, {
-        readImage: async (r) => decodeChannels(await readFile(join(root, r.file))),
       });
       report('done');
       return {

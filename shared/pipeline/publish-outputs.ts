@@ -3,7 +3,12 @@ import { blobSink } from '../outputs/blob-sink.js';
 import { collectImageResults } from '../outputs/collect-image-results.js';
 import { collectSeriesResults } from '../outputs/collect-series-results.js';
 import { writeOutputs, type WrittenOutputs } from '../outputs/write-outputs.js';
-import { writeSeriesOutputs, type WrittenSeries } from '../outputs/write-series-outputs.js';
+import {
+  stackQualities,
+  writeSeriesOutputs,
+  writtenSeriesFiles,
+  type WrittenSeriesFiles,
+} from '../outputs/write-series-outputs.js';
 import { getDataset } from '../records/datasets-repository.js';
 import { getImage } from '../records/images-repository.js';
 import { listJobs } from '../records/jobs-repository.js';
@@ -22,7 +27,7 @@ export interface PublishOutputsResult {
   /** What this call wrote (absent when the snapshot was already whole and nothing was redone). */
   readonly outputs?: WrittenOutputs;
   /** Each solved series' drift table and corrected stack (with `outputs`). */
-  readonly series?: readonly WrittenSeries[];
+  readonly series?: readonly WrittenSeriesFiles[];
   /** True when an earlier delivery had already written the whole snapshot (its manifest is there). */
   readonly alreadyWritten?: boolean;
   /** Why nothing was written (jobs still running, no job yet). */
@@ -78,14 +83,15 @@ export async function publishOutputs(
     return bytes === undefined ? undefined : decodeChannels(bytes);
   };
   const sink = blobSink(deps.blobs, prefix);
+  const seriesOutputs = await writeSeriesOutputs(sink, series, { readImage: (s) => readImage(s.imageId) });
   const outputs = await writeOutputs(sink, results, {
     dataset: dataset.name,
     series,
+    stacks: stackQualities(seriesOutputs),
     readImage: (r) => readImage(r.imageId),
     finishedAt: new Date(finishedAt),
     facts: { 'job version': String(version) },
   });
-  const seriesOutputs = await writeSeriesOutputs(sink, series, { readImage: (s) => readImage(s.imageId) });
   const manifest = {
     schemaVersion: 1,
     datasetId,
@@ -95,8 +101,8 @@ export async function publishOutputs(
     finishedAt,
     jobs: jobs.map((j) => ({ id: j.id, version: j.version, state: j.state })),
     outputs,
-    series: seriesOutputs,
+    series: seriesOutputs.map(writtenSeriesFiles),
   };
   await sink.write(OUTPUTS_MANIFEST, `${JSON.stringify(manifest, null, 2)}\n`);
-  return { published: true, prefix, outputs, series: seriesOutputs };
+  return { published: true, prefix, outputs, series: manifest.series };
 }

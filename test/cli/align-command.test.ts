@@ -13,6 +13,7 @@ import type { Matrix3 } from '../../shared/registration/similarity/transform-mat
 import { warpToReference } from '../../shared/registration/warp-to-reference.js';
 import { withNoise } from '../tiling/pixels.js';
 import { hasPython, runPython } from '../support/python-readers.js';
+import { SECTION_QUALITY_COLUMNS } from '../../shared/quality-metrics/section-quality-csv.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'metdb-align-'));
@@ -63,6 +64,25 @@ describe('metdb align', () => {
     expect(after).toBeGreaterThan(before + 0.1);
     expect(after).toBeGreaterThan(0.9);
     expect(report.quality.summary.ncc.median).toBeGreaterThan(0.5);
+    // The per-section table beside the output, over the region every section covers, and the report.
+    const csv = readFileSync(join(scratch, 'aligned.quality.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe(SECTION_QUALITY_COLUMNS.join(','));
+    expect(csv).toHaveLength(1 + 4 + 3);
+    const json = JSON.parse(readFileSync(join(scratch, 'aligned.quality.json'), 'utf8')) as {
+      sections: { section: number; ncc: number; box: { x: number; width: number } }[];
+    };
+    expect(json.sections.map((q) => q.section)).toEqual([1, 2, 3, 4]);
+    csv
+      .slice(1, 5)
+      .forEach((row, k) => expect(Number(row.split(',')[6])).toBeCloseTo(json.sections[k]!.ncc, 5));
+    // Section 4 shows content 26 px left of section 0's: the box ends inside every section.
+    expect(json.sections[0]!.box.x).toBe(0);
+    expect(json.sections[0]!.box.width).toBeLessThan(256 - 20);
+    for (const q of json.sections) expect(q.ncc).toBeGreaterThan(0.9);
+    const html = readFileSync(join(scratch, 'aligned.report.html'), 'utf8');
+    expect(html).toContain('<h2>Registration quality through the stack</h2>');
+    expect(html.match(/<circle[^>]*><title>\d+: ncc = /g)).toHaveLength(4);
+    expect(html).toContain('id="plot-stack-shift"');
   });
 });
 

@@ -88,12 +88,15 @@ describe('publishOutputs of a time series (one multi-page file)', () => {
         driftCsv: `gs://results/${prefix}drift.csv`,
         driftJson: `gs://results/${prefix}drift.json`,
         corrected: `gs://results/${prefix}migration_corrected.tif`,
+        qualityCsv: `gs://results/${prefix}quality.csv`,
+        qualityJson: `gs://results/${prefix}quality.json`,
       },
     ]);
     for (const [name, path] of [
       ['drift.csv', local.driftCsv],
       ['drift.json', local.driftJson],
       ['migration_corrected.tif', local.corrected!],
+      ['quality.csv', local.quality!.csv],
     ] as const)
       expect(Buffer.from((await store.get(`${prefix}${name}`))!).equals(readFileSync(path)), name).toBe(true);
     const manifest = JSON.parse(new TextDecoder().decode(await store.get(`${prefix}outputs.json`))) as {
@@ -104,5 +107,7 @@ describe('publishOutputs of a time series (one multi-page file)', () => {
     const report = new TextDecoder().decode(await store.get(`${prefix}report.html`));
     expect(report).toContain('<h2>Series drift</h2>');
     expect(report).toContain('<h3>migration.tif: 5 frames');
+    expect(report).toContain('<h2>Registration quality through the stack</h2>');
+    expect(report).toContain('id="plot-stack-similarity-0"');
   });
 });
