@@ -64,9 +64,9 @@ async function serve(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ url
   children.push(child);
   let stdout = '';
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
   return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString('utf8');
       const url = /on (http:\/\/127\.0\.0\.1:\d+)\//.exec(stdout)?.[1];
       const lines = stdout.split('\n').filter(Boolean);
@@ -90,7 +90,7 @@ async function thumbnailOf(url: string, view: string): Promise<{ status: number;
 
 /** The thumbnail of a 647 x 347 frame (blocks of 6 px), with content (not one flat grey). */
 async function expectThumbnail(png: Buffer | undefined): Promise<void> {
-  const { data, info } = await sharp(png!).raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
   expect([info.width, info.height, info.channels]).toEqual([108, 58, 3]);
   expect(Math.max(...data) - Math.min(...data)).toBeGreaterThan(50);
 }
