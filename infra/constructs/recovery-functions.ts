@@ -2,18 +2,18 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
 import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
-import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
-import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
-import { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
+import type { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import type { MetdbInfraConfig } from '../config.js';
 import type { TopicName } from '../function-specs.js';
 import type { CloudSqlDatabase } from './cloud-sql-database.js';
-import type { FunctionSource } from './function-source.js';
+import { nodeBuild, type FunctionSource } from './function-source.js';
+import { databaseClientRoles, iamDatabaseUser } from './database-client.js';
+import { pushSubscription } from './push-subscription.js';
 import type { PrivateNetwork } from './private-network.js';
 import { ServiceIdentity } from './service-identity.js';
 import { functionEnvironment } from './function-environment.js';
@@ -93,20 +93,11 @@ export class RecoveryFunctions extends Construct {
     const { config, database, topics } = props;
     const { project, region, namePrefix, labels } = config;
     const accountId = `${namePrefix}-${slug}`;
-    const instanceName = `projects/${project}/instances/${namePrefix}-mysql`;
-    const onInstance = {
-      title: 'metdb-instance-only',
-      expression: `resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "${instanceName}"`,
-    };
     const identity = new ServiceIdentity(this, `${slug}-identity`, {
       project,
       accountId,
       displayName: `Met-db ${entryPoint} function`,
-      projectRoles: [
-        { role: 'roles/cloudsql.client', condition: onInstance },
-        { role: 'roles/cloudsql.instanceUser', condition: onInstance },
-        { role: 'roles/logging.logWriter' },
-      ],
+      projectRoles: databaseClientRoles(config),
       dependsOn: props.dependsOn,
     });
     const grants: ITerraformDependable[] = [...identity.grants];
@@ -148,12 +139,7 @@ export class RecoveryFunctions extends Construct {
         }),
       );
     }
-    const dbUser = new SqlUser(this, `${slug}-db-user`, {
-      project,
-      instance: database.instance.name,
-      name: `${accountId}@${project}.iam`,
-      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
-    });
+    const dbUser = iamDatabaseUser(this, `${slug}-db-user`, { config, database, accountId });
     this.dbUsers.push(dbUser);
     const fn = new Cloudfunctions2Function(this, `${slug}-function`, {
       project,
@@ -161,12 +147,7 @@ export class RecoveryFunctions extends Construct {
       name: `${namePrefix}-${slug}`,
       description: slug === 'sweep' ? 'Re-drives stalled jobs (scheduled)' : 'Records dead-lettered messages',
       labels: { ...labels, function: slug },
-      buildConfig: {
-        runtime: 'nodejs22',
-        entryPoint,
-        serviceAccount: props.buildAccount.id,
-        source: { storageSource: { bucket: props.source.object.bucket, object: props.source.object.name } },
-      },
+      buildConfig: nodeBuild(props.source, props.buildAccount, entryPoint),
       serviceConfig: {
         serviceAccountEmail: identity.account.email,
         availableMemory: slug === 'sweep' ? sweepSizing(config).memory : '512Mi',
@@ -194,31 +175,13 @@ export class RecoveryFunctions extends Construct {
       dependsOn: [...props.dependsOn, ...grants, dbUser, database.database],
     });
     this.functions.push(fn);
-    const invoker = new CloudRunV2ServiceIamMember(this, `${slug}-push-invoker`, {
-      project,
-      location: region,
-      name: fn.serviceConfig.service,
-      role: 'roles/run.invoker',
-      member: props.pushAccount.member,
-    });
-    const uri = fn.serviceConfig.uri;
-    new PubsubSubscription(this, `${slug}-push`, {
-      project,
-      name: `${namePrefix}-${slug}-push`,
-      topic: trigger.id,
-      labels: { ...labels },
+    pushSubscription(this, `${slug}-`, {
+      config,
+      slug,
+      topic: trigger,
+      function: fn,
+      pushAccount: props.pushAccount,
       ackDeadlineSeconds: 540,
-      messageRetentionDuration: '604800s',
-      expirationPolicy: { ttl: '' },
-      retryPolicy: {
-        minimumBackoff: config.pubsub.minimumBackoff,
-        maximumBackoff: config.pubsub.maximumBackoff,
-      },
-      pushConfig: {
-        pushEndpoint: `${uri}/projects/${project}/topics/${trigger.name}`,
-        oidcToken: { serviceAccountEmail: props.pushAccount.email, audience: uri },
-      },
-      dependsOn: [invoker],
     });
   }
 }
