@@ -1,42 +1,28 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
+import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
+import type { MetdbInfraConfig } from '../config.js';
 import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
 import type { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
 import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
 import type { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
-import type { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
-import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
-import type { MetdbInfraConfig } from '../config.js';
-import type { BucketAccess, FunctionSpec, TopicName } from '../function-specs.js';
-import type { CloudSqlDatabase } from './cloud-sql-database.js';
-import { nodeBuild, type FunctionSource } from './function-source.js';
+import type { BucketAccess, FunctionSpec } from '../function-specs.js';
+import { nodeBuild } from './function-source.js';
 import { databaseClientRoles, iamDatabaseUser } from './database-client.js';
 import { pushSubscription } from './push-subscription.js';
 import { ServiceIdentity } from './service-identity.js';
+import type { FunctionContext } from './function-context.js';
 import { functionEnvironment } from './function-environment.js';
-import type { PrivateNetwork } from './private-network.js';
 import { cloudRunSizeFor, memoryMibFor } from '../../shared/pipeline/memory-budget.js';
 import { MetdbError } from '../../shared/errors/metdb-error.js';
 import { resultsCreateCondition } from '../results-create-condition.js';
 
-export interface PipelineFunctionProps {
-  readonly config: MetdbInfraConfig;
+export interface PipelineFunctionProps extends FunctionContext {
   readonly spec: FunctionSpec;
-  readonly source: FunctionSource;
-  readonly buildAccount: ServiceAccount;
-  readonly pushAccount: ServiceAccount;
   /** `serviceAccount:service-<number>@gcp-sa-pubsub.iam.gserviceaccount.com`. */
   readonly pubsubServiceAgent: string;
-  readonly database: CloudSqlDatabase;
-  readonly network: PrivateNetwork;
-  readonly uploadBucket: StorageBucket;
-  readonly resultsBucket: StorageBucket;
-  readonly topics: Readonly<Record<TopicName, PubsubTopic>>;
-  readonly deadLetter: PubsubTopic;
-  readonly dependsOn: ITerraformDependable[];
 }
 
 const BUCKET_ROLES: Readonly<Record<Exclude<BucketAccess, 'none'>, readonly string[]>> = {

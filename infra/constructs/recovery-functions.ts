@@ -1,39 +1,24 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
+import type { MetdbInfraConfig } from '../config.js';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
 import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
 import type { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
-import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
-import type { MetdbInfraConfig } from '../config.js';
 import type { TopicName } from '../function-specs.js';
-import type { CloudSqlDatabase } from './cloud-sql-database.js';
-import { nodeBuild, type FunctionSource } from './function-source.js';
+import { nodeBuild } from './function-source.js';
 import { databaseClientRoles, iamDatabaseUser } from './database-client.js';
 import { pushSubscription } from './push-subscription.js';
-import type { PrivateNetwork } from './private-network.js';
 import { ServiceIdentity } from './service-identity.js';
+import type { FunctionContext } from './function-context.js';
 import { functionEnvironment } from './function-environment.js';
 import { RECOVERY_MAX_INSTANCES } from '../connection-budget.js';
 import { FUNCTION_SPECS } from '../function-specs.js';
 import { functionSizing } from './pipeline-function.js';
 
-export interface RecoveryFunctionsProps {
-  readonly config: MetdbInfraConfig;
-  readonly source: FunctionSource;
-  readonly buildAccount: ServiceAccount;
-  readonly pushAccount: ServiceAccount;
-  readonly database: CloudSqlDatabase;
-  readonly network: PrivateNetwork;
-  readonly uploadBucket: StorageBucket;
-  readonly resultsBucket: StorageBucket;
-  readonly topics: Readonly<Record<TopicName, PubsubTopic>>;
-  readonly deadLetter: PubsubTopic;
-  readonly dependsOn: ITerraformDependable[];
-}
+export type RecoveryFunctionsProps = FunctionContext;
 
 /** Minutes between two sweeps, and how long a job must have stalled to be re-driven. */
 const SWEEP_SCHEDULE = 'every 5 minutes';
