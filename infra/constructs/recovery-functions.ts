@@ -41,8 +41,9 @@ const STALLED_AFTER_S = '600';
 
 /**
  * What makes the deployment converge (docs/operations.md): Cloud Scheduler -> the `sweep` topic
- * -> the `sweep` function (re-drives stalled jobs: publishes tiles and aggregations, reads
- * canonical images to rebuild tile messages; ingests again the uploads that have no final row,
+ * -> the `sweep` function (re-drives stalled jobs and mosaics: publishes tiles, aggregations,
+ * edges and solves, reads canonical images to rebuild tile messages; ingests again the uploads
+ * that have no final row,
  * so it lists and reads the upload bucket and creates canonical images under `datasets/` as
  * `ingest` does, sized like it), and the `deadLetter` function consuming the
  * dead-letter topic (records each dead letter). One instance each; their push subscriptions have
@@ -76,8 +77,9 @@ export class RecoveryFunctions extends Construct {
       },
       dependsOn: props.dependsOn,
     });
-    // The sweep announces the jobs it fails on the outputs topic, as aggregate does the others.
-    this.add(props, 'sweep', 'sweep', this.sweepTopic, ['tiles', 'aggregate', 'outputs']);
+    // The sweep announces the jobs it fails on the outputs topic, as aggregate does the others,
+    // and re-drives stalled mosaics: their edges, their solve.
+    this.add(props, 'sweep', 'sweep', this.sweepTopic, ['tiles', 'aggregate', 'outputs', 'edges', 'mosaics']);
     this.add(props, 'dead-letter', 'deadLetter', props.deadLetter, []);
   }
 

@@ -5,6 +5,7 @@
 export { commonBox, cropToBox, parseEvaluationBox, type EvaluationBox } from './evaluation-box.js';
 export {
   fourierRingCorrelation,
+  FRC_WINDOW,
   type FourierRingCorrelation,
   type FourierRingCorrelationOptions,
 } from './fourier-ring-correlation.js';

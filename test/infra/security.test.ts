@@ -157,12 +157,14 @@ describe('infra security (prod)', () => {
     ]);
   });
 
-  it('lets the sweep publish tiles, aggregations and the outputs of the jobs it fails', () => {
+  it("lets the sweep publish tiles, aggregations, the outputs of the jobs it fails, and stalled mosaics' edges and solves", () => {
     const topics = grantsTo(/recovery_sweep-identity_account_[0-9A-F]+\.member\}$/)
       .filter((g) => g.type === 'google_pubsub_topic_iam_member')
       .map((g) => `${/pubsub_([\w-]+?)_[0-9A-F]+\./.exec(g.target)?.[1]}:${String(g.role)}`);
     expect(topics.sort()).toEqual([
       'aggregate:roles/pubsub.publisher',
+      'edges:roles/pubsub.publisher',
+      'mosaics:roles/pubsub.publisher',
       'outputs:roles/pubsub.publisher',
       'tiles:roles/pubsub.publisher',
     ]);
