@@ -143,14 +143,7 @@ export class PipelineFunction extends Construct {
         vpcConnector: props.network.connector.id,
         vpcConnectorEgressSettings: 'PRIVATE_RANGES_ONLY',
         allTrafficOnLatestRevision: true,
-        environmentVariables: functionEnvironment({
-          config,
-          accountId,
-          connectionName: database.instance.connectionName,
-          uploadBucket: props.uploadBucket.name,
-          resultsBucket: props.resultsBucket.name,
-          topics,
-        }),
+        environmentVariables: functionEnvironment(props, accountId),
       },
       dependsOn: [...props.dependsOn, ...grants, this.dbUser, database.database],
     });

@@ -146,14 +146,7 @@ export class RecoveryFunctions extends Construct {
         vpcConnector: props.network.connector.id,
         vpcConnectorEgressSettings: 'PRIVATE_RANGES_ONLY',
         environmentVariables: {
-          ...functionEnvironment({
-            config,
-            accountId,
-            connectionName: database.instance.connectionName,
-            uploadBucket: props.uploadBucket.name,
-            resultsBucket: props.resultsBucket.name,
-            topics,
-          }),
+          ...functionEnvironment(props, accountId),
           ...(slug === 'sweep' ? { METDB_SWEEP_STALLED_AFTER_S: STALLED_AFTER_S } : {}),
         },
       },
