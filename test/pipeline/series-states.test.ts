@@ -84,4 +84,16 @@ describe('a series row follows its job', () => {
     expect(rows.map((r) => [r.job_state, r.state])).toEqual([['failed', 'failed']]);
     expect(rows[0]!.failure_reason).toMatch(/^stalled running: no progress/);
   });
+
+  it("not solved (flat frames: no pair with a usable tile): failed with the solve's reason", async () => {
+    const f = (fixture = await createPipelineFixture());
+    const flat = { data: new Uint16Array(FRAMES * 64 * 64).fill(1200), shape: [FRAMES, 64, 64] };
+    await f.upload('ts/flat.tif', encodeTiff(flat, { description: JSON.stringify({ shape: flat.shape }) }));
+    await f.drain();
+    const rows = await seriesRows(f);
+    expect(rows.map((r) => [r.job_state, r.state])).toEqual([['failed', 'failed']]);
+    expect(rows[0]!.failure_reason).toMatch(
+      /^series not solved: none of the 15 pairs of frames had a usable tile/,
+    );
+  });
 });
