@@ -5,7 +5,8 @@
  *
  * Data: frames cut from a real image (the camera of scikit-image's data, BBBC022 U2OS nuclei) or
  * from the frames of a real time series (`migration`: a nuclei time-lapse, 48 x 130², its frame k
- * for frame k; its own drift is almost nil, the truth is the drift added here),
+ * for frame k; its own drift is almost nil, the truth is the drift added here; `migration-frame0`:
+ * its frame 0 alone, the same nuclei not moving),
  * the window fixed and the content moved under it by a smooth random walk (velocities that wander,
  * scaled to at most `side / 16` px: content enters and leaves at every border), each frame
  * Fourier-shifted from the same canvas, then Gaussian noise of 3 % of the canvas' range, then
@@ -22,7 +23,9 @@
  *
  * As-is: the `migration` time-lapse unchanged (no drift added, no noise), Met-db's pipeline with
  * the default series settings against StackReg and scikit-image: per frame, the distance between
- * the trajectories (issue 16: within 0.5 px of StackReg's translation result).
+ * the trajectories (issue 16: within 0.5 px of StackReg's translation result), and StackReg's two
+ * references against each other; on the whole series and on its first 10 frames (where every frame
+ * still shares most of its nuclei with frame 0).
  *
  * Environment: METDB_SERIES_CASES (default `10x256,100x256,1000x128,48x100`: frames x side; a
  * source that has too few frames or too small a canvas for a case skips it),
@@ -47,6 +50,8 @@ const SOURCES: Record<string, string> = {
   camera: 'test/fixtures/similarity/camera.png',
   nuclei: 'samples/sources/bbbc022_hoechst.tif',
   migration: 'samples/sources/cancer_cell_migration_crop.tif',
+  // The control: the time-lapse's frame 0 alone (the same nuclei, not moving).
+  'migration-frame0': 'samples/sources/cancer_cell_migration_crop.tif',
 };
 const PEERS = ['skimage-reference', 'skimage-consecutive', 'pyme-rcc', 'stackreg-previous', 'stackreg-first'];
 const WINDOW = 10;
@@ -167,7 +172,11 @@ const work = mkdtempSync(join(tmpdir(), 'metdb-series-modes-'));
 try {
   for (const { frames, side } of cases) {
     for (const [s, name] of sources.entries()) {
-      const source = (await readImageFile(join(repoRoot(), SOURCES[name]!))).array;
+      const file = (await readImageFile(join(repoRoot(), SOURCES[name]!))).array;
+      const [height, width] = file.shape.slice(-2) as [number, number];
+      const source = name.endsWith('-frame0')
+        ? { data: file.data.slice(0, height * width), shape: [height, width] }
+        : file;
       const why = unfit(source, frames, side);
       if (why !== undefined) {
         console.log(`  ${name}, ${frames} x ${side}² skipped: ${why}`);
@@ -184,8 +193,13 @@ try {
         const [result, cpu] = cpuSeconds(() => seriesDrift(asFloat, { mode, rccWindow: WINDOW }));
         report({ case: label, method: `library ${mode}`, ...errors(result.drift, series.truth), cpu });
       }
+      let pipelineRcc: number[][] | undefined;
       if (withPipeline) {
-        for (const mode of SERIES_MODES) report(await pipelineRow(series, label, mode));
+        for (const mode of SERIES_MODES) {
+          const { drift, cpu } = await pipelineDrift(series.stack, mode);
+          report({ case: label, method: `pipeline ${mode}`, ...errors(drift, series.truth), cpu });
+          if (mode === 'rcc') pipelineRcc = drift;
+        }
       }
       if (withPeers) {
         const peers = runPeers(series.stack, PEERS);
@@ -194,10 +208,21 @@ try {
           if (p !== undefined)
             report({ case: label, method: m, ...errors(p.drift, series.truth), cpu: p.cpuSeconds });
         }
+        // Not an error against the truth: how far the pipeline's rcc trajectory is from StackReg's.
+        for (const m of PEERS.filter((x) => x.startsWith('stackreg-'))) {
+          const p = peers?.[m];
+          if (p !== undefined && pipelineRcc !== undefined)
+            report({
+              case: label,
+              method: `pipeline rcc vs ${m} (distance)`,
+              ...errors(pipelineRcc, p.drift),
+              cpu: 0,
+            });
+        }
       }
     }
   }
-  if (withAsIs) await asIs();
+  if (withAsIs) for (const first of [10, 48]) await asIs(first);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
@@ -238,9 +263,14 @@ function runPeers(stack: NdArray<Uint16Array>, methods: readonly string[]): Peer
  * The `migration` time-lapse as it is (its own small drift, its cells moving): Met-db's pipeline
  * with the default series settings against StackReg and scikit-image, frame by frame.
  */
-async function asIs(): Promise<void> {
-  const stack = (await readImageFile(join(repoRoot(), SOURCES.migration!))).array as NdArray<Uint16Array>;
-  const frames = stack.shape[0]!;
+async function asIs(first: number): Promise<void> {
+  const whole = (await readImageFile(join(repoRoot(), SOURCES.migration!))).array as NdArray<Uint16Array>;
+  const frames = Math.min(first, whole.shape[0]!);
+  const plane = whole.shape[1]! * whole.shape[2]!;
+  const stack = {
+    data: whole.data.slice(0, frames * plane),
+    shape: [frames, whole.shape[1]!, whole.shape[2]!],
+  };
   const label = `migration as-is, ${frames} x ${stack.shape[1]}²`;
   const metdb = await pipelineDrift(stack, undefined);
   const extent = (d: number[][]) => Math.max(...d.map((v) => Math.hypot(v[0]!, v[1]!)));
@@ -264,15 +294,17 @@ async function asIs(): Promise<void> {
       `| ${m} | ${extent(p.drift).toFixed(3)} | ${d.max.toFixed(3)} | ${d.rms.toFixed(3)} | ${p.cpuSeconds.toFixed(1)} |`,
     );
   }
+  const [previous, reference] = [peers?.['stackreg-previous'], peers?.['stackreg-first']];
+  if (previous !== undefined && reference !== undefined) {
+    const d = errors(previous.drift, reference.drift);
+    console.log(
+      `StackReg 'previous' against StackReg 'first': max ${d.max.toFixed(3)} px, RMS ${d.rms.toFixed(3)} px`,
+    );
+  }
   writeFileSync(
-    join(tmpdir(), 'metdb-series-asis.json'),
+    join(tmpdir(), `metdb-series-asis-${frames}.json`),
     JSON.stringify({ metdb: metdb.drift, ...Object.fromEntries(methods.map((m) => [m, peers?.[m]?.drift])) }),
   );
-}
-
-async function pipelineRow(series: Series, label: string, mode: SeriesMode): Promise<Row> {
-  const { drift, cpu } = await pipelineDrift(series.stack, mode);
-  return { case: label, method: `pipeline ${mode}`, ...errors(drift, series.truth), cpu };
 }
 
 /** `runFolder` on `stack` as one multi-page file; `mode` undefined: the default series settings. */
