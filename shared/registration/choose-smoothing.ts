@@ -1,5 +1,8 @@
-/** The Gaussian widths `chooseSmoothing` picks from, pixels. */
-export const SMOOTHING_CANDIDATES: readonly number[] = [0.5, 0.75, 1, 1.5, 2, 3];
+/**
+ * The Gaussian widths `chooseSmoothing` picks from, pixels: half a pixel to 2.8 pixels, a factor
+ * sqrt(2) apart (each weighting |G|^2 the square of the one before).
+ */
+export const SMOOTHING_CANDIDATES: readonly number[] = [0.5, 0.5 * Math.SQRT2, 1, Math.SQRT2, 2, 2 * Math.SQRT2];
 
 /** What `chooseSmoothing` needs: two half spectra of the same windowed tiles, and their noise. */
 export interface SmoothingInput {
@@ -19,8 +22,8 @@ export interface SmoothingInput {
    */
   readonly referenceNoise: number;
   readonly movingNoise: number;
-  /** The widths to choose from. @default SMOOTHING_CANDIDATES */
-  readonly candidates?: readonly number[];
+  /** How many of `SMOOTHING_CANDIDATES`, from the narrowest, to choose from. @default all */
+  readonly candidates?: number;
 }
 
 /**
@@ -45,7 +48,7 @@ export interface SmoothingInput {
  */
 export function chooseSmoothing(input: SmoothingInput): number {
   const { shape, reference: a, moving: b, shift } = input;
-  const candidates = input.candidates ?? SMOOTHING_CANDIDATES;
+  const candidates = SMOOTHING_CANDIDATES.slice(0, input.candidates ?? SMOOTHING_CANDIDATES.length);
   const n1 = input.referenceNoise;
   const n2 = input.movingNoise;
   const ndim = shape.length;
@@ -88,11 +91,12 @@ export function chooseSmoothing(input: SmoothingInput): number {
       const pi = a[i + 1]! * b[i]! - a[i]! * b[i + 1]!;
       const s = pr * Math.cos(angle) - pi * Math.sin(angle);
       const noise = Math.max(s, 0) * (n1 + n2) + n1 * n2;
+      // |G|^2 of the narrowest, then each the square of the one before.
+      let w = Math.exp(-0.25 * k2);
       for (let c = 0; c < count; c++) {
-        const sigma = candidates[c]!;
-        const w = Math.exp(-sigma * sigma * k2);
         num[c]! += twice * k2 * w * w * noise;
         den[c]! += twice * k2 * w * s;
+        w *= w;
       }
     }
   }

@@ -1,13 +1,14 @@
 import type { NdArray } from '../ndarray/ndarray.js';
-import { interpolatedShift } from './interpolated-shift.js';
 import { gaussianKernel } from './preprocess/gaussian-blur.js';
+import { splineWeights } from './spline/axis-table.js';
+import { splinePrefilter } from './spline/spline-prefilter.js';
 
 export interface RefineShiftDirectOptions {
   /** Gaussian smoothing of both images, pixels (see `chooseSmoothing`). */
   readonly sigma: number;
-  /** At most this many Newton steps. @default 12 */
+  /** At most this many steps (per model). @default 16 */
   readonly maxIterations?: number;
-  /** Converged when a step moves every axis by less than this, pixels. @default 1e-4 */
+  /** Converged when a step moves every axis by less than this, pixels. @default 1e-3 */
   readonly tolerance?: number;
   /** Gives up (returns undefined) when the shift moves further than this from the start, pixels. @default 2 */
   readonly maxMove?: number;
@@ -16,6 +17,7 @@ export interface RefineShiftDirectOptions {
 export interface DirectShift {
   /** Shift registering moving onto reference, pixels, axis order (z,) y, x. */
   readonly shift: number[];
+  /** Steps taken (both models). */
   readonly iterations: number;
   /** Pixels in the last step's overlap. */
   readonly pixels: number;
@@ -24,9 +26,20 @@ export interface DirectShift {
 }
 
 /**
- * Refines a shift by aligning the pixels themselves: Newton's method on the sum over the valid
- * overlap of (f(p) - g(p - shift))^2, f and g the two images smoothed by the same Gaussian, g
- * moved by its cubic B-spline (`interpolatedShift`).
+ * Reach of the smoothing kernel, in sigmas (scipy's default truncation is 4; the weights beyond
+ * 3 sigma sum to 0.3 %).
+ */
+const TRUNCATE = 3;
+
+/** Margin left out along every border: the blur's reach, the cubic spline's (2) and the gradient's (1). */
+export function directMargin(sigma: number): number {
+  return Math.ceil(TRUNCATE * sigma) + 3;
+}
+
+/**
+ * Refines a shift by aligning the pixels themselves: the root of the gradient of the sum over the
+ * valid overlap of (f(p) - g(p - shift))^2, f and g the two images smoothed by the same Gaussian,
+ * g moved by its cubic B-spline (periodic).
  *
  * Why, after a phase correlation: the correlation needs a window against the content that enters
  * and leaves across the borders, and the window discards the content near them (a third of a
@@ -35,16 +48,20 @@ export interface DirectShift {
  * smoothing's and the interpolation's reach from either image's border) are left out, exactly.
  * The frequency weighting is the smoothing's, chosen against the noise (`chooseSmoothing`).
  *
- * The step: with r = f - h, h(p) = g(p - shift), Jf and Jh the central-difference gradients of f
- * and h, step = -H^-1 sum(J r), J = (Jf + Jh) / 2 (symmetric in the two images) and
- * H = sym(sum Jf Jh^T): the cross term alone, whose expectation holds no noise power (the two
- * images' noises are independent), so that noisy gradients do not shrink the steps as
- * sum J J^T's would (Gauss-Newton's curvature, biased by the noise, converges slowly on noisy
- * images). The fixed point, sum J r = 0, is the maximum of the cross-correlation of the smoothed
- * images over the overlap.
+ * The equation: with r = f - h, h(p) = g(p - shift), Jf and Jh the central-difference gradients
+ * of f and h, F(shift) = sum((Jf + Jh) / 2 r) = 0 (symmetric in the two images): the maximum of
+ * the cross-correlation of the smoothed images over the overlap. Solved by Broyden's method from
+ * the Jacobian sym(sum Jf Jh^T): the cross term alone, whose expectation holds no noise power (the
+ * two images' noises are independent), where Gauss-Newton's sum J J^T, inflated by noisy
+ * gradients, shrinks every step; Broyden's updates then follow F's actual slope, which the noise
+ * of low-texture tiles makes steeper than its expectation (plain Newton steps overshoot there).
  *
- * Deterministic. Returns undefined (keep the start) when the curvature is not positive definite
- * (no texture), the shift wanders more than `maxMove` from the start, or no pixel is valid.
+ * Then whether the moving image is a periodic shift of the reference (`periodicFits`): if so, the
+ * pixels the overlap left out are valid too, and the root is found again over every pixel.
+ *
+ * Deterministic. Returns undefined (keep the start) when the Jacobian is not positive definite
+ * (no texture), the shift wanders more than `maxMove` from the start, it does not converge, or no
+ * pixel is valid.
  */
 export function refineShiftDirect(
   reference: NdArray,
@@ -54,26 +71,51 @@ export function refineShiftDirect(
 ): DirectShift | undefined {
   const { sigma } = options;
   const { shape } = reference;
-  const sigmas = shape.map((n) => (n > 1 ? sigma : 0));
-  const f = blurWrap(reference, sigmas);
-  const g = { data: blurWrap(moving, sigmas), shape: [...shape] };
-  const strides = shape.map((_, a) => shape.slice(a + 1).reduce((p, m) => p * m, 1));
-  const images: Smoothed = { f, g, gradF: shape.map((_, a) => gradient(f, shape, strides, a)), strides };
-  // The blur's reach (4 sigma), the cubic spline's (2) and the gradient's (1).
-  const margin = Math.ceil(4 * sigma) + 3;
-  const cropped = newton(images, start, start, options, (shift) => overlapBox(shape, shift, margin));
+  const kernel = gaussianKernel(sigma, TRUNCATE);
+  const f = Float64Array.from(reference.data);
+  const coefficients = Float64Array.from(moving.data);
+  const size = f.length;
+  const line = new Float64Array(Math.max(...shape) + kernel.length + 4);
+  const scratch = new Float64Array(size);
+  forEachAxis(shape, (axis, n, inner) => {
+    if (n === 1) return;
+    convolveAxis(f, scratch, n, inner, kernel, -(kernel.length >> 1), line);
+    convolveAxis(coefficients, scratch, n, inner, kernel, -(kernel.length >> 1), line);
+    prefilterAxis(coefficients, n, inner);
+  });
+  const images: Images = {
+    shape,
+    f,
+    gradF: shape.map((_, a) => gradient(f, shape, a)),
+    coefficients,
+    h: new Float64Array(size),
+    gradH: shape.map(() => new Float64Array(size)),
+    scratch,
+    line,
+  };
+  const margin = directMargin(sigma);
+  const cropped = solveShift(images, start, start, options, (shift) => overlapBox(shape, shift, margin));
   if (cropped === undefined) return undefined;
   if (!periodicFits(images, cropped.shift, margin, sigma)) return cropped;
-  const whole = { lo: shape.map(() => 0), hi: shape.map((n) => n - 1) };
-  const periodic = newton(images, cropped.shift, start, options, () => whole);
-  return periodic === undefined ? cropped : { ...periodic, periodic: true };
+  const whole: Box = { lo: shape.map(() => 0), hi: shape.map((n) => n - 1) };
+  const periodic = solveShift(images, cropped.shift, start, options, () => whole);
+  return periodic === undefined
+    ? cropped
+    : { ...periodic, iterations: cropped.iterations + periodic.iterations, periodic: true };
 }
 
-interface Smoothed {
+interface Images {
+  readonly shape: readonly number[];
+  /** The smoothed reference and its gradient. */
   readonly f: Float64Array;
-  readonly g: NdArray<Float64Array>;
   readonly gradF: readonly Float64Array[];
-  readonly strides: readonly number[];
+  /** The smoothed moving image's periodic cubic B-spline coefficients. */
+  readonly coefficients: Float64Array;
+  /** The moving image moved (`moveMoving`), its gradient, and buffers. */
+  readonly h: Float64Array;
+  readonly gradH: readonly Float64Array[];
+  readonly scratch: Float64Array;
+  readonly line: Float64Array;
 }
 
 interface Box {
@@ -93,30 +135,38 @@ function overlapBox(shape: readonly number[], shift: readonly number[], margin: 
   return lo.some((l, a) => l > hi[a]!) ? undefined : { lo, hi };
 }
 
-/** Newton's iterations from `from` over the pixels of `box(shift)`; undefined as `refineShiftDirect`. */
-function newton(
-  images: Smoothed,
+/** Broyden's iterations from `from` over the pixels of `box(shift)`; undefined as `refineShiftDirect`. */
+function solveShift(
+  images: Images,
   from: readonly number[],
   start: readonly number[],
   options: RefineShiftDirectOptions,
   box: (shift: readonly number[]) => Box | undefined,
 ): DirectShift | undefined {
-  const { maxIterations = 12, tolerance = 1e-4, maxMove = 2 } = options;
-  const { shape } = images.g;
+  const { maxIterations = 16, tolerance = 1e-3, maxMove = 2 } = options;
+  const { shape } = images;
   const ndim = shape.length;
   let shift = [...from];
+  let jacobian: Float64Array | undefined;
+  let previous: { shift: number[]; value: Float64Array } | undefined;
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
     const region = box(shift);
     if (region === undefined) return undefined;
-    const h = interpolatedShift(images.g, shift, { order: 3, mode: 'grid-wrap' }).data;
-    const gradH = shape.map((_, a) => gradient(h, shape, images.strides, a));
-    const sums = accumulate(images.f, h, images.gradF, gradH, shape, images.strides, region);
-    // An axis of length 1 keeps its shift.
-    shape.forEach((n, a) => {
-      if (n === 1) sums.hessian[a * ndim + a] = 1;
-    });
-    const step = solve(sums.hessian, sums.gradient, ndim);
+    moveMoving(images, shift);
+    const sums = accumulate(images, region);
+    if (jacobian === undefined) {
+      jacobian = sums.jacobian;
+      // An axis of length 1 keeps its shift.
+      shape.forEach((n, a) => {
+        if (n === 1) jacobian![a * ndim + a] = 1;
+      });
+      if (!positiveDefinite(jacobian, ndim)) return undefined;
+    } else if (previous !== undefined) {
+      broydenUpdate(jacobian, shift, sums.value, previous, ndim);
+    }
+    const step = solveLinear(jacobian, sums.value, ndim);
     if (step === undefined) return undefined;
+    previous = { shift, value: sums.value };
     shift = shift.map((s, a) => s - step[a]!);
     if (shift.some((s, a) => !(Math.abs(s - start[a]!) <= maxMove))) return undefined;
     if (step.every((d) => Math.abs(d) < tolerance))
@@ -126,166 +176,291 @@ function newton(
 }
 
 /**
+ * Broyden's ("good") update of the Jacobian B of F from the last step:
+ * B += (dF - B ds) ds^T / (ds . ds).
+ */
+function broydenUpdate(
+  jacobian: Float64Array,
+  shift: readonly number[],
+  value: Float64Array,
+  previous: { shift: readonly number[]; value: Float64Array },
+  ndim: number,
+): void {
+  const ds = shift.map((s, a) => s - previous.shift[a]!);
+  const norm = ds.reduce((p, d) => p + d * d, 0);
+  if (!(norm > 0)) return;
+  for (let i = 0; i < ndim; i++) {
+    let predicted = 0;
+    for (let j = 0; j < ndim; j++) predicted += jacobian[i * ndim + j]! * ds[j]!;
+    const miss = value[i]! - previous.value[i]! - predicted;
+    for (let j = 0; j < ndim; j++) jacobian[i * ndim + j]! += (miss * ds[j]!) / norm;
+  }
+}
+
+/** h(p) = g(p - shift) from g's spline coefficients, and its gradient (unless `values`), into `images`. */
+function moveMoving(images: Images, shift: readonly number[], values = false): void {
+  const { shape, coefficients, h, scratch, line } = images;
+  h.set(coefficients);
+  const weights = new Float64Array(4);
+  forEachAxis(shape, (axis, n, inner) => {
+    if (n === 1) return;
+    // Output k reads the spline at x = k - shift: taps floor(x) - 1 .. floor(x) + 2.
+    const x = -shift[axis]!;
+    splineWeights(x, 3, weights, 0);
+    convolveAxis(h, scratch, n, inner, weights, Math.floor(x) - 1, line);
+  });
+  if (!values) shape.forEach((_, a) => gradient(h, shape, a, images.gradH[a]));
+}
+
+/**
+ * Over the box: F = sum((Jf + Jh) / 2 (f - h)) and the Jacobian's estimate sym(sum Jf Jh^T).
+ */
+function accumulate(
+  images: Images,
+  box: Box,
+): { value: Float64Array; jacobian: Float64Array; pixels: number } {
+  const { shape, f, h, gradF, gradH } = images;
+  const ndim = shape.length;
+  const jacobian = new Float64Array(ndim * ndim);
+  const value = new Float64Array(ndim);
+  const { lo, hi } = box;
+  const last = ndim - 1;
+  let pixels = 0;
+  forEachRow(shape, box, (rowStart) => {
+    const from = rowStart + lo[last]!;
+    const to = rowStart + hi[last]!;
+    pixels += to - from + 1;
+    for (let a = 0; a < ndim; a++) {
+      const fa = gradF[a]!;
+      const ha = gradH[a]!;
+      let v = 0;
+      for (let i = from; i <= to; i++) v += (fa[i]! + ha[i]!) * (f[i]! - h[i]!);
+      value[a]! += 0.5 * v;
+      for (let b = a; b < ndim; b++) {
+        const fb = gradF[b]!;
+        const hb = gradH[b]!;
+        let c = 0;
+        for (let i = from; i <= to; i++) c += fa[i]! * hb[i]! + ha[i]! * fb[i]!;
+        jacobian[a * ndim + b]! += 0.5 * c;
+      }
+    }
+  });
+  for (let a = 0; a < ndim; a++) for (let b = 0; b < a; b++) jacobian[a * ndim + b] = jacobian[b * ndim + a]!;
+  return { value, jacobian, pixels };
+}
+
+/**
  * Whether the moving image is, within the noise, a periodic shift of the reference: then the
  * pixels that the overlap leaves out (the strip the shift brings in, and the margins) match the
  * reference too once the moving image is wrapped around, and they carry information (a whole
  * quarter of a tile's content can sit in them). The test: the mean squared difference of the
  * smoothed images over the pixels left out is at most that over the overlap plus three standard
  * deviations of its estimate (the squares of Gaussian noise vary by twice their mean, and the
- * smoothing makes neighbours within about 2 sigma of each other one sample).
+ * smoothing makes the pixels within about 2 sigma of each other one sample).
  */
-function periodicFits(images: Smoothed, shift: readonly number[], margin: number, sigma: number): boolean {
-  const { shape } = images.g;
+function periodicFits(images: Images, shift: readonly number[], margin: number, sigma: number): boolean {
+  const { shape, f, h } = images;
   const inside = overlapBox(shape, shift, margin);
   if (inside === undefined) return false;
-  const h = interpolatedShift(images.g, shift, { order: 3, mode: 'grid-wrap' }).data;
-  const f = images.f;
+  moveMoving(images, shift, true);
+  let total = 0;
+  for (let i = 0; i < f.length; i++) total += (f[i]! - h[i]!) ** 2;
+  const last = shape.length - 1;
   let inSum = 0;
   let inCount = 0;
-  let outSum = 0;
-  let outCount = 0;
-  const index = shape.map(() => 0);
-  for (let i = 0; i < f.length; i++) {
-    let rest = i;
-    let within = true;
-    for (let a = shape.length - 1; a >= 0; a--) {
-      const k = rest % shape[a]!;
-      rest = Math.floor(rest / shape[a]!);
-      index[a] = k;
-      if (k < inside.lo[a]! || k > inside.hi[a]!) within = false;
-    }
-    const r = f[i]! - h[i]!;
-    if (within) {
-      inSum += r * r;
-      inCount++;
-    } else {
-      outSum += r * r;
-      outCount++;
-    }
-  }
-  if (outCount === 0 || inCount === 0) return false;
-  const ndimActive = shape.filter((n) => n > 1).length;
-  const cell = Math.max(1, Math.pow(2 * Math.sqrt(Math.PI) * sigma, ndimActive));
+  forEachRow(shape, inside, (rowStart) => {
+    for (let i = rowStart + inside.lo[last]!; i <= rowStart + inside.hi[last]!; i++) inSum += (f[i]! - h[i]!) ** 2;
+    inCount += inside.hi[last]! - inside.lo[last]! + 1;
+  });
+  const outCount = f.length - inCount;
+  if (outCount === 0 || inCount === 0 || !(inSum > 0)) return false;
+  const axes = shape.filter((n) => n > 1).length;
+  const cell = Math.max(1, Math.pow(2 * Math.sqrt(Math.PI) * sigma, axes));
   const effective = outCount / cell;
-  const inMean = inSum / inCount;
-  return outSum / outCount <= inMean * (1 + 3 * Math.sqrt(2 / effective));
+  const outMean = (total - inSum) / outCount;
+  return outMean <= (inSum / inCount) * (1 + 3 * Math.sqrt(2 / effective));
 }
 
-/** Gaussian blur (truncated at 4 sigma) with periodic boundaries, separable, float64. */
-function blurWrap(image: NdArray, sigmas: readonly number[]): Float64Array {
-  const { shape } = image;
-  let src = Float64Array.from(image.data);
-  let inner = src.length;
+/** Calls `body(axis, length, inner)` for every axis, `inner` the product of the later axes' lengths. */
+function forEachAxis(shape: readonly number[], body: (axis: number, n: number, inner: number) => void): void {
+  let inner = shape.reduce((p, n) => p * n, 1);
   shape.forEach((n, axis) => {
     inner /= n;
-    const sigma = sigmas[axis]!;
-    if (!(sigma > 0) || n === 1) return;
-    const kernel = gaussianKernel(sigma);
-    const r = (kernel.length - 1) >> 1;
-    const dst = new Float64Array(src.length);
-    const outer = src.length / (n * inner);
-    for (let o = 0; o < outer; o++) {
-      for (let k = 0; k < n; k++) {
-        const row = (o * n + k) * inner;
-        for (let j = -r; j <= r; j++) {
-          const w = kernel[j + r]!;
-          const from = (o * n + ((((k + j) % n) + n) % n)) * inner;
-          for (let t = 0; t < inner; t++) dst[row + t]! += w * src[from + t]!;
-        }
-      }
-    }
-    src = dst;
+    body(axis, n, inner);
   });
-  return src;
 }
 
-/** Central differences along `axis`, periodic. */
+/** Calls `body(flat index of the row's first pixel)` for every row (last axis) of the box. */
+function forEachRow(shape: readonly number[], box: Box, body: (rowStart: number) => void): void {
+  const ndim = shape.length;
+  const n = shape[ndim - 1]!;
+  if (ndim === 1) {
+    body(0);
+    return;
+  }
+  const index = box.lo.slice(0, -1);
+  for (;;) {
+    let row = 0;
+    for (let a = 0; a < ndim - 1; a++) row = row * shape[a]! + index[a]!;
+    body(row * n);
+    let a = ndim - 2;
+    while (a >= 0 && index[a] === box.hi[a]) {
+      index[a] = box.lo[a]!;
+      a--;
+    }
+    if (a < 0) return;
+    index[a]!++;
+  }
+}
+
+/**
+ * In place along one axis (length n, stride `inner`), periodic: out[k] = sum_j w[j] in[k + first + j].
+ */
+export function convolveAxis(
+  data: Float64Array,
+  scratch: Float64Array,
+  n: number,
+  inner: number,
+  weights: Float64Array,
+  first: number,
+  line: Float64Array,
+): void {
+  const taps = weights.length;
+  const offset = ((first % n) + n) % n;
+  if (inner === 1) {
+    for (let base = 0; base < data.length; base += n) convolveRow(data, base, n, weights, offset, line);
+    return;
+  }
+  const outer = data.length / (n * inner);
+  for (let o = 0; o < outer; o++) {
+    const base = o * n * inner;
+    for (let k = 0; k < n; k++) {
+      const dst = base + k * inner;
+      let row = (offset + k) % n;
+      scaleLine(data, base + row * inner, scratch, dst, inner, weights[0]!);
+      for (let j = 1; j < taps; j++) {
+        row = row + 1 === n ? 0 : row + 1;
+        addLine(data, base + row * inner, scratch, dst, inner, weights[j]!);
+      }
+    }
+    data.set(scratch.subarray(base, base + n * inner), base);
+  }
+}
+
+function scaleLine(src: Float64Array, from: number, dst: Float64Array, to: number, count: number, w: number): void {
+  for (let t = 0; t < count; t++) dst[to + t] = w * src[from + t]!;
+}
+
+function addLine(src: Float64Array, from: number, dst: Float64Array, to: number, count: number, w: number): void {
+  for (let t = 0; t < count; t++) dst[to + t]! += w * src[from + t]!;
+}
+
+/** One contiguous row of `convolveAxis`, through `line` (the row from `offset`, periodic). */
+function convolveRow(
+  data: Float64Array,
+  base: number,
+  n: number,
+  weights: Float64Array,
+  offset: number,
+  line: Float64Array,
+): void {
+  const taps = weights.length;
+  let src = offset;
+  for (let k = 0; k < n + taps - 1; k++) {
+    line[k] = data[base + src]!;
+    src = src + 1 === n ? 0 : src + 1;
+  }
+  for (let k = 0; k < n; k++) {
+    let sum = 0;
+    for (let j = 0; j < taps; j++) sum += weights[j]! * line[k + j]!;
+    data[base + k] = sum;
+  }
+}
+
+/** The periodic cubic B-spline prefilter along one axis, in place. */
+function prefilterAxis(data: Float64Array, n: number, inner: number): void {
+  const acc = new Float64Array(inner);
+  const outer = data.length / (n * inner);
+  for (let o = 0; o < outer; o++) {
+    splinePrefilter(data.subarray(o * n * inner, (o + 1) * n * inner), n, inner, 'wrap', acc);
+  }
+}
+
+/** Central differences along `axis`, periodic (into `out` when given). */
 function gradient(
-  data: Float32Array | Float64Array,
+  data: Float64Array,
   shape: readonly number[],
-  strides: readonly number[],
   axis: number,
+  out: Float64Array = new Float64Array(data.length),
 ): Float64Array {
-  const out = new Float64Array(data.length);
   const n = shape[axis]!;
-  const stride = strides[axis]!;
-  if (n < 3) return out;
-  const span = n * stride;
-  for (let i = 0; i < data.length; i++) {
-    const k = Math.floor(i / stride) % n;
-    const up = k + 1 < n ? i + stride : i + stride - span;
-    const down = k > 0 ? i - stride : i - stride + span;
-    out[i] = 0.5 * (data[up]! - data[down]!);
+  if (n < 3) {
+    out.fill(0);
+    return out;
+  }
+  const inner = shape.slice(axis + 1).reduce((p, m) => p * m, 1);
+  const outer = data.length / (n * inner);
+  for (let o = 0; o < outer; o++) {
+    const base = o * n * inner;
+    for (let k = 0; k < n; k++) {
+      const up = base + ((k + 1) % n) * inner;
+      const down = base + ((k + n - 1) % n) * inner;
+      const at = base + k * inner;
+      for (let t = 0; t < inner; t++) out[at + t] = 0.5 * (data[up + t]! - data[down + t]!);
+    }
   }
   return out;
 }
 
-/** Sums over the box [lo, hi] (inclusive per axis) of J r and sym(Jf Jh^T). */
-function accumulate(
-  f: Float64Array,
-  h: Float32Array | Float64Array,
-  gradF: readonly Float64Array[],
-  gradH: readonly Float64Array[],
-  shape: readonly number[],
-  strides: readonly number[],
-  box: Box,
-): { hessian: Float64Array; gradient: Float64Array; pixels: number } {
-  const { lo, hi } = box;
-  const ndim = shape.length;
-  const hessian = new Float64Array(ndim * ndim);
-  const grad = new Float64Array(ndim);
-  const index = [...lo];
-  let pixels = 0;
-  for (;;) {
-    let i = 0;
-    for (let a = 0; a < ndim; a++) i += index[a]! * strides[a]!;
-    const r = f[i]! - h[i]!;
-    for (let a = 0; a < ndim; a++) {
-      const fa = gradF[a]![i]!;
-      const ha = gradH[a]![i]!;
-      grad[a]! += 0.5 * (fa + ha) * r;
-      for (let b = 0; b < ndim; b++) hessian[a * ndim + b]! += 0.5 * (fa * gradH[b]![i]! + ha * gradF[b]![i]!);
-    }
-    pixels++;
-    let a = ndim - 1;
-    while (a >= 0 && index[a] === hi[a]) {
-      index[a] = lo[a]!;
-      a--;
-    }
-    if (a < 0) break;
-    index[a]!++;
-  }
-  return { hessian, gradient: grad, pixels };
-}
-
-/**
- * H^-1 g by Cholesky, undefined unless H is positive definite. (With h(p) = g(p - shift), growing
- * the shift by d changes h by -d . grad h, so r + d . J ~ 0 in the least-squares sense gives
- * d = -H^-1 sum(J r): the caller subtracts the result.)
- */
-function solve(hessian: Float64Array, grad: Float64Array, ndim: number): number[] | undefined {
+/** Whether a symmetric matrix is positive definite (Cholesky). */
+function positiveDefinite(matrix: Float64Array, ndim: number): boolean {
   const l = new Float64Array(ndim * ndim);
   for (let i = 0; i < ndim; i++) {
     for (let j = 0; j <= i; j++) {
-      let sum = hessian[i * ndim + j]!;
+      let sum = matrix[i * ndim + j]!;
       for (let k = 0; k < j; k++) sum -= l[i * ndim + k]! * l[j * ndim + k]!;
       if (i === j) {
-        if (!(sum > 0)) return undefined;
+        if (!(sum > 0)) return false;
         l[i * ndim + i] = Math.sqrt(sum);
       } else l[i * ndim + j] = sum / l[j * ndim + j]!;
     }
   }
-  const y = new Float64Array(ndim);
-  for (let i = 0; i < ndim; i++) {
-    let sum = grad[i]!;
-    for (let k = 0; k < i; k++) sum -= l[i * ndim + k]! * y[k]!;
-    y[i] = sum / l[i * ndim + i]!;
+  return true;
+}
+
+/**
+ * B^-1 F by Gaussian elimination with partial pivoting; undefined when B is singular or a
+ * diagonal element is not positive (F's slope along an axis has turned: no minimum there).
+ */
+function solveLinear(matrix: Float64Array, rhs: Float64Array, ndim: number): number[] | undefined {
+  for (let i = 0; i < ndim; i++) if (!(matrix[i * ndim + i]! > 0)) return undefined;
+  const a = Float64Array.from(matrix);
+  const b = Float64Array.from(rhs);
+  for (let col = 0; col < ndim; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < ndim; r++) if (Math.abs(a[r * ndim + col]!) > Math.abs(a[pivot * ndim + col]!)) pivot = r;
+    if (!(Math.abs(a[pivot * ndim + col]!) > 0)) return undefined;
+    if (pivot !== col) {
+      for (let c = 0; c < ndim; c++) {
+        const t = a[col * ndim + c]!;
+        a[col * ndim + c] = a[pivot * ndim + c]!;
+        a[pivot * ndim + c] = t;
+      }
+      const t = b[col]!;
+      b[col] = b[pivot]!;
+      b[pivot] = t;
+    }
+    for (let r = col + 1; r < ndim; r++) {
+      const factor = a[r * ndim + col]! / a[col * ndim + col]!;
+      for (let c = col; c < ndim; c++) a[r * ndim + c]! -= factor * a[col * ndim + c]!;
+      b[r]! -= factor * b[col]!;
+    }
   }
   const x = new Array<number>(ndim).fill(0);
   for (let i = ndim - 1; i >= 0; i--) {
-    let sum = y[i]!;
-    for (let k = i + 1; k < ndim; k++) sum -= l[k * ndim + i]! * x[k]!;
-    x[i] = sum / l[i * ndim + i]!;
+    let sum = b[i]!;
+    for (let k = i + 1; k < ndim; k++) sum -= a[i * ndim + k]! * x[k]!;
+    x[i] = sum / a[i * ndim + i]!;
   }
   return x;
 }
