@@ -10,7 +10,11 @@ export interface RefineShiftDirectOptions {
   readonly maxIterations?: number;
   /** Converged when a step moves every axis by less than this, pixels. @default 1e-3 */
   readonly tolerance?: number;
-  /** Gives up (returns undefined) when the shift moves further than this from the start, pixels. @default 2 */
+  /**
+   * Gives up (returns undefined) when the shift moves further than this from the start, pixels:
+   * the basin of the smoothed images' correlation peak widens with the smoothing.
+   * @default max(2, 2 sigma)
+   */
   readonly maxMove?: number;
 }
 
@@ -59,9 +63,9 @@ export function directMargin(sigma: number): number {
  * Then whether the moving image is a periodic shift of the reference (`periodicFits`): if so, the
  * pixels the overlap left out are valid too, and the root is found again over every pixel.
  *
- * Deterministic. Returns undefined (keep the start) when the Jacobian is not positive definite
- * (no texture), the shift wanders more than `maxMove` from the start, it does not converge, or no
- * pixel is valid.
+ * Deterministic. Returns undefined (keep the estimate) when the root is not found: the Jacobian
+ * is not positive definite (no texture), the shift wanders more than `maxMove` from the start,
+ * it does not converge, or no pixel is valid.
  */
 export function refineShiftDirect(
   reference: NdArray,
@@ -93,10 +97,20 @@ export function refineShiftDirect(
     scratch,
     line,
   };
-  const margin = directMargin(sigma);
+  return solveFrom(images, start, directMargin(sigma), options);
+}
+
+/** The root from one start: over the overlap, then over every pixel if the shift is periodic. */
+function solveFrom(
+  images: Images,
+  start: readonly number[],
+  margin: number,
+  options: RefineShiftDirectOptions,
+): DirectShift | undefined {
+  const { shape } = images;
   const cropped = solveShift(images, start, start, options, (shift) => overlapBox(shape, shift, margin));
   if (cropped === undefined) return undefined;
-  if (!periodicFits(images, cropped.shift, margin, sigma)) return cropped;
+  if (!periodicFits(images, cropped.shift, margin, options.sigma)) return cropped;
   const whole: Box = { lo: shape.map(() => 0), hi: shape.map((n) => n - 1) };
   const periodic = solveShift(images, cropped.shift, start, options, () => whole);
   return periodic === undefined
@@ -143,7 +157,8 @@ function solveShift(
   options: RefineShiftDirectOptions,
   box: (shift: readonly number[]) => Box | undefined,
 ): DirectShift | undefined {
-  const { maxIterations = 16, tolerance = 1e-3, maxMove = 2 } = options;
+  const { maxIterations = 16, tolerance = 1e-3 } = options;
+  const maxMove = options.maxMove ?? Math.max(2, 2 * options.sigma);
   const { shape } = images;
   const ndim = shape.length;
   let shift = [...from];

@@ -2,11 +2,11 @@ import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 import { sizeOf } from '../ndarray/ndarray.js';
-import { chooseSmoothing } from '../registration/choose-smoothing.js';
+import { chooseSmoothing, SMOOTHING_CANDIDATES } from '../registration/choose-smoothing.js';
 import { halfShape, rfftn } from '../registration/fft/fftn.js';
 import { HeapBuffer } from '../registration/fft/pffft-module.js';
 import { realFourierShift } from '../registration/real-fourier-shift.js';
-import { refineShiftDirect } from '../registration/refine-shift-direct.js';
+import { directMargin, refineShiftDirect } from '../registration/refine-shift-direct.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { hannWindow } from '../registration/preprocess/hann-window.js';
@@ -60,8 +60,9 @@ export interface RegisterTileParams {
    * correlation's window discards the content near the tile's borders and its frequency weights
    * are fixed; here every pixel of the overlap counts once and the weighting suits the noise.
    * Kept only when it converges near the correlation's estimate. false keeps the correlation's
-   * shift.
-   * @default true
+   * shift. Tiles too small for the narrowest smoothing's margins (under 28 px along an axis)
+   * keep it too.
+   * @default true when `upsampleFactor` > 1 (a subpixel shift is asked for)
    */
   direct?: boolean;
   /**
@@ -243,7 +244,7 @@ export function registerTile(
     );
     result = { ...residual, shift: result.shift.map((s, k) => s + residual.shift[k]!) };
   }
-  if (params.direct !== false && result.shift.every(Number.isFinite)) {
+  if ((params.direct ?? upsampleFactor > 1) && result.shift.every(Number.isFinite)) {
     const energy = windowEnergy(window, shape);
     const direct = directShift(reference, moving, result.shift, {
       referenceSpectrum: prepared.spectrum.spectrum,
@@ -361,6 +362,10 @@ function directShift(
   },
 ): number[] | undefined {
   const { shape } = reference;
+  // The smoothings whose margins leave at least half of every axis.
+  const shortest = Math.min(...shape.filter((n) => n > 1));
+  const candidates = SMOOTHING_CANDIDATES.filter((s) => directMargin(s) <= shortest / 4).length;
+  if (candidates === 0) return undefined;
   const buffer = new HeapBuffer(2 * sizeOf(halfShape(shape)));
   let sigma: number;
   try {
@@ -372,6 +377,7 @@ function directShift(
       shift: start,
       referenceNoise: spectra.referenceNoise,
       movingNoise: spectra.movingNoise,
+      candidates,
     });
   } finally {
     buffer.free();
