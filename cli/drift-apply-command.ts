@@ -44,10 +44,21 @@ export async function driftApplyCommand(args: string[], out: (line: string) => v
     });
   const drift = parseDriftFile((await read(driftPath)).toString('utf8'), driftPath);
   const image = await decodeChannels(await read(stackPath));
+  // A 3D drift moves volumes: the stack's planes are its rows' time points of whole volumes (t x z).
+  const timePoints = drift.drift[0]?.length === 3 ? drift.drift.length : 1;
   const channels = image.channels.map((c) => {
-    const stack = c.shape.length === 2 ? { data: c.data, shape: [1, ...c.shape] } : c;
+    const planes = c.shape.length === 2 ? 1 : c.shape[0]!;
+    const stack =
+      timePoints > 1 && c.shape.length === 3 && planes % timePoints === 0
+        ? { data: c.data, shape: [timePoints, planes / timePoints, ...c.shape.slice(1)] }
+        : c.shape.length === 2
+          ? { data: c.data, shape: [1, ...c.shape] }
+          : c;
     try {
-      return applyDrift(stack, drift, { method });
+      return {
+        ...applyDrift(stack, drift, { method }),
+        shape: stack.shape.length === 4 ? [...c.shape] : stack.shape,
+      };
     } catch (error) {
       throw new MetdbError(
         'invalid-value',
@@ -65,10 +76,14 @@ export async function driftApplyCommand(args: string[], out: (line: string) => v
     target,
     encodeChannelsTiff(
       { ...image, channels },
-      { format: image.metadataFormat === 'imagej' ? 'imagej' : 'ome', name: basename(stackPath) },
+      {
+        format: image.metadataFormat === 'imagej' ? 'imagej' : 'ome',
+        name: basename(stackPath),
+        ...(timePoints > 1 ? { timePoints } : {}),
+      },
     ),
   );
-  const frames = channels[0]!.shape[0]!;
+  const frames = timePoints > 1 ? timePoints : channels[0]!.shape[0]!;
   out(
     `${basename(stackPath)}: ${frames} frames x ${channels.length} channel(s) shifted by the drift of ${basename(driftPath)} (${method}); wrote ${target}`,
   );

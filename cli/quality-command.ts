@@ -2,6 +2,7 @@ import { readImageFile } from '../shared/imaging/read-image-file.js';
 import type { NdArray } from '../shared/ndarray/ndarray.js';
 import {
   cropToBox,
+  FRC_WINDOW,
   pairQuality,
   parseEvaluationBox,
   sectionQuality,
@@ -72,7 +73,8 @@ export async function qualityCommand(args: string[], out: (line: string) => void
     ...(box && { box }),
     ...(bins && { bins }),
     ...(pixelSize && { pixelSize }),
-    frc: { window },
+    // --window tukey is the FRC's own Tukey window (alpha 0.25, docs/quality-metrics.md).
+    frc: { window: window === 'tukey' ? FRC_WINDOW : window },
   };
   const images = await Promise.all(positionals.map((path) => readImageFile(path)));
   const [a, b] = images.map((image) => image.array) as [NdArray, NdArray | undefined];

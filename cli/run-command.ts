@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { relative } from 'node:path';
 import { runFolder, type RunSummary } from '../local/run-folder.js';
 import { axisNames } from '../shared/outputs/image-result.js';
+import { writtenSeriesFiles } from '../shared/outputs/write-series-outputs.js';
 import { checkInputFolder } from './input-folder.js';
 import { createProgress } from './progress.js';
 import { parseCommandArgs } from './parse-command-args.js';
@@ -123,7 +124,7 @@ function summaryJson(s: RunSummary, truth: TruthComparison[] | undefined): unkno
     deadLetters: s.deadLetters.map((d) => ({ topic: d.topic, attempts: d.attempts, error: d.error })),
     outputs: s.outputs,
     series: s.series.map(({ trajectory: _trajectory, ...rest }) => rest),
-    seriesOutputs: s.seriesOutputs,
+    seriesOutputs: s.seriesOutputs.map(writtenSeriesFiles),
     ...(truth === undefined ? {} : { truth }),
   };
 }
@@ -186,7 +187,12 @@ function printSummary(
   for (const w of s.seriesOutputs) {
     const series = s.series.find((x) => x.file === w.file);
     const largest = Math.max(0, ...(series?.drift ?? []).map((d) => Math.hypot(...d)));
-    const written = [w.driftCsv, w.driftJson, ...(w.corrected === null ? [] : [w.corrected])].map(rel);
+    const written = [
+      w.driftCsv,
+      w.driftJson,
+      ...(w.corrected === null ? [] : [w.corrected]),
+      ...(w.quality === null ? [] : [w.quality.csv, w.quality.json]),
+    ].map(rel);
     out(
       `series ${w.file}: ${series?.frames ?? '?'} frames, mode ${series?.mode ?? '?'}, drift up to ${largest.toFixed(2)} px; wrote ${written.join(', ')}`,
     );

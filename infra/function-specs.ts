@@ -1,4 +1,5 @@
 import type { FunctionName } from './config.js';
+import type { ResultsCreatePrefix } from './results-create-condition.js';
 
 /** The topics of the pipeline (the dead-letter topic is separate, see `PipelineTopics`). */
 export type TopicName = 'uploads' | 'tiles' | 'aggregate' | 'reprocess' | 'outputs' | 'edges' | 'mosaics';
@@ -32,11 +33,12 @@ export interface FunctionSpec {
   readonly uploadBucket: BucketAccess;
   readonly resultsBucket: BucketAccess;
   /**
-   * With `resultsBucket: 'readCreate'`: the only object-name prefix the function may create objects
-   * under (an IAM condition on its `objectCreator`), so that canonical images (`datasets/`) and
-   * outputs (`outputs/`) each have one writer.
+   * With `resultsBucket: 'readCreate'`: the only object names the function may create (an IAM
+   * condition on its `objectCreator`, `resultsCreateCondition`), so that canonical images
+   * (`datasets/`), output snapshots (`outputs/`) and mosaics (`outputs/<datasetId>/mosaics/`)
+   * each have one writer.
    */
-  readonly resultsCreatePrefix?: 'datasets/' | 'outputs/';
+  readonly resultsCreatePrefix?: ResultsCreatePrefix;
   /**
    * Decoded images the function holds at once: its memory is sized from it and the pixel limit
    * (shared/pipeline/memory-budget.ts).
@@ -112,8 +114,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     entryPoint: 'publishOutputs',
     trigger: 'outputs',
     publishes: [],
-    // Reads canonical images; creates the outputs under `outputs/<datasetId>/...`, create-only:
-    // the one writer there.
+    // Reads canonical images; creates the output snapshots under
+    // `outputs/<datasetId>/v<version>/r<revision>/`, create-only: the one writer there (not of
+    // the mosaics beside them).
     uploadBucket: 'none',
     resultsBucket: 'readCreate',
     resultsCreatePrefix: 'outputs/',
@@ -142,10 +145,10 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     trigger: 'mosaics',
     publishes: [],
     // Reads every tile (stage model search, fusion); creates the mosaic's outputs under
-    // `outputs/<datasetId>/mosaics/v<version>/`, create-only.
+    // `outputs/<datasetId>/mosaics/v<version>/`, create-only: the one writer there.
     uploadBucket: 'none',
     resultsBucket: 'readCreate',
-    resultsCreatePrefix: 'outputs/',
+    resultsCreatePrefix: 'outputs/*/mosaics/',
     // A mosaic's tiles together are at most the pixel limit (planStitching), as is the fused
     // mosaic; with the blending weights and one channel's planes: four images' worth.
     imagesHeld: 4,

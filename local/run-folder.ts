@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { open, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeChannels } from '../shared/imaging/image-channels.js';
 import { folderSink } from '../shared/outputs/output-sink.js';
@@ -7,7 +8,11 @@ import type { ImageResult } from '../shared/outputs/image-result.js';
 import { writeOutputs, type WrittenOutputs } from '../shared/outputs/write-outputs.js';
 import { collectSeriesResults } from '../shared/outputs/collect-series-results.js';
 import type { SeriesResult } from '../shared/outputs/series-result.js';
-import { writeSeriesOutputs, type WrittenSeries } from '../shared/outputs/write-series-outputs.js';
+import {
+  stackQualities,
+  writeSeriesOutputs,
+  type WrittenSeries,
+} from '../shared/outputs/write-series-outputs.js';
 import { loadDatasetSettings } from '../shared/pipeline/dataset-settings.js';
 import { isImageFileName, middleImageFile, MIDDLE_REFERENCE } from '../shared/pipeline/middle-reference.js';
 import type { PipelineDeps } from '../shared/pipeline/pipeline-deps.js';
@@ -172,9 +177,15 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
         byFile.set(file, outcome);
         if (outcome.outcome === 'ingested' || outcome.outcome === 'duplicate') break;
       }
-      const others = files.filter((f) => !byFile.has(f));
-      for (const outcome of await mapConcurrently(others, INGEST_CONCURRENCY, ingest)) {
-        byFile.set(outcome.file, outcome);
+      // Possible copies wait for the first wave, so the first of identical files (in name order) is the image.
+      const { firsts, possibleCopies } = await splitPossibleCopies(
+        root,
+        files.filter((f) => !byFile.has(f)),
+      );
+      for (const wave of [firsts, possibleCopies]) {
+        for (const outcome of await mapConcurrently(wave, INGEST_CONCURRENCY, ingest)) {
+          byFile.set(outcome.file, outcome);
+        }
       }
       const outcomes = await Promise.all(files.map((f) => withReading(deps, dataset, byFile.get(f)!)));
       await bus.idle();
@@ -189,9 +200,13 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
       const series = (
         datasetRow === undefined ? [] : await collectSeriesResults(handle.db, datasetRow.id)
       ).map((r) => ({ ...r, file: r.file.startsWith(prefix) ? r.file.slice(prefix.length) : r.file }));
+      const seriesOutputs = await writeSeriesOutputs(folderSink(out), series, {
+        readImage: async (r) => decodeChannels(await readFile(join(root, r.file))),
+      });
       const outputs = await writeOutputs(folderSink(out), results, {
         dataset,
         series,
+        stacks: stackQualities(seriesOutputs),
         readImage: async (r) => decodeChannels(await readFile(join(root, r.file))),
         average: options.average ?? 'full',
         registeredImages: options.registeredImages ?? true,
@@ -202,9 +217,6 @@ async function runOnce(runner: LocalRunner, options: RunFolderOptions, started: 
           database: config.database.kind === 'sqlite' ? config.database.path : config.database.kind,
           ...duplicatesFact(outcomes, results),
         },
-      });
-      const seriesOutputs = await writeSeriesOutputs(folderSink(out), series, {
-        readImage: async (r) => decodeChannels(await readFile(join(root, r.file))),
       });
       report('done');
       return {
@@ -263,6 +275,42 @@ async function withReading(deps: PipelineDeps, dataset: string, outcome: FileOut
   const settings = await loadDatasetSettings(storeOf(deps, image.source_bucket), dataset).catch(() => ({}));
   const reading = await readingOf(deps, row, image, settings);
   return { ...outcome, readAs: describeReading(reading, image.pixel_type) };
+}
+
+/** Bytes of a file's head compared to find possible copies (a copy has the same size and head). */
+const HEAD_BYTES = 64 * 1024;
+
+/**
+ * The files split into those whose size and first bytes no earlier file shares, and the possible
+ * copies of an earlier one. A file that only looks like a copy is merely ingested later; an
+ * actual copy is then always the duplicate of the first, whatever the ingest timing.
+ */
+export async function splitPossibleCopies(
+  root: string,
+  files: readonly string[],
+): Promise<{ firsts: string[]; possibleCopies: string[] }> {
+  const firsts: string[] = [];
+  const possibleCopies: string[] = [];
+  const seen = new Set<string>();
+  for (const file of files) {
+    const key = await sizeAndHead(join(root, file)).catch(() => undefined);
+    if (key !== undefined && seen.has(key)) possibleCopies.push(file);
+    else firsts.push(file);
+    if (key !== undefined) seen.add(key);
+  }
+  return { firsts, possibleCopies };
+}
+
+async function sizeAndHead(path: string): Promise<string> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
+    await handle.read(head, 0, head.length, 0);
+    return `${size}:${createHash('sha256').update(head).digest('hex')}`;
+  } finally {
+    await handle.close();
+  }
 }
 
 /** `f` over `items`, at most `limit` at a time, results in the order of `items`. */

@@ -34,6 +34,8 @@ if (!['both', 'sqlite', 'mariadb'].includes(values.db)) {
   process.exit(2);
 }
 // Exit handlers stop what the suite started (functions, the emulator's group, its MariaDB).
+// One exit handler per function process and the emulator: more than the default 10.
+process.setMaxListeners(50);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
 const started = Date.now();
 const rows = await runChaos({

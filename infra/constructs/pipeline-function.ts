@@ -19,6 +19,7 @@ import { functionEnvironment } from './function-environment.js';
 import type { PrivateNetwork } from './private-network.js';
 import { cloudRunSizeFor, memoryMibFor } from '../../shared/pipeline/memory-budget.js';
 import { MetdbError } from '../../shared/errors/metdb-error.js';
+import { resultsCreateCondition } from '../results-create-condition.js';
 
 export interface PipelineFunctionProps {
   readonly config: MetdbInfraConfig;
@@ -43,23 +44,15 @@ const BUCKET_ROLES: Readonly<Record<Exclude<BucketAccess, 'none'>, readonly stri
   readWrite: ['roles/storage.objectAdmin'],
 };
 
-/**
- * The IAM condition confining a function's `objectCreator` on the results bucket to its prefix:
- * `ingest` creates canonical images under `datasets/`, `publishOutputs` outputs under `outputs/`,
- * and neither can create the other's objects (docs/adr/0010-results-bucket-writers.md).
- */
+/** The condition on a function's `objectCreator` on the results bucket (`resultsCreateCondition`). */
 function createOnlyUnder(bucket: StorageBucket, spec: FunctionSpec): { title: string; expression: string } {
-  const prefix = spec.resultsCreatePrefix;
-  if (prefix === undefined) {
+  if (spec.resultsCreatePrefix === undefined) {
     throw new MetdbError(
       'invalid-value',
       `function ${spec.name}: creating objects in the results bucket needs a resultsCreatePrefix`,
     );
   }
-  return {
-    title: `create-under-${prefix.replace(/\/$/, '')}-only`,
-    expression: `resource.name.startsWith("projects/_/buckets/${bucket.name}/objects/${prefix}")`,
-  };
+  return resultsCreateCondition(bucket.name, spec.resultsCreatePrefix);
 }
 
 /**

@@ -18,6 +18,8 @@ import type { PrivateNetwork } from './private-network.js';
 import { ServiceIdentity } from './service-identity.js';
 import { functionEnvironment } from './function-environment.js';
 import { RECOVERY_MAX_INSTANCES } from '../connection-budget.js';
+import { FUNCTION_SPECS } from '../function-specs.js';
+import { functionSizing } from './pipeline-function.js';
 
 export interface RecoveryFunctionsProps {
   readonly config: MetdbInfraConfig;
@@ -39,8 +41,11 @@ const STALLED_AFTER_S = '600';
 
 /**
  * What makes the deployment converge (docs/operations.md): Cloud Scheduler -> the `sweep` topic
- * -> the `sweep` function (re-drives stalled jobs: publishes tiles and aggregations, reads
- * canonical images to rebuild tile messages), and the `deadLetter` function consuming the
+ * -> the `sweep` function (re-drives stalled jobs and mosaics: publishes tiles, aggregations,
+ * edges and solves, reads canonical images to rebuild tile messages; ingests again the uploads
+ * that have no final row,
+ * so it lists and reads the upload bucket and creates canonical images under `datasets/` as
+ * `ingest` does, sized like it), and the `deadLetter` function consuming the
  * dead-letter topic (records each dead letter). One instance each; their push subscriptions have
  * no dead-letter policy of their own (a dead letter of the dead-letter consumer would loop).
  */
@@ -72,8 +77,9 @@ export class RecoveryFunctions extends Construct {
       },
       dependsOn: props.dependsOn,
     });
-    // The sweep announces the jobs it fails on the outputs topic, as aggregate does the others.
-    this.add(props, 'sweep', 'sweep', this.sweepTopic, ['tiles', 'aggregate', 'outputs']);
+    // The sweep announces the jobs it fails on the outputs topic, as aggregate does the others,
+    // and re-drives stalled mosaics: their edges, their solve.
+    this.add(props, 'sweep', 'sweep', this.sweepTopic, ['tiles', 'aggregate', 'outputs', 'edges', 'mosaics']);
     this.add(props, 'dead-letter', 'deadLetter', props.deadLetter, []);
   }
 
@@ -123,6 +129,25 @@ export class RecoveryFunctions extends Construct {
         }),
       );
     }
+    if (slug === 'sweep') {
+      // Re-ingesting an upload: what `ingest` may do, no more (read uploads, create under datasets/).
+      grants.push(
+        new StorageBucketIamMember(this, `${slug}-uploads-objectViewer`, {
+          bucket: props.uploadBucket.name,
+          role: 'roles/storage.objectViewer',
+          member: identity.account.member,
+        }),
+        new StorageBucketIamMember(this, `${slug}-results-objectCreator`, {
+          bucket: props.resultsBucket.name,
+          role: 'roles/storage.objectCreator',
+          member: identity.account.member,
+          condition: {
+            title: 'create-under-datasets-only',
+            expression: `resource.name.startsWith("projects/_/buckets/${props.resultsBucket.name}/objects/datasets/")`,
+          },
+        }),
+      );
+    }
     const dbUser = new SqlUser(this, `${slug}-db-user`, {
       project,
       instance: database.instance.name,
@@ -144,8 +169,8 @@ export class RecoveryFunctions extends Construct {
       },
       serviceConfig: {
         serviceAccountEmail: identity.account.email,
-        availableMemory: slug === 'sweep' ? '2Gi' : '512Mi',
-        availableCpu: '1',
+        availableMemory: slug === 'sweep' ? sweepSizing(config).memory : '512Mi',
+        availableCpu: slug === 'sweep' ? sweepSizing(config).cpu : '1',
         timeoutSeconds: 540,
         maxInstanceCount: RECOVERY_MAX_INSTANCES, // counted in the connection budget
         minInstanceCount: 0,
@@ -196,4 +221,14 @@ export class RecoveryFunctions extends Construct {
       dependsOn: [invoker],
     });
   }
+}
+
+/** The sweep's memory and vCPUs: 2 GiB and 1, or what `ingest` has when more (it ingests uploads again). */
+export function sweepSizing(config: MetdbInfraConfig): { memory: string; cpu: string } {
+  const ingest = functionSizing(config, FUNCTION_SPECS.ingest);
+  const mib = (m: string) => Number.parseInt(m, 10) * (m.endsWith('Gi') ? 1024 : 1);
+  return {
+    memory: mib(ingest.memory) > 2048 ? ingest.memory : '2Gi',
+    cpu: String(Math.max(1, Number(ingest.cpu))),
+  };
 }

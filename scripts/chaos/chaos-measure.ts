@@ -1,18 +1,30 @@
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Kysely } from 'kysely';
+import { OUTPUTS_MANIFEST, OUTPUTS_PREFIX } from '../../shared/pipeline/publish-outputs.js';
 import type { Database } from '../../shared/records/database-schema.js';
 import type { ChaosStack } from './chaos-stack.js';
 
-/** Row counts of the tables a scenario may touch. */
+/** Row counts of the tables a scenario may touch, and the files the outputs' writers created. */
 export interface RowCounts {
   images: number;
   jobs: number;
   tiles: number;
   registrations: number;
   deadLetters: number;
+  mosaics: number;
+  /** Measured items of mosaics (edges and null pairs). */
+  mosaicItems: number;
+  /** Files under `outputs/` (publishOutputs' and stitchSolve's). */
+  outputFiles: number;
 }
 
-export async function rowCounts(db: Kysely<Database>): Promise<RowCounts> {
-  const count = async (table: 'images' | 'jobs' | 'tile_results' | 'registrations' | 'dead_letters') =>
+export async function rowCounts(stack: Pick<ChaosStack, 'db' | 'folder'>): Promise<RowCounts> {
+  const { db } = stack;
+  const count = async (
+    table: 'images' | 'jobs' | 'tile_results' | 'registrations' | 'dead_letters' | 'mosaics' | 'mosaic_items',
+  ) =>
     Number(
       (
         await db
@@ -27,12 +39,52 @@ export async function rowCounts(db: Kysely<Database>): Promise<RowCounts> {
     tiles: await count('tile_results'),
     registrations: await count('registrations'),
     deadLetters: await count('dead_letters'),
+    mosaics: await count('mosaics'),
+    mosaicItems: await count('mosaic_items'),
+    outputFiles: await filesUnder(join(stack.folder, OUTPUTS_PREFIX)),
   };
+}
+
+async function filesUnder(dir: string): Promise<number> {
+  try {
+    return (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).length;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * What is settled but has no outputs: a dataset whose jobs are all final without the manifest
+ * publishOutputs writes (`outputs/<datasetId>/v<version>/r<revision>/outputs.json`), a mosaic
+ * `done` without its output prefix.
+ */
+export async function missingOutputs(stack: Pick<ChaosStack, 'db' | 'folder'>): Promise<string[]> {
+  const jobs = await stack.db.selectFrom('jobs').select(['dataset_id', 'version', 'state']).execute();
+  const byDataset = new Map<string, { version: number; state: string }[]>();
+  for (const j of jobs) byDataset.set(j.dataset_id, [...(byDataset.get(j.dataset_id) ?? []), j]);
+  const missing: string[] = [];
+  for (const [id, js] of byDataset) {
+    if (js.some((j) => j.state !== 'done' && j.state !== 'failed')) continue;
+    const version = Math.max(...js.map((j) => j.version));
+    const manifest = join(
+      stack.folder,
+      `${OUTPUTS_PREFIX}${id}/v${version}/r${js.length}/${OUTPUTS_MANIFEST}`,
+    );
+    if (!existsSync(manifest)) missing.push(`dataset ${id} v${version} r${js.length}`);
+  }
+  const mosaics = await stack.db
+    .selectFrom('mosaics')
+    .select(['id', 'output_prefix'])
+    .where('state', '=', 'done')
+    .execute();
+  for (const m of mosaics) if (m.output_prefix === null) missing.push(`mosaic ${m.id}`);
+  return missing;
 }
 
 /**
  * Rows that exist twice for one thing: usable images with the same bytes in a dataset, jobs with
- * the same pair and version, registrations of one job, tile results of one tile.
+ * the same pair and version, registrations of one job, tile results of one tile, mosaics of a
+ * dataset with the same version.
  */
 export async function duplicateRows(db: Kysely<Database>): Promise<number> {
   const extra = (keys: string[]) => {
@@ -51,11 +103,13 @@ export async function duplicateRows(db: Kysely<Database>): Promise<number> {
     .execute();
   const registrations = await db.selectFrom('registrations').select('job_id').execute();
   const tiles = await db.selectFrom('tile_results').select(['job_id', 'tile_index']).execute();
+  const mosaics = await db.selectFrom('mosaics').select(['dataset_id', 'version']).execute();
   return (
     extra(images.filter((i) => i.content_hash !== null).map((i) => `${i.dataset_id}/${i.content_hash}`)) +
     extra(jobs.map((j) => `${j.reference_image_id}/${j.moving_image_id}/${j.version}`)) +
     extra(registrations.map((r) => r.job_id)) +
-    extra(tiles.map((t) => `${t.job_id}/${t.tile_index}`))
+    extra(tiles.map((t) => `${t.job_id}/${t.tile_index}`)) +
+    extra(mosaics.map((m) => `${m.dataset_id}/${m.version}`))
   );
 }
 
@@ -87,11 +141,12 @@ export async function uploadStates(
   }));
 }
 
-/** Jobs and mosaics not final, and failed ones without a reason. */
+/** Jobs, mosaics and series not final, and failed ones without a reason. */
 export async function unfinishedJobs(db: Kysely<Database>): Promise<{ open: number; unexplained: number }> {
   const jobs = [
     ...(await db.selectFrom('jobs').select(['state', 'failure_reason']).execute()),
     ...(await db.selectFrom('mosaics').select(['state', 'failure_reason']).execute()),
+    ...(await db.selectFrom('series').select(['state', 'failure_reason']).execute()),
   ];
   return {
     open: jobs.filter((j) => j.state !== 'done' && j.state !== 'failed').length,
@@ -112,8 +167,9 @@ export interface ConvergeOptions {
 export type Convergence = { ms: number } | { ms: null; missing: string };
 
 /**
- * Waits until the stack has converged: every upload has a final image row, no job is open, the
- * function logs show a delivery of each of `messageIds`, and nothing changed for 2 s. Sweeps
+ * Waits until the stack has converged: every upload has a final image row, no job or mosaic is
+ * open, every settled dataset and mosaic has its outputs, the function logs show a delivery of
+ * each of `messageIds`, and nothing changed for 2 s. Sweeps
  * meanwhile (Cloud Scheduler's role).
  */
 export async function converge(
@@ -129,10 +185,11 @@ export async function converge(
   let missing = '';
   while (Date.now() - started < timeoutMs) {
     try {
-      const [states, jobs, counts] = await Promise.all([
+      const [states, jobs, counts, outputs] = await Promise.all([
         uploadStates(stack.db, uploads),
         unfinishedJobs(stack.db),
-        rowCounts(stack.db),
+        rowCounts(stack),
+        missingOutputs(stack),
       ]);
       const delivered = stack.delivered();
       const undelivered = messageIds.filter((id) => !delivered.has(id));
@@ -145,8 +202,11 @@ export async function converge(
               .map((u) => `${u.name}: ${u.status ?? 'no row'}`)
               .join(', ')})`
           : '',
-        jobs.open > 0 ? `${jobs.open} job(s) open` : '',
+        jobs.open > 0 ? `${jobs.open} job(s), mosaic(s) or series open` : '',
         undelivered.length > 0 ? `${undelivered.length} message(s) never delivered` : '',
+        outputs.length > 0
+          ? `${outputs.length} settled without outputs (${outputs.slice(0, 3).join(', ')})`
+          : '',
       ]
         .filter((m) => m !== '')
         .join(', ');

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Message } from '@google-cloud/pubsub';
+import { formatTileConfiguration } from '../../shared/stitching/format-tile-configuration.js';
+import { gridLayout } from '../../shared/stitching/grid-layout.js';
 import { badInputs } from './bad-inputs.js';
 import { converge, rowCounts } from './chaos-measure.js';
 import { CHAOS_FUNCTIONS, type ChaosStack, type ChaosTarget, type ChaosTopic } from './chaos-stack.js';
@@ -58,6 +61,44 @@ async function uploadSeries(
   return names;
 }
 
+const MIST = 'test/fixtures/stitching/mist';
+/** Six of MIST's tiles (two columns of three, column order, about 6 % overlap): 7 edges. */
+const MOSAIC_TILES = ['01', '02', '03', '06', '07', '08'].map((p) => `ImageName_t03_p${p}.tif`);
+
+/** Uploads a 3 x 2 mosaic (its settings, its tiles, then its Fiji layout), returning the names announced. */
+async function uploadMosaic(stack: ChaosStack, dataset: string): Promise<string[]> {
+  const settings = { stitch: { layout: 'TileConfiguration.txt' } };
+  await stack.upload(`${dataset}/metdb.json`, Buffer.from(JSON.stringify(settings)));
+  const names = [];
+  for (const file of MOSAIC_TILES) {
+    await stack.upload(`${dataset}/${file}`, readFileSync(`${MIST}/${file}`));
+    names.push(`${dataset}/${file}`);
+  }
+  const layout = gridLayout(MOSAIC_TILES, {
+    rows: 3,
+    columns: 2,
+    width: 245,
+    height: 183,
+    overlapX: 0.06,
+    order: 'column',
+  });
+  await stack.upload(`${dataset}/TileConfiguration.txt`, Buffer.from(formatTileConfiguration(layout)));
+  return names;
+}
+
+const datasetId = async (stack: ChaosStack, name: string) =>
+  (await stack.db.selectFrom('datasets').select('id').where('name', '=', name).executeTakeFirst())?.id;
+
+/** Polls `check` every 50 ms until it holds or `timeoutMs` passed; whether it held. */
+async function until(check: () => Promise<boolean>, timeoutMs = 120_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await sleep(50);
+  }
+  return false;
+}
+
 const tileCount = async (stack: ChaosStack) =>
   Number(
     (
@@ -106,13 +147,14 @@ function duplicates(times: number): ChaosScenario {
     run: async ({ stack, tag, quick }) => {
       await drainTaps(stack);
       const dataset = `dup${times}-${tag}`;
-      const uploads = await uploadSeries(stack, dataset, SETTINGS, SERIES, quick ? 3 : 5);
+      const uploads = [
+        ...(await uploadSeries(stack, dataset, SETTINGS, SERIES, quick ? 3 : 5)),
+        ...(await uploadMosaic(stack, `dupmosaic${times}-${tag}`)),
+      ];
       const first = await converge(stack, uploads, { timeoutMs: 300_000 });
       if (first.ms === null)
         return { uploads, problems: [`the first run did not converge: ${first.missing}`], note: '' };
-      const id = (
-        await stack.db.selectFrom('datasets').select('id').where('name', '=', dataset).executeTakeFirst()
-      )?.id;
+      const id = await datasetId(stack, dataset);
       const request = {
         schemaVersion: 1,
         datasetId: id ?? dataset,
@@ -124,7 +166,7 @@ function duplicates(times: number): ChaosScenario {
       const second = await converge(stack, uploads, { timeoutMs: 300_000, messageIds: [reprocessId] });
       if (second.ms === null)
         return { uploads, problems: [`the reprocess did not converge: ${second.missing}`], note: '' };
-      const before = await rowCounts(stack.db);
+      const before = await rowCounts(stack);
       const messages = await drainTaps(stack);
       const ids: string[] = [];
       for (let k = 1; k < times; k++) {
@@ -140,7 +182,7 @@ function duplicates(times: number): ChaosScenario {
         uploads,
         messageIds: ids,
         verify: async () => {
-          const after = await rowCounts(stack.db);
+          const after = await rowCounts(stack);
           const keys = Object.keys(before) as (keyof typeof before)[];
           return keys
             .filter((k) => before[k] !== after[k])
@@ -152,43 +194,71 @@ function duplicates(times: number): ChaosScenario {
   };
 }
 
-/** Waits until a job is `aggregating` (its aggregation under way), or `timeoutMs`. */
-async function untilAggregating(stack: ChaosStack, timeoutMs = 120_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const row = await stack.db
-      .selectFrom('jobs')
-      .select('id')
-      .where('state', '=', 'aggregating')
+/**
+ * When to strike each target, mid-run: registerTile once a few tiles of the series are recorded,
+ * aggregate as soon as a job is aggregating, publishOutputs once its first output file of the
+ * dataset is written (before its manifest), stitchEdge once a few items of the mosaic are
+ * recorded, stitchSolve as soon as the mosaic is solving.
+ */
+async function strikeWhen(
+  stack: ChaosStack,
+  target: ChaosTarget,
+  dataset: string,
+  from: number,
+): Promise<string> {
+  const mosaic = () =>
+    stack.db
+      .selectFrom('mosaics')
+      .innerJoin('datasets', 'datasets.id', 'mosaics.dataset_id')
+      .select(['mosaics.state', 'mosaics.items_done'])
+      .where('datasets.name', '=', dataset)
       .executeTakeFirst();
-    if (row !== undefined) return true;
-    await sleep(50);
+  const late = 'after 120 s (the moment was not seen)';
+  switch (target) {
+    case 'registerTile':
+      return `at ${await untilTiles(stack, from, 6)} tiles`;
+    case 'aggregate':
+      return (await until(
+        async () =>
+          (await stack.db
+            .selectFrom('jobs')
+            .select('id')
+            .where('state', '=', 'aggregating')
+            .executeTakeFirst()) !== undefined,
+      ))
+        ? 'while a job was aggregating'
+        : late;
+    case 'publishOutputs':
+      return (await until(async () => {
+        const id = await datasetId(stack, dataset);
+        return id !== undefined && existsSync(join(stack.folder, 'outputs', id));
+      }))
+        ? 'once its first output file was written'
+        : late;
+    case 'stitchEdge':
+      return (await until(async () => ((await mosaic())?.items_done ?? 0) >= 2))
+        ? `at ${(await mosaic())?.items_done} mosaic items`
+        : late;
+    case 'stitchSolve':
+      return (await until(async () => (await mosaic())?.state === 'solving', 180_000))
+        ? 'while the mosaic was solving'
+        : late;
+    default:
+      return late;
   }
-  return false;
 }
 
-/**
- * kill -9 of a function mid-run: registerTile once a few tiles of the series are recorded,
- * aggregate as soon as a job is aggregating. Restarted on the same port after `downMs`.
- */
+/** kill -9 of a function mid-run (`strikeWhen`), restarted on the same port after `downMs`. */
 function kill(target: ChaosTarget, downMs: number, quickDownMs: number): ChaosScenario {
   return {
     name: `${target} killed`,
     run: async ({ stack, tag, quick }) => {
       const from = await tileCount(stack);
-      const uploads = await uploadSeries(
-        stack,
-        `kill-${target}-${tag}`,
-        { ...SETTINGS, tileSize: 64 },
-        SERIES,
-        quick ? 3 : 5,
-      );
-      const when =
-        target === 'aggregate'
-          ? (await untilAggregating(stack))
-            ? 'while a job was aggregating'
-            : 'after 120 s (no job seen aggregating)'
-          : `at ${await untilTiles(stack, from, 6)} tiles`;
+      const dataset = `kill-${target}-${tag}`;
+      const uploads = target.startsWith('stitch')
+        ? await uploadMosaic(stack, dataset)
+        : await uploadSeries(stack, dataset, { ...SETTINGS, tileSize: 64 }, SERIES, quick ? 3 : 5);
+      const when = await strikeWhen(stack, target, dataset, from);
       await stack.kill(target);
       const down = quick ? quickDownMs : downMs;
       await sleep(down);
@@ -286,6 +356,9 @@ export const CHAOS_SCENARIOS: readonly (ChaosScenario & { quick?: boolean })[] =
   duplicates(5),
   { ...kill('registerTile', 14_500, 2000), quick: true },
   kill('aggregate', 10_000, 2000),
+  kill('publishOutputs', 10_000, 2000),
+  kill('stitchEdge', 10_000, 2000),
+  kill('stitchSolve', 10_000, 2000),
   databaseDown(10),
   databaseDown(60),
   { ...poison, quick: true },

@@ -18,8 +18,9 @@ import { devFunctionEnv } from '../dev-cloud/function-env.js';
 
 /**
  * The functions of the stack and the topic that feeds each, as infra/ wires them. A function
- * added to the pipeline (an outputs, edge or series consumer) is one more line here: the chaos
- * scenarios publish duplicates and poison to every topic of this list and kill any target.
+ * added to the pipeline is one more line here (its topic's id reaches every function as
+ * `METDB_<TOPIC>_TOPIC`): the chaos scenarios publish duplicates and poison to every topic of
+ * this list and kill any target.
  */
 export const CHAOS_FUNCTIONS = [
   { target: 'ingest', topic: 'uploads' },
@@ -29,10 +30,22 @@ export const CHAOS_FUNCTIONS = [
   { target: 'sweep', topic: 'sweep' },
   { target: 'stitchEdge', topic: 'edges' },
   { target: 'stitchSolve', topic: 'mosaics' },
+  { target: 'publishOutputs', topic: 'outputs' },
 ] as const;
 
 export type ChaosTopic = (typeof CHAOS_FUNCTIONS)[number]['topic'];
 export type ChaosTarget = (typeof CHAOS_FUNCTIONS)[number]['target'];
+
+/** The counts each `sweep` delivery logs (functions/sweep.ts), summed. */
+export interface SweepTotals {
+  /** Uploads ingested again (left `received`, dead-lettered, or with no row at all). */
+  uploads: number;
+  /** Settled datasets whose outputs were announced again. */
+  outputs: number;
+  /** Jobs re-driven, and jobs failed out of re-drives. */
+  redriven: number;
+  failed: number;
+}
 
 export interface ChaosStackOptions {
   /** 'sqlite' (a file in the stack's folder) or a `mysql://` URL whose database is created if missing. */
@@ -45,6 +58,8 @@ export interface ChaosStack {
   readonly db: Kysely<Database>;
   readonly databaseLabel: string;
   readonly bucket: string;
+  /** The folder standing for the bucket (uploads, canonical copies, outputs). */
+  readonly folder: string;
   readonly topology: Topology;
   /** Topic id of each logical topic (random suffix: the emulator may be shared). */
   readonly topics: Readonly<Record<ChaosTopic | 'deadLetters', string>>;
@@ -65,6 +80,8 @@ export interface ChaosStack {
   sweep(): Promise<void>;
   /** The message ids of every delivery the functions logged (`runHandler`'s one line per delivery). */
   delivered(): ReadonlySet<string>;
+  /** What the sweep deliveries did so far, summed from their log lines. */
+  swept(): Readonly<SweepTotals>;
   stop(): Promise<void>;
 }
 
@@ -112,6 +129,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     };
     const servers = new Map<string, FunctionServer>();
     const delivered = new Set<string>();
+    const swept: SweepTotals = { uploads: 0, outputs: 0, redriven: 0, failed: 0 };
     const serve = async (name: string, port?: number) => {
       let partial = '';
       const onOutput = (chunk: string) => {
@@ -120,6 +138,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
         for (const line of lines) {
           const id = line.includes('"outcome"') ? /"messageId":"([^"]+)"/.exec(line)?.[1] : undefined;
           if (id !== undefined) delivered.add(id);
+          if (id !== undefined && line.includes('"component":"sweep"')) addSweep(swept, line);
         }
       };
       const server = await startFunction(name, {
@@ -180,6 +199,7 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       db: handle.db,
       databaseLabel: config.kind === 'mysql' ? 'MariaDB' : 'SQLite',
       bucket,
+      folder,
       topology,
       topics,
       servers,
@@ -203,11 +223,23 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
       restart: (name) => serve(name, servers.get(name)!.port),
       sweep: async () => void (await publish('sweep', Buffer.from('{}'))),
       delivered: () => delivered,
+      swept: () => ({ ...swept }),
       stop,
     };
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+function addSweep(totals: SweepTotals, line: string): void {
+  try {
+    const fields = JSON.parse(line.slice(line.indexOf('{'))) as Record<string, unknown>;
+    for (const key of Object.keys(totals) as (keyof SweepTotals)[]) {
+      if (typeof fields[key] === 'number') totals[key] += fields[key];
+    }
+  } catch {
+    // not a JSON line
   }
 }
 

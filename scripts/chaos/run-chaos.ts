@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { converge, duplicateRows, lostUploads, rowCounts, type RowCounts } from './chaos-measure.js';
 import { CHAOS_SCENARIOS, type ChaosScenario, type ScenarioRun } from './chaos-scenarios.js';
-import { startChaosStack, type ChaosStack } from './chaos-stack.js';
+import { startChaosStack, type ChaosStack, type SweepTotals } from './chaos-stack.js';
 import { startOwnMariadb, type OwnMariadb } from './own-mariadb.js';
 
 export interface RunChaosOptions {
@@ -22,13 +22,14 @@ export interface ChaosRow {
   readonly database: string;
   readonly before: RowCounts;
   readonly after: RowCounts;
+  /** Jobs and mosaics, all of the run. */
   readonly jobs: { done: number; failed: number; open: number; unexplained: number };
   readonly duplicateRows: number;
   readonly lostUploads: number;
   /** From the end of the fault until every job was final and every upload had its row, ms; null: did not converge. */
   readonly convergeMs: number | null;
   readonly problems: readonly string[];
-  /** Why the jobs that failed during the scenario failed, with how many: `reason (n)`. */
+  /** Why the jobs and mosaics that failed during the scenario failed, with how many: `reason (n)`. */
   readonly failures: readonly string[];
   readonly note: string;
 }
@@ -70,10 +71,13 @@ async function runScenario(
   quick: boolean,
   timeoutMs: number,
 ): Promise<ChaosRow> {
-  const before = await rowCounts(stack.db);
-  const failedBefore = new Set(
-    (await stack.db.selectFrom('jobs').select('id').where('state', '=', 'failed').execute()).map((j) => j.id),
-  );
+  const before = await rowCounts(stack);
+  const finals = async () => [
+    ...(await stack.db.selectFrom('jobs').select(['id', 'state', 'failure_reason']).execute()),
+    ...(await stack.db.selectFrom('mosaics').select(['id', 'state', 'failure_reason']).execute()),
+  ];
+  const failedBefore = new Set((await finals()).filter((j) => j.state === 'failed').map((j) => j.id));
+  const sweptBefore = stack.swept();
   const tag = randomUUID().slice(0, 8);
   let run: ScenarioRun;
   try {
@@ -88,7 +92,7 @@ async function runScenario(
   const problems = [...(run.problems ?? [])];
   if (converged.ms === null) problems.push(`not converged: ${converged.missing}`);
   else if (run.verify !== undefined) problems.push(...(await run.verify()));
-  const jobs = await stack.db.selectFrom('jobs').select(['id', 'state', 'failure_reason']).execute();
+  const jobs = await finals();
   const reasons = new Map<string, number>();
   for (const j of jobs) {
     if (j.state !== 'failed' || failedBefore.has(j.id)) continue;
@@ -102,7 +106,7 @@ async function runScenario(
     scenario: scenario.name,
     database: stack.databaseLabel,
     before,
-    after: await rowCounts(stack.db),
+    after: await rowCounts(stack),
     jobs: {
       done: jobs.filter((j) => j.state === 'done').length,
       failed: jobs.filter((j) => j.state === 'failed').length,
@@ -114,8 +118,20 @@ async function runScenario(
     convergeMs: converged.ms,
     problems,
     failures: [...reasons].map(([reason, n]) => `${reason} (${n})`),
-    note: run.note,
+    note: run.note + sweepNote(sweptBefore, stack.swept()),
   };
+}
+
+/** What the sweep had to do during the scenario (nothing: empty). */
+function sweepNote(before: SweepTotals, after: SweepTotals): string {
+  const did = [
+    [after.uploads - before.uploads, 'upload(s) ingested again'],
+    [after.outputs - before.outputs, "dataset(s)' outputs announced again"],
+    [after.redriven - before.redriven, 'job re-drive(s)'],
+    [after.failed - before.failed, 'job(s) failed as stalled'],
+  ] as const;
+  const parts = did.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+  return parts.length === 0 ? '' : `; the sweep: ${parts.join(', ')}`;
 }
 
 /** Whether a row meets the goal: converged, every job final with a reason, no duplicate, nothing lost. */
@@ -132,9 +148,10 @@ export function rowHolds(row: ChaosRow): boolean {
 
 /** The table `npm run chaos` prints (Markdown, so docs/reliability.md can hold it as is). */
 export function chaosTable(rows: readonly ChaosRow[]): string {
-  const counts = (c: RowCounts) => `${c.images}/${c.jobs}/${c.tiles}/${c.registrations}/${c.deadLetters}`;
+  const counts = (c: RowCounts) =>
+    `${c.images}/${c.jobs}/${c.tiles}/${c.registrations}/${c.deadLetters}/${c.mosaics}/${c.mosaicItems}/${c.outputFiles}`;
   const lines = [
-    '| scenario | database | rows before | rows after | jobs done / failed / open | duplicate rows | lost uploads | converged in | holds | what was done |',
+    '| scenario | database | rows before | rows after | jobs and mosaics done / failed / open | duplicate rows | lost uploads | converged in | holds | what was done |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of rows) {
@@ -145,7 +162,10 @@ export function chaosTable(rows: readonly ChaosRow[]): string {
         `${rowHolds(r) ? 'yes' : `NO${r.problems.length > 0 ? `: ${r.problems.join('; ')}` : ''}`} | ${r.note} |`,
     );
   }
-  lines.push('', 'rows: images/jobs/tile results/registrations/dead letters (cumulative over the run)');
+  lines.push(
+    '',
+    'rows: images/jobs/tile results/registrations/dead letters/mosaics/mosaic items/output files (cumulative over the run)',
+  );
   const failures = rows.filter((r) => r.failures.length > 0);
   if (failures.length > 0) {
     lines.push('', 'Jobs that failed, and why:');

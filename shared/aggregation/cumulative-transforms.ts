@@ -1,6 +1,6 @@
 import { MetdbError } from '../errors/metdb-error.js';
 import { applyMatrix, multiplyMatrices, type Matrix3 } from '../registration/similarity/transform-matrix.js';
-import { savitzkyGolay } from './savitzky-golay.js';
+import { slowTrend, type SlowTrendOptions } from './slow-trend.js';
 
 /** One step of a stack: the transform of section k onto section k - 1, with its evidence's centroid. */
 export interface SectionStep {
@@ -12,17 +12,27 @@ export interface SectionStep {
 
 export interface CumulativeTransformsOptions {
   /**
-   * Keep the slow drift of scale and shear out: the linear part L_k of each cumulative transform
-   * becomes L_k - SG(L)_k + I, SG the Savitzky-Golay smoothing of each entry along the stack (the
-   * toolkit's `preserve_scales`), then the translations are re-derived so that consecutive
-   * sections still match at their steps' centroids. The window is capped at the odd number <= the
-   * sections; with no more sections than `order`, nothing is smoothed.
+   * Keep the slow drift of scale and shear out (the toolkit's `preserve_scales` with `fit_params`):
+   * the linear part L_k of each cumulative transform becomes L_k - trend(L)_k + I, the trend of
+   * each entry along the stack by Savitzky-Golay, a line or a polynomial (`slowTrend`), then the
+   * translations are re-derived so that consecutive sections still match at their steps'
+   * centroids. With too few sections for the fit, nothing is smoothed.
    * @default none
    */
-  smoothing?: { window: number; order: number };
-  /** Subtract a straight line (least squares over the sections) from the x and y translations. @default false */
-  subtractLinearTrend?: boolean;
+  smoothing?: SlowTrendOptions;
+  /**
+   * Subtract a straight line (least squares over the sections) from the x and y translations
+   * (the toolkit's `subtract_linear_fit`), after the smoothing; `[x, y]` chooses the axes, `true`
+   * is both. @default false
+   */
+  subtractLinearTrend?: boolean | readonly [boolean, boolean];
 }
+
+const identity = (): Matrix3 => [
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+];
 
 /**
  * The transform of every section onto section 0 from the section-to-section steps:
@@ -36,46 +46,29 @@ export function cumulativeTransforms(
   steps: readonly SectionStep[],
   options: CumulativeTransformsOptions = {},
 ): Matrix3[] {
-  const identity = (): Matrix3 => [
-    [1, 0, 0],
-    [0, 1, 0],
-    [0, 0, 1],
-  ];
   const cumulative: Matrix3[] = [identity()];
   for (const step of steps)
     cumulative.push(multiplyMatrices(cumulative[cumulative.length - 1]!, step.matrix));
   const n = cumulative.length;
-  const { smoothing } = options;
-  if (smoothing !== undefined) {
-    const { order } = smoothing;
-    if (
-      !Number.isInteger(smoothing.window) ||
-      smoothing.window < 1 ||
-      !Number.isInteger(order) ||
-      order < 0
-    ) {
-      throw new MetdbError(
-        'invalid-argument',
-        `cumulativeTransforms: bad smoothing window ${smoothing.window} / order ${order}`,
-      );
-    }
-    const window = Math.min(
-      smoothing.window % 2 === 1 ? smoothing.window : smoothing.window - 1,
-      n % 2 === 1 ? n : n - 1,
+  const { smoothing, subtractLinearTrend = false } = options;
+  if (smoothing !== undefined && n > 1) {
+    const entries = [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ] as const;
+    const trends = entries.map(([i, j]) =>
+      slowTrend(
+        cumulative.map((m) => m[i][j]),
+        i === j ? 1 : 0,
+        smoothing,
+      ),
     );
-    if (window > order) {
-      for (const [i, j] of [
-        [0, 0],
-        [0, 1],
-        [1, 0],
-        [1, 1],
-      ] as const) {
-        const trend = savitzkyGolay(
-          cumulative.map((m) => m[i][j]),
-          { window, order },
-        );
-        cumulative.forEach((m, k) => (m[i][j] = m[i][j] - trend[k]! + (i === j ? 1 : 0)));
-      }
+    if (trends.every((t) => t !== null)) {
+      entries.forEach(([i, j], e) =>
+        cumulative.forEach((m, k) => (m[i][j] = m[i][j] - trends[e]![k]! + (i === j ? 1 : 0))),
+      );
       // Translations re-derived: T_k(c_k) = T_(k-1)(step_k(c_k)) at each step's centroid.
       for (let k = 1; k < n; k++) {
         const step = steps[k - 1]!;
@@ -88,8 +81,16 @@ export function cumulativeTransforms(
       }
     }
   }
-  if (options.subtractLinearTrend && n > 1) {
+  const axes =
+    typeof subtractLinearTrend === 'boolean'
+      ? [subtractLinearTrend, subtractLinearTrend]
+      : subtractLinearTrend;
+  if (axes.length !== 2) {
+    throw new MetdbError('invalid-argument', 'cumulativeTransforms: subtractLinearTrend is [x, y]');
+  }
+  if (n > 1) {
     for (const row of [0, 1] as const) {
+      if (!axes[row]) continue;
       const values = cumulative.map((m) => m[row][2]);
       const meanK = (n - 1) / 2;
       const meanV = values.reduce((s, v) => s + v, 0) / n;

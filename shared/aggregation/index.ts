@@ -33,6 +33,7 @@ export {
   type SectionStep,
 } from './cumulative-transforms.js';
 export { savitzkyGolay, type SavitzkyGolayOptions } from './savitzky-golay.js';
+export { slowTrend, type SlowTrendOptions } from './slow-trend.js';
 export {
   fitSectionTransform,
   type FitSectionTransformOptions,

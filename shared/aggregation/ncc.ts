@@ -59,26 +59,15 @@ export function normalizedCrossCorrelation(
   const taps = cornerTaps(f, strides);
   let kOffset = 0;
   for (let i = 0; i < ndim; i++) kOffset += k[i]! * strides[i]!;
-  const tapOffset = taps.offsets.map((o) => o + kOffset);
-  const tapWeight = taps.weights;
-  const sums = new Float64Array(5); // a, b, aa, bb, ab
-  const pivots = Float64Array.of(Number.NaN, Number.NaN); // a, b
-  // One pass, no buffers: sums of the values about pivots (the first compared pair), which keeps
-  // the sums of squares small enough for float64 whatever the offset of the data.
-  const unrolled =
-    overlapOnly && (tapOffset.length === 1 || tapOffset.length === 2 || tapOffset.length === 4);
-  if (unrolled) {
-    let first = 0;
-    for (let i = 0; i < ndim; i++) first += lo[i]! * strides[i]!;
-    const bd = b.data;
-    pivots[0] = a.data[first]!;
-    let pivotB = 0;
-    for (let t = 0; t < tapOffset.length; t++) pivotB += tapWeight[t]! * bd[first + tapOffset[t]!]!;
-    pivots[1] = pivotB;
-  }
+  const rows: RowInputs = {
+    a: a.data,
+    b: b.data,
+    offsets: taps.offsets.map((o) => o + kOffset),
+    weights: taps.weights,
+    steps: taps.steps,
+  };
   const geometry: RowGeometry = { shape: Int32Array.from(shape), strides, lo, hi, k, count, overlapOnly };
-  const rows: RowInputs = { a: a.data, b: b.data, offsets: tapOffset, weights: tapWeight, pivots, sums };
-  accumulateRows(rows, geometry, taps.steps, unrolled);
+  const sums = accumulateRows(rows, geometry);
   return pearson(sums, count);
 }
 
@@ -125,16 +114,15 @@ function overlapBox(
 }
 
 /**
- * What every row of one NCC reads and where it adds its sums: the pixels, `b`'s interpolation
- * taps (offsets from the `a` index, and weights), the pivots (a, b) and the five sums.
+ * What every row of one NCC reads: the pixels and `b`'s interpolation taps (offsets from the `a`
+ * index, weights, and each tap's 0/1 step along each axis, for wrapped borders).
  */
 interface RowInputs {
   readonly a: Pixels;
   readonly b: Pixels;
   readonly offsets: Int32Array;
   readonly weights: Float64Array;
-  readonly pivots: Float64Array;
-  readonly sums: Float64Array;
+  readonly steps: Uint8Array;
 }
 
 interface RowGeometry {
@@ -147,103 +135,74 @@ interface RowGeometry {
   readonly overlapOnly: boolean;
 }
 
+type Pixels = NdArray['data'];
+
+/**
+ * The shifted `b` as `rowSums` reads it: b'(i) = sum over four taps t of
+ * weights[t] * data[i + offsets[t]], the taps a shift does not use weighing 0 (which adds exact
+ * zeros: the sum is the same to the bit).
+ */
+interface FourTaps {
+  data: Pixels;
+  readonly offsets: Int32Array;
+  readonly weights: Float64Array;
+}
+
+/**
+ * The sums a, b, aa, bb, ab of the values about the pivots (the first compared pair, taken by the
+ * first row), which keeps the sums of squares small enough for float64 whatever the offset of the
+ * data.
+ */
+interface PivotedSums {
+  readonly sums: Float64Array;
+  readonly pivots: Float64Array;
+}
+
 /**
  * The sums over the compared box, row by row along the last axis (an odometer over the others),
- * each a contiguous run in `a`: 1, 2 or 4 taps (integer, one-axis and 2-D fractional shifts) with
- * one specialised loop per row, any other case through `generalRow`.
+ * each a contiguous run in `a`. Within the valid overlap, up to four taps (every 2-D shift) are
+ * read straight from `b`; other cases (3-D fractional shifts, wrapped borders) interpolate each
+ * row of `b` into a buffer first and read that through one tap.
  */
-function accumulateRows(rows: RowInputs, g: RowGeometry, steps: Uint8Array, unrolled: boolean): void {
-  const { strides, lo, hi, count } = g;
+function accumulateRows(rows: RowInputs, g: RowGeometry): Float64Array {
+  const { strides, lo, hi, count, overlapOnly } = g;
   const ndim = strides.length;
   const last = ndim - 1;
+  // int32 indices: a float64 one (lo and hi are Float64Array) made every pixel access of the row
+  // loops convert it, twice as slow.
   const p = Int32Array.from(lo);
-  // int32 from here: a float64 index (lo and hi are Float64Array) made every pixel access of the
-  // row loops convert it, twice as slow.
   const run = (hi[last]! - lo[last]!) | 0;
-  const taps = rows.offsets.length;
+  const direct = overlapOnly && rows.offsets.length <= 4;
+  const line = direct ? undefined : new Float64Array(run);
+  const taps: FourTaps = direct
+    ? { data: rows.b, offsets: new Int32Array(4), weights: new Float64Array(4) }
+    : { data: line!, offsets: new Int32Array(4), weights: Float64Array.of(1, 0, 0, 0) };
+  if (direct) {
+    taps.offsets.fill(rows.offsets[0]!).set(rows.offsets);
+    taps.weights.set(rows.weights);
+  }
+  const acc: PivotedSums = { sums: new Float64Array(5), pivots: Float64Array.of(Number.NaN, Number.NaN) };
   for (let j = 0; j < count; j += run) {
     let rowBase = 0;
     for (let i = 0; i < last; i++) rowBase += p[i]! * strides[i]!;
     const start = (rowBase + lo[last]!) | 0;
-    if (unrolled && taps === 4) rowSums4(rows, start, run);
-    else if (unrolled && taps === 2) rowSums2(rows, start, run);
-    else if (unrolled) rowSums1(rows, start, run);
-    else generalRow(rows, g, p, start, run, steps);
+    if (line !== undefined) {
+      interpolateRow(rows, g, p, start, line);
+      taps.offsets.fill(-start);
+    }
+    rowSums(rows.a, start, run, taps, acc);
     for (let i = last - 1; i >= 0; i--) {
       if (++p[i]! < hi[i]!) break;
       p[i] = lo[i]!;
     }
   }
+  return acc.sums;
 }
 
-/**
- * One row of any number of taps, or with the borders wrapped (`overlapOnly` false: `b` periodic).
- * The pivots are the first compared pair, taken here when not set.
- */
-function generalRow(
-  rows: RowInputs,
-  g: RowGeometry,
-  p: Int32Array,
-  a0: number,
-  run: number,
-  steps: Uint8Array,
-): void {
-  const { a: ad, b: bd, offsets: tapOffset, weights: tapWeight, pivots, sums } = rows;
-  const { shape, strides, lo, k, overlapOnly } = g;
-  const ndim = shape.length;
-  const last = ndim - 1;
-  const taps = tapOffset.length;
-  let sa = 0;
-  let sb = 0;
-  let saa = 0;
-  let sbb = 0;
-  let sab = 0;
-  for (let x = 0; x < run; x++) {
-    const ai = a0 + x;
-    let bv = 0;
-    if (overlapOnly) {
-      for (let t = 0; t < taps; t++) bv += tapWeight[t]! * bd[ai + tapOffset[t]!]!;
-    } else {
-      p[last] = lo[last]! + x;
-      for (let t = 0; t < taps; t++) {
-        let bi = 0;
-        for (let i = 0; i < ndim; i++) {
-          const n = shape[i]!;
-          bi += ((((p[i]! + k[i]! + steps[t * ndim + i]!) % n) + n) % n) * strides[i]!;
-        }
-        bv += tapWeight[t]! * bd[bi]!;
-      }
-    }
-    if (Number.isNaN(pivots[0]!)) {
-      pivots[0] = ad[ai]!;
-      pivots[1] = bv;
-    }
-    const da = ad[ai]! - pivots[0]!;
-    const db = bv - pivots[1]!;
-    sa += da;
-    sb += db;
-    saa += da * da;
-    sbb += db * db;
-    sab += da * db;
-  }
-  accumulate(sums, sa, sb, saa, sbb, sab);
-}
-
-type Pixels = NdArray['data'];
-
-function accumulate(sums: Float64Array, sa: number, sb: number, saa: number, sbb: number, sab: number): void {
-  sums[0] = sums[0]! + sa;
-  sums[1] = sums[1]! + sb;
-  sums[2] = sums[2]! + saa;
-  sums[3] = sums[3]! + sbb;
-  sums[4] = sums[4]! + sab;
-}
-
-/** The sums of one row of `run` pixels from `a0`, `b` interpolated from 4 taps. */
-function rowSums4(rows: RowInputs, a0: number, run: number): void {
-  const { a: ad, b: bd, offsets, weights, sums } = rows;
-  const pivotA = rows.pivots[0]!;
-  const pivotB = rows.pivots[1]!;
+/** Adds the sums of the row of `run` pixels of `a` from `a0` and `b` read through `taps`. */
+function rowSums(a: Pixels, a0: number, run: number, taps: FourTaps, acc: PivotedSums): void {
+  const { data: bd, offsets, weights } = taps;
+  const { sums, pivots } = acc;
   const o0 = offsets[0]!;
   const o1 = offsets[1]!;
   const o2 = offsets[2]!;
@@ -252,13 +211,19 @@ function rowSums4(rows: RowInputs, a0: number, run: number): void {
   const w1 = weights[1]!;
   const w2 = weights[2]!;
   const w3 = weights[3]!;
+  if (Number.isNaN(pivots[0]!)) {
+    pivots[0] = a[a0]!;
+    pivots[1] = w0 * bd[a0 + o0]! + w1 * bd[a0 + o1]! + w2 * bd[a0 + o2]! + w3 * bd[a0 + o3]!;
+  }
+  const pivotA = pivots[0]!;
+  const pivotB = pivots[1]!;
   let sa = 0;
   let sb = 0;
   let saa = 0;
   let sbb = 0;
   let sab = 0;
   for (let ai = a0, end = a0 + run; ai < end; ai++) {
-    const da = ad[ai]! - pivotA;
+    const da = a[ai]! - pivotA;
     const db = w0 * bd[ai + o0]! + w1 * bd[ai + o1]! + w2 * bd[ai + o2]! + w3 * bd[ai + o3]! - pivotB;
     sa += da;
     sb += db;
@@ -266,57 +231,46 @@ function rowSums4(rows: RowInputs, a0: number, run: number): void {
     sbb += db * db;
     sab += da * db;
   }
-  accumulate(sums, sa, sb, saa, sbb, sab);
+  sums[0] = sums[0]! + sa;
+  sums[1] = sums[1]! + sb;
+  sums[2] = sums[2]! + saa;
+  sums[3] = sums[3]! + sbb;
+  sums[4] = sums[4]! + sab;
 }
 
-/** `rowSums4` with 2 taps. */
-function rowSums2(rows: RowInputs, a0: number, run: number): void {
-  const { a: ad, b: bd, sums } = rows;
-  const o0 = rows.offsets[0]!;
-  const o1 = rows.offsets[1]!;
-  const w0 = rows.weights[0]!;
-  const w1 = rows.weights[1]!;
-  const pivotA = rows.pivots[0]!;
-  const pivotB = rows.pivots[1]!;
-  let sa = 0;
-  let sb = 0;
-  let saa = 0;
-  let sbb = 0;
-  let sab = 0;
-  for (let ai = a0, end = a0 + run; ai < end; ai++) {
-    const da = ad[ai]! - pivotA;
-    const db = w0 * bd[ai + o0]! + w1 * bd[ai + o1]! - pivotB;
-    sa += da;
-    sb += db;
-    saa += da * da;
-    sbb += db * db;
-    sab += da * db;
+/**
+ * The row of `b` shifted, from `a0` (at position `p`, whose last index this moves) into `line`:
+ * any number of taps, within the overlap or with the borders wrapped (`b` periodic).
+ */
+function interpolateRow(
+  rows: RowInputs,
+  g: RowGeometry,
+  p: Int32Array,
+  a0: number,
+  line: Float64Array,
+): void {
+  const { b, offsets, weights, steps } = rows;
+  const { shape, strides, lo, k, overlapOnly } = g;
+  const ndim = shape.length;
+  const last = ndim - 1;
+  const taps = offsets.length;
+  for (let x = 0; x < line.length; x++) {
+    let v = 0;
+    if (overlapOnly) {
+      for (let t = 0; t < taps; t++) v += weights[t]! * b[a0 + x + offsets[t]!]!;
+    } else {
+      p[last] = lo[last]! + x;
+      for (let t = 0; t < taps; t++) {
+        let bi = 0;
+        for (let i = 0; i < ndim; i++) {
+          const n = shape[i]!;
+          bi += ((((p[i]! + k[i]! + steps[t * ndim + i]!) % n) + n) % n) * strides[i]!;
+        }
+        v += weights[t]! * b[bi]!;
+      }
+    }
+    line[x] = v;
   }
-  accumulate(sums, sa, sb, saa, sbb, sab);
-}
-
-/** `rowSums4` with 1 tap (an integer shift). */
-function rowSums1(rows: RowInputs, a0: number, run: number): void {
-  const { a: ad, b: bd, sums } = rows;
-  const o0 = rows.offsets[0]!;
-  const w0 = rows.weights[0]!;
-  const pivotA = rows.pivots[0]!;
-  const pivotB = rows.pivots[1]!;
-  let sa = 0;
-  let sb = 0;
-  let saa = 0;
-  let sbb = 0;
-  let sab = 0;
-  for (let ai = a0, end = a0 + run; ai < end; ai++) {
-    const da = ad[ai]! - pivotA;
-    const db = w0 * bd[ai + o0]! - pivotB;
-    sa += da;
-    sb += db;
-    saa += da * da;
-    sbb += db * db;
-    sab += da * db;
-  }
-  accumulate(sums, sa, sb, saa, sbb, sab);
 }
 
 /**

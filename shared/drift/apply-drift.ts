@@ -16,13 +16,14 @@ export interface ApplyDriftOptions {
 type Pixels = Uint8Array | Uint16Array | Float32Array;
 
 /**
- * Undoes a series' drift: frame k of `stack` (its first axis; the rest one 2D frame) is shifted by
- * minus its drift, so that every frame lines up with the reference frame. The result keeps the
- * pixel type (integers rounded and clipped to their range).
+ * Undoes a series' drift: frame k of `stack` (its first axis; the rest one 2D frame or one volume)
+ * is shifted by minus its drift, so that every frame lines up with the reference frame. The result
+ * keeps the pixel type (integers rounded and clipped to their range).
  *
- * @param stack frames along the first axis: [t, y, x]
- * @param drift per frame, pixels, axis order y, x (2D drift only)
- * @throws MetdbError 'invalid-argument' when the drift is 3D or has fewer frames than the stack
+ * @param stack frames along the first axis: [t, y, x], or [t, z, y, x] for a series of volumes
+ * @param drift per frame, pixels, axis order (z,) y, x: one axis per axis of a frame
+ * @throws MetdbError 'invalid-argument' when the drift's axes are not the frames' or it has fewer
+ *   frames than the stack
  */
 export function applyDrift<T extends Pixels>(
   stack: NdArray<T>,
@@ -31,16 +32,16 @@ export function applyDrift<T extends Pixels>(
 ): NdArray<T> {
   const { method = 'fourier' } = options;
   const [frames, ...plane] = stack.shape;
-  if (stack.shape.length !== 3 || frames === undefined) {
+  if ((stack.shape.length !== 3 && stack.shape.length !== 4) || frames === undefined) {
     throw new MetdbError(
       'invalid-argument',
-      `applyDrift: a stack of 2D frames [t, y, x], got shape [${stack.shape.join(', ')}]`,
+      `applyDrift: a stack of 2D frames [t, y, x] or volumes [t, z, y, x], got shape [${stack.shape.join(', ')}]`,
     );
   }
-  if ((drift.drift[0]?.length ?? 0) !== 2) {
+  if ((drift.drift[0]?.length ?? 0) !== plane.length) {
     throw new MetdbError(
       'invalid-argument',
-      'applyDrift: only a 2D (y, x) drift can be applied to a stack of 2D frames',
+      `applyDrift: a ${drift.drift[0]?.length ?? 0}D drift cannot be applied to ${plane.length}D frames (a ${plane.length === 3 ? '(z, y, x)' : '(y, x)'} drift is needed)`,
     );
   }
   if (drift.drift.length < frames) {

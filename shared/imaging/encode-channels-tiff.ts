@@ -14,6 +14,12 @@ export interface EncodeChannelsTiffOptions {
   readonly name?: string;
   /** What the planes of each channel are: z planes, or the time points of a series. @default 'z' */
   readonly stackAxis?: 'z' | 't';
+  /**
+   * A series of volumes (4D, t x z): the time points the planes of each channel hold, time-major
+   * (plane = z + Z * t). Written with SizeT / `frames=` and SizeZ / `slices=` (`stackAxis` is then
+   * not used). @default 1
+   */
+  readonly timePoints?: number;
 }
 
 /**
@@ -30,7 +36,7 @@ export function encodeChannelsTiff(
   image: ImageChannels,
   options: EncodeChannelsTiffOptions = {},
 ): Uint8Array {
-  const { format = 'ome', name = 'image', stackAxis = 'z' } = options;
+  const { format = 'ome', name = 'image', stackAxis = 'z', timePoints = 1 } = options;
   const { channels, pixelSize } = image;
   const first = channels[0];
   if (first === undefined) throw new MetdbError('invalid-argument', 'encodeChannelsTiff: no channels');
@@ -48,18 +54,31 @@ export function encodeChannelsTiff(
       },
     );
   }
-  const [sizeZ, sizeY, sizeX] = (shape.length === 3 ? shape : [1, ...shape]) as [number, number, number];
+  const [planes, sizeY, sizeX] = (shape.length === 3 ? shape : [1, ...shape]) as [number, number, number];
+  const T = timePoints;
+  if (!Number.isInteger(T) || T < 1 || planes % T !== 0) {
+    throw new MetdbError(
+      'invalid-argument',
+      `encodeChannelsTiff: ${planes} planes are not ${T} time points of whole volumes`,
+    );
+  }
+  const sizeZ = planes / T;
   const plane = sizeX * sizeY;
   const C = channels.length;
   const pages = new (first.data.constructor as new (n: number) => Uint8Array | Uint16Array | Float32Array)(
-    sizeOf([C * sizeZ, sizeY, sizeX]),
+    sizeOf([C * planes, sizeY, sizeX]),
   );
-  const pageOf = (c: number, z: number) => (format === 'ome' ? z + sizeZ * c : c + C * z);
+  // Plane p of a channel is (z, t) = (p mod Z, p div Z). OME XYZCT: z, then c, then t; ImageJ: c, then z, then t.
+  const pageOf = (c: number, p: number) =>
+    format === 'ome' ? (p % sizeZ) + sizeZ * (c + C * Math.floor(p / sizeZ)) : c + C * p;
   channels.forEach((ch, c) => {
-    for (let z = 0; z < sizeZ; z++)
-      pages.set(ch.data.subarray(z * plane, (z + 1) * plane), pageOf(c, z) * plane);
+    for (let p = 0; p < planes; p++)
+      pages.set(ch.data.subarray(p * plane, (p + 1) * plane), pageOf(c, p) * plane);
   });
-  const stack: NdArray = { data: pages, shape: C * sizeZ === 1 ? [sizeY, sizeX] : [C * sizeZ, sizeY, sizeX] };
+  const stack: NdArray = {
+    data: pages,
+    shape: C * planes === 1 ? [sizeY, sizeX] : [C * planes, sizeY, sizeX],
+  };
   const names = image.names ?? channels.map(() => null);
   if (format === 'imagej') {
     const labels = names.some((n) => n !== null)
@@ -68,19 +87,26 @@ export function encodeChannelsTiff(
     const description = imagejDescription(C, sizeZ, pixelSize);
     return encodeTiff(stack, {
       description:
-        stackAxis === 't'
-          ? description.replace(/^slices=/m, 'frames=').replace(/^spacing=.*\n/m, '')
-          : description,
+        T > 1
+          ? withFrames(description, C, sizeZ, T)
+          : stackAxis === 't'
+            ? description.replace(/^slices=/m, 'frames=').replace(/^spacing=.*\n/m, '')
+            : description,
       resolution: imagejResolution(pixelSize),
       ...(labels === undefined ? {} : { imagejMetadata: labels }),
     });
   }
   const perCm = (v: number) => 1e4 / toMicrometres(v, pixelSize!.unit);
   return encodeTiff(stack, {
-    description: asTimeSeries(
-      omeXml({ name, sizeX, sizeY, sizeZ, channels: names, pixelType: type, pixelSize }),
-      stackAxis === 't' ? sizeZ : 1,
-    ),
+    description:
+      T > 1
+        ? omeXml({ name, sizeX, sizeY, sizeZ, channels: names, pixelType: type, pixelSize })
+            .replace('SizeT="1"', `SizeT="${T}"`)
+            .replace(/PlaneCount="\d+"/, `PlaneCount="${C * planes}"`)
+        : asTimeSeries(
+            omeXml({ name, sizeX, sizeY, sizeZ, channels: names, pixelType: type, pixelSize }),
+            stackAxis === 't' ? sizeZ : 1,
+          ),
     ...(pixelSize === null ? {} : { resolution: { x: perCm(pixelSize.x), y: perCm(pixelSize.y), unit: 3 } }),
   });
 }
@@ -92,4 +118,14 @@ function asTimeSeries(xml: string, frames: number): string {
     .replace('DimensionOrder="XYZCT"', 'DimensionOrder="XYTCZ"')
     .replace(`SizeZ="${frames}"`, 'SizeZ="1"')
     .replace('SizeT="1"', `SizeT="${frames}"`);
+}
+
+/** An ImageJ description of C channels x Z slices with T frames: images=, frames= and hyperstack=true. */
+function withFrames(description: string, C: number, Z: number, T: number): string {
+  const lines = description.trimEnd().split('\n');
+  const frames = [`frames=${T}`, ...(lines.includes('hyperstack=true') ? [] : ['hyperstack=true'])];
+  let after = 0;
+  for (const [k, l] of lines.entries()) if (/^(images|channels|slices)=/.test(l)) after = k;
+  lines.splice(after + 1, 0, ...frames);
+  return `${lines.map((l) => (l.startsWith('images=') ? `images=${C * Z * T}` : l)).join('\n')}\n`;
 }

@@ -33,7 +33,7 @@ export interface SeriesParams {
   interpolation: 'linear' | 'cubic';
 }
 
-/** The defaults: `rcc` over 10 frames, no binning, cubic interpolation (docs/accuracy.md, *Series*). */
+/** The defaults: `rcc` over 10 frames, no binning, cubic interpolation (measured: docs/accuracy.md, *Series drift*). */
 export const SERIES_DEFAULTS: SeriesParams = {
   mode: 'rcc',
   rccWindow: 10,

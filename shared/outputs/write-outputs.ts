@@ -2,6 +2,7 @@ import { encodeChannelsTiff } from '../imaging/encode-channels-tiff.js';
 import type { ImageChannels } from '../imaging/image-channels.js';
 import { pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
 import { renderReport } from '../report/render-report.js';
+import type { StackQuality } from '../report/section-quality-section.js';
 import { reportThumbnails, type ReportThumbnailsOptions } from '../report/report-thumbnails.js';
 import type { ImageResult } from './image-result.js';
 import type { SeriesResult } from './series-result.js';
@@ -43,6 +44,8 @@ export interface WriteOutputsOptions {
   average?: 'full' | 'overlap' | false;
   /** Time series of the run, plotted in the report (their files: `writeSeriesOutputs`). @default [] */
   series?: readonly SeriesResult[];
+  /** Registered stacks' per-frame quality tables, plotted in the report. @default [] */
+  stacks?: readonly StackQuality[];
   /**
    * Thumbnails in the report (before, after, overlays; `reportThumbnails`), or false for none.
    * @default {} (128 px, at most 24 images)
@@ -170,6 +173,7 @@ export async function writeOutputs(
       dataset: options.dataset,
       results,
       series: options.series ?? [],
+      stacks: options.stacks ?? [],
       finishedAt: options.finishedAt ?? new Date(),
       thumbnails: thumbnails === false ? [] : await reportThumbnails(results, options.readImage, thumbnails),
       facts: {

@@ -3,6 +3,13 @@ import { applyDrift } from '../drift/apply-drift.js';
 import { encodeChannelsTiff } from '../imaging/encode-channels-tiff.js';
 import type { ImageChannels } from '../imaging/image-channels.js';
 import { pixelSizeUm } from '../imaging/pixel-size.js';
+import { isMetdbError } from '../errors/metdb-error.js';
+import type { NdArray } from '../ndarray/ndarray.js';
+import { sectionQuality, type SectionQualityTable } from '../quality-metrics/section-quality.js';
+import { sectionQualityCsv, sectionQualityJson } from '../quality-metrics/section-quality-csv.js';
+import { translationMatrix } from '../registration/similarity/transform-matrix.js';
+import { outputFrameBox } from '../tiling/output-frame-box.js';
+import type { StackQuality } from '../report/section-quality-section.js';
 import type { OutputSink } from './output-sink.js';
 import type { SeriesResult } from './series-result.js';
 
@@ -20,16 +27,28 @@ export interface WrittenSeries {
   readonly file: string;
   readonly driftCsv: string;
   readonly driftJson: string;
-  /** The corrected stack, null when not written (option off, 3D drift, unreadable file). */
+  /** The corrected stack, null when not written (option off, unreadable file). */
   readonly corrected: string | null;
+  /**
+   * The corrected stack's registration quality between consecutive frames (`sectionQuality` of
+   * its first channel over the region every frame covers), written as `quality.csv` and
+   * `quality.json` (`<name>.` before them with several series); null without a corrected stack.
+   */
+  readonly quality: {
+    readonly csv: string;
+    readonly json: string;
+    readonly table: SectionQualityTable;
+  } | null;
 }
 
 /**
  * Writes each solved series' outputs: `drift.csv` and `drift.json` (`<name>.drift.csv` and
  * `<name>.drift.json` when the run holds several series), with `_um` columns when the file states
  * its pixel size, and ONE corrected stack `<name>_corrected.tif`: every channel of the file, frame
- * k moved by minus its drift (`applyDrift`), written like the input (an ImageJ hyperstack for an
- * ImageJ file, else OME-TIFF) with its channel names and pixel size.
+ * k (a plane, or a volume of a 4D t x z series, moved by its 3D drift) moved by minus its drift
+ * (`applyDrift`), written like the input (an ImageJ hyperstack for an ImageJ file, else OME-TIFF)
+ * with its channel names, axes and pixel size; for a series of planes, its per-frame quality table
+ * (`quality.csv`, `quality.json`: each frame against the one before).
  */
 export async function writeSeriesOutputs(
   sink: OutputSink,
@@ -61,20 +80,59 @@ export async function writeSeriesOutputs(
     };
     const driftJson = await sink.write(`${prefix}drift.json`, `${JSON.stringify(document, null, 2)}\n`);
     let corrected: string | null = null;
-    if (correctedStack && ndim === 2) {
+    let quality: WrittenSeries['quality'] = null;
+    if (correctedStack && (ndim === 2 || ndim === 3)) {
+      // A series of volumes is decoded as its t x z planes, time-major: one volume a frame.
+      const planes = ndim === 2 ? s.frames : s.frames * s.frameShape[0]!;
       const image = await options.readImage(s);
-      if (image !== undefined && image.channels[0]?.shape.length === 3) {
-        const channels = image.channels.map((c) => applyDrift(c, table, { method }));
+      const first = image?.channels[0];
+      if (image !== undefined && first?.shape.length === 3 && first.shape[0] === planes) {
+        const channels = image.channels.map((c) => {
+          const stack = ndim === 2 ? c : { data: c.data, shape: [s.frames, ...s.frameShape] };
+          return { ...applyDrift(stack, table, { method }), shape: [...c.shape] };
+        });
         const format = image.metadataFormat === 'imagej' ? 'imagej' : 'ome';
         corrected = await sink.write(
           `${name}_corrected${format === 'imagej' ? '.tif' : '.ome.tif'}`,
-          encodeChannelsTiff({ ...image, channels }, { format, name: `${name}_corrected`, stackAxis: 't' }),
+          encodeChannelsTiff(
+            { ...image, channels },
+            {
+              format,
+              name: `${name}_corrected`,
+              stackAxis: 't',
+              ...(ndim === 3 ? { timePoints: s.frames } : {}),
+            },
+          ),
         );
+        const frames = ndim === 2 ? correctedQuality(channels[0]!, s.drift) : null;
+        if (frames !== null) {
+          quality = {
+            csv: await sink.write(`${prefix}quality.csv`, sectionQualityCsv(frames)),
+            json: await sink.write(`${prefix}quality.json`, sectionQualityJson(frames)),
+            table: frames,
+          };
+        }
       }
     }
-    written.push({ file: s.file, driftCsv, driftJson, corrected });
+    written.push({ file: s.file, driftCsv, driftJson, corrected, quality });
   }
   return written;
+}
+
+/**
+ * The per-frame table of a corrected stack (t, y, x) over the region every frame covers (frame k
+ * moved by minus its drift); null for a single frame or frames with no region in common.
+ */
+function correctedQuality(stack: NdArray, drift: readonly (readonly number[])[]): SectionQualityTable | null {
+  if (stack.shape.length !== 3 || stack.shape[0]! < 2) return null;
+  try {
+    const moves = drift.map((d) => translationMatrix(d.map((v) => -v)));
+    const box = outputFrameBox(moves, [stack.shape[1]!, stack.shape[2]!], 'crop');
+    return sectionQuality(stack, { box, bins: 256 });
+  } catch (error) {
+    if (isMetdbError(error)) return null;
+    throw error;
+  }
 }
 
 function round(v: number, digits: number): number | null {
@@ -85,4 +143,20 @@ function round(v: number, digits: number): number | null {
 function stem(file: string): string {
   const flat = file.split('/').join('__');
   return flat.replace(/(\.ome)?\.[^./]*$/i, '') || 'series';
+}
+
+/** The per-frame quality tables of the written series, as the report draws them (named by file). */
+export function stackQualities(written: readonly WrittenSeries[]): StackQuality[] {
+  return written.flatMap((w) => (w.quality === null ? [] : [{ name: w.file, table: w.quality.table }]));
+}
+
+/** A written series' files (`writtenSeriesFiles`). */
+export type WrittenSeriesFiles = Omit<WrittenSeries, 'quality'> & {
+  readonly qualityCsv: string | null;
+  readonly qualityJson: string | null;
+};
+
+/** A written series as a manifest or JSON summary lists it: its files, the quality table left out. */
+export function writtenSeriesFiles({ quality, ...files }: WrittenSeries): WrittenSeriesFiles {
+  return { ...files, qualityCsv: quality?.csv ?? null, qualityJson: quality?.json ?? null };
 }

@@ -7,7 +7,7 @@ import { getJob, markJobState } from '../records/jobs-repository.js';
 import { claimIdempotencyKey } from '../records/processed-events-repository.js';
 import { upsertRegistration, type NewRegistration } from '../records/registrations-repository.js';
 import { listTileResults } from '../records/tile-results-repository.js';
-import { getSeriesByJob, markSeriesFailed, recordSeriesSolution } from '../records/series-repository.js';
+import { getSeriesByJob, recordSeriesSolution } from '../records/series-repository.js';
 import { solveSeries, type SeriesSolution } from './aggregate-series.js';
 import type { JobParams } from './dataset-settings.js';
 import { seriesJobOf } from './series-job.js';
@@ -82,7 +82,6 @@ export async function aggregateJob(
       if (!isMetdbError(error, 'insufficient-data')) throw error;
       const reason = `series not solved: ${error.message}`.slice(0, 1024);
       const wrote = await finish(deps, jobId, async (trx) => {
-        await markSeriesFailed(trx, row.id, reason);
         await markJobState(trx, jobId, 'failed', { from: 'aggregating', reason });
       });
       return { jobId, aggregated: wrote, state: 'failed', reason };

@@ -6,6 +6,7 @@ import {
   type RegistrationParamsPatch,
 } from '../messages/registration-params.js';
 import { SeriesSettingsSchema } from '../messages/series-settings.js';
+import { StackAlignmentSettingsSchema } from '../messages/stack-alignment-settings.js';
 import type { BlobStore } from '../ports/blob-store.js';
 import type { SeriesJob } from './series-job.js';
 import { DEFAULT_WINDOW } from '../registration/preprocess/window-option.js';
@@ -21,11 +22,14 @@ export const SETTINGS_FILE = 'metdb.json';
  * reprocess message) plus `reference`, the object name (relative to the dataset folder) of the
  * reference image or `"middle"`, `stitch` (a mosaic, stitch-settings.ts), and the series
  * settings (`series`, `rccWindow`, `binFrames`, `interpolation`, `stackAxis`:
- * `SeriesSettingsSchema`). Unknown keys are rejected.
+ * `SeriesSettingsSchema`), and how `metdb align` chains and writes a stack (`preserveScales`,
+ * `fitParams`, `subtractLinearFit`, `outputFrame`: `StackAlignmentSettingsSchema`). Unknown keys
+ * are rejected.
  */
 export const DatasetSettingsSchema = z.strictObject({
   ...RegistrationParamsPatchSchema.shape,
   ...SeriesSettingsSchema.shape,
+  ...StackAlignmentSettingsSchema.shape,
   /**
    * Reference image, relative to the dataset folder (`frame_00.tif`), or `"middle"`: the middle
    * image file of the folder (`middleImageFile`). @default the first image by object name

@@ -26,6 +26,8 @@ export interface PlanStitchingResult {
   readonly published?: number;
   /** Why no mosaic is planned yet (its layout or some tiles not uploaded or ingested yet). */
   readonly waiting?: string;
+  /** The tiles the layout names that are not ingested yet (object names), when waiting for them. */
+  readonly missingTiles?: readonly string[];
   /** Why the mosaic cannot be stitched (recorded as a failed mosaic). */
   readonly failed?: string;
 }
@@ -102,7 +104,11 @@ export async function planStitching(
     );
   }
   if (missing.length > 0) {
-    return { mosaic: true, waiting: `${source} waits for ${missing.length} tile(s): ${listed(missing)}` };
+    return {
+      mosaic: true,
+      waiting: `${source} waits for ${missing.length} tile(s): ${listed(missing)}`,
+      missingTiles: missing,
+    };
   }
   const tiles = wanted.map((name) => byObject.get(name)!);
   const problem = tileProblem(tiles);

@@ -2,6 +2,7 @@ import { isMetdbError } from '../errors/metdb-error.js';
 import type { FinalizedObject } from '../messages/storage-event.js';
 import { ingestUpload, type IngestResult } from './ingest-upload.js';
 import type { PipelineDeps } from './pipeline-deps.js';
+import { sweepUnrecordedUploads } from './sweep-unrecorded-uploads.js';
 
 export interface SweepUploadsOptions {
   /** An image row still `received` this long after its last change is stalled. @default 600_000 (10 min) */
@@ -10,13 +11,21 @@ export interface SweepUploadsOptions {
   deadLetterWindowMs?: number;
   /** Uploads looked at per sweep, oldest first. @default 100 */
   limit?: number;
+  /**
+   * The upload bucket, listed for objects with no image row at all (`sweepUnrecordedUploads`).
+   * @default none: the bucket is not listed
+   */
+  uploadBucket?: string;
 }
 
 export interface SweptUpload {
   /** `<bucket>/<object>#<generation>` */
   readonly upload: string;
-  /** Why it was picked: its row stayed `received`, or its notification was dead-lettered with no row made. */
-  readonly cause: 'received' | 'dead-lettered';
+  /**
+   * Why it was picked: its row stayed `received`; its notification was dead-lettered with no row
+   * made; or the object is in the bucket with no row at all (`sweepUnrecordedUploads`).
+   */
+  readonly cause: 'received' | 'dead-lettered' | 'unrecorded';
   readonly outcome: IngestResult['outcome'] | 'error';
   readonly reason?: string;
 }
@@ -27,13 +36,14 @@ export interface SweptUpload {
  * retries were all spent before any row was written (a database outage longer than the retries)
  * left only a dead letter of kind `upload`. Ingest is idempotent by bucket, object and generation,
  * so a slow ingest that finishes meanwhile makes this a no-op. One upload's error does not stop
- * the others (it is reported, and tried again by the next sweep).
+ * the others (it is reported, and tried again by the next sweep). With `uploadBucket`, the
+ * uploads that left no trace at all (no row, no dead letter) are found by listing the bucket.
  */
 export async function sweepStalledUploads(
   deps: PipelineDeps,
   options: SweepUploadsOptions = {},
 ): Promise<SweptUpload[]> {
-  const { stalledAfterMs = 600_000, deadLetterWindowMs = 86_400_000, limit = 100 } = options;
+  const { stalledAfterMs = 600_000, deadLetterWindowMs = 86_400_000, limit = 100, uploadBucket } = options;
   const staleBefore = new Date(Date.now() - stalledAfterMs).toISOString();
   const received = await deps.db
     .selectFrom('images')
@@ -93,6 +103,8 @@ export async function sweepStalledUploads(
       });
     }
   }
+  if (uploadBucket !== undefined)
+    swept.push(...(await sweepUnrecordedUploads(deps, { bucket: uploadBucket, stalledAfterMs, limit })));
   return swept;
 }
 

@@ -3,21 +3,23 @@ import { ndarray, sizeOf, stridesOf, type NdArray } from '../ndarray/ndarray.js'
 import { fftn } from '../registration/fourier-transform.js';
 import { hann1d } from '../registration/preprocess/hann-window.js';
 import { tukey1d } from '../registration/preprocess/tukey-window.js';
+import { resolveWindow, type Window, type WindowOption } from '../registration/preprocess/window-option.js';
 import { checkPair } from './check-pair.js';
 import { halfBitThreshold } from './frc-threshold.js';
 
 export interface FourierRingCorrelationOptions {
   /**
-   * Window applied to both images (after subtracting their means) before the transform. The
-   * borders of a non-periodic image are the same in both images and would otherwise read as
-   * correlated signal at every frequency (a cross in the spectrum). 'none' is the FIB-SEM
-   * toolkit's convention.
-   * @default 'tukey'
+   * Window applied to both images (after subtracting their means) before the transform, the
+   * registration's window option (`resolveWindow`: the name 'tukey' is alpha 0.5). The borders of
+   * a non-periodic image are the same in both images and would otherwise read as correlated signal
+   * at every frequency (a cross in the spectrum). 'none' is the FIB-SEM toolkit's convention.
+   * @default { type: 'tukey', alpha: 0.25 } (`FRC_WINDOW`: the outer eighth of each side tapered)
    */
-  window?: 'tukey' | 'hann' | 'none';
-  /** Fraction of each axis inside the Tukey window's cosine tapers. @default 0.25 */
-  tukeyAlpha?: number;
+  window?: WindowOption;
 }
+
+/** The window of the FRC when none is given: Tukey, alpha 0.25. */
+export const FRC_WINDOW = { type: 'tukey', alpha: 0.25 } as const satisfies Window;
 
 /** A Fourier ring (2D) or shell (3D) correlation curve, one entry per ring k = 1 .. floor(M / 2). */
 export interface FourierRingCorrelation {
@@ -49,7 +51,7 @@ export function fourierRingCorrelation(
   b: NdArray,
   options: FourierRingCorrelationOptions = {},
 ): FourierRingCorrelation {
-  const { window = 'tukey', tukeyAlpha = 0.25 } = options;
+  const window = resolveWindow(options.window, 'fourierRingCorrelation', FRC_WINDOW);
   checkPair(a, b, 'fourierRingCorrelation');
   const { shape } = a;
   if (shape.length < 2 || shape.length > 3 || shape.some((n) => n < 4)) {
@@ -58,14 +60,12 @@ export function fourierRingCorrelation(
       `fourierRingCorrelation: needs a 2D or 3D array of at least 4 pixels per axis, got [${shape.join(', ')}]`,
     );
   }
-  if (!['tukey', 'hann', 'none'].includes(window) || !(tukeyAlpha >= 0 && tukeyAlpha <= 1)) {
-    throw new MetdbError(
-      'invalid-argument',
-      `fourierRingCorrelation: bad window ${window} / alpha ${tukeyAlpha}`,
-    );
-  }
   const taper = (n: number): Float64Array =>
-    window === 'hann' ? hann1d(n) : window === 'tukey' ? tukey1d(n, tukeyAlpha) : new Float64Array(n).fill(1);
+    window.type === 'hann'
+      ? hann1d(n)
+      : window.type === 'tukey'
+        ? tukey1d(n, window.alpha)
+        : new Float64Array(n).fill(1);
   const weights = shape.map(taper);
   const fa = fftn(prepared(a, weights)).data;
   const fb = fftn(prepared(b, weights)).data;

@@ -5,6 +5,7 @@
 export { commonBox, cropToBox, parseEvaluationBox, type EvaluationBox } from './evaluation-box.js';
 export {
   fourierRingCorrelation,
+  FRC_WINDOW,
   type FourierRingCorrelation,
   type FourierRingCorrelationOptions,
 } from './fourier-ring-correlation.js';
@@ -30,3 +31,4 @@ export {
 } from './section-quality.js';
 export { singleImageSnr, type SingleImageSnr, type SingleImageSnrOptions } from './single-image-snr.js';
 export { snrFromCorrelation } from './two-image-snr.js';
+export { SECTION_QUALITY_COLUMNS, sectionQualityCsv, sectionQualityJson } from './section-quality-csv.js';

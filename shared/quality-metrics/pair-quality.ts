@@ -24,7 +24,7 @@ export interface PairQualityOptions {
   bins?: number;
   /** Turns the FRC cutoff into a physical resolution. @default none (pixels only) */
   pixelSize?: PhysicalLength;
-  /** FRC window (see `fourierRingCorrelation`). @default { window: 'tukey', tukeyAlpha: 0.25 } */
+  /** FRC window (see `fourierRingCorrelation`). @default { window: FRC_WINDOW } */
   frc?: FourierRingCorrelationOptions;
 }
 

@@ -11,6 +11,7 @@ import { check, fromJsonText, nowIso, toJsonText, validateRow } from './validate
 import { newId } from './new-id.js';
 import { isMetdbError, MetdbError } from '../errors/metdb-error.js';
 import { toDatabaseError } from './database-error.js';
+import { failSeriesOfJob } from './series-repository.js';
 
 type Db = Kysely<Database>;
 
@@ -216,7 +217,10 @@ export interface MarkJobStateOptions {
   reason?: string;
 }
 
-/** Sets a job's state; returns whether this call changed a row. Sets finished_at for done/failed. */
+/**
+ * Sets a job's state; returns whether this call changed a row. Sets finished_at for done/failed.
+ * A job that fails takes its series (if it has one) from `running` to `failed` with the same reason.
+ */
 export async function markJobState(
   db: Db,
   id: string,
@@ -238,12 +242,16 @@ export async function markJobState(
     if (from.length === 0) throw new MetdbError('invalid-argument', 'markJobState: options.from is empty');
     q = q.where('state', 'in', from);
   }
+  let changed: boolean;
   try {
     const result = await q.executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
+    changed = Number(result.numUpdatedRows) > 0;
   } catch (error) {
     throw toDatabaseError(error, 'mark job state');
   }
+  // A series follows its job: superseded, failed at planning, swept or not solved, never left running.
+  if (changed && to === 'failed') await failSeriesOfJob(db, id, v.failure_reason ?? 'its job failed');
+  return changed;
 }
 
 export function toJobRow(row: JobsTable): JobRow {

@@ -135,16 +135,20 @@ export async function recordSeriesSolution(
   }
 }
 
-/** Marks a series failed with the reason (its job failed). */
-export async function markSeriesFailed(db: Db, seriesId: string, reason: string): Promise<void> {
+/**
+ * The series of a failed job (superseded by a new version, failed at planning, swept as stalled):
+ * `running` becomes `failed` with the job's reason; a series already done or failed is left alone.
+ */
+export async function failSeriesOfJob(db: Db, jobId: string, reason: string): Promise<void> {
   try {
     await db
       .updateTable('series')
       .set({ state: 'failed', failure_reason: reason.slice(0, 1024), updated_at: nowIso() })
-      .where('id', '=', seriesId)
+      .where('job_id', '=', jobId)
+      .where('state', '=', 'running')
       .execute();
   } catch (error) {
-    throw toDatabaseError(error, 'mark series failed');
+    throw toDatabaseError(error, 'fail series of job');
   }
 }
 

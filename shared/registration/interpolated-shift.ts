@@ -110,7 +110,7 @@ export function interpolatedShift(
       const tableOrder = Number.isInteger(s) ? 0 : order;
       const filtered = tableOrder === 3 && prefilter;
       const pad = filtered && mode === 'nearest' ? 12 : 0;
-      const table = axisTable(n + 2 * pad, n, s, tableOrder, mode, pad);
+      const table = axisTable({ length: n + 2 * pad, outLength: n, shift: s, order: tableOrder, mode, pad });
       passes.push({
         length: n,
         outer,

@@ -27,9 +27,7 @@ export function realFourierShift(
     const scale = 1 / size;
     for (let x = 0; x < h; x++) {
       const angle = (-2 * Math.PI * x * shift[d - 1]!) / n;
-      const cr = Math.cos(angle) * scale;
-      const ci = Math.sin(angle) * scale;
-      rotate(v, 2 * x * rows, rows, row, cr, ci);
+      rotate(v, 2 * x * rows, row, { re: Math.cos(angle) * scale, im: Math.sin(angle) * scale });
     }
     const data = out.subarray(0, size);
     irfftn(buffer, shape, data);
@@ -59,16 +57,10 @@ function rowPhasors(shape: readonly number[], shift: readonly number[]): Float64
   return out;
 }
 
-/** Multiplies `rows` complex values from `start` by the row phasors times (cr + i ci). */
-function rotate(
-  v: Float32Array,
-  start: number,
-  rows: number,
-  row: Float64Array,
-  cr: number,
-  ci: number,
-): void {
-  for (let r = 0; r < rows; r++) {
+/** Multiplies the complex values from `start`, one per row phasor, by the phasors times `c`. */
+function rotate(v: Float32Array, start: number, row: Float64Array, c: { re: number; im: number }): void {
+  const { re: cr, im: ci } = c;
+  for (let r = 0, rows = row.length / 2; r < rows; r++) {
     const pr = row[2 * r]! * cr - row[2 * r + 1]! * ci;
     const pi = row[2 * r]! * ci + row[2 * r + 1]! * cr;
     const i = start + 2 * r;

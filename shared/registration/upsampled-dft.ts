@@ -55,7 +55,17 @@ export function upsampledDftHalf(
   czt.prepare(0, x0);
   const half = spectrum.view; // taken after the plan exists: plans may grow the heap
   for (let line = 0; line < lines; line += BATCH) {
-    czt.runLines(half, line, lines, 0, Math.min(BATCH, lines - line), sums, line * region, 1, region);
+    czt.runLines({
+      input: half,
+      inOffset: line,
+      inStride: lines,
+      rotate: 0,
+      count: Math.min(BATCH, lines - line),
+      output: sums,
+      outOffset: line * region,
+      outStride: 1,
+      outLineStep: region,
+    });
   }
 
   addMirrorLines(sums, half, { lead, region, n, x0, upsample });
@@ -99,17 +109,17 @@ function contractLeadingAxes(
     czt.prepare(m0, start[axis]!);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < stride; i += BATCH) {
-        czt.runLines(
-          current,
-          o * n * stride + i,
-          stride,
+        czt.runLines({
+          input: current,
+          inOffset: o * n * stride + i,
+          inStride: stride,
           rotate,
-          Math.min(BATCH, stride - i),
-          next,
-          o * region * stride + i,
-          stride,
-          1,
-        );
+          count: Math.min(BATCH, stride - i),
+          output: next,
+          outOffset: o * region * stride + i,
+          outStride: stride,
+          outLineStep: 1,
+        });
       }
     }
     shape[axis] = region;

@@ -9,6 +9,7 @@ import { tileFieldsSection } from './tile-fields-section.js';
 import { trajectoryChart } from './trajectory-chart.js';
 import type { SeriesResult } from '../outputs/series-result.js';
 import { seriesDriftSection } from './series-drift-section.js';
+import { sectionQualitySection, type StackQuality } from './section-quality-section.js';
 
 export interface ReportInput {
   /** Dataset name (the folder's name for a local run). */
@@ -21,6 +22,8 @@ export interface ReportInput {
   readonly facts?: Readonly<Record<string, string>>;
   /** Time series of the run, drawn in their own section (`seriesDriftSection`). @default [] */
   readonly series?: readonly SeriesResult[];
+  /** Registered stacks' per-section tables (`sectionQualitySection`). @default [] */
+  readonly stacks?: readonly StackQuality[];
   /** Tile fields drawn (one small plot per registered image, the worst first). @default 12 */
   readonly maxTileFields?: number;
   /** Thumbnails before and after registration, with overlays (`reportThumbnails`). @default [] */
@@ -66,7 +69,7 @@ export function renderReport(input: ReportInput): string {
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Met-db QC report: ${escapeHtml(dataset)}</title>
-<style>${STYLE}${GALLERY_STYLE}</style></head>
+<style>${REPORT_STYLE}${GALLERY_STYLE}</style></head>
 <body>
 <h1>Met-db QC report: ${escapeHtml(dataset)}</h1>
 <p class="muted">Finished ${escapeHtml(finishedAt.toISOString())}. Shifts register each image onto the reference (pixels, axis order ${axes.join(', ')}; micrometres where the file states its pixel size).</p>
@@ -74,6 +77,7 @@ export function renderReport(input: ReportInput): string {
 <h2>Shift trajectory</h2>
 <figure>${trajectory}</figure>
 ${seriesDriftSection(input.series ?? [])}
+${sectionQualitySection(input.stacks ?? [])}
 <h2>NCC before and after</h2>
 <figure>${ncc}</figure>
 <h2>Per-tile shift fields</h2>
@@ -166,7 +170,7 @@ export function pixelSizeText(size: PixelSize | null): string {
     : `${values.join(' x ')} ${size.unit}`;
 }
 
-const STYLE = `
+export const REPORT_STYLE = `
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
 .muted{color:#666;font-size:.9em}figure{margin:0}

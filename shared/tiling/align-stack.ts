@@ -4,8 +4,14 @@ import {
 } from '../aggregation/cumulative-transforms.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import { ndarray, pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
-import type { Matrix3 } from '../registration/similarity/transform-matrix.js';
+import type { OutputFrame } from '../messages/stack-alignment-settings.js';
+import {
+  multiplyMatrices,
+  translationMatrix,
+  type Matrix3,
+} from '../registration/similarity/transform-matrix.js';
 import { warpToReference } from '../registration/warp-to-reference.js';
+import { outputFrameBox, type FrameBox } from './output-frame-box.js';
 import {
   sectionPairTransform,
   type SectionPairTransformOptions,
@@ -15,11 +21,18 @@ import {
 export interface AlignStackOptions extends SectionPairTransformOptions, CumulativeTransformsOptions {
   /** Interpolation of the resampled sections: 1 linear, 3 cubic spline. @default 1 */
   order?: 1 | 3;
+  /**
+   * The frame the sections are resampled into (`outputFrameBox`): section 0's (`first`), grown to
+   * hold every section (`pad`), or cut to the region all sections cover (`crop`). @default 'first'
+   */
+  outputFrame?: OutputFrame;
 }
 
 export interface AlignedStack<T extends Uint8Array | Uint16Array | Float32Array> {
-  /** The sections resampled onto section 0's frame (same shape and pixel type; 0 where no data). */
+  /** The sections resampled into the output frame (pixel type kept; 0 where no data). */
   readonly aligned: NdArray<T>;
+  /** Where the output frame lies in section 0's pixel grid (its first pixel and size). */
+  readonly frame: FrameBox;
   /** Each section's transform onto section 0 (index 0 the identity). */
   readonly transforms: Matrix3[];
   /** The measured step of section k onto section k - 1, for k = 1 .. n - 1. */
@@ -31,13 +44,13 @@ export interface AlignedStack<T extends Uint8Array | Uint16Array | Float32Array>
  * measured against the one before (`sectionPairTransform`: tile shifts, model fit, outliers out;
  * a step with too little evidence is a shift, flagged), the steps are chained into one transform
  * per section (`cumulativeTransforms`, optionally smoothed and detrended), and every section is
- * resampled onto section 0.
+ * resampled onto section 0's grid, in its frame, padded or cropped (`outputFrame`).
  */
 export function alignStack<T extends Uint8Array | Uint16Array | Float32Array>(
   stack: NdArray<T>,
   options: AlignStackOptions = {},
 ): AlignedStack<T> {
-  const { order = 1, smoothing, subtractLinearTrend, ...pair } = options;
+  const { order = 1, smoothing, subtractLinearTrend, outputFrame = 'first', ...pair } = options;
   const { shape, data } = stack;
   if (shape.length !== 3 || shape[0]! < 2) {
     throw new MetdbError(
@@ -54,20 +67,23 @@ export function alignStack<T extends Uint8Array | Uint16Array | Float32Array>(
     ...(smoothing !== undefined && { smoothing }),
     ...(subtractLinearTrend !== undefined && { subtractLinearTrend }),
   });
-  const out = new (data.constructor as new (length: number) => T)(data.length);
+  const frame = outputFrameBox(transforms, [h, w], outputFrame);
+  const outPlane = frame.width * frame.height;
+  const out = new (data.constructor as new (length: number) => T)(n * outPlane);
+  const toFrame = translationMatrix([-frame.y, -frame.x]);
   for (let z = 0; z < n; z++) {
-    const warped = warpToReference(section(z), transforms[z]!, {
+    const warped = warpToReference(section(z), multiplyMatrices(toFrame, transforms[z]!), {
       order,
-      outputShape: [h, w],
+      outputShape: [frame.height, frame.width],
       dtype: 'float32',
     });
     const max = pixelTypeOf(data) === 'uint8' ? 255 : 65535;
     const integer = pixelTypeOf(data) !== 'float32';
     const values = warped.data;
-    for (let i = 0; i < plane; i++) {
+    for (let i = 0; i < outPlane; i++) {
       const v = values[i]!;
-      out[z * plane + i] = integer ? Math.min(max, Math.max(0, Math.round(v))) : v;
+      out[z * outPlane + i] = integer ? Math.min(max, Math.max(0, Math.round(v))) : v;
     }
   }
-  return { aligned: ndarray(out, shape), transforms, steps };
+  return { aligned: ndarray(out, [n, frame.height, frame.width]), frame, transforms, steps };
 }

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { deadLettersCommand } from '../../cli/dead-letters-command.js';
 import { sweepCommand } from '../../cli/sweep-command.js';
 import { recordDeadLetter } from '../../shared/pipeline/record-dead-letter.js';
-import { createPipelineFixture, frameBytes, type PipelineFixture } from '../pipeline/pipeline-fixture.js';
+import { createDatasetFixture, type PipelineFixture } from '../pipeline/pipeline-fixture.js';
 
 let fixture: PipelineFixture | undefined;
 afterEach(async () => {
@@ -16,13 +16,7 @@ afterEach(async () => {
 
 describe('metdb dead-letters and metdb sweep', () => {
   it('lists a dead-lettered tile, then fails its stalled job with the reason and the missing tiles', async () => {
-    const f = (fixture = await createPipelineFixture());
-    await f.deps.blobs.put(
-      'ds/metdb.json',
-      Buffer.from(JSON.stringify({ reference: 'frame_00.tif', tileSize: 128 })),
-    );
-    await f.upload('ds/frame_00.tif', frameBytes('frame_00.tif'));
-    await f.upload('ds/frame_01.tif', frameBytes('frame_01.tif'));
+    const f = (fixture = await createDatasetFixture(['frame_00.tif', 'frame_01.tif']));
     const tiles = f.deps.bus.published.filter((p) => p.topic === 'tiles');
     expect(tiles).toHaveLength(9); // published, never delivered: the job stalls at 0 of 9
     await recordDeadLetter(f.deps, {

@@ -89,4 +89,34 @@ describe('encodeChannelsTiff on the 3-channel ImageJ file at 0.0515 µm', async 
       expect(seen.channel_sums).toEqual(stack.channels.map((c) => sum(c.data)));
     }
   });
+
+  it('writes a series of volumes (t x z, time-major planes) in each layout: OME TCZYX, ImageJ TZCYX', async () => {
+    const [T, Z, Y, X] = [3, 4, 5, 6];
+    // Every plane of channel c at time t and depth z holds 1000 c + 100 t + z.
+    const channel = (c: number) => {
+      const data = new Uint16Array(T * Z * Y * X);
+      for (let p = 0; p < T * Z; p++)
+        data.fill(1000 * c + 100 * Math.floor(p / Z) + (p % Z), p * Y * X, (p + 1) * Y * X);
+      return { data, shape: [T * Z, Y, X] };
+    };
+    const image = {
+      channels: [channel(1), channel(2)],
+      names: ['a', 'b'],
+      pixelSize: { x: 0.1, y: 0.1, z: 0.5, unit: 'µm' as const },
+      metadataFormat: null,
+    };
+    for (const format of ['ome', 'imagej'] as const) {
+      const bytes = encodeChannelsTiff(image, { format, timePoints: T });
+      const back = await decodeChannels(bytes);
+      back.channels.forEach((c, k) => expect(c.data).toEqual(image.channels[k]!.data));
+      expect(back.pixelSize).toMatchObject({ z: 0.5 });
+      if (!withTifffile) continue;
+      const path = join(dir, `tzc.${format}.tif`);
+      writeFileSync(path, bytes);
+      const seen = runPython<TifffileView>(TIFFFILE_READ, path);
+      expect(seen.axes).toBe(format === 'ome' ? 'TCZYX' : 'TZCYX');
+      expect(seen.shape).toEqual(format === 'ome' ? [T, 2, Z, Y, X] : [T, Z, 2, Y, X]);
+    }
+    expect(() => encodeChannelsTiff(image, { timePoints: 5 })).toThrow(/12 planes are not 5 time points/);
+  });
 });

@@ -28,6 +28,25 @@ const grantsTo = (memberPattern: RegExp): { type: string; role: unknown; target:
       target: String(grant.bucket ?? grant.topic ?? grant.subscription ?? grant.name ?? grant.project),
     }));
 
+/**
+ * Evaluates the IAM conditions of the stack on an object's resource name: a conjunction of
+ * `resource.name.startsWith("P")` and `resource.name.extract("A{x}B") == ""` / `!= ""` terms, with
+ * `extract` as IAM documents it (the text between A and the next B after it, "" when absent).
+ */
+function evaluateCondition(expression: string, name: string): boolean {
+  return expression.split(' && ').every((term) => {
+    const starts = /^resource\.name\.startsWith\("([^"]*)"\)$/.exec(term);
+    if (starts !== null) return name.startsWith(starts[1]!);
+    const extract = /^resource\.name\.extract\("(.*?)\{\w+\}([^"]*)"\) (==|!=) ""$/.exec(term);
+    if (extract === null) throw new Error(`unknown condition term: ${term}`);
+    const [, before, after, op] = extract as unknown as [string, string, string, string];
+    const at = name.indexOf(before);
+    const end = at < 0 ? -1 : name.indexOf(after, at + before.length);
+    const value = end < 0 ? '' : name.slice(at + before.length, end);
+    return op === '==' ? value === '' : value !== '';
+  });
+}
+
 describe('infra security (prod)', () => {
   it('grants nothing to allUsers or allAuthenticatedUsers', () => {
     const strings = allStrings(stack.json.resource);
@@ -66,7 +85,7 @@ describe('infra security (prod)', () => {
     }
   });
 
-  it('lets only publishOutputs and stitchSolve create objects under outputs/, and ingest only under datasets/', () => {
+  it('gives every object name of the results bucket one creator: ingest datasets/, publishOutputs the snapshots, stitchSolve the mosaics', () => {
     const creators: Block[] = iamGrants()
       .filter(
         ({ grant }) =>
@@ -77,28 +96,75 @@ describe('infra security (prod)', () => {
     const onResults = creators.filter((g) => /buckets_results_/.test(String(g.bucket)));
     const byFunction = new Map<string, Block>(
       onResults.map((g): [string, Block] => [
-        /\.fn-([\w-]+)_identity_account_/.exec(String(g.member))?.[1] ?? String(g.member),
+        // `.fn-<slug>_identity_account_...` (pipeline functions), `.recovery_<slug>-identity_account_...`
+        /\.(?:fn-([\w-]+)_|recovery_([\w-]+)-)identity_account_/
+          .exec(String(g.member))
+          ?.slice(1)
+          .find(Boolean) ?? String(g.member),
         g,
       ]),
     );
-    expect([...byFunction.keys()].sort()).toEqual(['ingest', 'publish-outputs', 'stitch-solve']);
+    // The sweep ingests again uploads that have no final row: it creates what ingest creates.
+    expect([...byFunction.keys()].sort()).toEqual(['ingest', 'publish-outputs', 'stitch-solve', 'sweep']);
     for (const g of onResults) expect(g.role).toBe('roles/storage.objectCreator');
     const condition = (slug: string) => field(byFunction.get(slug) ?? {}, 'condition');
-    const under = (prefix: string) =>
-      new RegExp(
-        `^resource\\.name\\.startsWith\\("projects/_/buckets/\\$\\{google_storage_bucket\\.buckets_results_[0-9A-F]+\\.name\\}/objects/${prefix}/"\\)$`,
+    const bucket =
+      /^resource\.name\.startsWith\("projects\/_\/buckets\/(\$\{google_storage_bucket\.buckets_results_[0-9A-F]+\.name\})\/objects\//.exec(
+        String(condition('ingest').expression),
+      )?.[1];
+    expect(bucket).toBeDefined();
+    const objects = `projects/_/buckets/${bucket}/objects/`;
+    expect(condition('ingest').expression).toBe(`resource.name.startsWith("${objects}datasets/")`);
+    expect(condition('sweep').expression).toBe(`resource.name.startsWith("${objects}datasets/")`);
+    const mosaics = `resource.name.extract("${objects}outputs/{datasetId}/mosaics/")`;
+    expect(condition('publish-outputs').expression).toBe(
+      `resource.name.startsWith("${objects}outputs/") && ${mosaics} == ""`,
+    );
+    expect(condition('stitch-solve').expression).toBe(
+      `resource.name.startsWith("${objects}outputs/") && ${mosaics} != ""`,
+    );
+    // Every object name the pipeline creates in the results bucket has exactly one writer.
+    const names: Record<string, string> = {
+      'datasets/D1/images/I1.tif': 'ingest',
+      'outputs/D1/v1/r5/shifts.json': 'publish-outputs',
+      'outputs/D1/v1/r5/registered/frame_00.tif': 'publish-outputs',
+      'outputs/D1/v1/r5/registered.ome.zarr/0/c/0/0/0/0': 'publish-outputs',
+      'outputs/D1/v2/r9/stack_corrected.ome.tif': 'publish-outputs',
+      'outputs/D1/mosaics/v1/mosaic.ome.tif': 'stitch-solve',
+      'outputs/D1/mosaics/v1/positions.csv': 'stitch-solve',
+    };
+    for (const [name, writer] of Object.entries(names)) {
+      const allowed = ['ingest', 'publish-outputs', 'stitch-solve'].filter((slug) =>
+        evaluateCondition(String(condition(slug).expression), `${objects}${name}`),
       );
-    expect(condition('publish-outputs').expression).toMatch(under('outputs'));
-    expect(condition('stitch-solve').expression).toMatch(under('outputs'));
-    expect(condition('ingest').expression).toMatch(under('datasets'));
+      expect(allowed, name).toEqual([writer]);
+    }
+    expect(
+      ['publish-outputs', 'stitch-solve'].filter((slug) =>
+        evaluateCondition(String(condition(slug).expression), `${objects}uploads/x.tif`),
+      ),
+    ).toEqual([]);
   });
 
-  it('lets the sweep publish tiles, aggregations and the outputs of the jobs it fails', () => {
+  it('lets the sweep read uploads (to ingest again those with no final row) and canonical images', () => {
+    const buckets = grantsTo(/recovery_sweep-identity_account_[0-9A-F]+\.member\}$/)
+      .filter((g) => g.type === 'google_storage_bucket_iam_member')
+      .map((g) => `${/buckets_(\w+?)_/.exec(g.target)?.[1]}:${String(g.role)}`);
+    expect(buckets.sort()).toEqual([
+      'results:roles/storage.objectCreator',
+      'results:roles/storage.objectViewer',
+      'uploads:roles/storage.objectViewer',
+    ]);
+  });
+
+  it("lets the sweep publish tiles, aggregations, the outputs of the jobs it fails, and stalled mosaics' edges and solves", () => {
     const topics = grantsTo(/recovery_sweep-identity_account_[0-9A-F]+\.member\}$/)
       .filter((g) => g.type === 'google_pubsub_topic_iam_member')
       .map((g) => `${/pubsub_([\w-]+?)_[0-9A-F]+\./.exec(g.target)?.[1]}:${String(g.role)}`);
     expect(topics.sort()).toEqual([
       'aggregate:roles/pubsub.publisher',
+      'edges:roles/pubsub.publisher',
+      'mosaics:roles/pubsub.publisher',
       'outputs:roles/pubsub.publisher',
       'tiles:roles/pubsub.publisher',
     ]);

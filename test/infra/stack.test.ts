@@ -162,6 +162,16 @@ describe('infra stack (dev)', () => {
     const functions = resourcesOf(stack.json, 'google_cloudfunctions2_function');
     expect(field(byName(functions, 'metdb-dev-sweep'), 'build_config').entry_point).toBe('sweep');
     expect(field(byName(functions, 'metdb-dev-dead-letter'), 'build_config').entry_point).toBe('deadLetter');
+    // The sweep ingests again uploads with no final row: at least ingest's memory, and the upload bucket.
+    const mib = (m: unknown) => Number.parseInt(String(m), 10) * (String(m).endsWith('Gi') ? 1024 : 1);
+    const sweepConfig = field(byName(functions, 'metdb-dev-sweep'), 'service_config');
+    const ingestConfig = field(byName(functions, 'metdb-dev-ingest'), 'service_config');
+    expect(mib(sweepConfig.available_memory)).toBeGreaterThanOrEqual(mib(ingestConfig.available_memory));
+    expect(mib(sweepConfig.available_memory)).toBeGreaterThanOrEqual(2048);
+    expect(Number(sweepConfig.available_cpu)).toBeGreaterThanOrEqual(Number(ingestConfig.available_cpu));
+    expect(String((sweepConfig.environment_variables as Block).METDB_UPLOAD_BUCKET)).toMatch(
+      /buckets_uploads_/,
+    );
   });
 
   it('announces finalized uploads on the uploads topic as JSON_API_V1', () => {

@@ -2,33 +2,29 @@
  * The cloud returns the outputs: the series fixture uploaded to the bucket goes through the cloud
  * stack (the Pub/Sub emulator pushing to ingest, registerTile, aggregate and publishOutputs, served
  * by functions-framework from dist/; MariaDB; the GCS JSON API double, a MOCK of Cloud Storage, as
- * the bucket). Once every job has settled, `aggregate` has announced each job on the outputs topic
- * and `publishOutputs` has written the dataset's outputs under `outputs/<datasetId>/v1/r4/`. The
- * objects are read back independently (sharp for the pixels, tifffile when /usr/bin/python3 has
- * it, JSON.parse for the table) and checked against the database rows, and redelivered outputs
+ * the bucket), and beside it a multi-page time series (an ImageJ TYX hyperstack). Once every job
+ * has settled, `aggregate` has announced each job on the outputs topic and `publishOutputs` has
+ * written the dataset's outputs under `outputs/<datasetId>/v1/r5/`. The objects are read back
+ * independently (sharp for the pixels, tifffile and scipy when /usr/bin/python3 has them,
+ * JSON.parse for the tables) and checked against the database rows, and redelivered outputs
  * messages leave, or recreate, identical bytes.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
+import type { DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { parseOutputsMessage, type OutputsMessage } from '../../shared/messages/outputs-message.js';
 import { SETTINGS_FILE } from '../../shared/pipeline/dataset-settings.js';
 import { getDatasetByName } from '../../shared/records/datasets-repository.js';
-import { migrateToLatest } from '../../shared/records/migrate.js';
-import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
-import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
-import { createTopology, pullAll, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
-import { gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
-import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
-import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
+import { pullAll, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
+import type { GcsDouble } from '../support/gcs-double.js';
+import { startCloudTestStack, type CloudTestStack } from '../support/cloud-test-stack.js';
 import { interiorNcc } from '../support/interior-ncc.js';
 import { hasPython, runPython, TIFFFILE_READ } from '../support/python-readers.js';
-import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
 import { deliveryLines, until } from './pipeline-harness.js';
 
 const run = randomUUID().slice(0, 8);
@@ -42,15 +38,18 @@ const topics = {
 };
 const SERIES = 'test/fixtures/series';
 const FRAMES = ['frame_00.tif', 'frame_01.tif', 'frame_02.tif', 'frame_03.tif', 'frame_04.tif'];
+/** A time series in one file: 5 frames (ImageJ hyperstack, TYX) of 64 x 64 nuclei. */
+const STACK = 'migration_tyx_imagej.tif';
 const truth = JSON.parse(readFileSync(`${SERIES}/truth.json`, 'utf8')) as {
   frames: { file: string; expected: number[] }[];
 };
 const SETTINGS = { reference: 'frame_00.tif', tileSize: 128, tileOverlap: 0.25, upsampleFactor: 100 };
-/** Four jobs (every frame but the reference), all version 1: the last snapshot is `v1/r4/`. */
-const JOBS = FRAMES.length - 1;
+/** Four pair jobs (every frame but the reference), all version 1. */
+const PAIR_JOBS = FRAMES.length - 1;
+/** With the series' job, five jobs: the last snapshot is `v1/r5/`. */
+const JOBS = PAIR_JOBS + 1;
 
-let emulator: PubSubEmulator;
-let testDb: TestDatabase;
+let stack: CloudTestStack;
 let handle: DatabaseHandle;
 let gcs: GcsDouble;
 let topology: Topology;
@@ -58,60 +57,39 @@ let storage: Storage;
 let scratch: string;
 let datasetId: string;
 let prefix: string;
-const servers: Record<string, FunctionServer> = {};
-const publishing: Promise<unknown>[] = [];
+let servers: CloudTestStack['servers'];
 
 beforeAll(async () => {
-  buildDistIfStale();
-  emulator = await startPubSubEmulator();
-  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  testDb = await createMysqlTestDatabase(2);
-  handle = await connectDatabase(testDb.config);
-  await migrateToLatest(handle.db);
-  gcs = await startGcsDouble();
-  storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: emulator.projectId });
+  stack = await startCloudTestStack({
+    functions: ['ingest', 'registerTile', 'aggregate', 'publishOutputs'],
+    push: [
+      { topic: topics.uploads, target: 'ingest' },
+      { topic: topics.tiles, target: 'registerTile' },
+      { topic: topics.aggregate, target: 'aggregate' },
+      { topic: topics.outputs, target: 'publishOutputs' },
+    ],
+    env: {
+      METDB_RESULTS_BUCKET: BUCKET,
+      METDB_TILES_TOPIC: topics.tiles,
+      METDB_AGGREGATE_TOPIC: topics.aggregate,
+      METDB_REPROCESS_TOPIC: `outs-reprocess-${run}`,
+      METDB_OUTPUTS_TOPIC: topics.outputs,
+      METDB_LOG_LEVEL: 'info',
+    },
+    // As a bucket notification would, every finalized object is announced, the outputs included.
+    announce: { bucket: BUCKET, topic: topics.uploads },
+    // A tap: every outputs announcement, to count them and to redeliver one.
+    taps: [topics.outputs],
+  });
+  ({ handle, gcs, topology, storage, servers } = stack);
   scratch = mkdtempSync(join(tmpdir(), 'metdb-cloud-outputs-'));
-  const env = {
-    METDB_DATABASE_URL: testDb.config.kind === 'mysql' ? testDb.config.url : '',
-    METDB_DB_POOL_SIZE: '2',
-    METDB_GCS_API_ENDPOINT: gcs.endpoint,
-    METDB_RESULTS_BUCKET: BUCKET,
-    GOOGLE_CLOUD_PROJECT: emulator.projectId,
-    PUBSUB_EMULATOR_HOST: emulator.host,
-    METDB_TILES_TOPIC: topics.tiles,
-    METDB_AGGREGATE_TOPIC: topics.aggregate,
-    METDB_REPROCESS_TOPIC: `outs-reprocess-${run}`,
-    METDB_OUTPUTS_TOPIC: topics.outputs,
-    METDB_LOG_LEVEL: 'info',
-  };
-  const targets = ['ingest', 'registerTile', 'aggregate', 'publishOutputs'];
-  const started = await Promise.allSettled(targets.map((target) => startFunction(target, { env })));
-  for (const s of started) if (s.status === 'fulfilled') servers[s.value.target] = s.value;
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-  const push = { ackDeadlineSeconds: 60, maxDeliveryAttempts: 5 };
-  topology = await createTopology(emulator.host, emulator.projectId, [
-    { topic: topics.uploads, pushTo: servers.ingest!.url, ...push },
-    { topic: topics.tiles, pushTo: servers.registerTile!.url, ...push },
-    { topic: topics.aggregate, pushTo: servers.aggregate!.url, ...push },
-    { topic: topics.outputs, pushTo: servers.publishOutputs!.url, ...push },
-  ]);
-  // A tap: every outputs announcement, to count them and to redeliver one.
-  await topology.pubsub.topic(topics.outputs).createSubscription(`${topics.outputs}-tap`, {
-    ackDeadlineSeconds: 60,
-  });
-  // As a bucket notification would, every finalized object is announced, the outputs included.
-  gcs.onFinalize((resource) => {
-    if (resource.bucket !== BUCKET) return;
-    publishing.push(topology.pubsub.topic(topics.uploads).publishMessage(gcsNotification(resource)));
-  });
 
   const bucket = storage.bucket(BUCKET);
   const save = (name: string, bytes: Uint8Array, contentType: string) =>
     bucket.file(`${DATASET}/${name}`).save(Buffer.from(bytes), { resumable: false, contentType });
   await save(SETTINGS_FILE, new TextEncoder().encode(JSON.stringify(SETTINGS)), 'application/json');
   for (const frame of FRAMES) await save(frame, readFileSync(join(SERIES, frame)), 'image/tiff');
+  await save(STACK, readFileSync(join(SERIES, STACK)), 'image/tiff');
   datasetId = (await until('the dataset row', 30_000, async () => getDatasetByName(handle.db, DATASET))).id;
   prefix = `outputs/${datasetId}/v1/r${JOBS}/`;
   await until('the outputs manifest', 120_000, () =>
@@ -120,17 +98,7 @@ beforeAll(async () => {
 }, 200_000);
 
 afterAll(async () => {
-  await Promise.allSettled(publishing);
-  await topology?.pubsub
-    .subscription(`${topics.outputs}-tap`)
-    .delete()
-    .catch(() => undefined);
-  await topology?.destroy();
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-  await gcs?.stop();
-  await handle?.close();
-  await testDb?.drop();
-  await emulator?.stop();
+  await stack?.stop();
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 }, 60_000);
 
@@ -154,11 +122,11 @@ async function pixelsOf(bytes: Uint8Array): Promise<{ data: Float64Array; width:
 interface ShiftsJson {
   axes: string[];
   unit: string;
-  images: { file: string; role: string; shift: number[] | null; jobId: string | null }[];
+  images: { file: string; frame?: number; role: string; shift: number[] | null; jobId: string | null }[];
 }
 
 describe('publishOutputs in the cloud stack', () => {
-  it('writes every output of the dataset under outputs/<datasetId>/v1/r4/, the manifest last', () => {
+  it('writes every output of the dataset under outputs/<datasetId>/v1/r5/, the manifest last', () => {
     const names = [...gcs.objects.keys()]
       .filter((k) => k.startsWith(`${BUCKET}/${prefix}`))
       .map((k) => k.slice(`${BUCKET}/${prefix}`.length));
@@ -171,6 +139,9 @@ describe('publishOutputs in the cloud stack', () => {
       'outputs.json',
       'registered.ome.zarr/zarr.json',
       ...stems.map((s) => `registered/${s}.tif`),
+      'drift.csv',
+      'drift.json',
+      'migration_tyx_imagej_corrected.tif',
     ])
       expect(names, name).toContain(name);
     const manifest = JSON.parse(new TextDecoder().decode(bytesOf(`${prefix}outputs.json`))) as {
@@ -178,18 +149,29 @@ describe('publishOutputs in the cloud stack', () => {
       revision: number;
       jobs: { state: string }[];
       outputs: { registered: string[]; shiftsJson: string };
+      series: { file: string; driftCsv: string; driftJson: string; corrected: string | null }[];
     };
     expect(manifest).toMatchObject({ version: 1, revision: JOBS });
     expect(manifest.jobs.map((j) => j.state)).toEqual(new Array(JOBS).fill('done'));
     expect(manifest.outputs.shiftsJson).toBe(`gs://${BUCKET}/${prefix}shifts.json`);
+    expect(manifest.series).toEqual([
+      {
+        file: STACK,
+        driftCsv: `gs://${BUCKET}/${prefix}drift.csv`,
+        driftJson: `gs://${BUCKET}/${prefix}drift.json`,
+        corrected: `gs://${BUCKET}/${prefix}migration_tyx_imagej_corrected.tif`,
+      },
+    ]);
     // The outputs, announced to the uploads topic like any object, were not ingested.
-    return expect(handle.db.selectFrom('images').select('id').execute()).resolves.toHaveLength(FRAMES.length);
+    return expect(handle.db.selectFrom('images').select('id').execute()).resolves.toHaveLength(
+      FRAMES.length + 1,
+    );
   });
 
   it('writes a shift table that is the database rows, and close to the known drift', async () => {
     const shifts = JSON.parse(new TextDecoder().decode(bytesOf(`${prefix}shifts.json`))) as ShiftsJson;
     expect(shifts).toMatchObject({ axes: ['y', 'x'], unit: 'px' });
-    expect(shifts.images.map((i) => i.file)).toEqual(FRAMES);
+    expect(shifts.images.map((i) => i.file)).toEqual([...FRAMES, ...new Array<string>(5).fill(STACK)]);
     const rows = await handle.db
       .selectFrom('registrations')
       .innerJoin('jobs', 'jobs.id', 'registrations.job_id')
@@ -197,7 +179,7 @@ describe('publishOutputs in the cloud stack', () => {
       .select(['images.source_object', 'jobs.id', 'registrations.shift_y', 'registrations.shift_x'])
       .where('jobs.dataset_id', '=', datasetId)
       .execute();
-    expect(rows).toHaveLength(JOBS);
+    expect(rows).toHaveLength(PAIR_JOBS);
     for (const row of rows) {
       const file = row.source_object.slice(DATASET.length + 1);
       const image = shifts.images.find((i) => i.file === file)!;
@@ -211,7 +193,7 @@ describe('publishOutputs in the cloud stack', () => {
       .decode(bytesOf(`${prefix}shifts.csv`))
       .trim()
       .split('\n');
-    expect(csv).toHaveLength(FRAMES.length + 1);
+    expect(csv).toHaveLength(FRAMES.length + 5 + 1);
     expect(csv[0]).toMatch(/shift_y,shift_x/);
     const report = new TextDecoder().decode(bytesOf(`${prefix}report.html`));
     for (const frame of FRAMES) expect(report).toContain(frame);
@@ -240,6 +222,59 @@ describe('publishOutputs in the cloud stack', () => {
     }
   });
 
+  it('writes the series drift (the series_frames rows) and its corrected stack', async () => {
+    const frames = await handle.db
+      .selectFrom('series_frames')
+      .innerJoin('series', 'series.id', 'series_frames.series_id')
+      .innerJoin('jobs', 'jobs.id', 'series.job_id')
+      .select(['series_frames.frame_index', 'series_frames.drift_y', 'series_frames.drift_x'])
+      .where('jobs.dataset_id', '=', datasetId)
+      .orderBy('series_frames.frame_index')
+      .execute();
+    expect(frames.map((f) => f.frame_index)).toEqual([0, 1, 2, 3, 4]);
+    // The nuclei drift by several pixels over the five frames.
+    expect(Math.max(...frames.map((f) => Math.hypot(f.drift_y, f.drift_x)))).toBeGreaterThan(2);
+    const drift = JSON.parse(new TextDecoder().decode(bytesOf(`${prefix}drift.json`))) as {
+      frames: { frame: number; drift_px: number[]; shift_px: number[] }[];
+    };
+    expect(drift.frames).toHaveLength(frames.length);
+    frames.forEach((row, k) => {
+      const f = drift.frames[k]!;
+      expect(f.frame).toBe(row.frame_index);
+      expect(f.drift_px[0]).toBeCloseTo(row.drift_y, 4);
+      expect(f.drift_px[1]).toBeCloseTo(row.drift_x, 4);
+    });
+    const csv = new TextDecoder()
+      .decode(bytesOf(`${prefix}drift.csv`))
+      .trim()
+      .split('\n');
+    expect(csv[0]).toBe('frame,drift_y_px,drift_x_px');
+    csv.slice(1).forEach((line, k) => {
+      const [frame, y, x] = line.split(',').map(Number);
+      expect([frame, y, x]).toEqual([
+        k,
+        Number(frames[k]!.drift_y.toFixed(4)),
+        Number(frames[k]!.drift_x.toFixed(4)),
+      ]);
+    });
+    const path = join(scratch, 'corrected.tif');
+    writeFileSync(path, bytesOf(`${prefix}migration_tyx_imagej_corrected.tif`));
+    if (!hasPython('tifffile', 'numpy', 'scipy')) return;
+    const read = runPython<{ shape: number[]; dtype: string; is_imagej: boolean }>(TIFFFILE_READ, path);
+    expect(read).toMatchObject({ shape: [5, 64, 64], dtype: 'uint16', is_imagej: true });
+    writeFileSync(join(scratch, 'drift.json'), bytesOf(`${prefix}drift.json`));
+    // Each corrected frame is the uploaded frame moved by minus its drift: scipy's cubic spline
+    // shift agrees inside the borders, to the uint16 rounding.
+    const moved = runPython<{ spline: number[]; raw: number[] }>(
+      SPLINE_SHIFT_DIFF,
+      path,
+      join(SERIES, STACK),
+      join(scratch, 'drift.json'),
+    );
+    moved.spline.forEach((d, k) => expect(d, `frame ${k}`).toBeLessThan(2));
+    moved.raw.slice(1).forEach((d, k) => expect(d, `frame ${k + 1}`).toBeGreaterThan(100));
+  });
+
   it('announced every job once it settled, and acknowledged each delivery', async () => {
     const announced = (await pullAll(topology.pubsub, `${topics.outputs}-tap`, JOBS, 10_000)).map((m) =>
       parseOutputsMessage(JSON.parse(m.data.toString('utf8'))),
@@ -258,7 +293,15 @@ describe('publishOutputs in the cloud stack', () => {
   });
 
   it('leaves the same bytes on a redelivery, and recreates identical bytes for lost objects', async () => {
-    const keys = ['shifts.json', 'shifts.csv', 'report.html', 'registered/frame_03.tif', 'outputs.json'];
+    const keys = [
+      'shifts.json',
+      'shifts.csv',
+      'report.html',
+      'registered/frame_03.tif',
+      'drift.json',
+      'migration_tyx_imagej_corrected.tif',
+      'outputs.json',
+    ];
     const before = keys.map((k) => gcs.objects.get(`${BUCKET}/${prefix}${k}`)!);
     const message: OutputsMessage = { schemaVersion: 1, datasetId, jobId: jobIdOf() };
     const deliveries = () => deliveryLines(servers.publishOutputs!.output(), 'publishOutputs').length;
@@ -285,6 +328,24 @@ describe('publishOutputs in the cloud stack', () => {
     });
   });
 });
+
+/**
+ * Per frame, the largest difference (12 px inside the borders) between a corrected stack and the
+ * uploaded frames moved by minus their drift with scipy (`ndimage.shift`, cubic spline, zeros
+ * outside), and between the corrected and the uploaded frames.
+ */
+const SPLINE_SHIFT_DIFF = String.raw`
+import json, sys
+import numpy as np, tifffile
+from scipy.ndimage import shift
+corrected = tifffile.imread(sys.argv[1]).astype(np.float64)
+raw = tifffile.imread(sys.argv[2]).astype(np.float64)
+frames = json.load(open(sys.argv[3]))['frames']
+inner = (slice(12, -12), slice(12, -12))
+spline = [float(np.abs(shift(raw[f['frame']], [-v for v in f['drift_px']], order=3, mode='constant') - corrected[f['frame']])[inner].max()) for f in frames]
+moved = [float(np.abs(raw[f['frame']] - corrected[f['frame']])[inner].max()) for f in frames]
+print(json.dumps({'spline': spline, 'raw': moved}))
+`;
 
 function jobIdOf(): string {
   const manifest = JSON.parse(new TextDecoder().decode(bytesOf(`${prefix}outputs.json`))) as {

@@ -11,21 +11,14 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFolder, type RunSummary } from '../../local/run-folder.js';
 import { collectImageResults } from '../../shared/outputs/collect-image-results.js';
 import { SETTINGS_FILE } from '../../shared/pipeline/dataset-settings.js';
 import { getDatasetByName } from '../../shared/records/datasets-repository.js';
 import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
-import { migrateToLatest } from '../../shared/records/migrate.js';
-import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
-import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
-import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
-import { createTopology, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
-import { gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
-import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
-import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
+import { startCloudTestStack, type CloudTestStack } from '../support/cloud-test-stack.js';
 import {
   datasetSnapshot,
   differences,
@@ -65,15 +58,10 @@ const series: Case = { dataset: `series-${run}`, files: new Map() };
 const flat: Case = { dataset: `flat-${run}`, files: new Map() };
 const cases = [series, flat];
 
-let emulator: PubSubEmulator;
-let testDb: TestDatabase;
+let stack: CloudTestStack;
 let handle: DatabaseHandle;
-let gcs: GcsDouble;
-let topology: Topology;
 let storage: Storage;
 let scratch: string;
-const servers: FunctionServer[] = [];
-const publishing: Promise<unknown>[] = [];
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
@@ -81,43 +69,23 @@ beforeAll(async () => {
   for (const frame of FRAMES) series.files.set(frame, readFileSync(join(SERIES, frame)));
   for (const frame of FRAMES.slice(0, 2))
     flat.files.set(frame, await withFlatBand(join(SERIES, frame), FLAT_ROWS));
-  buildDistIfStale();
-  emulator = await startPubSubEmulator();
-  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  testDb = await createMysqlTestDatabase(2);
-  handle = await connectDatabase(testDb.config);
-  await migrateToLatest(handle.db);
-  gcs = await startGcsDouble();
-  storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: emulator.projectId });
-  const env = {
-    METDB_DATABASE_URL: testDb.config.kind === 'mysql' ? testDb.config.url : '',
-    METDB_DB_POOL_SIZE: '2',
-    METDB_GCS_API_ENDPOINT: gcs.endpoint,
-    METDB_RESULTS_BUCKET: BUCKET,
-    GOOGLE_CLOUD_PROJECT: emulator.projectId,
-    PUBSUB_EMULATOR_HOST: emulator.host,
-    METDB_TILES_TOPIC: topics.tiles,
-    METDB_AGGREGATE_TOPIC: topics.aggregate,
-    METDB_REPROCESS_TOPIC: `lvc-reprocess-${run}`,
-    METDB_LOG_LEVEL: 'warn',
-  };
-  const targets = ['ingest', 'registerTile', 'aggregate'] as const;
-  const started = await Promise.allSettled(targets.map((target) => startFunction(target, { env })));
-  for (const s of started) if (s.status === 'fulfilled') servers.push(s.value);
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-  const [ingest, registerTile, aggregate] = servers;
-  const push = { ackDeadlineSeconds: 60, maxDeliveryAttempts: 5 };
-  topology = await createTopology(emulator.host, emulator.projectId, [
-    { topic: topics.uploads, pushTo: ingest!.url, ...push },
-    { topic: topics.tiles, pushTo: registerTile!.url, ...push },
-    { topic: topics.aggregate, pushTo: aggregate!.url, ...push },
-  ]);
-  gcs.onFinalize((resource) => {
-    if (resource.bucket !== BUCKET) return;
-    publishing.push(topology.pubsub.topic(topics.uploads).publishMessage(gcsNotification(resource)));
+  stack = await startCloudTestStack({
+    functions: ['ingest', 'registerTile', 'aggregate'],
+    push: [
+      { topic: topics.uploads, target: 'ingest' },
+      { topic: topics.tiles, target: 'registerTile' },
+      { topic: topics.aggregate, target: 'aggregate' },
+    ],
+    env: {
+      METDB_RESULTS_BUCKET: BUCKET,
+      METDB_TILES_TOPIC: topics.tiles,
+      METDB_AGGREGATE_TOPIC: topics.aggregate,
+      METDB_REPROCESS_TOPIC: `lvc-reprocess-${run}`,
+      METDB_LOG_LEVEL: 'warn',
+    },
+    announce: { bucket: BUCKET, topic: topics.uploads },
   });
+  ({ handle, storage } = stack);
   scratch = mkdtempSync(join(tmpdir(), 'metdb-local-vs-cloud-'));
   timings.setupMs = Date.now() - t;
 
@@ -134,13 +102,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.allSettled(publishing);
-  await topology?.destroy();
-  await Promise.all(servers.map((s) => s.stop()));
-  await gcs?.stop();
-  await handle?.close();
-  await testDb?.drop();
-  await emulator?.stop();
+  await stack?.stop();
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
   console.log(`local-vs-cloud timings (ms): ${JSON.stringify(timings)}`);
 }, 60_000);

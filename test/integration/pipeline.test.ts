@@ -7,19 +7,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { createHash, randomUUID } from 'node:crypto';
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/records/database-schema.js';
-import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
-import { migrateToLatest } from '../../shared/records/migrate.js';
-import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
-import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
-import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
-import { createTopology, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
-import { eventarcFinalized, gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
-import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
-import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
+import type { GcsDouble } from '../support/gcs-double.js';
+import { startCloudTestStack, type CloudTestStack } from '../support/cloud-test-stack.js';
+import type { Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
+import { eventarcFinalized } from '../../scripts/dev-cloud/storage-events.js';
 import { allRows, deliveryLines, pullAll, until } from './pipeline-harness.js';
 import { cornerErrors, matrixPair, similarityPair } from '../../bench/similarity-pair.js';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
@@ -47,85 +42,45 @@ const truth = JSON.parse(readFileSync(`${SERIES}/truth.json`, 'utf8')) as {
 };
 const SETTINGS = { reference: 'frame_00.tif', tileSize: 128, tileOverlap: 0.25, upsampleFactor: 100 };
 
-let emulator: PubSubEmulator;
-let testDb: TestDatabase;
-let handle: DatabaseHandle;
+let stack: CloudTestStack;
 let db: Kysely<Database>;
 let gcs: GcsDouble;
 let topology: Topology;
 let storage: Storage;
-const servers: Record<string, FunctionServer> = {};
+let servers: CloudTestStack['servers'];
 /** Every notification published to the uploads topic, to re-deliver them. */
-const notifications: { data: Buffer; attributes: Record<string, string> }[] = [];
-const publishing: Promise<unknown>[] = [];
+let notifications: CloudTestStack['notifications'];
+let publishing: Promise<unknown>[];
 const timings: Record<string, number> = {};
 
 beforeAll(async () => {
-  let t = Date.now();
-  buildDistIfStale();
-  timings.buildMs = Date.now() - t;
-  t = Date.now();
-  emulator = await startPubSubEmulator();
-  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  testDb = await createMysqlTestDatabase(4);
-  handle = await connectDatabase(testDb.config);
-  db = handle.db;
-  await migrateToLatest(db);
-  gcs = await startGcsDouble();
-  storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: emulator.projectId });
-  const env = {
-    METDB_DATABASE_URL: testDb.config.kind === 'mysql' ? testDb.config.url : '',
-    METDB_DB_POOL_SIZE: '2',
-    METDB_GCS_API_ENDPOINT: gcs.endpoint,
-    METDB_RESULTS_BUCKET: BUCKET,
-    GOOGLE_CLOUD_PROJECT: emulator.projectId,
-    PUBSUB_EMULATOR_HOST: emulator.host,
-    METDB_TILES_TOPIC: topics.tiles,
-    METDB_AGGREGATE_TOPIC: topics.aggregate,
-    METDB_REPROCESS_TOPIC: topics.reprocess,
-    METDB_LOG_LEVEL: 'info',
-  };
-  const targets = ['ingest', 'registerTile', 'aggregate', 'reprocess'];
-  const started = await Promise.all(targets.map((target) => startFunction(target, { env })));
-  started.forEach((s) => (servers[s.target] = s));
-  const push = { ackDeadlineSeconds: 60, maxDeliveryAttempts: 5 };
-  topology = await createTopology(emulator.host, emulator.projectId, [
-    { topic: topics.uploads, pushTo: servers.ingest!.url, ...push },
-    { topic: topics.tiles, pushTo: servers.registerTile!.url, ...push },
-    { topic: topics.aggregate, pushTo: servers.aggregate!.url, ...push },
-    { topic: topics.reprocess, pushTo: servers.reprocess!.url, ...push },
-    { topic: topics.poison, pushTo: servers.registerTile!.url, ...push },
-  ]);
-  // Taps: pull subscriptions that see every tile and aggregate message, to re-deliver them.
-  await topology.pubsub
-    .topic(topics.tiles)
-    .createSubscription(`${topics.tiles}-tap`, { ackDeadlineSeconds: 60 });
-  await topology.pubsub
-    .topic(topics.aggregate)
-    .createSubscription(`${topics.aggregate}-tap`, { ackDeadlineSeconds: 60 });
-  gcs.onFinalize((resource) => {
-    if (resource.bucket !== BUCKET) return;
-    const n = gcsNotification(resource);
-    notifications.push(n);
-    publishing.push(topology.pubsub.topic(topics.uploads).publishMessage(n));
+  stack = await startCloudTestStack({
+    functions: ['ingest', 'registerTile', 'aggregate', 'reprocess'],
+    push: [
+      { topic: topics.uploads, target: 'ingest' },
+      { topic: topics.tiles, target: 'registerTile' },
+      { topic: topics.aggregate, target: 'aggregate' },
+      { topic: topics.reprocess, target: 'reprocess' },
+      { topic: topics.poison, target: 'registerTile' },
+    ],
+    env: {
+      METDB_RESULTS_BUCKET: BUCKET,
+      METDB_TILES_TOPIC: topics.tiles,
+      METDB_AGGREGATE_TOPIC: topics.aggregate,
+      METDB_REPROCESS_TOPIC: topics.reprocess,
+      METDB_LOG_LEVEL: 'info',
+    },
+    announce: { bucket: BUCKET, topic: topics.uploads },
+    // Taps: pull subscriptions that see every tile and aggregate message, to re-deliver them.
+    taps: [topics.tiles, topics.aggregate],
+    poolSize: 4,
   });
-  timings.setupMs = Date.now() - t;
+  ({ db, gcs, topology, storage, servers, notifications, publishing } = stack);
+  Object.assign(timings, stack.timings);
 }, 150_000);
 
 afterAll(async () => {
-  for (const tap of [`${topics.tiles}-tap`, `${topics.aggregate}-tap`]) {
-    await topology?.pubsub
-      .subscription(tap)
-      .delete()
-      .catch(() => undefined);
-  }
-  await topology?.destroy();
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-  await gcs?.stop();
-  await handle?.close();
-  await testDb?.drop();
-  await emulator?.stop();
+  await stack?.stop();
   console.log(`pipeline integration timings (ms): ${JSON.stringify(timings)}`);
 }, 60_000);
 

@@ -10,23 +10,17 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { Storage } from '@google-cloud/storage';
+import type { Storage } from '@google-cloud/storage';
 import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/records/database-schema.js';
-import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
-import { migrateToLatest } from '../../shared/records/migrate.js';
 import { listMosaicTiles } from '../../shared/records/mosaics-repository.js';
 import { gridLayout } from '../../shared/stitching/grid-layout.js';
 import { formatTileConfiguration } from '../../shared/stitching/format-tile-configuration.js';
 import { stitchFolder, type StitchFolderResult } from '../../local/stitch-folder.js';
-import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
-import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
-import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
-import { createTopology, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
-import { gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
-import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
-import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
+import type { GcsDouble } from '../support/gcs-double.js';
+import { startCloudTestStack, type CloudTestStack } from '../support/cloud-test-stack.js';
+import type { Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
 import { deliveryLines, pullAll, until } from './pipeline-harness.js';
 import { differences } from './local-vs-cloud-support.js';
 
@@ -46,20 +40,17 @@ const LAYOUT = formatTileConfiguration(
 const EDGES = 40;
 const ITEMS = EDGES + 100; // and the 100 null pairs of the NCC threshold
 
-let emulator: PubSubEmulator;
-let testDb: TestDatabase;
-let handle: DatabaseHandle;
+let stack: CloudTestStack;
 let db: Kysely<Database>;
 let gcs: GcsDouble;
 let topology: Topology;
 let storage: Storage;
 let local: StitchFolderResult;
 let tmp: string;
-const servers: Record<string, FunctionServer> = {};
-const publishing: Promise<unknown>[] = [];
+let servers: CloudTestStack['servers'];
+let publishing: Promise<unknown>[];
 
 beforeAll(async () => {
-  buildDistIfStale();
   tmp = mkdtempSync(join(tmpdir(), 'metdb-stitch-cloud-'));
   for (const name of NAMES) copyFileSync(join(MIST, name), join(tmp, name));
   writeFileSync(join(tmp, 'TileConfiguration.txt'), LAYOUT);
@@ -68,59 +59,31 @@ beforeAll(async () => {
     layout: { kind: 'file', path: join(tmp, 'TileConfiguration.txt') },
     out: join(tmp, 'out'),
   });
-  emulator = await startPubSubEmulator();
-  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  testDb = await createMysqlTestDatabase(4);
-  handle = await connectDatabase(testDb.config);
-  db = handle.db;
-  await migrateToLatest(db);
-  gcs = await startGcsDouble();
-  storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: emulator.projectId });
-  const env = {
-    METDB_DATABASE_URL: testDb.config.kind === 'mysql' ? testDb.config.url : '',
-    METDB_DB_POOL_SIZE: '2',
-    METDB_GCS_API_ENDPOINT: gcs.endpoint,
-    METDB_UPLOAD_BUCKET: UPLOADS,
-    METDB_RESULTS_BUCKET: RESULTS,
-    GOOGLE_CLOUD_PROJECT: emulator.projectId,
-    PUBSUB_EMULATOR_HOST: emulator.host,
-    METDB_EDGES_TOPIC: topics.edges,
-    METDB_MOSAICS_TOPIC: topics.mosaics,
-    METDB_LOG_LEVEL: 'info',
-  };
-  const started = await Promise.all(
-    ['ingest', 'stitchEdge', 'stitchSolve'].map((target) => startFunction(target, { env })),
-  );
-  started.forEach((s) => (servers[s.target] = s));
-  const push = { ackDeadlineSeconds: 60, maxDeliveryAttempts: 5 };
-  topology = await createTopology(emulator.host, emulator.projectId, [
-    { topic: topics.uploads, pushTo: servers.ingest!.url, ...push },
-    { topic: topics.edges, pushTo: servers.stitchEdge!.url, ...push },
-    { topic: topics.mosaics, pushTo: servers.stitchSolve!.url, ...push },
-  ]);
-  // A tap: a pull subscription that sees every edge message, to re-deliver one.
-  await topology.pubsub
-    .topic(topics.edges)
-    .createSubscription(`${topics.edges}-tap`, { ackDeadlineSeconds: 60 });
-  // Only the upload bucket is announced (its notification); outputs land in the results bucket.
-  gcs.onFinalize((resource) => {
-    if (resource.bucket !== UPLOADS) return;
-    publishing.push(topology.pubsub.topic(topics.uploads).publishMessage(gcsNotification(resource)));
+  stack = await startCloudTestStack({
+    functions: ['ingest', 'stitchEdge', 'stitchSolve'],
+    push: [
+      { topic: topics.uploads, target: 'ingest' },
+      { topic: topics.edges, target: 'stitchEdge' },
+      { topic: topics.mosaics, target: 'stitchSolve' },
+    ],
+    env: {
+      METDB_UPLOAD_BUCKET: UPLOADS,
+      METDB_RESULTS_BUCKET: RESULTS,
+      METDB_EDGES_TOPIC: topics.edges,
+      METDB_MOSAICS_TOPIC: topics.mosaics,
+      METDB_LOG_LEVEL: 'info',
+    },
+    // Only the upload bucket is announced (its notification); outputs land in the results bucket.
+    announce: { bucket: UPLOADS, topic: topics.uploads },
+    // A tap: a pull subscription that sees every edge message, to re-deliver one.
+    taps: [topics.edges],
+    poolSize: 4,
   });
+  ({ db, gcs, topology, storage, servers, publishing } = stack);
 }, 240_000);
 
 afterAll(async () => {
-  await topology?.pubsub
-    .subscription(`${topics.edges}-tap`)
-    .delete()
-    .catch(() => undefined);
-  await topology?.destroy();
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-  await gcs?.stop();
-  await handle?.close();
-  await testDb?.drop();
-  await emulator?.stop();
+  await stack?.stop();
   if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
 }, 60_000);
 

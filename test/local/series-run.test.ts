@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECTION_QUALITY_COLUMNS } from '../../shared/quality-metrics/section-quality-csv.js';
 import { runFolder, type RunSummary } from '../../local/run-folder.js';
 import { connectDatabase } from '../../shared/adapters/open-database.js';
 import { decodeChannels } from '../../shared/imaging/image-channels.js';
@@ -97,6 +98,26 @@ describe('run on a lone multi-page file without axis metadata', () => {
     const raw = seriesDrift([frame(series.stack.data, 0), frame(series.stack.data, FRAMES - 1)]).drift[1]!;
     expect(Math.hypot(...raw)).toBeGreaterThan(2);
     expect(Math.hypot(...left)).toBeLessThan(0.25);
+  });
+
+  it("writes the corrected stack's per-frame quality table and plots it in the report", () => {
+    const csv = readFileSync(join(summary.out, 'quality.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe(SECTION_QUALITY_COLUMNS.join(','));
+    expect(csv).toHaveLength(FRAMES - 1 + 1 + 3);
+    const rows = csv.slice(1, FRAMES).map((r) => r.split(','));
+    expect(rows.map((r) => Number(r[0]))).toEqual(Array.from({ length: FRAMES - 1 }, (_, k) => k + 1));
+    // The corrected frames agree: a high ncc between each and the one before, in the common region.
+    for (const r of rows) expect(Number(r[6])).toBeGreaterThan(0.5);
+    const json = JSON.parse(readFileSync(join(summary.out, 'quality.json'), 'utf8')) as {
+      sections: { ncc: number; box: { width: number } }[];
+    };
+    expect(json.sections.map((q) => q.ncc.toPrecision(6))).toEqual(
+      rows.map((r) => Number(r[6]).toPrecision(6)),
+    );
+    expect(json.sections[0]!.box.width).toBeLessThan(SIZE);
+    const report = readFileSync(join(summary.out, 'report.html'), 'utf8');
+    expect(report).toContain('<h2>Registration quality through the stack</h2>');
+    expect(report.match(/<circle[^>]*><title>\d+: ncc = /g)).toHaveLength(FRAMES - 1);
   });
 
   it('records one series with its frames, solved by one job', async () => {

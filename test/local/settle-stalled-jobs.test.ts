@@ -4,7 +4,7 @@ import { settleStalledJobs } from '../../local/settle-stalled-jobs.js';
 import type { DeadLetter } from '../../local/worker-pool-bus.js';
 import { listDeadLetters } from '../../shared/records/dead-letters-repository.js';
 import { allRows } from '../integration/pipeline-harness.js';
-import { createPipelineFixture, frameBytes, type PipelineFixture } from '../pipeline/pipeline-fixture.js';
+import { createDatasetFixture, type PipelineFixture } from '../pipeline/pipeline-fixture.js';
 
 let fixture: PipelineFixture | undefined;
 afterEach(async () => {
@@ -14,13 +14,7 @@ afterEach(async () => {
 
 describe('settleStalledJobs (the local sweep)', () => {
   it('records what the bus dead-lettered and re-drives the job until it is done', async () => {
-    const f = (fixture = await createPipelineFixture());
-    await f.deps.blobs.put(
-      'ds/metdb.json',
-      Buffer.from(JSON.stringify({ reference: 'frame_00.tif', tileSize: 128 })),
-    );
-    await f.upload('ds/frame_00.tif', frameBytes('frame_00.tif'));
-    await f.upload('ds/frame_01.tif', frameBytes('frame_01.tif'));
+    const f = (fixture = await createDatasetFixture(['frame_00.tif', 'frame_01.tif']));
     // The bus gave up on tile 4 (its worker died five times).
     const index = f.deps.bus.published.findIndex(
       (p) => (p.message as { tileIndex?: number }).tileIndex === 4,

@@ -4,10 +4,16 @@
  * at a time), the reference is still the first usable file by name, and a bad file is recorded
  * as failed while the run goes on.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { referenceCandidates, runFolder, type RunSummary } from '../../local/run-folder.js';
+import {
+  referenceCandidates,
+  runFolder,
+  splitPossibleCopies,
+  type RunSummary,
+} from '../../local/run-folder.js';
 import { connectDatabase } from '../../shared/adapters/open-database.js';
 import { copyDemoSeries, truth } from './demo-series-copy.js';
 
@@ -128,5 +134,27 @@ describe('referenceCandidates', () => {
     expect(referenceCandidates(['a.tif', 'b.tif', 'c.tif'], 'b.tif')).toEqual(['b.tif']);
     expect(referenceCandidates(['a.tif', 'b.tif'], 'z.tif')).toEqual(['a.tif', 'b.tif']);
     expect(referenceCandidates(['a.tif', 'b.tif'], undefined)).toEqual(['a.tif', 'b.tif']);
+  });
+});
+
+describe('splitPossibleCopies', () => {
+  it('puts every later copy of a file after the first wave, and only files that look like one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metdb-copies-'));
+    try {
+      const bytes = (seed: number, n: number): Buffer =>
+        Buffer.from(Array.from({ length: n }, (_, i) => (i * seed) % 251));
+      writeFileSync(join(dir, 'a.tif'), bytes(3, 100_000));
+      writeFileSync(join(dir, 'b.tif'), bytes(5, 100_000)); // same size, other bytes
+      writeFileSync(join(dir, 'c.tif'), bytes(3, 100_000)); // a copy of a.tif
+      writeFileSync(join(dir, 'd.tif'), bytes(3, 90_000)); // same head, other size
+      writeFileSync(join(dir, 'e.tif'), bytes(3, 100_000)); // another copy of a.tif
+      const split = await splitPossibleCopies(dir, ['a.tif', 'b.tif', 'c.tif', 'd.tif', 'e.tif', 'gone.tif']);
+      expect(split).toEqual({
+        firsts: ['a.tif', 'b.tif', 'd.tif', 'gone.tif'],
+        possibleCopies: ['c.tif', 'e.tif'],
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -96,3 +96,18 @@ export async function createPipelineFixture(limits = DEFAULT_PIPELINE_LIMITS): P
 export function frameBytes(file: string): Uint8Array {
   return new Uint8Array(readFileSync(`${SERIES}/${file}`));
 }
+
+/**
+ * A fixture holding dataset `ds` (128 px tiles, frame_00.tif the reference) with its settings
+ * and `frames` uploaded. With frame_00 and frame_01: one job, its 9 tiles published on the memory
+ * bus and not delivered (`drain` delivers them).
+ */
+export async function createDatasetFixture(frames: readonly string[]): Promise<PipelineFixture> {
+  const f = await createPipelineFixture();
+  await f.deps.blobs.put(
+    'ds/metdb.json',
+    Buffer.from(JSON.stringify({ reference: 'frame_00.tif', tileSize: 128 })),
+  );
+  for (const frame of frames) await f.upload(`ds/${frame}`, frameBytes(frame));
+  return f;
+}

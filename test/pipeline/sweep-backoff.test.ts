@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { sweepStalledJobs } from '../../shared/pipeline/sweep-stalled-jobs.js';
-import { createPipelineFixture, frameBytes, type PipelineFixture } from './pipeline-fixture.js';
+import { createDatasetFixture, type PipelineFixture } from './pipeline-fixture.js';
 
 let fixture: PipelineFixture | undefined;
 afterEach(async () => {
@@ -14,13 +14,7 @@ afterEach(async () => {
 
 describe('sweep backoff', () => {
   it('re-drives a job for the k-th time only after stalledAfter x 2^k without progress', async () => {
-    const f = (fixture = await createPipelineFixture());
-    await f.deps.blobs.put(
-      'ds/metdb.json',
-      Buffer.from(JSON.stringify({ reference: 'frame_00.tif', tileSize: 128 })),
-    );
-    await f.upload('ds/frame_00.tif', frameBytes('frame_00.tif'));
-    await f.upload('ds/frame_01.tif', frameBytes('frame_01.tif'));
+    const f = (fixture = await createDatasetFixture(['frame_00.tif', 'frame_01.tif']));
     f.deps.bus.published.length = 0; // the tiles are queued somewhere, not delivered yet
     const job = await f.deps.db.selectFrom('jobs').select('id').executeTakeFirstOrThrow();
     const quiet = (seconds: number, redrives: number) =>

@@ -8,7 +8,7 @@ import { ingestUpload } from '../../shared/pipeline/ingest-upload.js';
 import { recordDeadLetter } from '../../shared/pipeline/record-dead-letter.js';
 import { sweepStalledUploads } from '../../shared/pipeline/sweep-stalled-uploads.js';
 import { allRows } from '../integration/pipeline-harness.js';
-import { createPipelineFixture, frameBytes, type PipelineFixture } from './pipeline-fixture.js';
+import { createDatasetFixture, frameBytes, type PipelineFixture } from './pipeline-fixture.js';
 
 let fixture: PipelineFixture | undefined;
 afterEach(async () => {
@@ -17,13 +17,7 @@ afterEach(async () => {
 });
 
 async function withReference(): Promise<PipelineFixture> {
-  const f = (fixture = await createPipelineFixture());
-  await f.deps.blobs.put(
-    'ds/metdb.json',
-    Buffer.from(JSON.stringify({ reference: 'frame_00.tif', tileSize: 128 })),
-  );
-  await f.upload('ds/frame_00.tif', frameBytes('frame_00.tif'));
-  return f;
+  return (fixture = await createDatasetFixture(['frame_00.tif']));
 }
 
 describe('the sweep and stalled uploads', () => {
@@ -85,5 +79,46 @@ describe('the sweep and stalled uploads', () => {
     ]);
     expect((await allRows(f.deps.db)).images.map((i) => i.status)).toEqual(['ingested', 'ingested']);
     expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 0 })).toEqual([]);
+  });
+});
+
+describe('the sweep and uploads that left no trace', () => {
+  it('ingests the objects of the bucket with no image row (notification lost), once, and nothing else', async () => {
+    const f = await withReference();
+    // Announced by nobody: no row, no dead letter (the emulator gave up on it during an outage).
+    await f.deps.blobs.put('ds/frame_01.tif', frameBytes('frame_01.tif'));
+    await f.deps.blobs.put('other/TileConfiguration.txt', Buffer.from('dim = 2\n'));
+    await f.deps.blobs.put('outputs/x/v1/shifts.csv', Buffer.from('a,b\n'));
+    const before = await allRows(f.deps.db);
+    expect(before.images).toHaveLength(1);
+    // Without the bucket to list, the lost upload stays lost: that is what this sweep adds.
+    expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 0 })).toEqual([]);
+    // Written just now: its own notification may still come.
+    expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 60_000, uploadBucket: 'lab' })).toEqual([]);
+
+    const event = await f.eventOf('ds/frame_01.tif');
+    const swept = await sweepStalledUploads(f.deps, { stalledAfterMs: 0, uploadBucket: 'lab' });
+    expect(swept).toEqual([
+      { upload: `lab/ds/frame_01.tif#${event.generation}`, cause: 'unrecorded', outcome: 'ingested' },
+    ]);
+    const after = await allRows(f.deps.db);
+    expect(after.images.map((i) => [i.source_object, i.status]).sort()).toEqual([
+      ['ds/frame_00.tif', 'ingested'],
+      ['ds/frame_01.tif', 'ingested'],
+    ]);
+    // Its canonical copy (datasets/...) is in the bucket now and is not an upload either.
+    expect((await f.deps.blobs.list('datasets/')).length).toBe(2);
+    expect(after.jobs).toHaveLength(1);
+    expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 0, uploadBucket: 'lab' })).toEqual([]);
+
+    // The same name overwritten: the new generation has no row, so it is ingested too.
+    await new Promise((r) => setTimeout(r, 5));
+    await f.deps.blobs.put('ds/frame_01.tif', frameBytes('frame_02.tif'));
+    const newer = await f.eventOf('ds/frame_01.tif');
+    expect(newer.generation).not.toBe(event.generation);
+    expect(await sweepStalledUploads(f.deps, { stalledAfterMs: 0, uploadBucket: 'lab' })).toEqual([
+      { upload: `lab/ds/frame_01.tif#${newer.generation}`, cause: 'unrecorded', outcome: 'ingested' },
+    ]);
+    expect((await allRows(f.deps.db)).images).toHaveLength(3);
   });
 });

@@ -37,7 +37,9 @@ describe.each(loadQualityCases())('quality metrics against numpy: $id', (c) => {
       ['none', n.frc.none],
       ['tukey', n.frc['tukey0.25']],
     ] as const) {
-      const got = fourierRingCorrelation(a, b, { window, tukeyAlpha: 0.25 });
+      const got = fourierRingCorrelation(a, b, {
+        window: window === 'tukey' ? { type: 'tukey', alpha: 0.25 } : window,
+      });
       expect(got.frequency).toEqual(expected.frequency);
       expect(got.pixels).toEqual(expected.pixels);
       // Our spectra are float32 (PFFFT), numpy's float64.

@@ -55,8 +55,7 @@ describe('known SNR: two images of a real cell with independent Gaussian noise',
     const sigma = Math.sqrt(variance(signal) / 2);
     const alpha = 0.25;
     const frc = fourierRingCorrelation(withNoise(signal, sigma, 31), withNoise(signal, sigma, 32), {
-      window: 'tukey',
-      tukeyAlpha: alpha,
+      window: { type: 'tukey', alpha },
     });
     const expected = expectedFrc(signal, sigma, alpha, frc.frequency.length);
     // Per ring the estimate scatters by about (1 - FRC^2) / sqrt(n / 2) (n / 2 independent

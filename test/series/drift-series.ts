@@ -5,6 +5,7 @@
  */
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import type { NdArray } from '../../shared/ndarray/ndarray.js';
+import { seededGaussian, seededUniform } from '../../shared/random/seeded.js';
 import { fourierShift } from '../../shared/registration/fourier-shift.js';
 
 export const CELL = new URL('../fixtures/images/cell_u16.tif', import.meta.url).pathname;
@@ -14,23 +15,6 @@ export interface DriftSeries {
   readonly stack: NdArray<Uint16Array>;
   /** Per frame, the content's displacement from frame 0 (the drift), pixels, y, x. */
   readonly drift: number[][];
-}
-
-/** Mulberry32: a tiny seeded generator, so the noise is the same on every run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(next: () => number): number {
-  const u = Math.max(next(), 1e-12);
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * next());
 }
 
 /**
@@ -51,7 +35,8 @@ export async function driftSeries(options: {
   const [height, width] = image.shape as [number, number];
   const y0 = Math.floor((height - size) / 2);
   const x0 = Math.floor((width - size) / 2);
-  const next = random(seed);
+  const next = seededUniform(seed);
+  const gaussian = seededGaussian(next);
   const phase = next() * Math.PI;
   const drift = Array.from({ length: frames }, (_, k) => {
     const t = frames === 1 ? 0 : k / (frames - 1);
@@ -71,7 +56,7 @@ export async function driftSeries(options: {
     for (const v of crop) [lo, hi] = [Math.min(lo, v), Math.max(hi, v)];
     const sigma = noise * (hi - lo);
     for (let i = 0; i < crop.length; i++)
-      data[k * size * size + i] = Math.min(65535, Math.max(0, Math.round(crop[i]! + sigma * gaussian(next))));
+      data[k * size * size + i] = Math.min(65535, Math.max(0, Math.round(crop[i]! + sigma * gaussian())));
   });
   return { stack: { data, shape: [frames, size, size] }, drift };
 }

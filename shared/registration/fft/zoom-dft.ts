@@ -18,6 +18,26 @@ import { HeapBuffer, pffft } from './pffft-module.js';
 /** Lines per `runLines` call: 8 complex float32 values fill a 64-byte cache line. */
 export const BATCH = 8;
 
+/**
+ * The lines one `runLines` call evaluates, complex values interleaved in float32, offsets and
+ * strides in complex elements. Line l's input is
+ * q[j] = input[inOffset + l + ((j + rotate) mod terms) * inStride] (`rotate` lets a line stored in
+ * fftfreq order be read from its most negative frequency); its outputs go to
+ * output[outOffset + l * outLineStep + k * outStride].
+ */
+export interface ZoomLines {
+  readonly input: Float32Array;
+  readonly inOffset: number;
+  readonly inStride: number;
+  readonly rotate: number;
+  /** Lines evaluated: at most `BATCH`. */
+  readonly count: number;
+  readonly output: Float32Array;
+  readonly outOffset: number;
+  readonly outStride: number;
+  readonly outLineStep: number;
+}
+
 export class ZoomDft {
   readonly length: number;
   private readonly plan: PffftComplexPlan;
@@ -80,24 +100,12 @@ export class ZoomDft {
   }
 
   /**
-   * Evaluates `count` (at most `BATCH`) lines at once. Line l's input is
-   * q[j] = input[inOffset + l + ((j + rotate) mod terms) * inStride] (complex, interleaved; offsets
-   * and strides in complex elements; `rotate` lets a line stored in fftfreq order be read from its
-   * most negative frequency); its outputs go to output[outOffset + l * outLineStep + k * outStride].
-   * The pre-multiplication reads the lines side by side, a cache line at a time, which matters
-   * when `inStride` is large (the x lines of a frequency-major spectrum).
+   * Evaluates `lines.count` (at most `BATCH`) lines at once (see `ZoomLines`). The
+   * pre-multiplication reads the lines side by side, a cache line at a time, which matters when
+   * `inStride` is large (the x lines of a frequency-major spectrum).
    */
-  runLines(
-    input: Float32Array,
-    inOffset: number,
-    inStride: number,
-    rotate: number,
-    count: number,
-    output: Float32Array,
-    outOffset: number,
-    outStride: number,
-    outLineStep: number,
-  ): void {
+  runLines(lines: ZoomLines): void {
+    const { input, inOffset, inStride, rotate, count, output, outOffset, outStride, outLineStep } = lines;
     const { terms, outputs, pre, post, length: L } = this;
     const batch = this.batch.view;
     for (let j = 0, k = rotate; j < terms; j++, k = k + 1 === terms ? 0 : k + 1) {

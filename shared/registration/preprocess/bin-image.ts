@@ -71,13 +71,7 @@ export function binImage(
   // data shrink by its factor before anything is written; then the other axes, in float64.
   const last = shape.length - 1;
   const n = shape[last] as number;
-  let src = binLastAxis(
-    image.data,
-    image.data.length / n,
-    n,
-    factors[last] as number,
-    outShape[last] as number,
-  );
+  let src = binLastAxis(image.data, n, factors[last] as number);
   const current = [...shape];
   current[last] = outShape[last] as number;
   for (let axis = 0; axis < last; axis++) {
@@ -85,7 +79,7 @@ export function binImage(
     if (f === 1) continue;
     const outer = current.slice(0, axis).reduce((a, b) => a * b, 1);
     const inner = current.slice(axis + 1).reduce((a, b) => a * b, 1);
-    src = binMiddleAxis(src, outer, current[axis] as number, inner, f, outShape[axis] as number);
+    src = binMiddleAxis(src, [outer, current[axis] as number, inner], f);
     current[axis] = outShape[axis] as number;
   }
   const out = allocate(dtype, src.length);
@@ -93,9 +87,11 @@ export function binImage(
   return { data: out, shape: outShape };
 }
 
-/** Sums of blocks of `f` pixels along each of `rows` rows of `n` pixels (the first `m * f` of each). */
-function binLastAxis(src: PixelArray, rows: number, n: number, f: number, m: number): Float64Array {
-  if (src instanceof Uint16Array || src instanceof Uint8Array) return binIntegerLastAxis(src, rows, n, f, m);
+/** Sums of blocks of `f` pixels along each row of `n` pixels (the first floor(n / f) blocks of each). */
+function binLastAxis(src: PixelArray, n: number, f: number): Float64Array {
+  if (src instanceof Uint16Array || src instanceof Uint8Array) return binIntegerLastAxis(src, n, f);
+  const rows = src.length / n;
+  const m = Math.floor(n / f);
   const dst = new Float64Array(rows * m);
   for (let r = 0; r < rows; r++) {
     // int32 indices: a float64 one would be converted at every access
@@ -115,13 +111,9 @@ function binLastAxis(src: PixelArray, rows: number, n: number, f: number, m: num
  * sums of integers are exact in any order, and V8 runs such a block much faster than eight turns
  * of a loop (binning a frame is most of the planner's coarse stage).
  */
-function binIntegerLastAxis(
-  src: Uint8Array | Uint16Array,
-  rows: number,
-  n: number,
-  f: number,
-  m: number,
-): Float64Array {
+function binIntegerLastAxis(src: Uint8Array | Uint16Array, n: number, f: number): Float64Array {
+  const rows = src.length / n;
+  const m = Math.floor(n / f);
   const dst = new Float64Array(rows * m);
   for (let r = 0; r < rows; r++) {
     const from = (r * n) | 0;
@@ -145,15 +137,16 @@ function binIntegerLastAxis(
   return dst;
 }
 
-/** Sums of blocks of `f` along the middle axis (length n) of an (outer, n, inner) array: (outer, m, inner). */
+/**
+ * Sums of blocks of `f` along the middle axis of an (outer, n, inner) array: (outer, m, inner),
+ * m = floor(n / f).
+ */
 function binMiddleAxis(
   src: Float64Array,
-  outer: number,
-  n: number,
-  inner: number,
+  [outer, n, inner]: readonly [number, number, number],
   f: number,
-  m: number,
 ): Float64Array {
+  const m = Math.floor(n / f);
   const dst = new Float64Array(outer * m * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < m; j++) {

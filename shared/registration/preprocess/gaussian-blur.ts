@@ -1,8 +1,6 @@
 import type { NdArray, PixelArray } from '../../ndarray/ndarray.js';
 import { reflect } from './median-filter.js';
-
-/** Lines filtered together, interleaved in a scratch block so that the loops run contiguously. */
-const LANES = 32;
+import { LANES, laneStarts, type AxisLines } from '../line-lanes.js';
 
 /**
  * The normalised 1-D Gaussian kernel of scipy.ndimage: exp(-x^2 / (2 sigma^2)) for x in
@@ -59,15 +57,9 @@ function blurAxis(
   const block = new Float64Array(rows * LANES);
   const acc = new Float64Array(LANES);
   const starts = new Float64Array(LANES);
-  const lines = outer * inner;
-  const span = n * inner;
-  for (let first = 0; first < lines; first += LANES) {
-    const lanes = Math.min(LANES, lines - first);
-    for (let w = 0; w < lanes; w++) {
-      const line = first + w;
-      const o = Math.floor(line / inner);
-      starts[w] = o * span + (line - o * inner);
-    }
+  const axis: AxisLines = { lines: outer * inner, inner, span: n * inner };
+  for (let first = 0; first < axis.lines; first += LANES) {
+    const lanes = laneStarts(axis, first, starts);
     for (let i = 0; i < rows; i++) {
       const row = i * lanes;
       const off = (mapped[i] as number) * inner;

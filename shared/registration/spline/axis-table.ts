@@ -47,23 +47,23 @@ export function splineWeights(x: number, order: 0 | 1 | 3, out: Float64Array, at
   out[at + 3] = w3;
 }
 
-/**
- * Builds the table of one axis.
- *
- * @param length input length along the axis, including `pad` samples of padding at each end
- * @param outLength output length along the axis (the unpadded length)
- * @param shift the shift in pixels: output k reads input at k - shift
- * @param order spline order; an integer shift may be passed with order 0 for an exact move
- * @param pad samples of edge padding in front of the input (12 for mode 'nearest' with a prefilter)
- */
-export function axisTable(
-  length: number,
-  outLength: number,
-  shift: number,
-  order: 0 | 1 | 3,
-  mode: ShiftMode,
-  pad: number,
-): AxisTable {
+/** What `axisTable` tabulates: one axis of a pure shift. */
+export interface AxisShift {
+  /** Input length along the axis, including `pad` samples of padding at each end. */
+  readonly length: number;
+  /** Output length along the axis (the unpadded length). */
+  readonly outLength: number;
+  /** The shift in pixels: output k reads input at k - shift. */
+  readonly shift: number;
+  /** Spline order; an integer shift may be passed with order 0 for an exact move. */
+  readonly order: 0 | 1 | 3;
+  readonly mode: ShiftMode;
+  /** Samples of edge padding in front of the input (12 for mode 'nearest' with a prefilter). */
+  readonly pad: number;
+}
+
+/** Builds the table of one axis. */
+export function axisTable({ length, outLength, shift, order, mode, pad }: AxisShift): AxisTable {
   const taps = order + 1;
   const index = new Int32Array(outLength * taps);
   const weight = new Float64Array(outLength * taps);

@@ -1,9 +1,7 @@
 import type { PixelArray } from '../../ndarray/ndarray.js';
 import type { AxisTable } from './axis-table.js';
 import { splinePrefilter, type FilterBoundary } from './spline-prefilter.js';
-
-/** Lines processed together: their samples are interleaved in a scratch block so that loops run contiguously. */
-const LANES = 32;
+import { LANES, laneStarts, type AxisLines } from '../line-lanes.js';
 
 /** One separable pass of `interpolatedShift` along one axis. */
 export interface AxisPass {
@@ -33,15 +31,9 @@ export function interpolateAxis(src: PixelArray, dst: Float32Array | Float64Arra
   const block = new Float64Array(rows * LANES);
   const acc = new Float64Array(LANES);
   const starts = new Float64Array(LANES);
-  const lines = outer * inner;
-  const span = n * inner;
-  for (let first = 0; first < lines; first += LANES) {
-    const lanes = Math.min(LANES, lines - first);
-    for (let w = 0; w < lanes; w++) {
-      const line = first + w;
-      const o = Math.floor(line / inner);
-      starts[w] = o * span + (line - o * inner);
-    }
+  const axis: AxisLines = { lines: outer * inner, inner, span: n * inner };
+  for (let first = 0; first < axis.lines; first += LANES) {
+    const lanes = laneStarts(axis, first, starts);
     // gather, interleaved: row r of lane w at block[r * lanes + w]
     for (let i = 0; i < n; i++) {
       const r = (i + pad) * lanes;

@@ -35,10 +35,15 @@ export function sampleAffine(
   const tapMode = coefficientMode(mode);
   const strides = stridesOf(shape);
   const size = sizeOf(outputShape);
-  const index = new Int32Array(ndim * taps); // per axis: flat offsets of the taps
-  const weight = new Float64Array(ndim * taps);
-  const counter = new Int32Array(ndim);
-  const partial = new Float64Array(ndim + 1);
+  const grid: TapGrid = {
+    ndim,
+    taps,
+    index: new Int32Array(ndim * taps),
+    weight: new Float64Array(ndim * taps),
+    counter: new Int32Array(ndim),
+    partial: new Float64Array(ndim + 1),
+  };
+  const { index, weight } = grid;
   const position = new Int32Array(ndim); // output index of o
   const last = ndim - 1;
   for (let o = 0; o < size; o++) {
@@ -63,7 +68,7 @@ export function sampleAffine(
       }
       splineWeights(c, order, weight, k * taps);
     }
-    out[o] = outside ? cval : tensorSum(data, index, weight, ndim, taps, counter, partial);
+    out[o] = outside ? cval : tensorSum(data, grid);
     for (let k = last; k >= 0; k--) {
       position[k] = position[k]! + 1;
       if (position[k]! < outputShape[k]!) break;
@@ -72,16 +77,22 @@ export function sampleAffine(
   }
 }
 
+/** The taps of one output sample, `taps` per axis, and the scratch of their sum. */
+interface TapGrid {
+  readonly ndim: number;
+  readonly taps: number;
+  /** Per axis, the flat offsets of its taps (axis k's at k * taps). */
+  readonly index: Int32Array;
+  /** Per axis, the weights of its taps. */
+  readonly weight: Float64Array;
+  /** Scratch: the odometer over the taps and the running products of the weights. */
+  readonly counter: Int32Array;
+  readonly partial: Float64Array;
+}
+
 /** Sum over the (taps)^ndim grid of data[sum of offsets] times the product of the weights. */
-function tensorSum(
-  data: Float64Array,
-  index: Int32Array,
-  weight: Float64Array,
-  ndim: number,
-  taps: number,
-  counter: Int32Array,
-  partial: Float64Array,
-): number {
+function tensorSum(data: Float64Array, grid: TapGrid): number {
+  const { ndim, taps, index, weight, counter, partial } = grid;
   if (ndim === 2) {
     let sum = 0;
     for (let a = 0; a < taps; a++) {

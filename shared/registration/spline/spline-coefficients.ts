@@ -1,9 +1,7 @@
 import { sizeOf, stridesOf, type PixelArray } from '../../ndarray/ndarray.js';
 import type { ShiftMode } from './map-coordinate.js';
 import { filterBoundary, splinePrefilter } from './spline-prefilter.js';
-
-/** Lines prefiltered together, interleaved in a scratch block (as in `interpolateAxis`). */
-const LANES = 32;
+import { LANES, laneStarts, type AxisLines } from '../line-lanes.js';
 
 /** Edge samples scipy pads before prefiltering in mode 'nearest' (`_prepad_for_spline_filter`). */
 export const NEAREST_PAD = 12;
@@ -43,17 +41,11 @@ export function splineCoefficients(
     const n = padded[axis]!;
     if (n < 2) continue;
     const inner = strides[axis]!;
-    const span = n * inner;
-    const lines = size / n;
+    const lines: AxisLines = { lines: size / n, inner, span: n * inner };
     const block = new Float64Array(n * LANES);
     const starts = new Int32Array(LANES);
-    for (let first = 0; first < lines; first += LANES) {
-      const lanes = Math.min(LANES, lines - first);
-      for (let w = 0; w < lanes; w++) {
-        const line = first + w;
-        const o = Math.floor(line / inner);
-        starts[w] = o * span + (line - o * inner);
-      }
+    for (let first = 0; first < lines.lines; first += LANES) {
+      const lanes = laneStarts(lines, first, starts);
       for (let i = 0; i < n; i++) {
         for (let w = 0; w < lanes; w++) block[i * lanes + w] = out[starts[w]! + i * inner]!;
       }
