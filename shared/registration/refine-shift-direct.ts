@@ -1,5 +1,6 @@
 import type { NdArray } from '../ndarray/ndarray.js';
 import { gaussianKernel } from './preprocess/gaussian-blur.js';
+import { ScratchFloat64 } from './scratch-array.js';
 import { splineWeights } from './spline/axis-table.js';
 import { splinePrefilter } from './spline/spline-prefilter.js';
 
@@ -27,6 +28,25 @@ export interface DirectShift {
   readonly pixels: number;
   /** The moving image was found to be a periodic shift of the reference, and every pixel used. */
   readonly periodic: boolean;
+}
+
+/**
+ * The buffers `refineShiftDirect` fills and reads before it returns (see `ScratchFloat64`): one
+ * per thread that refines many tiles, so that its dozen tile-sized arrays are not allocated anew
+ * for every tile.
+ */
+export class DirectWorkspace {
+  readonly reference = new ScratchFloat64();
+  readonly coefficients = new ScratchFloat64();
+  readonly moved = new ScratchFloat64();
+  readonly scratch = new ScratchFloat64();
+  private readonly gradients: ScratchFloat64[] = [];
+
+  /** Buffer k: along axis a, 2a for the reference's gradient, 2a + 1 for the moved image's. */
+  gradient(k: number): ScratchFloat64 {
+    while (this.gradients.length <= k) this.gradients.push(new ScratchFloat64());
+    return this.gradients[k]!;
+  }
 }
 
 /**
@@ -72,15 +92,18 @@ export function refineShiftDirect(
   moving: NdArray,
   start: readonly number[],
   options: RefineShiftDirectOptions,
+  workspace = new DirectWorkspace(),
 ): DirectShift | undefined {
   const { sigma } = options;
   const { shape } = reference;
   const kernel = gaussianKernel(sigma, TRUNCATE);
-  const f = Float64Array.from(reference.data);
-  const coefficients = Float64Array.from(moving.data);
-  const size = f.length;
+  const size = reference.data.length;
+  const f = workspace.reference.take(size);
+  f.set(reference.data);
+  const coefficients = workspace.coefficients.take(size);
+  coefficients.set(moving.data);
   const line = new Float64Array(Math.max(...shape) + kernel.length + 4);
-  const scratch = new Float64Array(size);
+  const scratch = workspace.scratch.take(size);
   forEachAxis(shape, (axis, n, inner) => {
     if (n === 1) return;
     convolveAxis(f, scratch, n, inner, kernel, -(kernel.length >> 1), line);
@@ -90,10 +113,10 @@ export function refineShiftDirect(
   const images: Images = {
     shape,
     f,
-    gradF: shape.map((_, a) => gradient(f, shape, a)),
+    gradF: shape.map((_, a) => gradient(f, shape, a, workspace.gradient(2 * a).take(size))),
     coefficients,
-    h: new Float64Array(size),
-    gradH: shape.map(() => new Float64Array(size)),
+    h: workspace.moved.take(size),
+    gradH: shape.map((_, a) => workspace.gradient(2 * a + 1).take(size)),
     scratch,
     line,
   };
@@ -224,11 +247,16 @@ function moveMoving(images: Images, shift: readonly number[], values = false): v
     splineWeights(x, 3, weights, 0);
     convolveAxis(h, scratch, n, inner, weights, Math.floor(x) - 1, line);
   });
-  if (!values) shape.forEach((_, a) => gradient(h, shape, a, images.gradH[a]));
+  if (!values) shape.forEach((_, a) => gradient(h, shape, a, images.gradH[a]!));
 }
 
 /**
- * Over the box: F = sum((Jf + Jh) / 2 (f - h)) and the Jacobian's estimate sym(sum Jf Jh^T).
+ * Over the box: F = sum((Jf + Jh) / 2 (f - h)) and the Jacobian's estimate sym(sum Jf Jh^T), both
+ * with an offset and a linear ramp of the intensities profiled out (the gradients and the
+ * residual projected off the box's constant and coordinate functions, which are orthogonal on a
+ * box once centred): a background that stays where it is while the content moves (uneven
+ * illumination, a camera's offset), the same in both images, would otherwise pull the shift
+ * towards zero; a linear one leaves the residual an offset plus a ramp.
  */
 function accumulate(
   images: Images,
@@ -236,32 +264,125 @@ function accumulate(
 ): { value: Float64Array; jacobian: Float64Array; pixels: number } {
   const { shape, f, h, gradF, gradH } = images;
   const ndim = shape.length;
-  const jacobian = new Float64Array(ndim * ndim);
-  const value = new Float64Array(ndim);
   const { lo, hi } = box;
   const last = ndim - 1;
+  const centre = lo.map((l, c) => (l + hi[c]!) / 2);
+  // Raw sums: of Jf_a Jh_b, J_a r, Jf_a, Jh_a, r; and of x_c Jf_a, x_c Jh_a, x_c r (x centred).
+  const fh = new Float64Array(ndim * ndim);
+  const jr = new Float64Array(ndim);
+  const sf = new Float64Array(ndim);
+  const sh = new Float64Array(ndim);
+  const xf = new Float64Array(ndim * ndim);
+  const xh = new Float64Array(ndim * ndim);
+  const xr = new Float64Array(ndim);
+  let sr = 0;
   let pixels = 0;
-  forEachRow(shape, box, (rowStart) => {
+  const row = new Float64Array(2);
+  forEachRow(shape, box, (rowStart, index) => {
     const from = rowStart + lo[last]!;
     const to = rowStart + hi[last]!;
     pixels += to - from + 1;
+    const x0 = lo[last]! - centre[last]!;
+    const rs = residualSums(f, h, from, to, x0, row);
+    sr += rs[0]!;
+    xr[last]! += rs[1]!;
+    for (let c = 0; c < last; c++) xr[c]! += (index[c]! - centre[c]!) * rs[0]!;
     for (let a = 0; a < ndim; a++) {
       const fa = gradF[a]!;
       const ha = gradH[a]!;
-      let v = 0;
-      for (let i = from; i <= to; i++) v += (fa[i]! + ha[i]!) * (f[i]! - h[i]!);
-      value[a]! += 0.5 * v;
-      for (let b = a; b < ndim; b++) {
-        const fb = gradF[b]!;
-        const hb = gradH[b]!;
-        let c = 0;
-        for (let i = from; i <= to; i++) c += fa[i]! * hb[i]! + ha[i]! * fb[i]!;
-        jacobian[a * ndim + b]! += 0.5 * c;
+      jr[a]! += 0.5 * productSum(fa, f, h, from, to) + 0.5 * productSum(ha, f, h, from, to);
+      gradientSums(fa, from, to, x0, row);
+      const sfa = row[0]!;
+      const xfa = row[1]!;
+      gradientSums(ha, from, to, x0, row);
+      const sha = row[0]!;
+      const xha = row[1]!;
+      sf[a]! += sfa;
+      sh[a]! += sha;
+      xf[last * ndim + a]! += xfa;
+      xh[last * ndim + a]! += xha;
+      for (let c = 0; c < last; c++) {
+        const y = index[c]! - centre[c]!;
+        xf[c * ndim + a]! += y * sfa;
+        xh[c * ndim + a]! += y * sha;
       }
+      for (let b = 0; b < ndim; b++) fh[a * ndim + b]! += crossSum(fa, gradH[b]!, from, to);
     }
   });
-  for (let a = 0; a < ndim; a++) for (let b = 0; b < a; b++) jacobian[a * ndim + b] = jacobian[b * ndim + a]!;
+  // Sum of the squared centred coordinate along each axis, over the box.
+  const xx = lo.map((l, c) => {
+    const n = hi[c]! - l + 1;
+    return (pixels * (n * n - 1)) / 12;
+  });
+  const value = new Float64Array(ndim);
+  const jacobian = new Float64Array(ndim * ndim);
+  for (let a = 0; a < ndim; a++) {
+    let v = jr[a]! - (0.5 * (sf[a]! + sh[a]!) * sr) / pixels;
+    for (let c = 0; c < ndim; c++)
+      if (xx[c]! > 0) v -= (0.5 * (xf[c * ndim + a]! + xh[c * ndim + a]!) * xr[c]!) / xx[c]!;
+    value[a] = v;
+    for (let b = 0; b < ndim; b++) {
+      let m = fh[a * ndim + b]! - (sf[a]! * sh[b]!) / pixels;
+      for (let c = 0; c < ndim; c++) if (xx[c]! > 0) m -= (xf[c * ndim + a]! * xh[c * ndim + b]!) / xx[c]!;
+      jacobian[a * ndim + b] = m;
+    }
+  }
+  // The symmetric part (the cross term's expectation is symmetric).
+  for (let a = 0; a < ndim; a++)
+    for (let b = 0; b < a; b++) {
+      const m = 0.5 * (jacobian[a * ndim + b]! + jacobian[b * ndim + a]!);
+      jacobian[a * ndim + b] = m;
+      jacobian[b * ndim + a] = m;
+    }
   return { value, jacobian, pixels };
+}
+
+/** Over [from, to]: sum of r = f - h, and of x r with x = x0, x0 + 1, ... (into out[0], out[1]). */
+function residualSums(
+  f: Float64Array,
+  h: Float64Array,
+  from: number,
+  to: number,
+  x0: number,
+  out: Float64Array,
+): Float64Array {
+  let s = 0;
+  let sx = 0;
+  for (let i = from, x = x0; i <= to; i++, x++) {
+    const r = f[i]! - h[i]!;
+    s += r;
+    sx += x * r;
+  }
+  out[0] = s;
+  out[1] = sx;
+  return out;
+}
+
+/** Over [from, to]: sum of g, and of x g with x = x0, x0 + 1, ... (into out[0], out[1]). */
+function gradientSums(g: Float64Array, from: number, to: number, x0: number, out: Float64Array): Float64Array {
+  let s = 0;
+  let sx = 0;
+  for (let i = from, x = x0; i <= to; i++, x++) {
+    s += g[i]!;
+    sx += x * g[i]!;
+  }
+  out[0] = s;
+  out[1] = sx;
+  return out;
+}
+
+/** Over [from, to]: sum of g (f - h). */
+function productSum(g: Float64Array, f: Float64Array, h: Float64Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i <= to; i++) s += g[i]! * (f[i]! - h[i]!);
+  return s;
+}
+
+/** Over [from, to]: sum of a b. */
+function crossSum(a: Float64Array, b: Float64Array, from: number, to: number): number {
+  let s = 0;
+  for (let i = from; i <= to; i++) s += a[i]! * b[i]!;
+  return s;
 }
 
 /**
@@ -305,19 +426,26 @@ function forEachAxis(shape: readonly number[], body: (axis: number, n: number, i
   });
 }
 
-/** Calls `body(flat index of the row's first pixel)` for every row (last axis) of the box. */
-function forEachRow(shape: readonly number[], box: Box, body: (rowStart: number) => void): void {
+/**
+ * Calls `body(flat index of the row's first pixel, the row's leading indices)` for every row (last
+ * axis) of the box.
+ */
+function forEachRow(
+  shape: readonly number[],
+  box: Box,
+  body: (rowStart: number, index: readonly number[]) => void,
+): void {
   const ndim = shape.length;
   const n = shape[ndim - 1]!;
   if (ndim === 1) {
-    body(0);
+    body(0, []);
     return;
   }
   const index = box.lo.slice(0, -1);
   for (;;) {
     let row = 0;
     for (let a = 0; a < ndim - 1; a++) row = row * shape[a]! + index[a]!;
-    body(row * n);
+    body(row * n, index);
     let a = ndim - 2;
     while (a >= 0 && index[a] === box.hi[a]) {
       index[a] = box.lo[a]!;
@@ -402,12 +530,7 @@ function prefilterAxis(data: Float64Array, n: number, inner: number): void {
 }
 
 /** Central differences along `axis`, periodic (into `out` when given). */
-function gradient(
-  data: Float64Array,
-  shape: readonly number[],
-  axis: number,
-  out: Float64Array = new Float64Array(data.length),
-): Float64Array {
+function gradient(data: Float64Array, shape: readonly number[], axis: number, out: Float64Array): Float64Array {
   const n = shape[axis]!;
   if (n < 3) {
     out.fill(0);

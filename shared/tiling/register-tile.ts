@@ -251,6 +251,7 @@ export function registerTile(
       movingWindowed: centredWindowed(moving, window, workspace),
       referenceNoise: prepared.noise ** 2 * energy,
       movingNoise: (movingSignal.noise * noiseGain(options, shape.length)) ** 2 * energy,
+      workspace,
     });
     if (direct !== undefined) result = { ...result, shift: direct };
   }
@@ -359,6 +360,7 @@ function directShift(
     movingWindowed: NdArray<Float64Array>;
     referenceNoise: number;
     movingNoise: number;
+    workspace: TileWorkspace;
   },
 ): number[] | undefined {
   const { shape } = reference;
@@ -382,7 +384,7 @@ function directShift(
   } finally {
     buffer.free();
   }
-  return refineShiftDirect(reference, moving, start, { sigma })?.shift;
+  return refineShiftDirect(reference, moving, start, { sigma }, spectra.workspace.direct)?.shift;
 }
 
 /** Upsampling of a pass that a refinement pass follows. */
