@@ -56,9 +56,12 @@ export function chooseSmoothing(input: SmoothingInput): number {
   const h = Math.floor(n / 2) + 1;
   const leading = shape.slice(0, -1);
   const rows = leading.reduce((p, m) => p * m, 1);
-  // Per leading row: its squared angular frequency and its phase ramp's angle per unit shift.
+  // Per leading row and per column: the squared angular frequency, the narrowest |G|^2 and the
+  // phase ramp e^{i k.shift} (all separable).
   const rowK2 = new Float64Array(rows);
-  const rowPhase = new Float64Array(rows);
+  const rowW = new Float64Array(rows);
+  const rowCos = new Float64Array(rows);
+  const rowSin = new Float64Array(rows);
   for (let row = 0; row < rows; row++) {
     let rest = row;
     let k2 = 0;
@@ -72,7 +75,9 @@ export function chooseSmoothing(input: SmoothingInput): number {
       phase += k * shift[axis]!;
     }
     rowK2[row] = k2;
-    rowPhase[row] = phase;
+    rowW[row] = Math.exp(-0.25 * k2);
+    rowCos[row] = Math.cos(phase);
+    rowSin[row] = Math.sin(phase);
   }
   const count = candidates.length;
   const num = new Float64Array(count);
@@ -81,18 +86,22 @@ export function chooseSmoothing(input: SmoothingInput): number {
   for (let x = 0; x < h; x++) {
     const kx = (2 * Math.PI * x) / n;
     const twice = x === 0 || (n % 2 === 0 && x === h - 1) ? 1 : 2;
+    const wx = Math.exp(-0.25 * kx * kx);
+    const cx = Math.cos(kx * sx);
+    const sn = Math.sin(kx * sx);
     for (let row = 0; row < rows; row++) {
       const i = 2 * (x * rows + row);
       const k2 = kx * kx + rowK2[row]!;
       if (k2 === 0) continue;
       // Re(A conj(B) e^{i k.shift}): moving(p - shift) = reference(p) gives B = A e^{-i k.shift}.
-      const angle = kx * sx + rowPhase[row]!;
+      const cos = cx * rowCos[row]! - sn * rowSin[row]!;
+      const sin = sn * rowCos[row]! + cx * rowSin[row]!;
       const pr = a[i]! * b[i]! + a[i + 1]! * b[i + 1]!;
       const pi = a[i + 1]! * b[i]! - a[i]! * b[i + 1]!;
-      const s = pr * Math.cos(angle) - pi * Math.sin(angle);
+      const s = pr * cos - pi * sin;
       const noise = Math.max(s, 0) * (n1 + n2) + n1 * n2;
       // |G|^2 of the narrowest, then each the square of the one before.
-      let w = Math.exp(-0.25 * k2);
+      let w = wx * rowW[row]!;
       for (let c = 0; c < count; c++) {
         num[c]! += twice * k2 * w * w * noise;
         den[c]! += twice * k2 * w * s;

@@ -278,7 +278,38 @@ function accumulate(
   let sr = 0;
   let pixels = 0;
   const row = new Float64Array(2);
+  const rowSums = new Float64Array(ROW_SUMS_2D);
   forEachRow(shape, box, (rowStart, index) => {
+    if (ndim === 2) {
+      // One pass over the row (the general loops below make 13).
+      const from = rowStart + lo[1]!;
+      const to = rowStart + hi[1]!;
+      pixels += to - from + 1;
+      const y = index[0]! - centre[0]!;
+      const v = sumsOfRow2d(f, h, gradF[0]!, gradF[1]!, gradH[0]!, gradH[1]!, from, to, lo[1]! - centre[1]!, rowSums);
+      sr += v[0]!;
+      xr[1]! += v[1]!;
+      xr[0]! += y * v[0]!;
+      jr[0]! += 0.5 * v[2]!;
+      jr[1]! += 0.5 * v[3]!;
+      sf[0]! += v[4]!;
+      sf[1]! += v[5]!;
+      sh[0]! += v[6]!;
+      sh[1]! += v[7]!;
+      xf[2]! += v[8]!;
+      xf[3]! += v[9]!;
+      xh[2]! += v[10]!;
+      xh[3]! += v[11]!;
+      xf[0]! += y * v[4]!;
+      xf[1]! += y * v[5]!;
+      xh[0]! += y * v[6]!;
+      xh[1]! += y * v[7]!;
+      fh[0]! += v[12]!;
+      fh[1]! += v[13]!;
+      fh[2]! += v[14]!;
+      fh[3]! += v[15]!;
+      return;
+    }
     const from = rowStart + lo[last]!;
     const to = rowStart + hi[last]!;
     pixels += to - from + 1;
@@ -335,6 +366,83 @@ function accumulate(
       jacobian[b * ndim + a] = m;
     }
   return { value, jacobian, pixels };
+}
+
+const ROW_SUMS_2D = 16;
+
+/**
+ * The sums of `accumulate` over one row of a 2D box in one pass: r, x r, (Jf_a + Jh_a) r (a = 0,
+ * 1), Jf_0, Jf_1, Jh_0, Jh_1, x Jf_0, x Jf_1, x Jh_0, x Jh_1, Jf_0 Jh_0, Jf_0 Jh_1, Jf_1 Jh_0,
+ * Jf_1 Jh_1 (x = x0, x0 + 1, ... along the row).
+ */
+function sumsOfRow2d(
+  f: Float64Array,
+  h: Float64Array,
+  f0: Float64Array,
+  f1: Float64Array,
+  h0: Float64Array,
+  h1: Float64Array,
+  from: number,
+  to: number,
+  x0: number,
+  out: Float64Array,
+): Float64Array {
+  let sr = 0;
+  let sxr = 0;
+  let jr0 = 0;
+  let jr1 = 0;
+  let sf0 = 0;
+  let sf1 = 0;
+  let sh0 = 0;
+  let sh1 = 0;
+  let xf0 = 0;
+  let xf1 = 0;
+  let xh0 = 0;
+  let xh1 = 0;
+  let c00 = 0;
+  let c01 = 0;
+  let c10 = 0;
+  let c11 = 0;
+  for (let i = from, x = x0; i <= to; i++, x++) {
+    const r = f[i]! - h[i]!;
+    const a0 = f0[i]!;
+    const a1 = f1[i]!;
+    const b0 = h0[i]!;
+    const b1 = h1[i]!;
+    sr += r;
+    sxr += x * r;
+    jr0 += (a0 + b0) * r;
+    jr1 += (a1 + b1) * r;
+    sf0 += a0;
+    sf1 += a1;
+    sh0 += b0;
+    sh1 += b1;
+    xf0 += x * a0;
+    xf1 += x * a1;
+    xh0 += x * b0;
+    xh1 += x * b1;
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+  }
+  out[0] = sr;
+  out[1] = sxr;
+  out[2] = jr0;
+  out[3] = jr1;
+  out[4] = sf0;
+  out[5] = sf1;
+  out[6] = sh0;
+  out[7] = sh1;
+  out[8] = xf0;
+  out[9] = xf1;
+  out[10] = xh0;
+  out[11] = xh1;
+  out[12] = c00;
+  out[13] = c01;
+  out[14] = c10;
+  out[15] = c11;
+  return out;
 }
 
 /** Over [from, to]: sum of r = f - h, and of x r with x = x0, x0 + 1, ... (into out[0], out[1]). */
