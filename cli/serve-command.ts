@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { LocalFolderBlobStore } from '../shared/adapters/local-folder-blob-store.js';
 import { connectDatabase, type DatabaseHandle } from '../shared/adapters/open-database.js';
 import {
   describeDatabase,
@@ -11,18 +10,21 @@ import {
 import { listDatasets } from '../shared/records/datasets-repository.js';
 import { startStatusServer } from '../local/serve/status-server.js';
 import { checkInputFolder } from './input-folder.js';
+import { serveImages } from './serve-images.js';
 import { UsageError } from './usage-error.js';
 
-export const SERVE_USAGE = `usage: metdb serve <OUT> | --db URL [--port P] [--host H]
+export const SERVE_USAGE = `usage: metdb serve <OUT> | --db URL [--bucket B] [--port P] [--host H]
 
 A small read-only web application over the records of a run (OUT/metdb.sqlite) or of a MySQL /
 Cloud SQL database: the datasets, each image's status, quality verdict and shift (px and µm), the
-jobs and their progress, each dataset's QC report and the images' thumbnails (from OUT/blobs);
+jobs and their progress, each dataset's QC report and the images' thumbnails;
 and the same as JSON: /api/datasets, /api/images, /api/jobs (?dataset=<id or name>).
 
   OUT          a run's output folder (metdb run <folder> --out OUT)
   --db URL     the database instead: mysql://user:pass@host:3306/db or a SQLite path (with OUT too,
                OUT's images give the thumbnails)
+  --bucket B   with --db: the results bucket holding the images (default $METDB_RESULTS_BUCKET; a
+               SQLite file's own blobs/ folder beside it without either)
   --port P     TCP port (default 8080; 0 picks a free one)
   --host H     the interface to listen on (default 127.0.0.1: this machine only)
 
@@ -37,6 +39,7 @@ export async function serveCommand(args: string[], out: (line: string) => void):
       allowPositionals: true,
       options: {
         db: { type: 'string' },
+        bucket: { type: 'string' },
         port: { type: 'string', default: '8080' },
         host: { type: 'string', default: '127.0.0.1' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -71,7 +74,7 @@ export async function serveCommand(args: string[], out: (line: string) => void):
   if (config.kind === 'sqlite' && !existsSync(config.path))
     throw new UsageError(`no such database: ${config.path}`, null);
   const handle = await openReadOnly(config);
-  const blobsRoot = folder === undefined ? undefined : join(folder, 'blobs');
+  const images = serveImages({ folder, config, bucket: values.bucket });
   let server;
   try {
     server = await startStatusServer({
@@ -79,15 +82,18 @@ export async function serveCommand(args: string[], out: (line: string) => void):
       source: describeDatabase(config),
       port,
       host: values.host,
-      ...(blobsRoot !== undefined && existsSync(blobsRoot)
-        ? { blobs: new LocalFolderBlobStore(blobsRoot) }
-        : {}),
+      ...(images === undefined ? {} : { blobs: images.store }),
     });
   } catch (error) {
     await handle.close();
     throw new UsageError(`cannot listen on ${values.host}:${port}: ${(error as Error).message}`, null);
   }
   out(`metdb serve: ${describeDatabase(config)}, read-only, on ${server.url}/ (Ctrl-C stops)`);
+  out(
+    images === undefined
+      ? 'thumbnails: none (no images: give OUT, or --bucket with the results bucket)'
+      : `thumbnails: from ${images.where}`,
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -18,6 +18,7 @@ import { RecoveryFunctions } from './constructs/recovery-functions.js';
 import { FunctionSource } from './constructs/function-source.js';
 import { ServiceIdentity } from './constructs/service-identity.js';
 import { PipelineFunction } from './constructs/pipeline-function.js';
+import type { FunctionContext } from './constructs/function-context.js';
 
 /**
  * The whole Google Cloud deployment of Met-db for one environment: buckets, topics with their
@@ -87,28 +88,7 @@ export class MetdbStack extends TerraformStack {
       dependsOn: [...apis],
     });
 
-    this.functions = Object.fromEntries(
-      FUNCTION_NAMES.map((name) => [
-        name,
-        new PipelineFunction(this, `fn-${FUNCTION_SPECS[name].slug}`, {
-          config,
-          spec: FUNCTION_SPECS[name],
-          source,
-          buildAccount: build.account,
-          pushAccount: push,
-          pubsubServiceAgent,
-          database: sql,
-          network,
-          uploadBucket: buckets.uploads,
-          resultsBucket: buckets.results,
-          topics: pipeline.topics,
-          deadLetter: pipeline.deadLetter,
-          dependsOn: [...apis, ...build.grants, buildSourceReader],
-        }),
-      ]),
-    ) as Record<FunctionName, PipelineFunction>;
-
-    const recovery = new RecoveryFunctions(this, 'recovery', {
+    const context: FunctionContext = {
       config,
       source,
       buildAccount: build.account,
@@ -120,7 +100,19 @@ export class MetdbStack extends TerraformStack {
       topics: pipeline.topics,
       deadLetter: pipeline.deadLetter,
       dependsOn: [...apis, ...build.grants, buildSourceReader],
-    });
+    };
+    this.functions = Object.fromEntries(
+      FUNCTION_NAMES.map((name) => [
+        name,
+        new PipelineFunction(this, `fn-${FUNCTION_SPECS[name].slug}`, {
+          ...context,
+          spec: FUNCTION_SPECS[name],
+          pubsubServiceAgent,
+        }),
+      ]),
+    ) as Record<FunctionName, PipelineFunction>;
+
+    const recovery = new RecoveryFunctions(this, 'recovery', context);
     const migrate = new MigrateFunction(this, 'migrate', {
       config,
       source,

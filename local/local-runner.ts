@@ -57,17 +57,28 @@ export interface RunHooks {
  */
 export class LocalRunner {
   private hooks: RunHooks | undefined;
+  /** The folder; its name is the dataset's. */
+  readonly root: string;
+  readonly dataset: string;
+  readonly out: string;
+  readonly workers: number;
+  readonly config: LocalRunConfig;
+  readonly logger: Logger;
+  readonly bus: WorkerPoolBus;
+  readonly handle: DatabaseHandle;
 
-  private constructor(
-    readonly root: string,
-    readonly dataset: string,
-    readonly out: string,
-    readonly workers: number,
-    readonly config: LocalRunConfig,
-    readonly logger: Logger,
-    readonly bus: WorkerPoolBus,
-    readonly handle: DatabaseHandle,
-  ) {}
+  private constructor(parts: RunnerParts) {
+    ({
+      root: this.root,
+      dataset: this.dataset,
+      out: this.out,
+      workers: this.workers,
+      config: this.config,
+      logger: this.logger,
+      bus: this.bus,
+      handle: this.handle,
+    } = parts);
+  }
 
   /** Starts the first worker, connects to the database and brings its schema up to date. */
   static async open(folder: string, options: LocalRunnerOptions = {}): Promise<LocalRunner> {
@@ -129,7 +140,7 @@ export class LocalRunner {
         await handle.close();
         throw error;
       }
-      runner = new LocalRunner(root, dataset, out, workers, config, logger, bus, handle);
+      runner = new LocalRunner({ root, dataset, out, workers, config, logger, bus, handle });
       return runner;
     } catch (error) {
       await bus.close();
@@ -155,6 +166,12 @@ export class LocalRunner {
     await this.handle.close();
   }
 }
+
+/** What `LocalRunner.open` makes a runner of. */
+type RunnerParts = Pick<
+  LocalRunner,
+  'root' | 'dataset' | 'out' | 'workers' | 'config' | 'logger' | 'bus' | 'handle'
+>;
 
 /** METDB_LOG_LEVEL if set, quiet under vitest, else warnings and errors only (the progress is the news). */
 function defaultLogLevel(): LogLevel {

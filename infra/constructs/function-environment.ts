@@ -1,6 +1,4 @@
-import type { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
-import type { MetdbInfraConfig } from '../config.js';
-import type { TopicName } from '../function-specs.js';
+import type { FunctionContext } from './function-context.js';
 
 /** The environment variables every function reads (the contract with `functions/`). */
 export interface FunctionEnvironment {
@@ -31,27 +29,18 @@ export interface FunctionEnvironment {
   readonly METDB_MAX_PIXELS: string;
 }
 
-export interface FunctionEnvironmentInput {
-  readonly config: MetdbInfraConfig;
-  readonly accountId: string;
-  readonly connectionName: string;
-  readonly uploadBucket: string;
-  readonly resultsBucket: string;
-  readonly topics: Readonly<Record<TopicName, PubsubTopic>>;
-}
-
-/** The environment of one function; the same for all four except the database user. */
-export function functionEnvironment(input: FunctionEnvironmentInput): { [name: string]: string } {
-  const { config, accountId, topics } = input;
+/** The environment of one function, whose service account is `accountId`: the same for all but the database user. */
+export function functionEnvironment(context: FunctionContext, accountId: string): { [name: string]: string } {
+  const { config, topics } = context;
   const environment: FunctionEnvironment = {
     GOOGLE_CLOUD_PROJECT: config.project,
-    METDB_CLOUDSQL_INSTANCE: input.connectionName,
+    METDB_CLOUDSQL_INSTANCE: context.database.instance.connectionName,
     METDB_DB_NAME: config.sql.databaseName,
     METDB_DB_USER: `${accountId}@${config.project}.iam`,
     METDB_DB_IP_TYPE: 'PRIVATE',
     METDB_DB_POOL_SIZE: String(config.dbPoolSize),
-    METDB_UPLOAD_BUCKET: input.uploadBucket,
-    METDB_RESULTS_BUCKET: input.resultsBucket,
+    METDB_UPLOAD_BUCKET: context.uploadBucket.name,
+    METDB_RESULTS_BUCKET: context.resultsBucket.name,
     METDB_TILES_TOPIC: topics.tiles.name,
     METDB_AGGREGATE_TOPIC: topics.aggregate.name,
     METDB_REPROCESS_TOPIC: topics.reprocess.name,

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Construct } from 'constructs';
 import { AssetType, TerraformAsset } from 'cdktf';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object/index.js';
+import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import { MetdbError } from '../../shared/errors/metdb-error.js';
 
@@ -43,4 +44,14 @@ export class FunctionSource extends Construct {
       contentType: 'application/zip',
     });
   }
+}
+
+/** The build of a gen2 function from the staged source: Node.js 22, `entryPoint`, as `buildAccount`. */
+export function nodeBuild(source: FunctionSource, buildAccount: ServiceAccount, entryPoint: string) {
+  return {
+    runtime: 'nodejs22',
+    entryPoint,
+    serviceAccount: buildAccount.id,
+    source: { storageSource: { bucket: source.object.bucket, object: source.object.name } },
+  };
 }

@@ -3,11 +3,12 @@ import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
 import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
 import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
-import { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
+import type { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import type { MetdbInfraConfig } from '../config.js';
 import type { CloudSqlDatabase } from './cloud-sql-database.js';
-import type { FunctionSource } from './function-source.js';
+import { nodeBuild, type FunctionSource } from './function-source.js';
+import { databaseClientRoles, iamDatabaseUser } from './database-client.js';
 import type { PrivateNetwork } from './private-network.js';
 import { ServiceIdentity } from './service-identity.js';
 
@@ -40,40 +41,21 @@ export class MigrateFunction extends Construct {
     const { config, database } = props;
     const { project, region, namePrefix, labels } = config;
     const accountId = `${namePrefix}-migrator`;
-    const instanceName = `projects/${project}/instances/${namePrefix}-mysql`;
-    const onInstance = {
-      title: 'metdb-instance-only',
-      expression: `resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "${instanceName}"`,
-    };
     const identity = new ServiceIdentity(this, 'identity', {
       project,
       accountId,
       displayName: 'Met-db migrator (schema changes from CI)',
-      projectRoles: [
-        { role: 'roles/cloudsql.client', condition: onInstance },
-        { role: 'roles/cloudsql.instanceUser', condition: onInstance },
-        { role: 'roles/logging.logWriter' },
-      ],
+      projectRoles: databaseClientRoles(config),
       dependsOn: props.dependsOn,
     });
-    this.dbUser = new SqlUser(this, 'db-user', {
-      project,
-      instance: database.instance.name,
-      name: `${accountId}@${project}.iam`,
-      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
-    });
+    this.dbUser = iamDatabaseUser(this, 'db-user', { config, database, accountId });
     this.function = new Cloudfunctions2Function(this, 'function', {
       project,
       location: region,
       name: `${namePrefix}-migrate`,
       description: 'Applies the database migrations as the migrator (called by the deploy workflow)',
       labels: { ...labels, function: 'migrate' },
-      buildConfig: {
-        runtime: 'nodejs22',
-        entryPoint: 'migrate',
-        serviceAccount: props.buildAccount.id,
-        source: { storageSource: { bucket: props.source.object.bucket, object: props.source.object.name } },
-      },
+      buildConfig: nodeBuild(props.source, props.buildAccount, 'migrate'),
       serviceConfig: {
         serviceAccountEmail: identity.account.email,
         availableMemory: '512Mi',

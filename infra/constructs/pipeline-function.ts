@@ -1,41 +1,28 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
-import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
-import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
-import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
-import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
-import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
-import { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
-import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
-import type { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
-import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import type { MetdbInfraConfig } from '../config.js';
-import type { BucketAccess, FunctionSpec, TopicName } from '../function-specs.js';
-import type { CloudSqlDatabase } from './cloud-sql-database.js';
-import type { FunctionSource } from './function-source.js';
+import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
+import type { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
+import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
+import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
+import type { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
+import type { BucketAccess, FunctionSpec } from '../function-specs.js';
+import { nodeBuild } from './function-source.js';
+import { databaseClientRoles, iamDatabaseUser } from './database-client.js';
+import { pushSubscription } from './push-subscription.js';
 import { ServiceIdentity } from './service-identity.js';
+import type { FunctionContext } from './function-context.js';
 import { functionEnvironment } from './function-environment.js';
-import type { PrivateNetwork } from './private-network.js';
 import { cloudRunSizeFor, memoryMibFor } from '../../shared/pipeline/memory-budget.js';
 import { MetdbError } from '../../shared/errors/metdb-error.js';
 import { resultsCreateCondition } from '../results-create-condition.js';
 
-export interface PipelineFunctionProps {
-  readonly config: MetdbInfraConfig;
+export interface PipelineFunctionProps extends FunctionContext {
   readonly spec: FunctionSpec;
-  readonly source: FunctionSource;
-  readonly buildAccount: ServiceAccount;
-  readonly pushAccount: ServiceAccount;
   /** `serviceAccount:service-<number>@gcp-sa-pubsub.iam.gserviceaccount.com`. */
   readonly pubsubServiceAgent: string;
-  readonly database: CloudSqlDatabase;
-  readonly network: PrivateNetwork;
-  readonly uploadBucket: StorageBucket;
-  readonly resultsBucket: StorageBucket;
-  readonly topics: Readonly<Record<TopicName, PubsubTopic>>;
-  readonly deadLetter: PubsubTopic;
-  readonly dependsOn: ITerraformDependable[];
 }
 
 const BUCKET_ROLES: Readonly<Record<Exclude<BucketAccess, 'none'>, readonly string[]>> = {
@@ -97,20 +84,11 @@ export class PipelineFunction extends Construct {
     const sizing = config.functions[spec.name];
     const size = functionSizing(config, spec);
     const accountId = `${namePrefix}-${spec.slug}`;
-    const instanceName = `projects/${project}/instances/${namePrefix}-mysql`;
-    const onInstance = {
-      title: 'metdb-instance-only',
-      expression: `resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "${instanceName}"`,
-    };
     this.identity = new ServiceIdentity(this, 'identity', {
       project,
       accountId,
       displayName: `Met-db ${spec.name} function`,
-      projectRoles: [
-        { role: 'roles/cloudsql.client', condition: onInstance },
-        { role: 'roles/cloudsql.instanceUser', condition: onInstance },
-        { role: 'roles/logging.logWriter' },
-      ],
+      projectRoles: databaseClientRoles(config),
       dependsOn: props.dependsOn,
     });
     const member = this.identity.account.member;
@@ -143,13 +121,7 @@ export class PipelineFunction extends Construct {
         }),
       );
     }
-    // The MySQL user of an IAM service account is its email without `.gserviceaccount.com`.
-    this.dbUser = new SqlUser(this, 'db-user', {
-      project,
-      instance: database.instance.name,
-      name: `${accountId}@${project}.iam`,
-      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
-    });
+    this.dbUser = iamDatabaseUser(this, 'db-user', { config, database, accountId });
 
     this.function = new Cloudfunctions2Function(this, 'function', {
       project,
@@ -157,12 +129,7 @@ export class PipelineFunction extends Construct {
       name: `${namePrefix}-${spec.slug}`,
       description: spec.description,
       labels: { ...labels, function: spec.slug },
-      buildConfig: {
-        runtime: 'nodejs22',
-        entryPoint: spec.entryPoint,
-        serviceAccount: props.buildAccount.id,
-        source: { storageSource: { bucket: props.source.object.bucket, object: props.source.object.name } },
-      },
+      buildConfig: nodeBuild(props.source, props.buildAccount, spec.entryPoint),
       serviceConfig: {
         serviceAccountEmail: this.identity.account.email,
         availableMemory: size.memory,
@@ -176,50 +143,19 @@ export class PipelineFunction extends Construct {
         vpcConnector: props.network.connector.id,
         vpcConnectorEgressSettings: 'PRIVATE_RANGES_ONLY',
         allTrafficOnLatestRevision: true,
-        environmentVariables: functionEnvironment({
-          config,
-          accountId,
-          connectionName: database.instance.connectionName,
-          uploadBucket: props.uploadBucket.name,
-          resultsBucket: props.resultsBucket.name,
-          topics,
-        }),
+        environmentVariables: functionEnvironment(props, accountId),
       },
       dependsOn: [...props.dependsOn, ...grants, this.dbUser, database.database],
     });
 
-    const invoker = new CloudRunV2ServiceIamMember(this, 'push-invoker', {
-      project,
-      location: region,
-      name: this.function.serviceConfig.service,
-      role: 'roles/run.invoker',
-      member: props.pushAccount.member,
-    });
-    const uri = this.function.serviceConfig.uri;
-    const triggerTopic = topics[spec.trigger];
-    this.subscription = new PubsubSubscription(this, 'push', {
-      project,
-      name: `${namePrefix}-${spec.slug}-push`,
-      topic: triggerTopic.id,
-      labels: { ...labels },
-      // For push, the ack deadline is how long Pub/Sub waits for the function's answer.
+    this.subscription = pushSubscription(this, '', {
+      config,
+      slug: spec.slug,
+      topic: topics[spec.trigger],
+      function: this.function,
+      pushAccount: props.pushAccount,
       ackDeadlineSeconds: sizing.timeoutSeconds,
-      messageRetentionDuration: '604800s',
-      expirationPolicy: { ttl: '' },
-      retryPolicy: {
-        minimumBackoff: config.pubsub.minimumBackoff,
-        maximumBackoff: config.pubsub.maximumBackoff,
-      },
-      deadLetterPolicy: {
-        deadLetterTopic: props.deadLetter.id,
-        maxDeliveryAttempts: config.pubsub.maxDeliveryAttempts,
-      },
-      pushConfig: {
-        // functions-framework takes the CloudEvent `source` topic from this path.
-        pushEndpoint: `${uri}/projects/${project}/topics/${triggerTopic.name}`,
-        oidcToken: { serviceAccountEmail: props.pushAccount.email, audience: uri },
-      },
-      dependsOn: [invoker],
+      deadLetter: props.deadLetter,
     });
     // Dead-lettering acknowledges the original as the Pub/Sub service agent.
     new PubsubSubscriptionIamMember(this, 'agent-subscriber', {

@@ -1,39 +1,24 @@
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
+import type { MetdbInfraConfig } from '../config.js';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
 import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
-import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
-import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
-import { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
+import type { SqlUser } from '@cdktf/provider-google/lib/sql-user/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
-import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
-import type { MetdbInfraConfig } from '../config.js';
 import type { TopicName } from '../function-specs.js';
-import type { CloudSqlDatabase } from './cloud-sql-database.js';
-import type { FunctionSource } from './function-source.js';
-import type { PrivateNetwork } from './private-network.js';
+import { nodeBuild } from './function-source.js';
+import { databaseClientRoles, iamDatabaseUser } from './database-client.js';
+import { pushSubscription } from './push-subscription.js';
 import { ServiceIdentity } from './service-identity.js';
+import type { FunctionContext } from './function-context.js';
 import { functionEnvironment } from './function-environment.js';
 import { RECOVERY_MAX_INSTANCES } from '../connection-budget.js';
 import { FUNCTION_SPECS } from '../function-specs.js';
 import { functionSizing } from './pipeline-function.js';
 
-export interface RecoveryFunctionsProps {
-  readonly config: MetdbInfraConfig;
-  readonly source: FunctionSource;
-  readonly buildAccount: ServiceAccount;
-  readonly pushAccount: ServiceAccount;
-  readonly database: CloudSqlDatabase;
-  readonly network: PrivateNetwork;
-  readonly uploadBucket: StorageBucket;
-  readonly resultsBucket: StorageBucket;
-  readonly topics: Readonly<Record<TopicName, PubsubTopic>>;
-  readonly deadLetter: PubsubTopic;
-  readonly dependsOn: ITerraformDependable[];
-}
+export type RecoveryFunctionsProps = FunctionContext;
 
 /** Minutes between two sweeps, and how long a job must have stalled to be re-driven. */
 const SWEEP_SCHEDULE = 'every 5 minutes';
@@ -93,20 +78,11 @@ export class RecoveryFunctions extends Construct {
     const { config, database, topics } = props;
     const { project, region, namePrefix, labels } = config;
     const accountId = `${namePrefix}-${slug}`;
-    const instanceName = `projects/${project}/instances/${namePrefix}-mysql`;
-    const onInstance = {
-      title: 'metdb-instance-only',
-      expression: `resource.type == "sqladmin.googleapis.com/Instance" && resource.name == "${instanceName}"`,
-    };
     const identity = new ServiceIdentity(this, `${slug}-identity`, {
       project,
       accountId,
       displayName: `Met-db ${entryPoint} function`,
-      projectRoles: [
-        { role: 'roles/cloudsql.client', condition: onInstance },
-        { role: 'roles/cloudsql.instanceUser', condition: onInstance },
-        { role: 'roles/logging.logWriter' },
-      ],
+      projectRoles: databaseClientRoles(config),
       dependsOn: props.dependsOn,
     });
     const grants: ITerraformDependable[] = [...identity.grants];
@@ -148,12 +124,7 @@ export class RecoveryFunctions extends Construct {
         }),
       );
     }
-    const dbUser = new SqlUser(this, `${slug}-db-user`, {
-      project,
-      instance: database.instance.name,
-      name: `${accountId}@${project}.iam`,
-      type: 'CLOUD_IAM_SERVICE_ACCOUNT',
-    });
+    const dbUser = iamDatabaseUser(this, `${slug}-db-user`, { config, database, accountId });
     this.dbUsers.push(dbUser);
     const fn = new Cloudfunctions2Function(this, `${slug}-function`, {
       project,
@@ -161,12 +132,7 @@ export class RecoveryFunctions extends Construct {
       name: `${namePrefix}-${slug}`,
       description: slug === 'sweep' ? 'Re-drives stalled jobs (scheduled)' : 'Records dead-lettered messages',
       labels: { ...labels, function: slug },
-      buildConfig: {
-        runtime: 'nodejs22',
-        entryPoint,
-        serviceAccount: props.buildAccount.id,
-        source: { storageSource: { bucket: props.source.object.bucket, object: props.source.object.name } },
-      },
+      buildConfig: nodeBuild(props.source, props.buildAccount, entryPoint),
       serviceConfig: {
         serviceAccountEmail: identity.account.email,
         availableMemory: slug === 'sweep' ? sweepSizing(config).memory : '512Mi',
@@ -180,45 +146,20 @@ export class RecoveryFunctions extends Construct {
         vpcConnector: props.network.connector.id,
         vpcConnectorEgressSettings: 'PRIVATE_RANGES_ONLY',
         environmentVariables: {
-          ...functionEnvironment({
-            config,
-            accountId,
-            connectionName: database.instance.connectionName,
-            uploadBucket: props.uploadBucket.name,
-            resultsBucket: props.resultsBucket.name,
-            topics,
-          }),
+          ...functionEnvironment(props, accountId),
           ...(slug === 'sweep' ? { METDB_SWEEP_STALLED_AFTER_S: STALLED_AFTER_S } : {}),
         },
       },
       dependsOn: [...props.dependsOn, ...grants, dbUser, database.database],
     });
     this.functions.push(fn);
-    const invoker = new CloudRunV2ServiceIamMember(this, `${slug}-push-invoker`, {
-      project,
-      location: region,
-      name: fn.serviceConfig.service,
-      role: 'roles/run.invoker',
-      member: props.pushAccount.member,
-    });
-    const uri = fn.serviceConfig.uri;
-    new PubsubSubscription(this, `${slug}-push`, {
-      project,
-      name: `${namePrefix}-${slug}-push`,
-      topic: trigger.id,
-      labels: { ...labels },
+    pushSubscription(this, `${slug}-`, {
+      config,
+      slug,
+      topic: trigger,
+      function: fn,
+      pushAccount: props.pushAccount,
       ackDeadlineSeconds: 540,
-      messageRetentionDuration: '604800s',
-      expirationPolicy: { ttl: '' },
-      retryPolicy: {
-        minimumBackoff: config.pubsub.minimumBackoff,
-        maximumBackoff: config.pubsub.maximumBackoff,
-      },
-      pushConfig: {
-        pushEndpoint: `${uri}/projects/${project}/topics/${trigger.name}`,
-        oidcToken: { serviceAccountEmail: props.pushAccount.email, audience: uri },
-      },
-      dependsOn: [invoker],
     });
   }
 }

@@ -68,7 +68,7 @@ export function metricChart(input: MetricChartInput, frame: ChartFrame = DEFAULT
         `<circle cx="${f(x(i))}" cy="${f(y(v))}" r="${r}" fill="${colour}"><title>${escapeHtml(`${input.labels[i] ?? i}: ${s.name} = ${Number(v.toPrecision(5))}`)}</title></circle>`,
       );
     });
-    const lx = frame.width - frame.right - (input.series.length - k) * 64;
+    const lx = frame.width - frame.right - (input.series.length - k) * 52;
     parts.push(`<line x1="${lx}" x2="${lx + 18}" y1="12" y2="12" stroke="${colour}" stroke-width="2"/>`);
     parts.push(`<text x="${lx + 24}" y="16" class="tick">${escapeHtml(s.name)}</text>`);
   });

@@ -37,16 +37,16 @@ export function renderStackReport(input: StackReportInput): string {
     ],
   });
   const linear = metricChart({
-    title: 'Cumulative scale and shear onto section 0',
+    title: 'Scale and shear onto section 0',
     id: 'plot-stack-linear',
     xLabel: 'section',
-    yLabel: 'matrix entry',
+    yLabel: 'minus identity (x 1e-3)',
     labels,
     series: [
-      { name: 'Sxx', values: transforms.map((m) => m[0][0]) },
-      { name: 'Syy', values: transforms.map((m) => m[1][1]) },
-      { name: 'Sxy', values: transforms.map((m) => 1 + m[0][1]) },
-      { name: 'Syx', values: transforms.map((m) => 1 + m[1][0]) },
+      { name: 'Sxx', values: transforms.map((m) => 1000 * (m[0][0] - 1)) },
+      { name: 'Syy', values: transforms.map((m) => 1000 * (m[1][1] - 1)) },
+      { name: 'Sxy', values: transforms.map((m) => 1000 * m[0][1]) },
+      { name: 'Syx', values: transforms.map((m) => 1000 * m[1][0]) },
     ],
   });
   const bridged = flagged.flatMap((f, k) => (f === null ? [] : [`${k + 1} (${f})`]));
@@ -68,7 +68,7 @@ export function renderStackReport(input: StackReportInput): string {
 <table class="facts">${factRows}</table>
 <h2>Cumulative transforms</h2>
 <div class="fields"><figure>${shifts}</figure><figure>${linear}</figure></div>
-<p class="muted">Shear entries are drawn as 1 + Sxy and 1 + Syx, on the scale's axis.</p>
+<p class="muted">The linear part of each transform minus the identity, in thousandths: Sxx - 1 and Syy - 1 the scale, Sxy and Syx the shear and rotation.</p>
 ${sectionQualitySection([input.quality])}
 </body></html>
 `;

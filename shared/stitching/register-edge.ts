@@ -65,8 +65,9 @@ export function registerEdge(
   if (win.x.length < 2 || win.y.length < 2) return none;
   const pw = nextPffftSize(win.x.length, 'real');
   const ph = nextPffftSize(win.y.length, 'complex');
-  const wa = windowCrop(a, win.x.startI, win.y.startI, win.x.length, win.y.length, pw, ph, taper);
-  const wb = windowCrop(b, win.x.startJ, win.y.startJ, win.x.length, win.y.length, pw, ph, taper);
+  const [w, h] = [win.x.length, win.y.length];
+  const wa = windowCrop(a, { x0: win.x.startI, y0: win.y.startI, w, h }, [ph, pw], taper);
+  const wb = windowCrop(b, { x0: win.x.startJ, y0: win.y.startJ, w, h }, [ph, pw], taper);
   const found = correlationPeaks(wa, wb, pw, ph, peaks);
   const nx = Math.round(pair.dx);
   const ny = Math.round(pair.dy);

@@ -1,21 +1,25 @@
 import type { NdArray } from '../ndarray/ndarray.js';
 import { tukey1d } from '../registration/preprocess/tukey-window.js';
 
+/** Where `windowCrop` cuts: columns [x0, x0 + w) and rows [y0, y0 + h) of a 2D tile. */
+export interface CropWindow {
+  readonly x0: number;
+  readonly y0: number;
+  readonly w: number;
+  readonly h: number;
+}
+
 /**
- * Cuts rows [y0, y0 + h) and columns [x0, x0 + w) of a 2D tile into a zero-padded float32 buffer
- * of paddedH x paddedW (row-major), the mean removed and a Tukey window applied: the crop's borders
- * fade to zero so that they do not correlate as edges, and the zero padding adds none.
+ * Cuts `crop` out of a 2D tile into a zero-padded float32 buffer of paddedH x paddedW (row-major),
+ * the mean removed and a Tukey window applied: the crop's borders fade to zero so that they do
+ * not correlate as edges, and the zero padding adds none.
  *
  * @param alpha Tukey taper fraction (0: none, 1: Hann)
  */
 export function windowCrop(
   tile: NdArray,
-  x0: number,
-  y0: number,
-  w: number,
-  h: number,
-  paddedW: number,
-  paddedH: number,
+  { x0, y0, w, h }: CropWindow,
+  [paddedH, paddedW]: readonly [number, number],
   alpha: number,
 ): Float32Array {
   const width = tile.shape[1]!;

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { reprocessDataset } from '../../shared/pipeline/reprocess-dataset.js';
+import { sweepStalledJobs } from '../../shared/pipeline/sweep-stalled-jobs.js';
 import { driftSeries } from '../series/drift-series.js';
 import { createPipelineFixture, type PipelineFixture } from './pipeline-fixture.js';
 
@@ -71,5 +72,28 @@ describe('a series row follows its job', () => {
     const rows = await seriesRows(f);
     expect(rows.map((r) => [r.job_state, r.state])).toEqual([['failed', 'failed']]);
     expect(rows[0]!.failure_reason).toMatch(/^nothing to register: the series has a single time bin/);
+  });
+
+  it('given up by the sweep (its tiles lost, no re-drive left): failed with the reason', async () => {
+    const f = (fixture = await createPipelineFixture());
+    await f.upload('ts/stack.tif', await stackBytes());
+    f.deps.bus.published.length = 0; // the tile messages are lost
+    const swept = await sweepStalledJobs(f.deps, { stalledAfterMs: 0, maxRedrives: 0 });
+    expect(swept.map((j) => j.action)).toEqual(['failed']);
+    const rows = await seriesRows(f);
+    expect(rows.map((r) => [r.job_state, r.state])).toEqual([['failed', 'failed']]);
+    expect(rows[0]!.failure_reason).toMatch(/^stalled running: no progress/);
+  });
+
+  it("not solved (flat frames: no pair with a usable tile): failed with the solve's reason", async () => {
+    const f = (fixture = await createPipelineFixture());
+    const flat = { data: new Uint16Array(FRAMES * 64 * 64).fill(1200), shape: [FRAMES, 64, 64] };
+    await f.upload('ts/flat.tif', encodeTiff(flat, { description: JSON.stringify({ shape: flat.shape }) }));
+    await f.drain();
+    const rows = await seriesRows(f);
+    expect(rows.map((r) => [r.job_state, r.state])).toEqual([['failed', 'failed']]);
+    expect(rows[0]!.failure_reason).toMatch(
+      /^series not solved: none of the 15 pairs of frames had a usable tile/,
+    );
   });
 });

@@ -89,7 +89,6 @@ export function binImage(
 
 /** Sums of blocks of `f` pixels along each row of `n` pixels (the first floor(n / f) blocks of each). */
 function binLastAxis(src: PixelArray, n: number, f: number): Float64Array {
-  if (src instanceof Uint16Array || src instanceof Uint8Array) return binIntegerLastAxis(src, n, f);
   const rows = src.length / n;
   const m = Math.floor(n / f);
   const dst = new Float64Array(rows * m);
@@ -100,37 +99,6 @@ function binLastAxis(src: PixelArray, n: number, f: number): Float64Array {
     for (let c = 0; c < m; c++) {
       let sum = 0;
       for (let x = (from + c * f) | 0, end = (x + f) | 0; x < end; x++) sum += src[x] as number;
-      dst[to + c] = sum;
-    }
-  }
-  return dst;
-}
-
-/**
- * `binLastAxis` for 8- and 16-bit pixels, eight and four at a time in a tree of additions: the
- * sums of integers are exact in any order, and V8 runs such a block much faster than eight turns
- * of a loop (binning a frame is most of the planner's coarse stage).
- */
-function binIntegerLastAxis(src: Uint8Array | Uint16Array, n: number, f: number): Float64Array {
-  const rows = src.length / n;
-  const m = Math.floor(n / f);
-  const dst = new Float64Array(rows * m);
-  for (let r = 0; r < rows; r++) {
-    const from = (r * n) | 0;
-    const to = (r * m) | 0;
-    for (let c = 0; c < m; c++) {
-      let x = (from + c * f) | 0;
-      const end = (x + f) | 0;
-      let sum = 0;
-      for (; x + 8 <= end; x += 8) {
-        sum +=
-          src[x]! +
-          src[x + 1]! +
-          (src[x + 2]! + src[x + 3]!) +
-          (src[x + 4]! + src[x + 5]! + (src[x + 6]! + src[x + 7]!));
-      }
-      for (; x + 4 <= end; x += 4) sum += src[x]! + src[x + 1]! + (src[x + 2]! + src[x + 3]!);
-      for (; x < end; x++) sum += src[x]!;
       dst[to + c] = sum;
     }
   }
