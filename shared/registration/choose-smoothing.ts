@@ -2,7 +2,14 @@
  * The Gaussian widths `chooseSmoothing` picks from, pixels: half a pixel to 2.8 pixels, a factor
  * sqrt(2) apart (each weighting |G|^2 the square of the one before).
  */
-export const SMOOTHING_CANDIDATES: readonly number[] = [0.5, 0.5 * Math.SQRT2, 1, Math.SQRT2, 2, 2 * Math.SQRT2];
+export const SMOOTHING_CANDIDATES: readonly number[] = [
+  0.5,
+  0.5 * Math.SQRT2,
+  1,
+  Math.SQRT2,
+  2,
+  2 * Math.SQRT2,
+];
 
 /** What `chooseSmoothing` needs: two half spectra of the same windowed tiles, and their noise. */
 export interface SmoothingInput {

@@ -79,6 +79,7 @@ export function directMargin(sigma: number): number {
  * two images' noises are independent), where Gauss-Newton's sum J J^T, inflated by noisy
  * gradients, shrinks every step; Broyden's updates then follow F's actual slope, which the noise
  * of low-texture tiles makes steeper than its expectation (plain Newton steps overshoot there).
+ * An offset and a linear ramp of the intensities are profiled out (`accumulate`).
  *
  * Then whether the moving image is a periodic shift of the reference (`periodicFits`): if so, the
  * pixels the overlap left out are valid too, and the root is found again over every pixel.
@@ -286,7 +287,18 @@ function accumulate(
       const to = rowStart + hi[1]!;
       pixels += to - from + 1;
       const y = index[0]! - centre[0]!;
-      const v = sumsOfRow2d(f, h, gradF[0]!, gradF[1]!, gradH[0]!, gradH[1]!, from, to, lo[1]! - centre[1]!, rowSums);
+      const v = sumsOfRow2d(
+        f,
+        h,
+        gradF[0]!,
+        gradF[1]!,
+        gradH[0]!,
+        gradH[1]!,
+        from,
+        to,
+        lo[1]! - centre[1]!,
+        rowSums,
+      );
       sr += v[0]!;
       xr[1]! += v[1]!;
       xr[0]! += y * v[0]!;
@@ -467,7 +479,13 @@ function residualSums(
 }
 
 /** Over [from, to]: sum of g, and of x g with x = x0, x0 + 1, ... (into out[0], out[1]). */
-function gradientSums(g: Float64Array, from: number, to: number, x0: number, out: Float64Array): Float64Array {
+function gradientSums(
+  g: Float64Array,
+  from: number,
+  to: number,
+  x0: number,
+  out: Float64Array,
+): Float64Array {
   let s = 0;
   let sx = 0;
   for (let i = from, x = x0; i <= to; i++, x++) {
@@ -513,7 +531,8 @@ function periodicFits(images: Images, shift: readonly number[], margin: number, 
   let inSum = 0;
   let inCount = 0;
   forEachRow(shape, inside, (rowStart) => {
-    for (let i = rowStart + inside.lo[last]!; i <= rowStart + inside.hi[last]!; i++) inSum += (f[i]! - h[i]!) ** 2;
+    for (let i = rowStart + inside.lo[last]!; i <= rowStart + inside.hi[last]!; i++)
+      inSum += (f[i]! - h[i]!) ** 2;
     inCount += inside.hi[last]! - inside.lo[last]! + 1;
   });
   const outCount = f.length - inCount;
@@ -567,7 +586,7 @@ function forEachRow(
 /**
  * In place along one axis (length n, stride `inner`), periodic: out[k] = sum_j w[j] in[k + first + j].
  */
-export function convolveAxis(
+function convolveAxis(
   data: Float64Array,
   scratch: Float64Array,
   n: number,
@@ -598,11 +617,25 @@ export function convolveAxis(
   }
 }
 
-function scaleLine(src: Float64Array, from: number, dst: Float64Array, to: number, count: number, w: number): void {
+function scaleLine(
+  src: Float64Array,
+  from: number,
+  dst: Float64Array,
+  to: number,
+  count: number,
+  w: number,
+): void {
   for (let t = 0; t < count; t++) dst[to + t] = w * src[from + t]!;
 }
 
-function addLine(src: Float64Array, from: number, dst: Float64Array, to: number, count: number, w: number): void {
+function addLine(
+  src: Float64Array,
+  from: number,
+  dst: Float64Array,
+  to: number,
+  count: number,
+  w: number,
+): void {
   for (let t = 0; t < count; t++) dst[to + t]! += w * src[from + t]!;
 }
 
@@ -638,7 +671,12 @@ function prefilterAxis(data: Float64Array, n: number, inner: number): void {
 }
 
 /** Central differences along `axis`, periodic (into `out` when given). */
-function gradient(data: Float64Array, shape: readonly number[], axis: number, out: Float64Array): Float64Array {
+function gradient(
+  data: Float64Array,
+  shape: readonly number[],
+  axis: number,
+  out: Float64Array,
+): Float64Array {
   const n = shape[axis]!;
   if (n < 3) {
     out.fill(0);
@@ -684,7 +722,8 @@ function solveLinear(matrix: Float64Array, rhs: Float64Array, ndim: number): num
   const b = Float64Array.from(rhs);
   for (let col = 0; col < ndim; col++) {
     let pivot = col;
-    for (let r = col + 1; r < ndim; r++) if (Math.abs(a[r * ndim + col]!) > Math.abs(a[pivot * ndim + col]!)) pivot = r;
+    for (let r = col + 1; r < ndim; r++)
+      if (Math.abs(a[r * ndim + col]!) > Math.abs(a[pivot * ndim + col]!)) pivot = r;
     if (!(Math.abs(a[pivot * ndim + col]!) > 0)) return undefined;
     if (pivot !== col) {
       for (let c = 0; c < ndim; c++) {

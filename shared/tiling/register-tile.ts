@@ -60,8 +60,8 @@ export interface RegisterTileParams {
    * correlation's window discards the content near the tile's borders and its frequency weights
    * are fixed; here every pixel of the overlap counts once and the weighting suits the noise.
    * Kept only when it converges near the correlation's estimate. false keeps the correlation's
-   * shift. Tiles too small for the narrowest smoothing's margins (under 28 px along an axis)
-   * keep it too.
+   * shift, as do tiles of weight 0 (no peak above chance: the aggregation does not use them) and
+   * tiles too small for the narrowest smoothing's margins (under 20 px along an axis).
    * @default true when `upsampleFactor` > 1 (a subpixel shift is asked for)
    */
   direct?: boolean;
@@ -244,7 +244,10 @@ export function registerTile(
     );
     result = { ...residual, shift: result.shift.map((s, k) => s + residual.shift[k]!) };
   }
-  if ((params.direct ?? upsampleFactor > 1) && result.shift.every(Number.isFinite)) {
+  const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));
+  const weight = Math.max(0, (result.peakRatio ?? 0) / baseline - 1);
+  // A tile without a peak above chance (weight 0) is not used: nothing to refine.
+  if ((params.direct ?? upsampleFactor > 1) && weight > 0 && result.shift.every(Number.isFinite)) {
     const energy = windowEnergy(window, shape);
     const direct = directShift(reference, moving, result.shift, {
       referenceSpectrum: prepared.spectrum.spectrum,
@@ -261,14 +264,13 @@ export function registerTile(
       ? Number.NaN
       : normalizedCrossCorrelation(reference, moving, { shift: result.shift });
   const shift = result.shift.map((s, k) => (s === 0 ? 0 : s * bins[k]!));
-  const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));
   return {
     shift,
     error: Number.isFinite(quality) ? Math.sqrt(Math.max(0, 1 - quality * quality)) : Number.NaN,
     phasediff: result.phasediff,
     quality,
     peakRatio,
-    weight: Math.max(0, peakRatio / baseline - 1),
+    weight,
     signal,
   };
 }

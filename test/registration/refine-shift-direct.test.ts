@@ -75,7 +75,12 @@ describe('refineShiftDirect', () => {
   it('uses every pixel of a periodic shift, and is then several times closer on the low-texture cell', () => {
     // The cell sits against the border, where the overlap of a cropped pair would leave it out.
     const c = caseOf('cell-256-circular-gauss2');
-    const r = refineShiftDirect(c.reference, c.moving, c.truth.map((t) => t + 0.2), { sigma: 1 });
+    const r = refineShiftDirect(
+      c.reference,
+      c.moving,
+      c.truth.map((t) => t + 0.2),
+      { sigma: 1 },
+    );
     expect(r!.periodic).toBe(true);
     expect(r!.pixels).toBe(256 * 256);
     expect(errorOf(r!.shift, c.truth)).toBeLessThan(0.03);
