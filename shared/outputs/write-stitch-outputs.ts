@@ -7,7 +7,9 @@ import { fuseMosaic } from '../stitching/fuse-mosaic.js';
 import { positionsCsv, positionsJson } from '../stitching/positions-table.js';
 import type { StitchResult } from '../stitching/stitch-result.js';
 import { omeXmlDescription } from './ome-xml-description.js';
+import { writeOmeZarr } from './ome-zarr.js';
 import type { OutputSink } from './output-sink.js';
+import { sinkStore } from './sink-store.js';
 
 /** The file names of a stitched mosaic's outputs (the contract of issue 21). */
 export const STITCH_OUTPUT_NAMES = {
@@ -15,6 +17,7 @@ export const STITCH_OUTPUT_NAMES = {
   positionsCsv: 'positions.csv',
   positionsJson: 'positions.json',
   mosaic: 'mosaic.ome.tif',
+  mosaicZarr: 'mosaic.ome.zarr',
   report: 'report.html',
 } as const;
 
@@ -48,9 +51,14 @@ export interface MosaicImageInput {
 
 /**
  * Fuses every channel (`fuseMosaic`: linear blending, whole-pixel placement) into one OME-TIFF,
- * one page per channel, with the tiles' pixel size, and writes it as `mosaic.ome.tif`.
+ * one page per channel, with the tiles' pixel size, and writes it as `mosaic.ome.tif`; the same
+ * fused channels as OME-Zarr `mosaic.ome.zarr` (NGFF 0.5, one time point, a pyramid,
+ * `writeOmeZarr`). Returns where each went.
  */
-export async function writeMosaicImage(sink: OutputSink, input: MosaicImageInput): Promise<string> {
+export async function writeMosaicImage(
+  sink: OutputSink,
+  input: MosaicImageInput,
+): Promise<{ mosaic: string; mosaicZarr: string }> {
   const planes = [];
   for (let c = 0; c < input.channels; c++) {
     planes.push(fuseMosaic(await input.readChannel(c), input.result.tiles).image);
@@ -72,7 +80,21 @@ export async function writeMosaicImage(sink: OutputSink, input: MosaicImageInput
       : { physicalSizeX: toMicrometres(size.x, size.unit), physicalSizeY: toMicrometres(size.y, size.unit) }),
   });
   const shape = input.channels === 1 ? [h, w] : [input.channels, h, w];
-  return sink.write(STITCH_OUTPUT_NAMES.mosaic, encodeTiff({ data, shape }, { description }));
+  const mosaic = await sink.write(STITCH_OUTPUT_NAMES.mosaic, encodeTiff({ data, shape }, { description }));
+  const store = sinkStore(sink, STITCH_OUTPUT_NAMES.mosaicZarr);
+  await writeOmeZarr(
+    store,
+    [
+      {
+        channels: planes as NdArray<Uint8Array | Uint16Array | Float32Array>[],
+        names: null,
+        pixelSize: size,
+        metadataFormat: 'ome',
+      },
+    ],
+    { name: 'mosaic' },
+  );
+  return { mosaic, mosaicZarr: store.written[0]!.replace(/\/zarr\.json$/, '') };
 }
 
 /** Writes `report.html`: the alignment map, the stage model and every edge. */

@@ -86,13 +86,16 @@ export async function solveStitching(
   const outputs: Record<string, string> = await writeStitchTables(sink, result);
   if (stored.fuse) {
     try {
-      outputs['mosaic'] = await writeMosaicImage(sink, {
-        result,
-        channels: stored.channels,
-        readChannel: (c) => (c === stored.channel ? Promise.resolve(tiles) : channelOf(c)),
-        pixelType: stored.pixelType,
-        pixelSize: stored.pixelSize === null ? null : { ...stored.pixelSize, z: null },
-      });
+      Object.assign(
+        outputs,
+        await writeMosaicImage(sink, {
+          result,
+          channels: stored.channels,
+          readChannel: (c) => (c === stored.channel ? Promise.resolve(tiles) : channelOf(c)),
+          pixelType: stored.pixelType,
+          pixelSize: stored.pixelSize === null ? null : { ...stored.pixelSize, z: null },
+        }),
+      );
     } catch (error) {
       return fail(deps, mosaicId, error);
     }

@@ -11,6 +11,7 @@ import { formatTileConfiguration } from '../../shared/stitching/format-tile-conf
 import { gridLayout } from '../../shared/stitching/grid-layout.js';
 import { parseTileConfiguration } from '../../shared/stitching/parse-tile-configuration.js';
 import { cutTiles } from '../stitching/cut-tiles.js';
+import { hasPython, runPython, ZARR_V3_READ } from '../support/python-readers.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const mist = join(root, 'test/fixtures/stitching/mist');
@@ -161,6 +162,22 @@ describe('metdb stitch', () => {
     }
     expect(wrong).toBe(0);
     expect(bytes.toString('utf8')).toContain('PhysicalSizeX="0.65" PhysicalSizeXUnit="µm"');
+    // The same mosaic as OME-Zarr, read back by an independent reader (json + numpy).
+    if (!hasPython('numpy')) return;
+    const zarr = runPython<{
+      axes: { name: string; unit?: string }[];
+      levels: { shape: number[]; scale: number[]; sums: number[][] }[];
+    }>(ZARR_V3_READ, join(tmp, 'out', 'mosaic.ome.zarr'));
+    expect(zarr.axes.map((a) => [a.name, a.unit ?? null])).toEqual([
+      ['t', null],
+      ['c', null],
+      ['y', 'micrometer'],
+      ['x', 'micrometer'],
+    ]);
+    expect(zarr.levels[0]!.shape).toEqual([1, 2, h, w]);
+    expect(zarr.levels[0]!.scale).toEqual([1, 1, 0.65, 0.65]);
+    const total = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
+    expect(zarr.levels[0]!.sums).toEqual([[total(c0.array.data), total(c1.array.data)]]);
   });
 
   it('refuses bad input with one clear line', () => {
