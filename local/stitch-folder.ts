@@ -82,7 +82,7 @@ export async function stitchFolder(options: StitchFolderOptions): Promise<Stitch
   );
   seconds['register'] = clock();
   const sink = folderSink(out);
-  const outputs: Record<string, string> = await writeStitchTables(sink, result);
+  const outputs: Record<string, string> = await writeStitchTables(sink, result, tiles[0]!.info.pixelSize);
   if (fuse) {
     const channels = tiles[0]!.info.channels;
     Object.assign(

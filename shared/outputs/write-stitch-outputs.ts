@@ -23,20 +23,26 @@ export const STITCH_OUTPUT_NAMES = {
 
 /**
  * Writes the positions of a stitched mosaic: Fiji's `TileConfiguration.registered.txt`,
- * `positions.csv` and `positions.json` (docs/stitching.md). Returns where each went, by role.
+ * `positions.csv` and `positions.json` (docs/stitching.md), in micrometres too when the tiles'
+ * pixel size is known. Returns where each went, by role.
  */
 export async function writeStitchTables(
   sink: OutputSink,
   result: StitchResult,
+  pixelSize: PixelSize | null = null,
 ): Promise<Record<'tileConfiguration' | 'positionsCsv' | 'positionsJson', string>> {
+  const um =
+    pixelSize === null
+      ? null
+      : { x: toMicrometres(pixelSize.x, pixelSize.unit), y: toMicrometres(pixelSize.y, pixelSize.unit) };
   const registered = { tiles: result.tiles.map((t) => ({ name: t.name, x: t.x, y: t.y })) };
   return {
     tileConfiguration: await sink.write(
       STITCH_OUTPUT_NAMES.tileConfiguration,
       formatTileConfiguration(registered, 'Registered by metdb stitch'),
     ),
-    positionsCsv: await sink.write(STITCH_OUTPUT_NAMES.positionsCsv, positionsCsv(result)),
-    positionsJson: await sink.write(STITCH_OUTPUT_NAMES.positionsJson, positionsJson(result)),
+    positionsCsv: await sink.write(STITCH_OUTPUT_NAMES.positionsCsv, positionsCsv(result, um)),
+    positionsJson: await sink.write(STITCH_OUTPUT_NAMES.positionsJson, positionsJson(result, um)),
   };
 }
 

@@ -83,7 +83,11 @@ export async function solveStitching(
   }
   const prefix = `outputs/${mosaic.dataset_id}/mosaics/v${mosaic.version}/`;
   const sink = blobSink(deps.blobs, prefix);
-  const outputs: Record<string, string> = await writeStitchTables(sink, result);
+  const outputs: Record<string, string> = await writeStitchTables(
+    sink,
+    result,
+    stored.pixelSize === null ? null : { ...stored.pixelSize, z: null },
+  );
   if (stored.fuse) {
     try {
       Object.assign(

@@ -162,6 +162,19 @@ describe('metdb stitch', () => {
     }
     expect(wrong).toBe(0);
     expect(bytes.toString('utf8')).toContain('PhysicalSizeX="0.65" PhysicalSizeXUnit="µm"');
+    // The positions in micrometres too, from the tiles' pixel size.
+    const rows = readFileSync(join(tmp, 'out', 'positions.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(rows[0]).toBe('file,x,y,nominal_x,nominal_y,status,edges,x_um,y_um,nominal_x_um,nominal_y_um');
+    for (const row of rows.slice(1)) {
+      const f = row.split(',');
+      [1, 2, 3, 4].forEach((k) => expect(Number(f[k + 6])).toBeCloseTo(Number(f[k]) * 0.65, 2));
+    }
+    const json = JSON.parse(readFileSync(join(tmp, 'out', 'positions.json'), 'utf8')) as {
+      pixelSizeUm: unknown;
+    };
+    expect(json.pixelSizeUm).toEqual({ x: 0.65, y: 0.65 });
     // The same mosaic as OME-Zarr, read back by an independent reader (json + numpy).
     if (!hasPython('numpy')) return;
     const zarr = runPython<{
