@@ -7,7 +7,7 @@ import { latestJobFor } from '../records/jobs-repository.js';
 import { getRegistration } from '../records/registrations-repository.js';
 import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
 import { listTileResults } from '../records/tile-results-repository.js';
-import type { ImageResult, TileShift } from './image-result.js';
+import { noMeasurements, type ImageResult, type TileShift } from './image-result.js';
 import { QUALITIES, type Quality } from '../quality/quality-verdict.js';
 import { naturalCompare } from '../series/natural-compare.js';
 import { seriesJobOf } from '../pipeline/series-job.js';
@@ -29,15 +29,7 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
       shape,
       pixelType: image.pixel_type,
       pixelSize: pixelSizeOf(image),
-      residualRms: null,
-      residualMax: null,
-      tileErrorMedian: null,
-      nccBefore: null,
-      nccAfter: null,
-      tilesUsed: 0,
-      tilesRejected: 0,
-      tiles: [],
-      nccChance: null,
+      ...noMeasurements(),
     };
     if (image.status === 'failed') {
       results.push({

@@ -4,7 +4,7 @@ import { QUALITIES, type Quality } from '../quality/quality-verdict.js';
 import type { Database, ImageRow, JobRow, SeriesFrameRow } from '../records/database-schema.js';
 import { getSeriesByJob, listSeriesFrames } from '../records/series-repository.js';
 import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
-import type { ImageResult } from './image-result.js';
+import { noMeasurements, type ImageResult } from './image-result.js';
 import type { SeriesResult } from './series-result.js';
 import { listImages } from '../records/images-repository.js';
 import { latestJobFor } from '../records/jobs-repository.js';
@@ -58,15 +58,7 @@ export async function collectSeries(
     shape: frameShape,
     pixelType: image.pixel_type,
     pixelSize,
-    residualRms: null,
-    residualMax: null,
-    tileErrorMedian: null,
-    nccBefore: null,
-    nccAfter: null,
-    tilesUsed: 0,
-    tilesRejected: 0,
-    tiles: [],
-    nccChance: null,
+    ...noMeasurements(),
     jobId: job.id,
   };
   if (row.state !== 'done' || job.state !== 'done') {
