@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { parseLengthUnit, type PixelSize } from '../imaging/pixel-size.js';
+import { pixelSizeOf } from './pixel-size-of.js';
 import type { Database, ImageRow, RegistrationRow } from '../records/database-schema.js';
 import { getDataset } from '../records/datasets-repository.js';
 import { listImages } from '../records/images-repository.js';
@@ -155,13 +155,6 @@ function shapeOf(image: ImageRow): number[] | null {
   return image.depth !== null && image.depth > 1
     ? [image.depth, image.height, image.width]
     : [image.height, image.width];
-}
-
-/** The row's pixel size (0003_units), or null when the file stated none. */
-export function pixelSizeOf(image: ImageRow): PixelSize | null {
-  const unit = parseLengthUnit(image.pixel_size_unit ?? undefined);
-  if (unit === undefined || image.pixel_size_x === null || image.pixel_size_y === null) return null;
-  return { x: image.pixel_size_x, y: image.pixel_size_y, z: image.pixel_size_z, unit };
 }
 
 function median(values: number[]): number | null {

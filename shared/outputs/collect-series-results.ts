@@ -10,7 +10,7 @@ import { listImages } from '../records/images-repository.js';
 import { latestJobFor } from '../records/jobs-repository.js';
 import { seriesJobOf } from '../pipeline/series-job.js';
 import { naturalCompare } from '../series/natural-compare.js';
-import { pixelSizeOf } from './collect-image-results.js';
+import { pixelSizeOf } from './pixel-size-of.js';
 
 /**
  * The series of an image's latest job (a series job), with its solved frames, and one
