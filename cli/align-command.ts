@@ -20,6 +20,8 @@ import { sectionQualityCsv, sectionQualityJson } from '../shared/quality-metrics
 import { renderStackReport } from '../shared/report/render-stack-report.js';
 import { outputFrameBox } from '../shared/tiling/output-frame-box.js';
 import { alignStack } from '../shared/tiling/align-stack.js';
+import { binSections } from '../shared/stack-conversion/bin-sections.js';
+import { convertToUint8 } from '../shared/stack-conversion/convert-to-uint8.js';
 import { UsageError } from './usage-error.js';
 import { parseCommandArgs } from './parse-command-args.js';
 
@@ -31,7 +33,7 @@ const MODELS: readonly SectionModel[] = [
   'regularized-affine',
 ];
 
-export const ALIGN_USAGE = `usage: metdb align <stack> <out.mrc|out.tif> [--model M] [--lambda L] [--tile N] [--smooth FIT] [--subtract-trend] [--frame F] [--config FILE] [--box x,y,w,h] [--json]
+export const ALIGN_USAGE = `usage: metdb align <stack> <out.mrc|out.tif> [--model M] [--lambda L] [--tile N] [--smooth FIT] [--subtract-trend] [--frame F] [--config FILE] [--uint8 [--thr-min F] [--thr-max F]] [--bin-z N] [--box x,y,w,h] [--json]
 
 Frame-to-frame alignment of a stack (FIB-SEM sections, MRC or multi-page TIFF): each section is
 measured against the one before from the phase-correlation shifts of its tiles (model fitted by
@@ -50,6 +52,10 @@ model, lambda, tileSize, preserveScales, fitParams, subtractLinearFit, outputFra
   --frame F         first (section 0's frame, default), pad (hold every section), crop (the
                     region every section covers)
   --config FILE     the settings file (default: metdb.json in the stack's folder, if any)
+  --uint8           8 bits first (the FIB-SEM toolkit's save_asI8): one range for the stack from
+                    the sections' cumulative histograms, --thr-min and --thr-max (default 0.001)
+                    of the pixels saturating at each end (see metdb convert)
+  --bin-z N         write the mean of N consecutive aligned sections (z voxel size N times)
   --box x,y,w,h     evaluation box of the quality table, in the written frame (default: the
                     region every section covers)
 Writes beside the output: <out>.quality.csv and .quality.json (each section against the one
@@ -70,6 +76,10 @@ export async function alignCommand(args: string[], out: (line: string) => void):
       frame: { type: 'string' },
       config: { type: 'string' },
       box: { type: 'string' },
+      uint8: { type: 'boolean', default: false },
+      'thr-min': { type: 'string', default: '0.001' },
+      'thr-max': { type: 'string', default: '0.001' },
+      'bin-z': { type: 'string', default: '1' },
       json: { type: 'boolean', default: false },
     },
     ALIGN_USAGE,
@@ -97,14 +107,37 @@ export async function alignCommand(args: string[], out: (line: string) => void):
   const chain = cumulativeOptionsOf(settings);
   if (values.smooth !== undefined) chain.smoothing = parseSmooth(values.smooth);
   if (values['subtract-trend'] !== undefined) chain.subtractLinearTrend = values['subtract-trend'];
+  const fraction = (name: 'thr-min' | 'thr-max') => {
+    const v = Number(values[name]);
+    if (values[name] === '' || !(v >= 0 && v < 1))
+      throw new UsageError(`--${name} must be a fraction in [0, 1), got "${values[name]}"`, ALIGN_USAGE);
+    return v;
+  };
+  const [thrMin, thrMax] = [fraction('thr-min'), fraction('thr-max')];
+  const binZ = Number(values['bin-z']);
+  if (!Number.isInteger(binZ) || binZ < 1)
+    throw new UsageError(`--bin-z must be an integer >= 1, got "${values['bin-z']}"`, ALIGN_USAGE);
   const outputFrame = values.frame ?? settings.outputFrame ?? 'first';
   if (outputFrame !== 'first' && outputFrame !== 'pad' && outputFrame !== 'crop')
     throw new UsageError(`--frame must be first, pad or crop, got "${outputFrame}"`, ALIGN_USAGE);
   const { array, info } = await readImageFile(input);
   if (array.shape.length !== 3)
     throw new MetdbError('invalid-argument', `${input}: not a stack (shape [${array.shape.join(', ')}])`);
-  const result = alignStack(array, { model, lambda, tileSize: tileSize as number, ...chain, outputFrame });
-  const size = info.pixelSize;
+  // 8 bits first, from the raw sections' cumulative histograms (the toolkit's save_asI8 order).
+  const eightBit = values.uint8 ? convertToUint8(array, { thrMin, thrMax }) : null;
+  const result = alignStack(eightBit?.image ?? array, {
+    model,
+    lambda,
+    tileSize: tileSize as number,
+    ...chain,
+    outputFrame,
+  });
+  if (binZ > array.shape[0]!) {
+    throw new MetdbError('invalid-argument', `${input}: --bin-z ${binZ} needs at least ${binZ} sections`);
+  }
+  const written = binZ > 1 ? binSections(result.aligned, { factor: binZ }) : result.aligned;
+  const stated = info.pixelSize;
+  const size = stated === null ? null : { ...stated, z: stated.z === null ? null : stated.z * binZ };
   const angstrom = (v: number | null) =>
     v === null || size === null ? 0 : toMicrometres(v, size.unit) * 1e4;
   const { frame } = result;
@@ -112,7 +145,7 @@ export async function alignCommand(args: string[], out: (line: string) => void):
   await writeFile(
     output,
     format === 'mrc'
-      ? encodeMrc(result.aligned, {
+      ? encodeMrc(written, {
           ...(size !== null && {
             voxelSize: { x: angstrom(size.x), y: angstrom(size.y), z: angstrom(size.z) },
           }),
@@ -120,8 +153,8 @@ export async function alignCommand(args: string[], out: (line: string) => void):
             `Aligned by Met-db (${model}${framed}) from ${input.split(/[\\/]/).pop() ?? input}`.slice(0, 80),
           ],
         })
-      : encodeTiff(result.aligned, {
-          description: imagejDescription(1, result.aligned.shape[0]!, size),
+      : encodeTiff(written, {
+          description: imagejDescription(1, written.shape[0]!, size),
           resolution: imagejResolution(size),
         }),
   );
@@ -131,7 +164,7 @@ export async function alignCommand(args: string[], out: (line: string) => void):
     values.box === undefined
       ? { x: common.x - frame.x, y: common.y - frame.y, width: common.width, height: common.height }
       : parseEvaluationBox(values.box);
-  const quality = sectionQuality(result.aligned, { bins: 256, box });
+  const quality = sectionQuality(written, { bins: 256, box });
   const base = output.replace(/\.(mrc|tiff?)$/i, '');
   const name = base.split(/[\\/]/).pop() ?? base;
   await writeFile(`${base}.quality.csv`, sectionQualityCsv(quality));
@@ -154,6 +187,11 @@ export async function alignCommand(args: string[], out: (line: string) => void):
             : `${chain.smoothing.fit ?? 'savitzky-golay'}${chain.smoothing.fit === 'linear' ? '' : ` ${JSON.stringify({ window: chain.smoothing.window, order: chain.smoothing.order })}`}`,
         'subtract linear fit': JSON.stringify(chain.subtractLinearTrend ?? false),
         frame: `${outputFrame}: ${frame.width} x ${frame.height} px at ${frame.x}, ${frame.y} of section 0`,
+        '8 bits':
+          eightBit === null
+            ? 'no'
+            : `from ${eightBit.min[0]} .. ${eightBit.max[0]} (thrMin ${thrMin}, thrMax ${thrMax})`,
+        'z binning': binZ > 1 ? `${binZ} (the quality table is between binned sections)` : 'no',
       },
     }),
   );
@@ -169,7 +207,8 @@ export async function alignCommand(args: string[], out: (line: string) => void):
     };
   });
   if (values.json) {
-    out(JSON.stringify({ input, output, model, frame: result.frame, sections, quality }));
+    const uint8 = eightBit === null ? null : { min: eightBit.min[0]!, max: eightBit.max[0]! };
+    out(JSON.stringify({ input, output, model, frame: result.frame, uint8, binZ, sections, quality }));
     return 0;
   }
   out(

@@ -14,7 +14,8 @@ Stitches the tiles of <folder> into one mosaic. The layout gives each tile's exp
 Each pair of neighbours is registered on its expected overlap (within --margin pixels of the
 layout, default 10% of the tile), edges are accepted by NCC against a null distribution and a
 stage model, and positions solved by weighted least squares. Writes into DIR:
-TileConfiguration.registered.txt, positions.csv, positions.json, mosaic.ome.tif, report.html.`;
+TileConfiguration.registered.txt, positions.csv, positions.json, mosaic.ome.tif, mosaic.ome.zarr/,
+report.html.`;
 
 /** `metdb stitch`: one folder of tiles, one mosaic. Returns the exit code. */
 export async function stitchCommand(args: string[], out: (line: string) => void): Promise<number> {

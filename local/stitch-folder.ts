@@ -82,22 +82,25 @@ export async function stitchFolder(options: StitchFolderOptions): Promise<Stitch
   );
   seconds['register'] = clock();
   const sink = folderSink(out);
-  const outputs: Record<string, string> = await writeStitchTables(sink, result);
+  const outputs: Record<string, string> = await writeStitchTables(sink, result, tiles[0]!.info.pixelSize);
   if (fuse) {
     const channels = tiles[0]!.info.channels;
-    outputs['mosaic'] = await writeMosaicImage(sink, {
-      result,
-      channels,
-      // The registered channel is decoded already; the others are read one channel at a time.
-      readChannel: async (c) =>
-        c === channel
-          ? tiles.map((t) => t.array)
-          : (await Promise.all(names.map((n) => readImageFile(join(dir, n), { channel: c })))).map(
-              (t) => t.array,
-            ),
-      pixelType: tiles[0]!.info.pixelType,
-      pixelSize: tiles[0]!.info.pixelSize,
-    });
+    Object.assign(
+      outputs,
+      await writeMosaicImage(sink, {
+        result,
+        channels,
+        // The registered channel is decoded already; the others are read one channel at a time.
+        readChannel: async (c) =>
+          c === channel
+            ? tiles.map((t) => t.array)
+            : (await Promise.all(names.map((n) => readImageFile(join(dir, n), { channel: c })))).map(
+                (t) => t.array,
+              ),
+        pixelType: tiles[0]!.info.pixelType,
+        pixelSize: tiles[0]!.info.pixelSize,
+      }),
+    );
     seconds['fuse'] = clock();
   }
   const facts: Record<string, string> = {

@@ -15,3 +15,4 @@ export * from './drift/index.js';
 export * from './quality-metrics/index.js';
 export * from './stack-conversion/index.js';
 export * from './series/index.js';
+export * from './stitching/index.js';

@@ -14,10 +14,17 @@ peak minus the frame's autocorrelation peak. The unknowns are the frame-to-frame
 pairs' shifts are solved by the pseudo-inverse, pairs with a residual over `shift_max` are dropped
 (largest first) while the system stays full rank, solved again, and summed.
 
+StackReg (Thevenaz et al. 1998, IEEE Trans. Image Process.) through pystackreg when it is
+importable (PYTHONPATH; it is not a dependency): TRANSLATION mode, `register_stack` with reference
+'previous' (each frame onto the one before, accumulated, ImageJ's StackReg) or 'first'. Its
+matrices hold the content's displacement (tx, ty) relative to the reference in the last column.
+
 argv: frames.f32 (raw float32, frames x height x width), frames, height, width, upsample factor,
-window, methods (comma separated: skimage-reference, skimage-consecutive, pyme-rcc).
+window, methods (comma separated: skimage-reference, skimage-consecutive, pyme-rcc,
+stackreg-previous, stackreg-first).
 Prints one JSON line: per method, every frame's drift (content position minus frame 0's, y, x,
-pixels) and its CPU seconds.
+pixels) and its CPU seconds; a method whose library is not importable is left out and named in
+"unavailable".
 """
 import json
 import sys
@@ -104,6 +111,31 @@ def pyme_rcc():
     return np.vstack([np.zeros(2), np.cumsum(steps, axis=0)])
 
 
+def stackreg(reference):
+    def run():
+        from pystackreg import StackReg
+
+        tmats = StackReg(StackReg.TRANSLATION).register_stack(frames, reference=reference)
+        return [[m[1, 2] - tmats[0][1, 2], m[0, 2] - tmats[0][0, 2]] for m in tmats]
+
+    return run
+
+
+peers = {
+    "skimage-reference": skimage_reference,
+    "skimage-consecutive": skimage_consecutive,
+    "pyme-rcc": pyme_rcc,
+    "stackreg-previous": stackreg("previous"),
+    "stackreg-first": stackreg("first"),
+}
+unavailable = []
 for method in methods.split(","):
-    timed(method, {"skimage-reference": skimage_reference, "skimage-consecutive": skimage_consecutive, "pyme-rcc": pyme_rcc}[method])
+    if method.startswith("stackreg-"):
+        try:
+            import pystackreg  # noqa: F401
+        except ImportError:
+            unavailable.append(method)
+            continue
+    timed(method, peers[method])
+out["unavailable"] = unavailable
 print(json.dumps(out))

@@ -275,12 +275,21 @@ function databaseDown(seconds: number): ChaosScenario {
     run: async ({ stack, mariadb, tag }) => {
       if (mariadb === undefined) throw new Error("needs the suite's own MariaDB");
       const from = await tileCount(stack);
-      const uploads = await uploadSeries(stack, `dbdown${seconds}-${tag}`, { ...SETTINGS, tileSize: 64 });
+      const dataset = `dbdown${seconds}-${tag}`;
+      const uploads = await uploadSeries(stack, dataset, { ...SETTINGS, tileSize: 64 }, SERIES, 3);
       const seen = await untilTiles(stack, from, 6);
       await mariadb.kill();
+      // Uploads arrive while the database is down: their ingests fail until it is back.
+      for (const file of ['frame_03.tif', 'frame_04.tif']) {
+        await stack.upload(`${dataset}/${file}`, readFileSync(`${SERIES}/${file}`));
+        uploads.push(`${dataset}/${file}`);
+      }
       await sleep(seconds * 1000);
       await mariadb.start();
-      return { uploads, note: `mariadbd killed at ${seen} tiles, back ${seconds} s later` };
+      return {
+        uploads,
+        note: `mariadbd killed at ${seen} tiles, 2 frames uploaded while down, back ${seconds} s later`,
+      };
     },
   };
 }

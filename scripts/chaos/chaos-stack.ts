@@ -45,6 +45,9 @@ export interface SweepTotals {
   /** Jobs re-driven, and jobs failed out of re-drives. */
   redriven: number;
   failed: number;
+  /** Mosaics re-driven, and mosaics failed (out of re-drives, or waiting for tiles that never came). */
+  mosaicsRedriven: number;
+  mosaicsFailed: number;
 }
 
 export interface ChaosStackOptions {
@@ -129,7 +132,14 @@ export async function startChaosStack(options: ChaosStackOptions): Promise<Chaos
     };
     const servers = new Map<string, FunctionServer>();
     const delivered = new Set<string>();
-    const swept: SweepTotals = { uploads: 0, outputs: 0, redriven: 0, failed: 0 };
+    const swept: SweepTotals = {
+      uploads: 0,
+      outputs: 0,
+      redriven: 0,
+      failed: 0,
+      mosaicsRedriven: 0,
+      mosaicsFailed: 0,
+    };
     const serve = async (name: string, port?: number) => {
       let partial = '';
       const onOutput = (chunk: string) => {

@@ -129,6 +129,8 @@ function sweepNote(before: SweepTotals, after: SweepTotals): string {
     [after.outputs - before.outputs, "dataset(s)' outputs announced again"],
     [after.redriven - before.redriven, 'job re-drive(s)'],
     [after.failed - before.failed, 'job(s) failed as stalled'],
+    [after.mosaicsRedriven - before.mosaicsRedriven, 'mosaic re-drive(s)'],
+    [after.mosaicsFailed - before.mosaicsFailed, 'mosaic(s) failed as stalled'],
   ] as const;
   const parts = did.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
   return parts.length === 0 ? '' : `; the sweep: ${parts.join(', ')}`;

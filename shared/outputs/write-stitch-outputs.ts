@@ -7,7 +7,9 @@ import { fuseMosaic } from '../stitching/fuse-mosaic.js';
 import { positionsCsv, positionsJson } from '../stitching/positions-table.js';
 import type { StitchResult } from '../stitching/stitch-result.js';
 import { omeXmlDescription } from './ome-xml-description.js';
+import { writeOmeZarr } from './ome-zarr.js';
 import type { OutputSink } from './output-sink.js';
+import { sinkStore } from './sink-store.js';
 
 /** The file names of a stitched mosaic's outputs (the contract of issue 21). */
 export const STITCH_OUTPUT_NAMES = {
@@ -15,25 +17,32 @@ export const STITCH_OUTPUT_NAMES = {
   positionsCsv: 'positions.csv',
   positionsJson: 'positions.json',
   mosaic: 'mosaic.ome.tif',
+  mosaicZarr: 'mosaic.ome.zarr',
   report: 'report.html',
 } as const;
 
 /**
  * Writes the positions of a stitched mosaic: Fiji's `TileConfiguration.registered.txt`,
- * `positions.csv` and `positions.json` (docs/stitching.md). Returns where each went, by role.
+ * `positions.csv` and `positions.json` (docs/stitching.md), in micrometres too when the tiles'
+ * pixel size is known. Returns where each went, by role.
  */
 export async function writeStitchTables(
   sink: OutputSink,
   result: StitchResult,
+  pixelSize: PixelSize | null = null,
 ): Promise<Record<'tileConfiguration' | 'positionsCsv' | 'positionsJson', string>> {
+  const um =
+    pixelSize === null
+      ? null
+      : { x: toMicrometres(pixelSize.x, pixelSize.unit), y: toMicrometres(pixelSize.y, pixelSize.unit) };
   const registered = { tiles: result.tiles.map((t) => ({ name: t.name, x: t.x, y: t.y })) };
   return {
     tileConfiguration: await sink.write(
       STITCH_OUTPUT_NAMES.tileConfiguration,
       formatTileConfiguration(registered, 'Registered by metdb stitch'),
     ),
-    positionsCsv: await sink.write(STITCH_OUTPUT_NAMES.positionsCsv, positionsCsv(result)),
-    positionsJson: await sink.write(STITCH_OUTPUT_NAMES.positionsJson, positionsJson(result)),
+    positionsCsv: await sink.write(STITCH_OUTPUT_NAMES.positionsCsv, positionsCsv(result, um)),
+    positionsJson: await sink.write(STITCH_OUTPUT_NAMES.positionsJson, positionsJson(result, um)),
   };
 }
 
@@ -48,9 +57,14 @@ export interface MosaicImageInput {
 
 /**
  * Fuses every channel (`fuseMosaic`: linear blending, whole-pixel placement) into one OME-TIFF,
- * one page per channel, with the tiles' pixel size, and writes it as `mosaic.ome.tif`.
+ * one page per channel, with the tiles' pixel size, and writes it as `mosaic.ome.tif`; the same
+ * fused channels as OME-Zarr `mosaic.ome.zarr` (NGFF 0.5, one time point, a pyramid,
+ * `writeOmeZarr`). Returns where each went.
  */
-export async function writeMosaicImage(sink: OutputSink, input: MosaicImageInput): Promise<string> {
+export async function writeMosaicImage(
+  sink: OutputSink,
+  input: MosaicImageInput,
+): Promise<{ mosaic: string; mosaicZarr: string }> {
   const planes = [];
   for (let c = 0; c < input.channels; c++) {
     planes.push(fuseMosaic(await input.readChannel(c), input.result.tiles).image);
@@ -72,7 +86,21 @@ export async function writeMosaicImage(sink: OutputSink, input: MosaicImageInput
       : { physicalSizeX: toMicrometres(size.x, size.unit), physicalSizeY: toMicrometres(size.y, size.unit) }),
   });
   const shape = input.channels === 1 ? [h, w] : [input.channels, h, w];
-  return sink.write(STITCH_OUTPUT_NAMES.mosaic, encodeTiff({ data, shape }, { description }));
+  const mosaic = await sink.write(STITCH_OUTPUT_NAMES.mosaic, encodeTiff({ data, shape }, { description }));
+  const store = sinkStore(sink, STITCH_OUTPUT_NAMES.mosaicZarr);
+  await writeOmeZarr(
+    store,
+    [
+      {
+        channels: planes as NdArray<Uint8Array | Uint16Array | Float32Array>[],
+        names: null,
+        pixelSize: size,
+        metadataFormat: 'ome',
+      },
+    ],
+    { name: 'mosaic' },
+  );
+  return { mosaic, mosaicZarr: store.written[0]!.replace(/\/zarr\.json$/, '') };
 }
 
 /** Writes `report.html`: the alignment map, the stage model and every edge. */

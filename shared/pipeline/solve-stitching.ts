@@ -83,16 +83,23 @@ export async function solveStitching(
   }
   const prefix = `outputs/${mosaic.dataset_id}/mosaics/v${mosaic.version}/`;
   const sink = blobSink(deps.blobs, prefix);
-  const outputs: Record<string, string> = await writeStitchTables(sink, result);
+  const outputs: Record<string, string> = await writeStitchTables(
+    sink,
+    result,
+    stored.pixelSize === null ? null : { ...stored.pixelSize, z: null },
+  );
   if (stored.fuse) {
     try {
-      outputs['mosaic'] = await writeMosaicImage(sink, {
-        result,
-        channels: stored.channels,
-        readChannel: (c) => (c === stored.channel ? Promise.resolve(tiles) : channelOf(c)),
-        pixelType: stored.pixelType,
-        pixelSize: stored.pixelSize === null ? null : { ...stored.pixelSize, z: null },
-      });
+      Object.assign(
+        outputs,
+        await writeMosaicImage(sink, {
+          result,
+          channels: stored.channels,
+          readChannel: (c) => (c === stored.channel ? Promise.resolve(tiles) : channelOf(c)),
+          pixelType: stored.pixelType,
+          pixelSize: stored.pixelSize === null ? null : { ...stored.pixelSize, z: null },
+        }),
+      );
     } catch (error) {
       return fail(deps, mosaicId, error);
     }

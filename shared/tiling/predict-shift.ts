@@ -97,5 +97,6 @@ function coarseParams(factors: readonly number[]): RegisterTileParams {
     upsampleFactor: Math.max(...factors),
     window: 'tukey',
     quality: false, // only the shift and the weight are used
+    direct: false, // the shift is rounded
   };
 }

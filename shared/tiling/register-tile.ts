@@ -1,7 +1,12 @@
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
+import { sizeOf } from '../ndarray/ndarray.js';
+import { chooseSmoothing, SMOOTHING_CANDIDATES } from '../registration/choose-smoothing.js';
+import { halfShape, rfftn } from '../registration/fft/fftn.js';
+import { HeapBuffer } from '../registration/fft/pffft-module.js';
 import { realFourierShift } from '../registration/real-fourier-shift.js';
+import { directMargin, refineShiftDirect } from '../registration/refine-shift-direct.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { hannWindow } from '../registration/preprocess/hann-window.js';
@@ -48,6 +53,18 @@ export interface RegisterTileParams {
    * @default 1
    */
   refinements?: number;
+  /**
+   * After the correlation, align the tiles' pixels directly over their valid overlap
+   * (`refineShiftDirect`: Newton's method on the squared difference of the two tiles, both
+   * smoothed by a Gaussian whose width `chooseSmoothing` picks against the noise). The
+   * correlation's window discards the content near the tile's borders and its frequency weights
+   * are fixed; here every pixel of the overlap counts once and the weighting suits the noise.
+   * Kept only when it converges near the correlation's estimate. false keeps the correlation's
+   * shift, as do tiles of weight 0 (no peak above chance: the aggregation does not use them) and
+   * tiles too small for the narrowest smoothing's margins (under 20 px along an axis).
+   * @default true when `upsampleFactor` > 1 (a subpixel shift is asked for)
+   */
+  direct?: boolean;
   /**
    * Preprocessing of both tiles before windowing (`preprocess` of shared/registration; give no
    * `window` there, use `window` above). With binning, shifts are still reported in tile pixels.
@@ -227,20 +244,33 @@ export function registerTile(
     );
     result = { ...residual, shift: result.shift.map((s, k) => s + residual.shift[k]!) };
   }
+  const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));
+  const weight = Math.max(0, (result.peakRatio ?? 0) / baseline - 1);
+  // A tile without a peak above chance (weight 0) is not used: nothing to refine.
+  if ((params.direct ?? upsampleFactor > 1) && weight > 0 && result.shift.every(Number.isFinite)) {
+    const energy = windowEnergy(window, shape);
+    const direct = directShift(reference, moving, result.shift, {
+      referenceSpectrum: prepared.spectrum.spectrum,
+      movingWindowed: centredWindowed(moving, window, workspace),
+      referenceNoise: prepared.noise ** 2 * energy,
+      movingNoise: (movingSignal.noise * noiseGain(options, shape.length)) ** 2 * energy,
+      workspace,
+    });
+    if (direct !== undefined) result = { ...result, shift: direct };
+  }
   const peakRatio = result.peakRatio ?? 0;
   const quality =
     params.quality === false
       ? Number.NaN
       : normalizedCrossCorrelation(reference, moving, { shift: result.shift });
   const shift = result.shift.map((s, k) => (s === 0 ? 0 : s * bins[k]!));
-  const baseline = Math.sqrt(2 * Math.log(Math.max(2, reference.data.length)));
   return {
     shift,
     error: Number.isFinite(quality) ? Math.sqrt(Math.max(0, 1 - quality * quality)) : Number.NaN,
     phasediff: result.phasediff,
     quality,
     peakRatio,
-    weight: Math.max(0, peakRatio / baseline - 1),
+    weight,
     signal,
   };
 }
@@ -317,6 +347,46 @@ function windowOf(
     windows.set(key, w);
   }
   return w;
+}
+
+/**
+ * `refineShiftDirect` from `start`, smoothed as `chooseSmoothing` picks from the two tiles'
+ * windowed spectra; undefined when it does not converge near `start`.
+ */
+function directShift(
+  reference: NdArray,
+  moving: NdArray,
+  start: readonly number[],
+  spectra: {
+    referenceSpectrum: Float32Array;
+    movingWindowed: NdArray<Float64Array>;
+    referenceNoise: number;
+    movingNoise: number;
+    workspace: TileWorkspace;
+  },
+): number[] | undefined {
+  const { shape } = reference;
+  // The smoothings whose margins leave at least half of every axis.
+  const shortest = Math.min(...shape.filter((n) => n > 1));
+  const candidates = SMOOTHING_CANDIDATES.filter((s) => directMargin(s) <= shortest / 4).length;
+  if (candidates === 0) return undefined;
+  const buffer = new HeapBuffer(2 * sizeOf(halfShape(shape)));
+  let sigma: number;
+  try {
+    rfftn(spectra.movingWindowed.data, shape, buffer);
+    sigma = chooseSmoothing({
+      shape,
+      reference: spectra.referenceSpectrum,
+      moving: buffer.view,
+      shift: start,
+      referenceNoise: spectra.referenceNoise,
+      movingNoise: spectra.movingNoise,
+      candidates,
+    });
+  } finally {
+    buffer.free();
+  }
+  return refineShiftDirect(reference, moving, start, { sigma }, spectra.workspace.direct)?.shift;
 }
 
 /** Upsampling of a pass that a refinement pass follows. */

@@ -1,5 +1,6 @@
 import { sizeOf, type PixelArray } from '../ndarray/ndarray.js';
 import { CorrelationWorkspace } from '../registration/correlation-workspace.js';
+import { DirectWorkspace } from '../registration/refine-shift-direct.js';
 import { ScratchFloat64 } from '../registration/scratch-array.js';
 import { TileSignalWorkspace } from './tile-signal-workspace.js';
 
@@ -22,6 +23,8 @@ export class TileWorkspace {
   /** The refinement's mean-removed and Fourier-shifted moving tiles. */
   readonly centred = new ScratchFloat64();
   readonly shifted = new ScratchFloat64();
+  /** The direct refinement's smoothed tiles, spline coefficients and gradients. */
+  readonly direct = new DirectWorkspace();
   private pixels: PixelArray | undefined;
 
   /**

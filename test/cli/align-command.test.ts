@@ -12,7 +12,8 @@ import { sectionQuality } from '../../shared/quality-metrics/section-quality.js'
 import type { Matrix3 } from '../../shared/registration/similarity/transform-matrix.js';
 import { warpToReference } from '../../shared/registration/warp-to-reference.js';
 import { withNoise } from '../tiling/pixels.js';
-import { hasPython, runPython } from '../support/python-readers.js';
+import { hasPython, runPython, TIFFFILE_READ } from '../support/python-readers.js';
+import { convertToUint8 } from '../../shared/stack-conversion/convert-to-uint8.js';
 import { SECTION_QUALITY_COLUMNS } from '../../shared/quality-metrics/section-quality-csv.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -166,7 +167,7 @@ describe('metdb align output frames, read back by tifffile and mrcfile', () => {
       const folder = mkdtempSync(join(scratch, 'frames-'));
       const input = join(folder, 'stack.mrc');
       writeFileSync(input, encodeMrc(ndarray(data, [n, h, w]), { voxelSize: { x: 40, y: 40, z: 60 } }));
-      const run = (out: string, frame: string) =>
+      const run = (out: string, frame: string, ...more: string[]) =>
         spawnSync(
           process.execPath,
           [
@@ -183,6 +184,7 @@ describe('metdb align output frames, read back by tifffile and mrcfile', () => {
             '--frame',
             frame,
             '--json',
+            ...more,
           ],
           { cwd: root, encoding: 'utf8' },
         );
@@ -226,6 +228,21 @@ print(json.dumps({'tif': list(t.shape), 'tifDtype': str(t.dtype), 'tifMin': int(
       expect(read.valid).toBe(true);
       // Every section is whole in the padded stack: about h x w pixels with data each.
       for (const c of read.counts) expect(Math.abs(c - h * w)).toBeLessThan(0.02 * h * w);
+
+      // 8 bits from the raw sections' global range, then z binned by 2 (the toolkit's I8 zbin2x).
+      const small = join(folder, 'i8-zbin2.tif');
+      const eight = run(small, 'crop', '--uint8', '--bin-z', '2');
+      expect(eight.stderr).toBe('');
+      const range = (JSON.parse(eight.stdout) as { uint8: { min: number; max: number } }).uint8;
+      const direct = convertToUint8(ndarray(data, [n, h, w]));
+      expect(range).toEqual({ min: direct.min[0], max: direct.max[0] });
+      const tif = runPython<{ shape: number[]; dtype: string; imagej: { spacing: number; x: number } }>(
+        TIFFFILE_READ,
+        small,
+      );
+      expect(tif.shape).toEqual([2, 115, 148]);
+      expect(tif.dtype).toBe('uint8');
+      expect(tif.imagej.spacing / tif.imagej.x).toBeCloseTo((2 * 60) / 40, 6);
     },
   );
 });

@@ -10,6 +10,7 @@ import { formatTileConfiguration } from '../../shared/stitching/format-tile-conf
 import { gridLayout } from '../../shared/stitching/grid-layout.js';
 import { parseTileConfiguration } from '../../shared/stitching/parse-tile-configuration.js';
 import { cutTiles } from '../stitching/cut-tiles.js';
+import { hasPython, runPython, ZARR_V3_READ } from '../support/python-readers.js';
 import { runMetdb } from '../support/run-metdb.js';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -155,6 +156,35 @@ describe('metdb stitch', () => {
     }
     expect(wrong).toBe(0);
     expect(bytes.toString('utf8')).toContain('PhysicalSizeX="0.65" PhysicalSizeXUnit="µm"');
+    // The positions in micrometres too, from the tiles' pixel size.
+    const rows = readFileSync(join(tmp, 'out', 'positions.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(rows[0]).toBe('file,x,y,nominal_x,nominal_y,status,edges,x_um,y_um,nominal_x_um,nominal_y_um');
+    for (const row of rows.slice(1)) {
+      const f = row.split(',');
+      [1, 2, 3, 4].forEach((k) => expect(Number(f[k + 6])).toBeCloseTo(Number(f[k]) * 0.65, 2));
+    }
+    const json = JSON.parse(readFileSync(join(tmp, 'out', 'positions.json'), 'utf8')) as {
+      pixelSizeUm: unknown;
+    };
+    expect(json.pixelSizeUm).toEqual({ x: 0.65, y: 0.65 });
+    // The same mosaic as OME-Zarr, read back by an independent reader (json + numpy).
+    if (!hasPython('numpy')) return;
+    const zarr = runPython<{
+      axes: { name: string; unit?: string }[];
+      levels: { shape: number[]; scale: number[]; sums: number[][] }[];
+    }>(ZARR_V3_READ, join(tmp, 'out', 'mosaic.ome.zarr'));
+    expect(zarr.axes.map((a) => [a.name, a.unit ?? null])).toEqual([
+      ['t', null],
+      ['c', null],
+      ['y', 'micrometer'],
+      ['x', 'micrometer'],
+    ]);
+    expect(zarr.levels[0]!.shape).toEqual([1, 2, h, w]);
+    expect(zarr.levels[0]!.scale).toEqual([1, 1, 0.65, 0.65]);
+    const total = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
+    expect(zarr.levels[0]!.sums).toEqual([[total(c0.array.data), total(c1.array.data)]]);
   });
 
   it('refuses bad input with one clear line', () => {

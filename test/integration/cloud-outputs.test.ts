@@ -160,6 +160,8 @@ describe('publishOutputs in the cloud stack', () => {
         driftCsv: `gs://${BUCKET}/${prefix}drift.csv`,
         driftJson: `gs://${BUCKET}/${prefix}drift.json`,
         corrected: `gs://${BUCKET}/${prefix}migration_tyx_imagej_corrected.tif`,
+        qualityCsv: `gs://${BUCKET}/${prefix}quality.csv`,
+        qualityJson: `gs://${BUCKET}/${prefix}quality.json`,
       },
     ]);
     // The outputs, announced to the uploads topic like any object, were not ingested.

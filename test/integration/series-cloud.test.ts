@@ -9,21 +9,12 @@
  * first kept.
  */
 import { randomUUID } from 'node:crypto';
-import { Storage } from '@google-cloud/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import { decodeChannels } from '../../shared/imaging/image-channels.js';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { getDatasetByName } from '../../shared/records/datasets-repository.js';
-import { migrateToLatest } from '../../shared/records/migrate.js';
-import { buildDistIfStale } from '../../scripts/dev-cloud/build-dist.js';
-import { startFunction, type FunctionServer } from '../../scripts/dev-cloud/function-server.js';
-import { startPubSubEmulator, type PubSubEmulator } from '../../scripts/dev-cloud/pubsub-emulator.js';
-import { createTopology, type Topology } from '../../scripts/dev-cloud/pubsub-topology.js';
-import { gcsNotification } from '../../scripts/dev-cloud/storage-events.js';
-import { createMysqlTestDatabase, type TestDatabase } from '../records/test-databases.js';
 import { driftSeries, type DriftSeries } from '../series/drift-series.js';
-import { startGcsDouble, type GcsDouble } from '../support/gcs-double.js';
+import { startCloudTestStack, type CloudTestStack } from '../support/cloud-test-stack.js';
 import { deliveryLines, until } from './pipeline-harness.js';
 
 const run = randomUUID().slice(0, 8);
@@ -43,88 +34,53 @@ const SIZE = 160;
 /** rcc, window 10: every pair of the 6 frames, one tile a frame. */
 const PAIRS = (FRAMES * (FRAMES - 1)) / 2;
 
-let emulator: PubSubEmulator;
-let testDb: TestDatabase;
-let handle: DatabaseHandle;
-let gcs: GcsDouble;
-let topology: Topology;
-let storage: Storage;
+let stack: CloudTestStack;
 let series: DriftSeries;
 let datasetId: string;
-const servers: Record<string, FunctionServer> = {};
-const publishing: Promise<unknown>[] = [];
 
 beforeAll(async () => {
-  buildDistIfStale();
   series = await driftSeries({ frames: FRAMES, size: SIZE, noise: 0.03, source: NUCLEI });
-  emulator = await startPubSubEmulator();
-  process.env.PUBSUB_EMULATOR_HOST = emulator.host;
-  process.env.METADATA_SERVER_DETECTION = 'none';
-  testDb = await createMysqlTestDatabase(2);
-  handle = await connectDatabase(testDb.config);
-  await migrateToLatest(handle.db);
-  gcs = await startGcsDouble();
-  storage = new Storage({ apiEndpoint: gcs.endpoint, projectId: emulator.projectId });
-  const env = {
-    METDB_DATABASE_URL: testDb.config.kind === 'mysql' ? testDb.config.url : '',
-    METDB_DB_POOL_SIZE: '2',
-    METDB_GCS_API_ENDPOINT: gcs.endpoint,
-    METDB_RESULTS_BUCKET: BUCKET,
-    GOOGLE_CLOUD_PROJECT: emulator.projectId,
-    PUBSUB_EMULATOR_HOST: emulator.host,
-    METDB_TILES_TOPIC: topics.tiles,
-    METDB_AGGREGATE_TOPIC: topics.aggregate,
-    METDB_REPROCESS_TOPIC: topics.reprocess,
-    METDB_OUTPUTS_TOPIC: topics.outputs,
-    METDB_LOG_LEVEL: 'info',
-  };
-  const targets = ['ingest', 'registerTile', 'aggregate', 'reprocess', 'publishOutputs'];
-  const started = await Promise.allSettled(targets.map((target) => startFunction(target, { env })));
-  for (const s of started) if (s.status === 'fulfilled') servers[s.value.target] = s.value;
-  const failed = started.find((s) => s.status === 'rejected');
-  if (failed !== undefined) throw failed.reason;
-  const push = { ackDeadlineSeconds: 60, maxDeliveryAttempts: 5 };
-  topology = await createTopology(emulator.host, emulator.projectId, [
-    { topic: topics.uploads, pushTo: servers.ingest!.url, ...push },
-    { topic: topics.tiles, pushTo: servers.registerTile!.url, ...push },
-    { topic: topics.aggregate, pushTo: servers.aggregate!.url, ...push },
-    { topic: topics.reprocess, pushTo: servers.reprocess!.url, ...push },
-    { topic: topics.outputs, pushTo: servers.publishOutputs!.url, ...push },
-  ]);
-  gcs.onFinalize((resource) => {
-    if (resource.bucket !== BUCKET) return;
-    publishing.push(topology.pubsub.topic(topics.uploads).publishMessage(gcsNotification(resource)));
+  stack = await startCloudTestStack({
+    functions: ['ingest', 'registerTile', 'aggregate', 'reprocess', 'publishOutputs'],
+    push: [
+      { topic: topics.uploads, target: 'ingest' },
+      { topic: topics.tiles, target: 'registerTile' },
+      { topic: topics.aggregate, target: 'aggregate' },
+      { topic: topics.reprocess, target: 'reprocess' },
+      { topic: topics.outputs, target: 'publishOutputs' },
+    ],
+    env: {
+      METDB_RESULTS_BUCKET: BUCKET,
+      METDB_TILES_TOPIC: topics.tiles,
+      METDB_AGGREGATE_TOPIC: topics.aggregate,
+      METDB_REPROCESS_TOPIC: topics.reprocess,
+      METDB_OUTPUTS_TOPIC: topics.outputs,
+      METDB_LOG_LEVEL: 'info',
+    },
+    announce: { bucket: BUCKET, topic: topics.uploads },
   });
   // tifffile's way of writing a plain array: a JSON shape, no axes. Alone in its dataset: a series.
   const bytes = encodeTiff(series.stack, { description: JSON.stringify({ shape: series.stack.shape }) });
-  await storage
+  await stack.storage
     .bucket(BUCKET)
     .file(`${DATASET}/stack.tif`)
     .save(Buffer.from(bytes), { resumable: false, contentType: 'image/tiff' });
-  datasetId = (await until('the dataset row', 30_000, async () => getDatasetByName(handle.db, DATASET))).id;
+  datasetId = (await until('the dataset row', 30_000, async () => getDatasetByName(stack.db, DATASET))).id;
   await manifest(1, 1);
 }, 240_000);
 
-afterAll(async () => {
-  await Promise.allSettled(publishing);
-  await topology?.destroy();
-  await Promise.all(Object.values(servers).map((s) => s.stop()));
-  await gcs?.stop();
-  await handle?.close();
-  await testDb?.drop();
-  await emulator?.stop();
-}, 60_000);
+afterAll(async () => stack?.stop(), 60_000);
 
 /** Waits for the outputs of job version `v`, revision `r` (their manifest is written last). */
 function manifest(v: number, r: number): Promise<true> {
   const name = `${BUCKET}/outputs/${datasetId}/v${v}/r${r}/outputs.json`;
   return until(`outputs v${v}/r${r}`, 180_000, () =>
-    Promise.resolve(gcs.objects.has(name) ? true : undefined),
+    Promise.resolve(stack.gcs.objects.has(name) ? true : undefined),
   );
 }
 
 function text(v: number, r: number, file: string): string {
-  const object = gcs.objects.get(`${BUCKET}/outputs/${datasetId}/v${v}/r${r}/${file}`);
+  const object = stack.gcs.objects.get(`${BUCKET}/outputs/${datasetId}/v${v}/r${r}/${file}`);
   if (object === undefined) throw new Error(`no object v${v}/r${r}/${file}`);
   return new TextDecoder().decode(object.bytes);
 }
@@ -137,7 +93,7 @@ function driftRows(csv: string): number[][] {
 }
 
 async function seriesRows() {
-  return handle.db
+  return stack.db
     .selectFrom('series')
     .innerJoin('jobs', 'jobs.id', 'series.job_id')
     .select([
@@ -155,7 +111,7 @@ async function seriesRows() {
 
 describe('a multi-page series uploaded to the cloud stack', () => {
   it('is read as frames and fans out as pairs of frames x tiles in one job, solved once', async () => {
-    const images = await handle.db
+    const images = await stack.db
       .selectFrom('images')
       .select(['size_t', 'size_z', 'axes_source', 'depth', 'status'])
       .where('dataset_id', '=', datasetId)
@@ -163,13 +119,13 @@ describe('a multi-page series uploaded to the cloud stack', () => {
     expect(images).toEqual([
       { size_t: null, size_z: null, axes_source: 'pages', depth: FRAMES, status: 'ingested' },
     ]);
-    const jobs = await handle.db
+    const jobs = await stack.db
       .selectFrom('jobs')
       .select(['state', 'tiles_total', 'tiles_done'])
       .where('dataset_id', '=', datasetId)
       .execute();
     expect(jobs).toEqual([{ state: 'done', tiles_total: PAIRS, tiles_done: PAIRS }]);
-    const aggregated = deliveryLines(servers.aggregate!.output(), 'aggregate').filter(
+    const aggregated = deliveryLines(stack.servers.aggregate!.output(), 'aggregate').filter(
       (l) => l.aggregated === true,
     );
     expect(aggregated).toHaveLength(1);
@@ -178,7 +134,7 @@ describe('a multi-page series uploaded to the cloud stack', () => {
   it('records the trajectory: every frame within 0.1 px of the known drift', async () => {
     const [row] = await seriesRows();
     expect(row).toMatchObject({ state: 'done', mode: 'rcc', frames: FRAMES, version: 1, job: 'done' });
-    const frames = await handle.db
+    const frames = await stack.db
       .selectFrom('series_frames')
       .select(['frame_index', 'drift_y', 'drift_x', 'quality'])
       .where('series_id', '=', row!.id)
@@ -200,16 +156,16 @@ describe('a multi-page series uploaded to the cloud stack', () => {
     const json = JSON.parse(text(1, 1, 'drift.json')) as { mode: string; frames: unknown[] };
     expect(json.mode).toBe('rcc');
     expect(json.frames).toHaveLength(FRAMES);
-    const stack = gcs.objects.get(`${BUCKET}/outputs/${datasetId}/v1/r1/stack_corrected.ome.tif`);
-    expect(stack).toBeDefined();
-    const image = await decodeChannels(stack!.bytes);
+    const corrected = stack.gcs.objects.get(`${BUCKET}/outputs/${datasetId}/v1/r1/stack_corrected.ome.tif`);
+    expect(corrected).toBeDefined();
+    const image = await decodeChannels(corrected!.bytes);
     expect(image.channels[0]!.shape).toEqual([FRAMES, SIZE, SIZE]);
     const outputs = JSON.parse(text(1, 1, 'outputs.json')) as { series: { corrected: string }[] };
     expect(outputs.series.map((s) => s.corrected)).toEqual([
       `gs://${BUCKET}/outputs/${datasetId}/v1/r1/stack_corrected.ome.tif`,
     ]);
     // The outputs, announced to the uploads topic like any object, were not ingested.
-    const images = await handle.db
+    const images = await stack.db
       .selectFrom('images')
       .select('id')
       .where('dataset_id', '=', datasetId)
@@ -224,14 +180,14 @@ describe('a multi-page series uploaded to the cloud stack', () => {
       params: { series: 'consecutive' },
       requestId: `consecutive-${run}`,
     };
-    await topology.pubsub.topic(topics.reprocess).publishMessage({ json: message });
+    await stack.topology.pubsub.topic(topics.reprocess).publishMessage({ json: message });
     await manifest(2, 2);
     const rows = await seriesRows();
     expect(rows.map((r) => [r.version, r.job, r.state, r.mode])).toEqual([
       [1, 'done', 'done', 'rcc'],
       [2, 'done', 'done', 'consecutive'],
     ]);
-    const jobs = await handle.db
+    const jobs = await stack.db
       .selectFrom('jobs')
       .select(['version', 'tiles_total'])
       .where('dataset_id', '=', datasetId)

@@ -8,47 +8,11 @@ import { decodeChannels } from '../../shared/imaging/image-channels.js';
 import { writeOmeZarr } from '../../shared/outputs/ome-zarr.js';
 import { folderSink } from '../../shared/outputs/output-sink.js';
 import { sinkStore } from '../../shared/outputs/sink-store.js';
-import { hasPython, runPython } from '../support/python-readers.js';
+import { hasPython, runPython, ZARR_V3_READ } from '../support/python-readers.js';
 
 const fixtures = new URL('../fixtures/units/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'metdb-zarr-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/**
- * An independent reader of what the test wrote: the Zarr v3 layout read with json and numpy
- * (zarr.json, `c/` chunk keys, the `bytes` codec), and zarr-python itself when it reads v3 (>= 3).
- */
-const READ_V3 = String.raw`
-import json, sys, os
-import numpy as np
-root = sys.argv[1]
-group = json.load(open(os.path.join(root, 'zarr.json')))
-ome = group['attributes']['ome']
-ms = ome['multiscales'][0]
-out = {'version': ome['version'], 'axes': ms['axes'], 'labels': [c['label'] for c in ome['omero']['channels']], 'levels': []}
-for d in ms['datasets']:
-    meta = json.load(open(os.path.join(root, d['path'], 'zarr.json')))
-    assert meta['zarr_format'] == 3 and meta['node_type'] == 'array'
-    assert [c['name'] for c in meta['codecs']] == ['bytes']
-    shape, chunk = meta['shape'], meta['chunk_grid']['configuration']['chunk_shape']
-    a = np.zeros(shape, dtype=meta['data_type'])
-    for idx in np.ndindex(*[-(-s // c) for s, c in zip(shape, chunk)]):
-        path = os.path.join(root, d['path'], 'c', *map(str, idx))
-        if not os.path.exists(path):
-            continue
-        block = np.frombuffer(open(path, 'rb').read(), dtype=np.dtype(meta['data_type']).newbyteorder('<')).reshape(chunk)
-        sl = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(idx, chunk, shape))
-        a[sl] = block[tuple(slice(0, x.stop - x.start) for x in sl)]
-    out['levels'].append({'path': d['path'], 'shape': shape, 'scale': d['coordinateTransformations'][0]['scale'],
-                          'sums': [[float(a[t, c].astype(np.float64).sum()) for c in range(shape[1])] for t in range(shape[0])]})
-try:
-    import zarr
-    if int(zarr.__version__.split('.')[0]) >= 3:
-        out['zarr_python'] = list(zarr.open_group(root, mode='r')['0'].shape)
-except ImportError:
-    pass
-print(json.dumps(out))
-`;
 
 const sum = (a: ArrayLike<number>) => Array.from(a).reduce((s, v) => s + v, 0);
 
@@ -78,7 +42,7 @@ describe('writeOmeZarr on a registered series of 3-channel images at 0.0515 µm'
       labels: string[];
       levels: { path: string; shape: number[]; scale: number[]; sums: number[][] }[];
       zarr_python?: number[];
-    }>(READ_V3, root);
+    }>(ZARR_V3_READ, root);
     expect(seen.version).toBe('0.5');
     expect(seen.axes).toEqual([
       { name: 't', type: 'time' },

@@ -92,7 +92,9 @@ describe('stitching an uploaded mosaic (SQLite, local folder, memory bus)', () =
     const prefix = `outputs/${mosaic.dataset_id}/mosaics/v1/`;
     expect(mosaic.output_prefix).toBe(prefix);
     const objects = (await f.deps.blobs.list(prefix)).map((o) => o.key.slice(prefix.length));
-    expect(objects.sort()).toEqual([
+    expect(objects).toContain('mosaic.ome.zarr/zarr.json');
+    expect(objects).toContain('mosaic.ome.zarr/0/zarr.json');
+    expect(objects.filter((o) => !o.startsWith('mosaic.ome.zarr/')).sort()).toEqual([
       'TileConfiguration.registered.txt',
       'mosaic.ome.tif',
       'positions.csv',

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import type { NdArray } from '../../shared/ndarray/ndarray.js';
-import { gridLayout } from '../../shared/stitching/grid-layout.js';
 import { overlapNcc } from '../../shared/stitching/overlap-ncc.js';
-import { stitchTiles, type StitchResult } from '../../shared/stitching/stitch-tiles.js';
+// The library API (the package's root), as a user of Met-db stitches.
+import { gridLayout, stitchTiles, type StitchResult } from '../../shared/index.js';
 
 // MIST's 5x5 test mosaic (see test/fixtures/stitching/README.md): tiles simulated from one image,
 // so that at the true offsets the overlaps are pixel-identical (NCC 1).

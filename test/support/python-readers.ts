@@ -47,3 +47,40 @@ with tifffile.TiffFile(sys.argv[1]) as t:
                          'channels': md.get('channels'), 'slices': md.get('slices'), 'x': xr[1] / xr[0]}
 print(json.dumps(out))
 `;
+
+/**
+ * An independent reader of an OME-Zarr (NGFF 0.5) store: the Zarr v3 layout read with json and numpy
+ * (zarr.json, `c/` chunk keys, the `bytes` codec), and zarr-python itself when it reads v3 (>= 3):
+ * the version, axes, channel labels, and per level its shape, scale and per (t, c) sums.
+ */
+export const ZARR_V3_READ = String.raw`
+import json, sys, os
+import numpy as np
+root = sys.argv[1]
+group = json.load(open(os.path.join(root, 'zarr.json')))
+ome = group['attributes']['ome']
+ms = ome['multiscales'][0]
+out = {'version': ome['version'], 'axes': ms['axes'], 'labels': [c['label'] for c in ome['omero']['channels']], 'levels': []}
+for d in ms['datasets']:
+    meta = json.load(open(os.path.join(root, d['path'], 'zarr.json')))
+    assert meta['zarr_format'] == 3 and meta['node_type'] == 'array'
+    assert [c['name'] for c in meta['codecs']] == ['bytes']
+    shape, chunk = meta['shape'], meta['chunk_grid']['configuration']['chunk_shape']
+    a = np.zeros(shape, dtype=meta['data_type'])
+    for idx in np.ndindex(*[-(-s // c) for s, c in zip(shape, chunk)]):
+        path = os.path.join(root, d['path'], 'c', *map(str, idx))
+        if not os.path.exists(path):
+            continue
+        block = np.frombuffer(open(path, 'rb').read(), dtype=np.dtype(meta['data_type']).newbyteorder('<')).reshape(chunk)
+        sl = tuple(slice(i * c, min((i + 1) * c, s)) for i, c, s in zip(idx, chunk, shape))
+        a[sl] = block[tuple(slice(0, x.stop - x.start) for x in sl)]
+    out['levels'].append({'path': d['path'], 'shape': shape, 'scale': d['coordinateTransformations'][0]['scale'],
+                          'sums': [[float(a[t, c].astype(np.float64).sum()) for c in range(shape[1])] for t in range(shape[0])]})
+try:
+    import zarr
+    if int(zarr.__version__.split('.')[0]) >= 3:
+        out['zarr_python'] = list(zarr.open_group(root, mode='r')['0'].shape)
+except ImportError:
+    pass
+print(json.dumps(out))
+`;
