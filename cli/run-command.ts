@@ -1,12 +1,18 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
+import { defaultOutputFolder } from '../local/local-runner.js';
 import { runFolder, type RunSummary } from '../local/run-folder.js';
+import { stitchFolder, type LayoutSource } from '../local/stitch-folder.js';
+import { DatasetSettingsSchema, SETTINGS_FILE } from '../shared/pipeline/dataset-settings.js';
+import { datasetLayoutOf, LAYOUT_FILE, type StitchSettings } from '../shared/pipeline/stitch-settings.js';
 import { axisNames } from '../shared/outputs/image-result.js';
 import { writtenSeriesFiles } from '../shared/outputs/write-series-outputs.js';
 import { checkInputFolder } from './input-folder.js';
 import { createProgress } from './progress.js';
 import { parseCommandArgs } from './parse-command-args.js';
 import { parseWorkers } from './parse-workers.js';
+import { printStitchResult } from './stitch-command.js';
 import { UsageError } from './usage-error.js';
 
 export const RUN_USAGE = `usage: metdb run <folder> [--out DIR] [--workers N] [--db URL] [--average full|crop|none] [--json] [--truth FILE]
@@ -27,6 +33,9 @@ the reference.
                    (crop; overlap is the same), or none
   --json           print only the summary as JSON (no progress)
   --truth FILE     compare with known shifts ({ frames: [{ file, shift }] }) and print the errors
+
+A mosaic folder ("stitch" in metdb.json, or a TileConfiguration.txt) is stitched as by
+metdb stitch, with the layout and options metdb.json gives (docs/stitching.md).
 
 Every registration gets a quality verdict, good, low or failed, with its reasons (docs/quality.md).
 Bad files are reported and recorded as failed; the exit code is 1 when no image registered with
@@ -57,6 +66,21 @@ export async function runCommand(args: string[], out: (line: string) => void): P
   if (average !== 'full' && average !== 'overlap' && average !== 'none') {
     throw new UsageError(`--average must be full, crop or none, got "${values.average}"`, RUN_USAGE);
   }
+  const mosaic = await mosaicOf(positionals[0]!);
+  if (mosaic !== undefined) {
+    // A mosaic's tiles are stitched together, as in the cloud, not registered to a reference.
+    const { layout, settings } = mosaic;
+    const stitched = await stitchFolder({
+      dir: positionals[0]!,
+      layout,
+      out: values.out ?? defaultOutputFolder(basename(resolve(positionals[0]!))),
+      channel: settings.channel ?? 0,
+      fuse: settings.fuse ?? true,
+      ...(settings.margin === undefined ? {} : { margin: settings.margin }),
+    });
+    printStitchResult(stitched, values.json, out);
+    return 0;
+  }
   const progress = createProgress({ mode: values.json ? 'none' : undefined });
   let summary: RunSummary;
   try {
@@ -75,6 +99,31 @@ export async function runCommand(args: string[], out: (line: string) => void): P
   if (values.json) out(JSON.stringify(summaryJson(summary, truth)));
   else printSummary(summary, truth, out);
   return exitCodeOf(summary);
+}
+
+/**
+ * The folder's layout when it is a mosaic, as the cloud decides: `"stitch"` in its metdb.json, or
+ * a TileConfiguration.txt. Undefined otherwise (an unreadable metdb.json is the run's to report).
+ */
+async function mosaicOf(
+  folder: string,
+): Promise<{ layout: LayoutSource; settings: StitchSettings } | undefined> {
+  const text = await readFile(join(folder, SETTINGS_FILE), 'utf8').catch(() => undefined);
+  let parsed: unknown;
+  try {
+    parsed = text === undefined ? {} : JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const settings = DatasetSettingsSchema.safeParse(parsed);
+  if (!settings.success) return undefined;
+  const stitch = settings.data.stitch ?? (existsSync(join(folder, LAYOUT_FILE)) ? {} : undefined);
+  if (stitch === undefined) return undefined;
+  const layout = datasetLayoutOf(stitch);
+  return {
+    layout: layout.kind === 'file' ? { kind: 'file', path: join(folder, layout.file) } : layout,
+    settings: stitch,
+  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { stitchFolder, type LayoutSource } from '../local/stitch-folder.js';
+import { stitchFolder, type LayoutSource, type StitchFolderResult } from '../local/stitch-folder.js';
 import { UsageError } from './usage-error.js';
 import { parseCommandArgs } from './parse-command-args.js';
 
@@ -51,7 +51,7 @@ export async function stitchCommand(args: string[], out: (line: string) => void)
   }
   const layout = layoutSource(values);
   const dir = positionals[0]!;
-  const { result, outputs, seconds } = await stitchFolder({
+  const stitched = await stitchFolder({
     dir,
     layout,
     out: values.out,
@@ -59,9 +59,19 @@ export async function stitchCommand(args: string[], out: (line: string) => void)
     fuse: !values['no-fuse'],
     ...(margin === undefined ? {} : { margin }),
   });
+  printStitchResult(stitched, values.json, out);
+  return 0;
+}
+
+/** The stitch summary: one line and the outputs, or the JSON summary (`metdb stitch`, `metdb run` on a mosaic). */
+export function printStitchResult(
+  { result, outputs, seconds }: StitchFolderResult,
+  json: boolean,
+  out: (line: string) => void,
+): void {
   const accepted = result.edges.filter((e) => e.status === 'accepted').length;
   const stage = result.tiles.filter((t) => t.status === 'stage');
-  if (values.json) {
+  if (json) {
     out(
       JSON.stringify({
         tiles: result.tiles.length,
@@ -80,7 +90,6 @@ export async function stitchCommand(args: string[], out: (line: string) => void)
     );
     for (const [role, path] of Object.entries(outputs)) out(`  ${role}: ${path}`);
   }
-  return 0;
 }
 
 function layoutSource(values: {
