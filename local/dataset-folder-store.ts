@@ -1,9 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertSafeLocalKey } from '../shared/adapters/blob-key.js';
-import { contentTypeOf } from '../shared/adapters/content-type.js';
 import { MetdbError } from '../shared/errors/metdb-error.js';
-import { LocalFolderBlobStore } from '../shared/adapters/local-folder-blob-store.js';
+import { infoOf, LocalFolderBlobStore } from '../shared/adapters/local-folder-blob-store.js';
 import type { BlobInfo, BlobStore, ByteRange, PutOptions } from '../shared/ports/blob-store.js';
 
 /** The bucket name a local run records for its uploads (`images.source_bucket`). */
@@ -54,14 +53,7 @@ export class DatasetFolderStore implements BlobStore {
     assertSafeLocalKey(inner);
     try {
       const stats = await stat(join(this.folder, ...inner.split('/')), { bigint: true });
-      if (!stats.isFile()) return undefined;
-      return {
-        key,
-        size: Number(stats.size),
-        generation: stats.mtimeNs.toString(),
-        contentType: contentTypeOf(key),
-        updated: new Date(Number(stats.mtimeMs)),
-      };
+      return stats.isFile() ? infoOf(key, stats) : undefined;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

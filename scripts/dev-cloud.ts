@@ -22,7 +22,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Kysely } from 'kysely';
-import { createConnection } from 'mysql2/promise';
+import { createMysqlDatabase } from './dev-cloud/create-mysql-database.js';
 import { parseDatabaseTarget } from '../shared/adapters/database-config.js';
 import type { Database } from '../shared/records/database-schema.js';
 import { migrateToLatest } from '../shared/records/migrate.js';
@@ -329,19 +329,6 @@ function pumpLogs(servers: readonly FunctionServer[], logs: string): void {
 }
 
 // ---- start-up helpers -------------------------------------------------------------------------
-
-async function createMysqlDatabase(url: string): Promise<void> {
-  const parsed = new URL(url);
-  const name = decodeURIComponent(parsed.pathname.slice(1));
-  if (!/^[A-Za-z0-9_$-]{1,64}$/.test(name)) throw new Error(`unsupported database name ${name}`);
-  parsed.pathname = '/';
-  const admin = await createConnection({ uri: parsed.toString() });
-  try {
-    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
-  } finally {
-    await admin.end();
-  }
-}
 
 function banner(state: DevCloudState, env: Record<string, string>, stateDir: string, started: boolean) {
   const rel = (p: string) => (p.startsWith(`${process.cwd()}/`) ? p.slice(process.cwd().length + 1) : p);

@@ -14,6 +14,7 @@ import { encodeTiff } from '../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import type { NdArray } from '../shared/ndarray/ndarray.js';
 import { fourierShift } from '../shared/registration/fourier-shift.js';
+import { lcgGaussian } from './lcg-gaussian.js';
 
 const FRAMES = 8;
 const MARGIN = 24;
@@ -26,14 +27,7 @@ function drift(k: number): [number, number] {
   return [Math.round(y * 1000) / 1000, Math.round(x * 1000) / 1000];
 }
 
-let seed = 20261205;
-function gaussian(): number {
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  const u = (seed + 1) / 4294967297;
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  const v = seed / 4294967296;
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
+const gaussian = lcgGaussian(20261205);
 
 const source = await readImageFile('samples/sources/bbbc022_hoechst.tif');
 const [h, w] = source.array.shape as [number, number];

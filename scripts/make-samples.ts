@@ -12,20 +12,14 @@ import { encodeTiff } from '../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import type { NdArray } from '../shared/ndarray/ndarray.js';
 import { fourierShift } from '../shared/registration/fourier-shift.js';
+import { lcgGaussian } from './lcg-gaussian.js';
 
 const applied = [4.37, -6.81];
 const margin = 24;
 const source = await readImageFile('samples/sources/bbbc022_hoechst.tif');
 const [h, w] = source.array.shape as [number, number];
 
-let seed = 20261122;
-function gaussian(): number {
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  const u = (seed + 1) / 4294967297;
-  seed = (seed * 1664525 + 1013904223) >>> 0;
-  const v = seed / 4294967296;
-  return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-}
+const gaussian = lcgGaussian(20261122);
 
 function windowed(image: NdArray): NdArray<Uint16Array> {
   const out = new Uint16Array((h - 2 * margin) * (w - 2 * margin));

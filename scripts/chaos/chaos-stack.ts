@@ -4,7 +4,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Kysely } from 'kysely';
-import { createConnection } from 'mysql2/promise';
+import { createMysqlDatabase } from '../dev-cloud/create-mysql-database.js';
 import { parseDatabaseTarget } from '../../shared/adapters/database-config.js';
 import { connectDatabase, type DatabaseHandle } from '../../shared/adapters/open-database.js';
 import type { Database } from '../../shared/records/database-schema.js';
@@ -261,16 +261,4 @@ function writable(name: string): boolean {
     segments.every((s) => s !== '' && s !== '.' && s !== '..' && Buffer.byteLength(s) <= 255) &&
     ![...name].some((c) => c.charCodeAt(0) < 32)
   );
-}
-
-async function createMysqlDatabase(url: string): Promise<void> {
-  const parsed = new URL(url);
-  const name = decodeURIComponent(parsed.pathname.slice(1));
-  parsed.pathname = '/';
-  const admin = await createConnection({ uri: parsed.toString() });
-  try {
-    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name}\``);
-  } finally {
-    await admin.end();
-  }
 }

@@ -173,7 +173,8 @@ function withLazyMd5(info: BlobInfo, bytes: Uint8Array): BlobInfo {
   });
 }
 
-function infoOf(key: string, stats: { size: bigint; mtimeNs: bigint; mtimeMs: bigint }): BlobInfo {
+/** A file's `BlobInfo` from its `stat` (bigint: the generation is its mtime in nanoseconds). */
+export function infoOf(key: string, stats: { size: bigint; mtimeNs: bigint; mtimeMs: bigint }): BlobInfo {
   return {
     key,
     size: Number(stats.size),

@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { pixelTypeOf, sizeOf, type NdArray } from '../ndarray/ndarray.js';
+import { isPlaneOrVolume, pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
 import { halfToFloat } from './decode-mrc.js';
 import { halfFromFloat32Bits } from './float-to-half.js';
 
@@ -44,11 +44,7 @@ const RANGE: Readonly<Partial<Record<MrcMode, readonly [number, number]>>> = {
  */
 export function encodeMrc(array: NdArray, options: EncodeMrcOptions = {}): Uint8Array {
   const { shape, data } = array;
-  if (
-    (shape.length !== 2 && shape.length !== 3) ||
-    shape.some((s) => !Number.isInteger(s) || s < 1) ||
-    sizeOf(shape) !== data.length
-  ) {
+  if (!isPlaneOrVolume(array)) {
     throw new MetdbError(
       'invalid-argument',
       `encodeMrc: needs a 2D or 3D array, got shape [${shape.join(', ')}]`,

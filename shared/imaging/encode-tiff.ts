@@ -1,5 +1,5 @@
 import { MetdbError } from '../errors/metdb-error.js';
-import { pixelTypeOf, sizeOf } from '../ndarray/ndarray.js';
+import { isPlaneOrVolume, pixelTypeOf } from '../ndarray/ndarray.js';
 import type { NdArray } from '../ndarray/ndarray.js';
 
 /** Options of `encodeTiff`. */
@@ -52,11 +52,7 @@ export function encodeTiff(array: NdArray, options: EncodeTiffOptions = {}): Uin
       },
     );
   }
-  if (
-    (shape.length !== 2 && shape.length !== 3) ||
-    shape.some((s) => !Number.isInteger(s) || s < 1) ||
-    sizeOf(shape) !== data.length
-  ) {
+  if (!isPlaneOrVolume(array)) {
     throw new MetdbError(
       'invalid-argument',
       `encodeTiff needs a [y, x] or [z, y, x] array with data to match, got shape [${shape.join(', ')}]`,

@@ -47,3 +47,12 @@ export function ndarray<T extends PixelArray>(data: T, shape: readonly number[])
   }
   return { data, shape: [...shape] };
 }
+
+/** Whether `array` is a plane (y, x) or a volume (z, y, x) of whole positive lengths that `data` fills. */
+export function isPlaneOrVolume({ shape, data }: NdArray): boolean {
+  return (
+    (shape.length === 2 || shape.length === 3) &&
+    shape.every((s) => Number.isInteger(s) && s >= 1) &&
+    sizeOf(shape) === data.length
+  );
+}

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { parseLengthUnit, type PixelSize } from '../imaging/pixel-size.js';
+import { pixelSizeOf } from './pixel-size-of.js';
 import type { Database, ImageRow, RegistrationRow } from '../records/database-schema.js';
 import { getDataset } from '../records/datasets-repository.js';
 import { listImages } from '../records/images-repository.js';
@@ -7,7 +7,7 @@ import { latestJobFor } from '../records/jobs-repository.js';
 import { getRegistration } from '../records/registrations-repository.js';
 import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
 import { listTileResults } from '../records/tile-results-repository.js';
-import type { ImageResult, TileShift } from './image-result.js';
+import { noMeasurements, type ImageResult, type TileShift } from './image-result.js';
 import { QUALITIES, type Quality } from '../quality/quality-verdict.js';
 import { naturalCompare } from '../series/natural-compare.js';
 import { seriesJobOf } from '../pipeline/series-job.js';
@@ -29,15 +29,7 @@ export async function collectImageResults(db: Kysely<Database>, datasetId: strin
       shape,
       pixelType: image.pixel_type,
       pixelSize: pixelSizeOf(image),
-      residualRms: null,
-      residualMax: null,
-      tileErrorMedian: null,
-      nccBefore: null,
-      nccAfter: null,
-      tilesUsed: 0,
-      tilesRejected: 0,
-      tiles: [],
-      nccChance: null,
+      ...noMeasurements(),
     };
     if (image.status === 'failed') {
       results.push({
@@ -163,13 +155,6 @@ function shapeOf(image: ImageRow): number[] | null {
   return image.depth !== null && image.depth > 1
     ? [image.depth, image.height, image.width]
     : [image.height, image.width];
-}
-
-/** The row's pixel size (0003_units), or null when the file stated none. */
-export function pixelSizeOf(image: ImageRow): PixelSize | null {
-  const unit = parseLengthUnit(image.pixel_size_unit ?? undefined);
-  if (unit === undefined || image.pixel_size_x === null || image.pixel_size_y === null) return null;
-  return { x: image.pixel_size_x, y: image.pixel_size_y, z: image.pixel_size_z, unit };
 }
 
 function median(values: number[]): number | null {

@@ -4,13 +4,13 @@ import { QUALITIES, type Quality } from '../quality/quality-verdict.js';
 import type { Database, ImageRow, JobRow, SeriesFrameRow } from '../records/database-schema.js';
 import { getSeriesByJob, listSeriesFrames } from '../records/series-repository.js';
 import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
-import type { ImageResult } from './image-result.js';
+import { noMeasurements, type ImageResult } from './image-result.js';
 import type { SeriesResult } from './series-result.js';
 import { listImages } from '../records/images-repository.js';
 import { latestJobFor } from '../records/jobs-repository.js';
 import { seriesJobOf } from '../pipeline/series-job.js';
 import { naturalCompare } from '../series/natural-compare.js';
-import { pixelSizeOf } from './collect-image-results.js';
+import { pixelSizeOf } from './pixel-size-of.js';
 
 /**
  * The series of an image's latest job (a series job), with its solved frames, and one
@@ -58,15 +58,7 @@ export async function collectSeries(
     shape: frameShape,
     pixelType: image.pixel_type,
     pixelSize,
-    residualRms: null,
-    residualMax: null,
-    tileErrorMedian: null,
-    nccBefore: null,
-    nccAfter: null,
-    tilesUsed: 0,
-    tilesRejected: 0,
-    tiles: [],
-    nccChance: null,
+    ...noMeasurements(),
     jobId: job.id,
   };
   if (row.state !== 'done' || job.state !== 'done') {

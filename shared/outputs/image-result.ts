@@ -66,6 +66,32 @@ export interface ImageResult {
   readonly tiles: readonly TileShift[];
 }
 
+/** The measured fields of an image's result before any (no registration, or not yet). */
+export function noMeasurements(): Pick<
+  ImageResult,
+  | 'residualRms'
+  | 'residualMax'
+  | 'tileErrorMedian'
+  | 'nccBefore'
+  | 'nccAfter'
+  | 'tilesUsed'
+  | 'tilesRejected'
+  | 'tiles'
+  | 'nccChance'
+> {
+  return {
+    residualRms: null,
+    residualMax: null,
+    tileErrorMedian: null,
+    nccBefore: null,
+    nccAfter: null,
+    tilesUsed: 0,
+    tilesRejected: 0,
+    tiles: [],
+    nccChance: null,
+  };
+}
+
 /** One tile's result, in reference pixels, axis order (z,) y, x. */
 export interface TileShift {
   readonly index: number;

@@ -10,7 +10,8 @@ export {
   UNSORTED_DATASET,
   type IngestResult,
 } from './ingest-upload.js';
-export { planNewImage, paramsHash } from './plan-new-image.js';
+export { planNewImage } from './plan-new-image.js';
+export { paramsHash } from './params-hash.js';
 export {
   planRegistration,
   shapeOf,

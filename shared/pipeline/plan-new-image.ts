@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { paramsHash } from './params-hash.js';
 import type { DatasetRow, ImageRow } from '../records/database-schema.js';
 import { listImages } from '../records/images-repository.js';
 import { datasetReference } from './dataset-reference.js';
-import { loadDatasetSettings, resolveJobParams, type JobParams } from './dataset-settings.js';
+import { loadDatasetSettings, resolveJobParams } from './dataset-settings.js';
 import { planRegistration, shapeOf, type PlanRegistrationResult } from './plan-registration.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 import { planSeries, readingOf } from './plan-series.js';
@@ -52,9 +52,4 @@ export async function planNewImage(
     );
   }
   return results;
-}
-
-/** A short hash of parameters (key order as resolved, which is deterministic). */
-export function paramsHash(params: JobParams): string {
-  return createHash('sha256').update(JSON.stringify(params)).digest('hex').slice(0, 16);
 }

@@ -6,7 +6,7 @@ import { readStackAs, type StackReading } from '../series/read-stack-as.js';
 import { resolveJobParams, type DatasetSettings, type JobParams } from './dataset-settings.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 import { planRegistration, type PlanRegistrationResult } from './plan-registration.js';
-import { paramsHash } from './plan-new-image.js';
+import { paramsHash } from './params-hash.js';
 
 /**
  * How an ingested image of `dataset` is read (`readStackAs`): the count of the dataset's images

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,18 +7,12 @@ import { encodeMrc } from '../../shared/imaging/encode-mrc.js';
 import { parseMrcHeader } from '../../shared/imaging/mrc-header.js';
 import { ndarray } from '../../shared/ndarray/ndarray.js';
 import { binSections, convertToUint8 } from '../../shared/stack-conversion/index.js';
+import { runMetdb } from '../support/run-metdb.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'metdb-convert-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function metdb(args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const metdb = (args: string[]) => runMetdb(args);
 
 describe('metdb convert', () => {
   const raw = readFileSync(new URL('../fixtures/conversion/stack.u16', import.meta.url));

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,17 +8,12 @@ import {
   type SimulatedLocalisations,
 } from '../../bench/simulate-localisations.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
+import { runMetdb } from '../support/run-metdb.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
 /** Runs the real CLI entry point (TypeScript through tsx, so no build is needed). */
-function metdb(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const metdb = (...args: string[]) => runMetdb(args);
 
 let dir: string;
 let sim: SimulatedLocalisations;

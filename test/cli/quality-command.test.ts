@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,18 +5,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { pairQuality } from '../../shared/quality-metrics/index.js';
 import { loadQualityCases, loadQualityImage } from '../quality-metrics/load-quality-fixtures.js';
+import { runMetdb } from '../support/run-metdb.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'metdb-quality-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-function metdb(args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const metdb = (args: string[]) => runMetdb(args);
 
 describe('metdb quality', () => {
   const c = loadQualityCases().find((k) => k.id.startsWith('cell'))!;

@@ -7,18 +7,13 @@ import { cornerErrors, matrixPair, similarityPair } from '../../bench/similarity
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import type { Matrix3 } from '../../shared/registration/similarity/transform-matrix.js';
+import { runMetdb } from '../support/run-metdb.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const images = join(root, 'test/fixtures/images');
 
 /** Runs the real CLI entry point (TypeScript through tsx, so no build is needed). */
-function metdb(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const metdb = (...args: string[]) => runMetdb(args);
 
 describe('metdb register', () => {
   it('--model similarity prints the matrix, angle and scale of a rotated and scaled pair', async () => {

@@ -1,21 +1,15 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runMetdb } from '../support/run-metdb.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'metdb-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** Runs the real CLI entry point (TypeScript through tsx), from `cwd`. */
-function metdb(args: string[], cwd = root) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
-    cwd,
-    encoding: 'utf8',
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const metdb = (args: string[], cwd = root) => runMetdb(args, { cwd });
 
 describe('metdb command line', () => {
   it('prints the package version with --version', () => {

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { gridLayout } from '../../shared/stitching/grid-layout.js';
 import { parseTileConfiguration } from '../../shared/stitching/parse-tile-configuration.js';
 import { cutTiles } from '../stitching/cut-tiles.js';
 import { hasPython, runPython, ZARR_V3_READ } from '../support/python-readers.js';
+import { runMetdb } from '../support/run-metdb.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const mist = join(root, 'test/fixtures/stitching/mist');
@@ -20,13 +20,7 @@ const mistNames = readdirSync(mist)
   .sort();
 
 /** Runs the real CLI entry point (TypeScript through tsx, so no build is needed). */
-function metdb(...args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const metdb = (...args: string[]) => runMetdb(args);
 
 interface Summary {
   tiles: number;

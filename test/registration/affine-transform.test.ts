@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
 import { affineTransform } from '../../shared/registration/affine-transform.js';
 import { interpolatedShift, type ShiftMode } from '../../shared/registration/interpolated-shift.js';
+import { maxRelativeError, readFloat64 } from '../support/float64-files.js';
 
 // Golden outputs of scipy.ndimage.affine_transform (SciPy 1.10), made by
 // test/registration/make-affine-fixtures.py from the crops in ../fixtures/shift.
@@ -22,20 +23,7 @@ interface Case {
   output: string;
 }
 const manifest = JSON.parse(readFileSync(`${dir}manifest.json`, 'utf8')) as { cases: Case[] };
-function f64(path: string): Float64Array {
-  const b = readFileSync(path);
-  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i] as number));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)) / scale);
-  }
-  return worst;
-}
+const f64 = readFloat64;
 
 describe('affineTransform against scipy.ndimage.affine_transform', () => {
   it.each(manifest.cases.map((c) => [c.output, c] as const))('%s', (_name, c) => {

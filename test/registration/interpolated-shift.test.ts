@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isMetdbError } from '../../shared/errors/metdb-error.js';
 import type { NdArray } from '../../shared/ndarray/ndarray.js';
 import { interpolatedShift, type ShiftMode } from '../../shared/registration/interpolated-shift.js';
+import { maxRelativeError, readFloat64 } from '../support/float64-files.js';
 
 // Golden outputs of scipy.ndimage.shift (SciPy 1.10), made by test/registration/make-shift-fixtures.py.
 const dir = fileURLToPath(new URL('../fixtures/shift/', import.meta.url));
@@ -19,20 +20,7 @@ interface Case {
   output: string;
 }
 const manifest = JSON.parse(readFileSync(`${dir}manifest.json`, 'utf8')) as { cases: Case[] };
-function f64(name: string): Float64Array {
-  const b = readFileSync(dir + name);
-  return new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-}
-
-function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i] as number));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    worst = Math.max(worst, Math.abs((actual[i] as number) - (expected[i] as number)) / scale);
-  }
-  return worst;
-}
+const f64 = (name: string): Float64Array => readFloat64(dir + name);
 
 describe('interpolatedShift against scipy.ndimage.shift', () => {
   it.each(manifest.cases.map((c) => [c.output, c] as const))('%s', (_name, c) => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { decodeImage } from '../../shared/imaging/decode-image.js';
 import type { ImageChannels } from '../../shared/imaging/image-channels.js';
 import type { NdArray } from '../../shared/ndarray/ndarray.js';
-import type { ImageResult } from '../../shared/outputs/image-result.js';
+import { noMeasurements, type ImageResult } from '../../shared/outputs/image-result.js';
 import { applyMatrix, similarityMatrix } from '../../shared/registration/similarity/transform-matrix.js';
 import { pickThumbnailImages, reportThumbnails } from '../../shared/report/report-thumbnails.js';
 import { thumbnailMatrix, thumbnailPlane } from '../../shared/report/thumbnail-plane.js';
@@ -63,20 +63,12 @@ function result(
     failureReason: null,
     quality: role === 'registered' ? 'good' : null,
     qualityReasons: [],
-    nccChance: null,
     jobId: null,
     shape,
     pixelType: 'float32',
     pixelSize: null,
     shift,
-    residualRms: null,
-    residualMax: null,
-    tileErrorMedian: null,
-    nccBefore: null,
-    nccAfter: null,
-    tilesUsed: 0,
-    tilesRejected: 0,
-    tiles: [],
+    ...noMeasurements(),
   };
 }
 

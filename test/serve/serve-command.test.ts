@@ -1,22 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runMetdb } from '../support/run-metdb.js';
 
-const root = new URL('../../', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'metdb-serve-cli-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 /** The real CLI entry point (TypeScript through tsx). */
-function metdb(args: string[]) {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'cli/main.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const metdb = (args: string[]) => runMetdb(args, { timeout: 60_000 });
 
 describe('metdb serve on bad input', () => {
   it('says in one line that the output folder is missing, with exit code 2', () => {

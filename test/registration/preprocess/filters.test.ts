@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isMetdbError } from '../../../shared/errors/metdb-error.js';
@@ -8,6 +7,7 @@ import {
   removeBackground,
   suppressHotPixels,
 } from '../../../shared/registration/preprocess/index.js';
+import { readFloat64 } from '../../support/float64-files.js';
 
 // Reference values printed by /usr/bin/python3 (SciPy 1.10.1):
 //   img = (np.arange(42).reshape(6, 7) * 37 % 23).astype(float)
@@ -80,11 +80,8 @@ describe('medianFilter matches scipy.ndimage.median_filter (reflect)', () => {
 // A real crop: camera.png (scikit-image data, CC0), rows 300..319, columns 200..223, see
 // test/registration/make-shift-fixtures.py.
 function camera(): { data: Float64Array; shape: number[] } {
-  const b = readFileSync(fileURLToPath(new URL('../../fixtures/shift/camera-20x24.f64', import.meta.url)));
-  return {
-    data: new Float64Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength)),
-    shape: [20, 24],
-  };
+  const path = fileURLToPath(new URL('../../fixtures/shift/camera-20x24.f64', import.meta.url));
+  return { data: readFloat64(path), shape: [20, 24] };
 }
 
 describe('suppressHotPixels', () => {
