@@ -1,8 +1,8 @@
 import { isMetdbError } from '../errors/metdb-error.js';
 import type { FinalizedObject } from '../messages/storage-event.js';
-import { ingestUpload, type IngestResult } from './ingest-upload.js';
+import { ingestUpload } from './ingest-upload.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { sweepUnrecordedUploads } from './sweep-unrecorded-uploads.js';
+import { sweepUnrecordedUploads, type SweptUpload } from './sweep-unrecorded-uploads.js';
 
 export interface SweepUploadsOptions {
   /** An image row still `received` this long after its last change is stalled. @default 600_000 (10 min) */
@@ -18,17 +18,7 @@ export interface SweepUploadsOptions {
   uploadBucket?: string;
 }
 
-export interface SweptUpload {
-  /** `<bucket>/<object>#<generation>` */
-  readonly upload: string;
-  /**
-   * Why it was picked: its row stayed `received`; its notification was dead-lettered with no row
-   * made; or the object is in the bucket with no row at all (`sweepUnrecordedUploads`).
-   */
-  readonly cause: 'received' | 'dead-lettered' | 'unrecorded';
-  readonly outcome: IngestResult['outcome'] | 'error';
-  readonly reason?: string;
-}
+export type { SweptUpload };
 
 /**
  * Ingests again the uploads whose ingest never finished, so none is lost: an ingest that died

@@ -3,11 +3,10 @@ import type { BlobInfo } from '../ports/blob-store.js';
 import { imageSourceKey } from '../records/images-repository.js';
 import { storedObjectName } from '../records/upload-names.js';
 import { SETTINGS_FILE } from './dataset-settings.js';
-import { CANONICAL_PREFIX, ingestUpload } from './ingest-upload.js';
+import { CANONICAL_PREFIX, ingestUpload, type IngestResult } from './ingest-upload.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 import { OUTPUTS_PREFIX } from './publish-outputs.js';
 import { LAYOUT_FILE } from './stitch-settings.js';
-import type { SweptUpload } from './sweep-stalled-uploads.js';
 
 export interface SweepUnrecordedOptions {
   /** The upload bucket to list. @default the canonical store's bucket (one bucket for everything) */
@@ -18,6 +17,19 @@ export interface SweepUnrecordedOptions {
   windowMs?: number;
   /** Uploads ingested per sweep, oldest first; the next sweep takes the rest. @default 100 */
   limit?: number;
+}
+
+/** An upload the sweep ingested again, and why. */
+export interface SweptUpload {
+  /** `<bucket>/<object>#<generation>` */
+  readonly upload: string;
+  /**
+   * Why it was picked: its row stayed `received`; its notification was dead-lettered with no row
+   * made; or the object is in the bucket with no row at all (`sweepUnrecordedUploads`).
+   */
+  readonly cause: 'received' | 'dead-lettered' | 'unrecorded';
+  readonly outcome: IngestResult['outcome'] | 'error';
+  readonly reason?: string;
 }
 
 /** Object names looked up in one query. */

@@ -107,8 +107,13 @@ export function refineShiftDirect(
   const scratch = workspace.scratch.take(size);
   forEachAxis(shape, (axis, n, inner) => {
     if (n === 1) return;
-    convolveAxis(f, scratch, n, inner, kernel, -(kernel.length >> 1), line);
-    convolveAxis(coefficients, scratch, n, inner, kernel, -(kernel.length >> 1), line);
+    convolveAxis(f, { n, inner }, { weights: kernel, first: -(kernel.length >> 1) }, { scratch, line });
+    convolveAxis(
+      coefficients,
+      { n, inner },
+      { weights: kernel, first: -(kernel.length >> 1) },
+      { scratch, line },
+    );
     prefilterAxis(coefficients, n, inner);
   });
   const images: Images = {
@@ -246,7 +251,7 @@ function moveMoving(images: Images, shift: readonly number[], values = false): v
     // Output k reads the spline at x = k - shift: taps floor(x) - 1 .. floor(x) + 2.
     const x = -shift[axis]!;
     splineWeights(x, 3, weights, 0);
-    convolveAxis(h, scratch, n, inner, weights, Math.floor(x) - 1, line);
+    convolveAxis(h, { n, inner }, { weights, first: Math.floor(x) - 1 }, { scratch, line });
   });
   if (!values) shape.forEach((_, a) => gradient(h, shape, a, images.gradH[a]!));
 }
@@ -280,6 +285,12 @@ function accumulate(
   let pixels = 0;
   const row = new Float64Array(2);
   const rowSums = new Float64Array(ROW_SUMS_2D);
+  const images2d: RowImages2d = {
+    f,
+    h,
+    gradF: [gradF[0]!, gradF[1] ?? gradF[0]!],
+    gradH: [gradH[0]!, gradH[1] ?? gradH[0]!],
+  };
   forEachRow(shape, box, (rowStart, index) => {
     if (ndim === 2) {
       // One pass over the row (the general loops below make 13).
@@ -287,18 +298,7 @@ function accumulate(
       const to = rowStart + hi[1]!;
       pixels += to - from + 1;
       const y = index[0]! - centre[0]!;
-      const v = sumsOfRow2d(
-        f,
-        h,
-        gradF[0]!,
-        gradF[1]!,
-        gradH[0]!,
-        gradH[1]!,
-        from,
-        to,
-        lo[1]! - centre[1]!,
-        rowSums,
-      );
+      const v = sumsOfRow2d(images2d, { from, to, x0: lo[1]! - centre[1]! }, rowSums);
       sr += v[0]!;
       xr[1]! += v[1]!;
       xr[0]! += y * v[0]!;
@@ -382,23 +382,27 @@ function accumulate(
 
 const ROW_SUMS_2D = 16;
 
+/** The two images of a 2D solve and their gradients along y and x. */
+interface RowImages2d {
+  readonly f: Float64Array;
+  readonly h: Float64Array;
+  readonly gradF: readonly [Float64Array, Float64Array];
+  readonly gradH: readonly [Float64Array, Float64Array];
+}
+
 /**
  * The sums of `accumulate` over one row of a 2D box in one pass: r, x r, (Jf_a + Jh_a) r (a = 0,
  * 1), Jf_0, Jf_1, Jh_0, Jh_1, x Jf_0, x Jf_1, x Jh_0, x Jh_1, Jf_0 Jh_0, Jf_0 Jh_1, Jf_1 Jh_0,
  * Jf_1 Jh_1 (x = x0, x0 + 1, ... along the row).
  */
 function sumsOfRow2d(
-  f: Float64Array,
-  h: Float64Array,
-  f0: Float64Array,
-  f1: Float64Array,
-  h0: Float64Array,
-  h1: Float64Array,
-  from: number,
-  to: number,
-  x0: number,
+  images: RowImages2d,
+  { from, to, x0 }: { readonly from: number; readonly to: number; readonly x0: number },
   out: Float64Array,
 ): Float64Array {
+  const { f, h } = images;
+  const [f0, f1] = images.gradF;
+  const [h0, h1] = images.gradH;
   let sr = 0;
   let sxr = 0;
   let jr0 = 0;
@@ -588,12 +592,9 @@ function forEachRow(
  */
 function convolveAxis(
   data: Float64Array,
-  scratch: Float64Array,
-  n: number,
-  inner: number,
-  weights: Float64Array,
-  first: number,
-  line: Float64Array,
+  { n, inner }: { readonly n: number; readonly inner: number },
+  { weights, first }: { readonly weights: Float64Array; readonly first: number },
+  { scratch, line }: { readonly scratch: Float64Array; readonly line: Float64Array },
 ): void {
   const taps = weights.length;
   const offset = ((first % n) + n) % n;
