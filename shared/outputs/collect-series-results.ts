@@ -35,6 +35,7 @@ export async function collectSeries(
   const quality = rows.map((f) => qualityOf(f.quality));
   const trajectory = (row.trajectory ?? null) as Record<string, unknown> | null;
   const referenceFrame = Number(trajectory?.referenceFrame ?? 0);
+  const frameReasons = stringLists(trajectory?.frameReasons);
   const series: SeriesResult = {
     seriesId: row.id,
     imageId: image.id,
@@ -50,6 +51,7 @@ export async function collectSeries(
     drift,
     errors,
     quality,
+    verdict: verdictOf(trajectory),
     trajectory,
   };
   const base = {
@@ -85,9 +87,11 @@ export async function collectSeries(
       failureReason: null,
       quality: isReference ? null : quality[frame]!,
       qualityReasons:
-        quality[frame] === 'low'
+        frameReasons?.[frame] ??
+        // Solved before the reasons were recorded.
+        (quality[frame] === 'low'
           ? ['the frame is held by no good pair, or its drift error exceeds 0.5 px']
-          : [],
+          : []),
       shift,
       model: 'translation',
       matrix: shiftMatrix(shift),
@@ -98,6 +102,24 @@ export async function collectSeries(
 
 function withZ(z: number | null, y: number, x: number): number[] {
   return z === null ? [y, x] : [z, y, x];
+}
+
+/** The verdict on the trajectory as a whole (`judgeSeries`), null when solved before it existed. */
+function verdictOf(trajectory: Record<string, unknown> | null): SeriesResult['verdict'] {
+  const quality = qualityOf(typeof trajectory?.quality === 'string' ? trajectory.quality : null);
+  if (quality === null) return null;
+  return { quality, reasons: stringLists([trajectory?.qualityReasons])?.[0] ?? [] };
+}
+
+/** A list of lists of strings, or undefined when `value` is not one. */
+function stringLists(value: unknown): string[][] | undefined {
+  return isStringLists(value) ? value : undefined;
+}
+
+function isStringLists(value: unknown): value is string[][] {
+  return (
+    Array.isArray(value) && value.every((v) => Array.isArray(v) && v.every((r) => typeof r === 'string'))
+  );
 }
 
 function qualityOf(value: string | null): Quality | null {

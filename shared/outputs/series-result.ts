@@ -1,5 +1,5 @@
 import type { PixelSize } from '../imaging/pixel-size.js';
-import type { Quality } from '../quality/quality-verdict.js';
+import type { Quality, QualityVerdict } from '../quality/quality-verdict.js';
 
 /** A time series of a run, as its outputs (drift.csv, drift.json, the corrected stack, the report) show it. */
 export interface SeriesResult {
@@ -21,6 +21,11 @@ export interface SeriesResult {
   readonly drift: readonly (readonly number[])[];
   readonly errors: readonly (readonly (number | null)[])[];
   readonly quality: readonly (Quality | null)[];
+  /**
+   * The verdict on the trajectory as a whole (`judgeSeries`): `failed` when it is not trustworthy
+   * (its pairs disagree, most frames low); null until solved.
+   */
+  readonly verdict: QualityVerdict | null;
   /** The stored trajectory document (drift.json without pixel sizes), null until solved. */
   readonly trajectory: Record<string, unknown> | null;
 }
