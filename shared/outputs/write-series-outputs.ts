@@ -89,8 +89,7 @@ export async function writeSeriesOutputs(
     let quality: WrittenSeries['quality'] = null;
     const { sections } = s;
     if (correctedStack && sections !== undefined) {
-      // The decoded types are 8 and 16 bit integers and float32 (float64 is never decoded).
-      const stack = (await options.readImage(s))?.channels[0] as SectionStack | undefined;
+      const stack = (await options.readImage(s))?.channels[0];
       if (stack?.shape.length === 3 && stack.shape[0] === s.frames) {
         const files = await writeSectionStack(sink, { ...s, sections }, stack, { name, prefix });
         written.push({ file: s.file, driftCsv, driftJson, ...files });
@@ -133,8 +132,6 @@ export async function writeSeriesOutputs(
   }
   return written;
 }
-
-type SectionStack = NdArray<Uint8Array | Uint16Array | Float32Array>;
 
 /**
  * The per-frame table of a corrected stack (t, y, x) over the region every frame covers (frame k
