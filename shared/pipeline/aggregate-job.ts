@@ -8,6 +8,7 @@ import { claimIdempotencyKey } from '../records/processed-events-repository.js';
 import { upsertRegistration, type NewRegistration } from '../records/registrations-repository.js';
 import { listTileResults } from '../records/tile-results-repository.js';
 import { getSeriesByJob, recordSeriesSolution } from '../records/series-repository.js';
+import { recordSectionMatrices } from '../records/section-matrices-repository.js';
 import { solveSeries, type SeriesSolution } from './aggregate-series.js';
 import type { JobParams } from './dataset-settings.js';
 import { seriesJobOf } from './series-job.js';
@@ -89,6 +90,7 @@ export async function aggregateJob(
     }
     const wrote = await finish(deps, jobId, async (trx) => {
       await recordSeriesSolution(trx, row.id, solution.trajectory, solution.frames);
+      if (solution.sections !== undefined) await recordSectionMatrices(trx, row.id, solution.sections);
       await markJobState(trx, jobId, 'done', { from: 'aggregating' });
     });
     return {
