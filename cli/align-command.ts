@@ -9,10 +9,7 @@ import {
   type DatasetSettings,
 } from '../shared/pipeline/dataset-settings.js';
 import { MetdbError } from '../shared/errors/metdb-error.js';
-import { encodeMrc } from '../shared/imaging/encode-mrc.js';
-import { encodeTiff } from '../shared/imaging/encode-tiff.js';
-import { imagejDescription, imagejResolution } from '../shared/imaging/imagej-description.js';
-import { toMicrometres } from '../shared/imaging/pixel-size.js';
+import { encodeAlignedStack } from '../shared/imaging/encode-aligned-stack.js';
 import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { parseEvaluationBox } from '../shared/quality-metrics/evaluation-box.js';
 import { sectionQuality } from '../shared/quality-metrics/section-quality.js';
@@ -138,25 +135,15 @@ export async function alignCommand(args: string[], out: (line: string) => void):
   const written = binZ > 1 ? binSections(result.aligned, { factor: binZ }) : result.aligned;
   const stated = info.pixelSize;
   const size = stated === null ? null : { ...stated, z: stated.z === null ? null : stated.z * binZ };
-  const angstrom = (v: number | null) =>
-    v === null || size === null ? 0 : toMicrometres(v, size.unit) * 1e4;
   const { frame } = result;
   const framed = outputFrame === 'first' ? '' : `, ${outputFrame} ${frame.x},${frame.y}`;
   await writeFile(
     output,
-    format === 'mrc'
-      ? encodeMrc(written, {
-          ...(size !== null && {
-            voxelSize: { x: angstrom(size.x), y: angstrom(size.y), z: angstrom(size.z) },
-          }),
-          labels: [
-            `Aligned by Met-db (${model}${framed}) from ${input.split(/[\\/]/).pop() ?? input}`.slice(0, 80),
-          ],
-        })
-      : encodeTiff(written, {
-          description: imagejDescription(1, written.shape[0]!, size),
-          resolution: imagejResolution(size),
-        }),
+    encodeAlignedStack(written, {
+      format,
+      pixelSize: size,
+      label: `Aligned by Met-db (${model}${framed}) from ${input.split(/[\\/]/).pop() ?? input}`,
+    }),
   );
   // The evaluation box: --box (in the written frame), else the region every section covers.
   const common = outputFrameBox(result.transforms, [array.shape[1]!, array.shape[2]!], 'crop');

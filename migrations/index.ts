@@ -13,6 +13,7 @@ import * as m0006 from './0006_series.js';
 import * as m0007 from './0007_mosaics.js';
 import * as m0009 from './0009_mosaic_jobs.js';
 import * as m0011 from './0011_affine.js';
+import * as m0013 from './0013_section_matrices.js';
 
 export interface MigrationModule {
   up(db: Kysely<any>): Promise<void>;
@@ -29,4 +30,5 @@ export const migrations: Readonly<Record<string, MigrationModule>> = {
   '0007_mosaics': m0007,
   '0009_mosaic_jobs': m0009,
   '0011_affine': m0011,
+  '0013_section_matrices': m0013,
 };

@@ -3,6 +3,7 @@ import type { PixelSize } from '../imaging/pixel-size.js';
 import { QUALITIES, type Quality } from '../quality/quality-verdict.js';
 import type { Database, ImageRow, JobRow, SeriesFrameRow } from '../records/database-schema.js';
 import { getSeriesByJob, listSeriesFrames } from '../records/series-repository.js';
+import { listSectionMatrices } from '../records/section-matrices-repository.js';
 import { shiftMatrix } from '../registration/similarity/transform-matrix.js';
 import { noMeasurements, type ImageResult } from './image-result.js';
 import type { SeriesResult } from './series-result.js';
@@ -36,6 +37,8 @@ export async function collectSeries(
   const trajectory = (row.trajectory ?? null) as Record<string, unknown> | null;
   const referenceFrame = Number(trajectory?.referenceFrame ?? 0);
   const frameReasons = stringLists(trajectory?.frameReasons);
+  const chain = seriesJobOf(job.parameters)?.sections;
+  const solved = chain !== undefined && rows.length > 0 ? await listSectionMatrices(db, row.id) : [];
   const series: SeriesResult = {
     seriesId: row.id,
     imageId: image.id,
@@ -53,6 +56,7 @@ export async function collectSeries(
     quality,
     verdict: verdictOf(trajectory),
     trajectory,
+    ...(chain !== undefined && solved.length === row.frames && { sections: { chain, solved } }),
   };
   const base = {
     imageId: image.id,
@@ -88,13 +92,15 @@ export async function collectSeries(
       quality: isReference ? null : quality[frame]!,
       qualityReasons:
         frameReasons?.[frame] ??
-        // Solved before the reasons were recorded.
-        (quality[frame] === 'low'
-          ? ['the frame is held by no good pair, or its drift error exceeds 0.5 px']
-          : []),
+        (quality[frame] !== 'low'
+          ? []
+          : series.sections === undefined
+            ? // Solved before the reasons were recorded.
+              ['the frame is held by no good pair, or its drift error exceeds 0.5 px']
+            : [`bridged: its step had ${series.sections.solved[frame]?.flagged ?? 'too little evidence'}`]),
       shift,
-      model: 'translation',
-      matrix: shiftMatrix(shift),
+      model: series.sections === undefined ? 'translation' : series.sections.chain.model,
+      matrix: series.sections?.solved[frame]?.matrix ?? shiftMatrix(shift),
     };
   });
   return { series, frames };

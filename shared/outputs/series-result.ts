@@ -1,5 +1,13 @@
 import type { PixelSize } from '../imaging/pixel-size.js';
+import type { SectionChain } from '../pipeline/section-chain.js';
 import type { Quality, QualityVerdict } from '../quality/quality-verdict.js';
+import type { SolvedSection } from '../records/section-matrices-repository.js';
+
+/** A stack of sections' chain and solved sections (migration 0013), as its outputs write them. */
+export interface SeriesSections {
+  readonly chain: SectionChain;
+  readonly solved: readonly SolvedSection[];
+}
 
 /** A time series of a run, as its outputs (drift.csv, drift.json, the corrected stack, the report) show it. */
 export interface SeriesResult {
@@ -28,4 +36,6 @@ export interface SeriesResult {
   readonly verdict: QualityVerdict | null;
   /** The stored trajectory document (drift.json without pixel sizes), null until solved. */
   readonly trajectory: Record<string, unknown> | null;
+  /** A stack of sections aligned frame to frame (an affine `model`): its chain and matrices, once solved. */
+  readonly sections?: SeriesSections;
 }

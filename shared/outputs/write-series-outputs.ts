@@ -12,6 +12,7 @@ import { outputFrameBox } from '../tiling/output-frame-box.js';
 import type { StackQuality } from '../report/section-quality-section.js';
 import type { OutputSink } from './output-sink.js';
 import type { SeriesResult } from './series-result.js';
+import { writeSectionStack } from './write-section-stack.js';
 
 export interface WriteSeriesOutputsOptions {
   /** Reads every channel of the series' file (`decodeChannels`), or undefined if it cannot be read. */
@@ -29,6 +30,9 @@ export interface WrittenSeries {
   readonly driftJson: string;
   /** The corrected stack, null when not written (option off, unreadable file). */
   readonly corrected: string | null;
+  /** A stack of sections: each section's matrix (`transforms.csv`, `transforms.json`). */
+  readonly transformsCsv?: string;
+  readonly transformsJson?: string;
   /**
    * The corrected stack's registration quality between consecutive frames (`sectionQuality` of
    * its first channel over the region every frame covers), written as `quality.csv` and
@@ -48,7 +52,9 @@ export interface WrittenSeries {
  * k (a plane, or a volume of a 4D t x z series, moved by its 3D drift) moved by minus its drift
  * (`applyDrift`), written like the input (an ImageJ hyperstack for an ImageJ file, else OME-TIFF)
  * with its channel names, axes and pixel size; for a series of planes, its per-frame quality table
- * (`quality.csv`, `quality.json`: each frame against the one before).
+ * (`quality.csv`, `quality.json`: each frame against the one before). A stack of sections
+ * (`sections`: an affine model) is resampled through its matrices instead, as `metdb align`
+ * writes it (`writeSectionStack`: MRC for MRC input, `transforms.csv` and `.json`).
  */
 export async function writeSeriesOutputs(
   sink: OutputSink,
@@ -81,7 +87,15 @@ export async function writeSeriesOutputs(
     const driftJson = await sink.write(`${prefix}drift.json`, `${JSON.stringify(document, null, 2)}\n`);
     let corrected: string | null = null;
     let quality: WrittenSeries['quality'] = null;
-    if (correctedStack && (ndim === 2 || ndim === 3)) {
+    const { sections } = s;
+    if (correctedStack && sections !== undefined) {
+      const stack = (await options.readImage(s))?.channels[0];
+      if (stack?.shape.length === 3 && stack.shape[0] === s.frames) {
+        const files = await writeSectionStack(sink, { ...s, sections }, stack, { name, prefix });
+        written.push({ file: s.file, driftCsv, driftJson, ...files });
+        continue;
+      }
+    } else if (correctedStack && (ndim === 2 || ndim === 3)) {
       // A series of volumes is decoded as its t x z planes, time-major: one volume a frame.
       const planes = ndim === 2 ? s.frames : s.frames * s.frameShape[0]!;
       const image = await options.readImage(s);

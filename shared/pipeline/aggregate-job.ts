@@ -8,13 +8,15 @@ import { claimIdempotencyKey } from '../records/processed-events-repository.js';
 import { upsertRegistration, type NewRegistration } from '../records/registrations-repository.js';
 import { listTileResults } from '../records/tile-results-repository.js';
 import { getSeriesByJob, recordSeriesSolution } from '../records/series-repository.js';
+import { recordSectionMatrices } from '../records/section-matrices-repository.js';
 import { solveSeries, type SeriesSolution } from './aggregate-series.js';
 import type { JobParams } from './dataset-settings.js';
 import { seriesJobOf } from './series-job.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
-import { chanceLevel, type ChanceLevel } from '../quality/chance-level.js';
+import { chanceLevel } from '../quality/chance-level.js';
 import type { Quality, QualityVerdict } from '../quality/quality-verdict.js';
-import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { clampNcc, pairNcc } from './pair-ncc.js';
 import { registrationVerdict } from './registration-verdict.js';
 import { plannedTransformOf, transformRegistration } from './transform-registration.js';
 
@@ -88,6 +90,7 @@ export async function aggregateJob(
     }
     const wrote = await finish(deps, jobId, async (trx) => {
       await recordSeriesSolution(trx, row.id, solution.trajectory, solution.frames);
+      if (solution.sections !== undefined) await recordSectionMatrices(trx, row.id, solution.sections);
       await markJobState(trx, jobId, 'done', { from: 'aggregating' });
     });
     return {
@@ -120,7 +123,15 @@ export async function aggregateJob(
   } catch (error) {
     return fail(error);
   }
-  const ncc = await nccBeforeAfter(deps, job, solved.shift, cache);
+  const ncc = await pairNcc(deps, job, {
+    channel: channelOf(job.parameters),
+    cache,
+    measure: (reference, moving) => ({
+      before: normalizedCrossCorrelation(reference, moving),
+      after: normalizedCrossCorrelation(reference, moving, { shift: solved.shift }),
+      chance: chanceLevel(reference, moving, solved.shift),
+    }),
+  });
   const verdict = registrationVerdict(tiles, solved, ncc.chance);
   warnUnlessGood(deps, jobId, verdict);
   const ndim = solved.shift.length;
@@ -198,51 +209,12 @@ function skipSummary(tiles: TileResultRow[]): string {
   return [...reasons].map(([r, n]) => `${n} x ${r}`).join(', ');
 }
 
-/**
- * Whole-image NCC of the pair before and after applying the shift (null if undefined), and the
- * permutation test of the registration (`chanceLevel`: what registering unrelated content reaches).
- */
-async function nccBeforeAfter(
-  deps: PipelineDeps,
-  job: JobRow,
-  shift: number[],
-  cache: DecodedImageCache,
-): Promise<{ before: number | null; after: number | null; chance?: ChanceLevel }> {
-  const [reference, moving] = await Promise.all([
-    getImage(deps.db, job.reference_image_id),
-    getImage(deps.db, job.moving_image_id),
-  ]);
-  if (reference === undefined || moving === undefined) return { before: null, after: null };
-  const channel = channelOf(job.parameters);
-  try {
-    const [a, b] = await Promise.all([
-      cache.get(deps.blobs, reference.storage_path, channel),
-      cache.get(storeOf(deps), moving.storage_path, channel),
-    ]);
-    return {
-      before: clampNcc(normalizedCrossCorrelation(a.array, b.array)),
-      after: clampNcc(normalizedCrossCorrelation(a.array, b.array, { shift })),
-      chance: chanceLevel(a.array, b.array, shift),
-    };
-  } catch (error) {
-    if (isMetdbError(error) && error.kind === 'permanent') {
-      deps.logger.warn(`aggregate: no NCC for job ${job.id}: ${error.message}`, { jobId: job.id });
-      return { before: null, after: null };
-    }
-    throw error;
-  }
-}
-
 function channelOf(parameters: unknown): number {
   const channel =
     typeof parameters === 'object' && parameters !== null
       ? (parameters as { channel?: unknown }).channel
       : undefined;
   return typeof channel === 'number' && Number.isInteger(channel) && channel >= 0 ? channel : 0;
-}
-
-function clampNcc(value: number): number | null {
-  return Number.isFinite(value) ? Math.min(1, Math.max(-1, value)) : null;
 }
 
 function finiteOrNull(value: number): number | null {

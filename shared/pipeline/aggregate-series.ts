@@ -5,7 +5,9 @@ import { seriesDriftJson } from '../drift/drift-json.js';
 import { isMetdbError, MetdbError } from '../errors/metdb-error.js';
 import { judgeSeries } from '../quality/judge-series.js';
 import type { TileResultRow } from '../records/database-schema.js';
+import type { SolvedSection } from '../records/section-matrices-repository.js';
 import type { SolvedFrame } from '../records/series-repository.js';
+import { solveSectionSeries } from './aggregate-section-series.js';
 import type { JobParams } from './dataset-settings.js';
 import { seriesLayout, type SeriesJob } from './series-job.js';
 
@@ -16,6 +18,8 @@ export interface SeriesSolution {
   readonly frames: SolvedFrame[];
   /** Pairs of bins whose tiles gave no usable shift. */
   readonly pairsFailed: number;
+  /** A stack of sections (`series.sections`): each section's matrices (aggregate-section-series.ts). */
+  readonly sections?: SolvedSection[];
 }
 
 /** A pair's shift is dropped from the solve beyond this residual, pixels (`binnedDrift`). */
@@ -36,6 +40,8 @@ export function solveSeries(
   file: string,
 ): SeriesSolution {
   const { series } = params;
+  if (series.sections !== undefined)
+    return solveSectionSeries(tiles, { ...params, series: { ...series, sections: series.sections } }, file);
   const layout = seriesLayout(series, params);
   const perPair = layout.tiles.length;
   const byUnit = new Map(tiles.map((t) => [t.tile_index, t]));

@@ -2,6 +2,7 @@ import type { TimeBin } from '../aggregation/binned-drift.js';
 import { seriesPairs } from '../aggregation/series-pairs.js';
 import type { SeriesParams } from '../messages/series-settings.js';
 import { planTiles, type TileRegion } from '../tiling/plan-tiles.js';
+import type { SectionChain } from './section-chain.js';
 
 /**
  * What a series job keeps in its parameters (`JobParams.series`): the series settings and the
@@ -15,6 +16,11 @@ export interface SeriesJob extends SeriesParams {
   frameShape: number[];
   /** The frame whose drift is zero (and, in `reference` mode, the one registered against). */
   referenceFrame: number;
+  /**
+   * A stack of sections aligned frame to frame with an affine model (`metdb.json` "model"), as
+   * `metdb align` does; absent for a drift series. See section-chain.ts.
+   */
+  sections?: SectionChain;
 }
 
 /** A series job's layout: its time bins, the pairs of bins registered, the tiles of a frame. */

@@ -14,7 +14,8 @@ import { seriesLayout, type SeriesJob } from './series-job.js';
  * the pair of time bins (i, j), the reference is bin i and the moving image bin j of the same
  * canonical stack (`ImageRef.frames`), each tile of a frame cut from bin j at the pair's
  * predicted offset: the difference of the two bins' coarse shifts onto the first bin
- * (`predictShift`, once per bin, not per pair). Deterministic, so the sweep rebuilds them.
+ * (`predictShift`, once per bin, not per pair); sections (`series.sections`) are cut in place, as
+ * `metdb align` cuts them. Deterministic, so the sweep rebuilds them.
  */
 export async function seriesTileMessages(
   deps: PipelineDeps,
@@ -24,7 +25,10 @@ export async function seriesTileMessages(
   const { series } = params;
   const layout = seriesLayout(series, params);
   const tileParams = tileParamsOf(params);
-  const predicted = await binShifts(deps, image, series, layout.bins, tileParams.channel);
+  const predicted =
+    series.sections === undefined
+      ? await binShifts(deps, image, series, layout.bins, tileParams.channel)
+      : layout.bins.map(() => series.frameShape.map(() => 0));
   const pixelType = image.pixel_type as ImageRef['pixelType'];
   const refOf = (bin: number): ImageRef => ({
     imageId: image.id,

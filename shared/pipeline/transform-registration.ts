@@ -8,8 +8,6 @@ import {
 import type { QualityVerdict } from '../quality/quality-verdict.js';
 import { maskedNcc } from '../aggregation/masked-ncc.js';
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
-import { isMetdbError } from '../errors/metdb-error.js';
-import type { ChanceLevel } from '../quality/chance-level.js';
 import { transformChanceLevel } from '../quality/transform-chance-level.js';
 import type { JobRow, TileResultRow } from '../records/database-schema.js';
 import { getImage } from '../records/images-repository.js';
@@ -22,7 +20,8 @@ import {
 } from '../registration/similarity/transform-matrix.js';
 import { warpBilinear } from '../registration/similarity/warp-bilinear.js';
 import type { DecodedImageCache } from './decoded-image-cache.js';
-import { storeOf, type PipelineDeps } from './pipeline-deps.js';
+import type { PipelineDeps } from './pipeline-deps.js';
+import { clampNcc, pairNcc } from './pair-ncc.js';
 import { registrationVerdict } from './registration-verdict.js';
 import { shapeOf } from './plan-registration.js';
 
@@ -82,7 +81,20 @@ export async function transformRegistration(
   const centre = imageCentre(moving === undefined ? [1, 1] : shapeOf(moving));
   const { angle, scale, shift } = similarityParameters(fitted.matrix, centre);
   const used = fitted.residuals.filter((r): r is [number, number] => r !== null).map((r) => Math.hypot(...r));
-  const ncc = await nccOf(deps, job, { ...planned, matrix: fitted.matrix }, cache);
+  const kind = isAffineModel(planned.model) ? 'affine' : planned.model;
+  const ncc = await pairNcc(deps, job, {
+    channel: planned.channel,
+    cache,
+    measure: (reference, moving) => ({
+      before: normalizedCrossCorrelation(reference, moving),
+      // After: over the overlap, the moving image resampled onto the reference's grid (NaN outside).
+      after: maskedNcc(
+        reference,
+        warpBilinear(moving, invertMatrix(fitted.matrix), reference.shape as [number, number], Number.NaN),
+      ),
+      chance: transformChanceLevel(reference, moving, fitted.matrix, kind),
+    }),
+  });
   const verdict = flaggedVerdict(
     registrationVerdict(tiles, fitted, ncc.chance),
     fitted.flagged,
@@ -126,7 +138,7 @@ export async function transformRegistration(
     tiles_rejected: fitted.rejected.length,
     quality: verdict.quality,
     quality_reasons: verdict.reasons.map((r) => r.slice(0, 1024)),
-    ncc_chance: ncc.chance === undefined ? null : clamp(ncc.chance.nccChance),
+    ncc_chance: ncc.chance === undefined ? null : clampNcc(ncc.chance.nccChance),
   };
 }
 
@@ -151,40 +163,4 @@ function matchOf(t: TileResultRow): TileMatch {
     weight: t.weight ?? 0,
     skipped: t.skipped,
   };
-}
-
-/**
- * The NCC of the pair before and after (full resolution, over the overlap) and the permutation
- * test of the registration (`transformChanceLevel`); nulls when the images cannot be read.
- */
-async function nccOf(
-  deps: PipelineDeps,
-  job: JobRow,
-  { matrix, model, channel }: { matrix: Matrix3; model: PlannedTransform['model']; channel: number },
-  cache: DecodedImageCache,
-): Promise<{ before: number | null; after: number | null; chance?: ChanceLevel }> {
-  const [reference, moving] = await Promise.all([
-    getImage(deps.db, job.reference_image_id),
-    getImage(deps.db, job.moving_image_id),
-  ]);
-  if (reference === undefined || moving === undefined) return { before: null, after: null };
-  try {
-    const [a, b] = await Promise.all([
-      cache.get(deps.blobs, reference.storage_path, channel),
-      cache.get(storeOf(deps), moving.storage_path, channel),
-    ]);
-    const warped = warpBilinear(b.array, invertMatrix(matrix), a.array.shape as [number, number], Number.NaN);
-    return {
-      before: clamp(normalizedCrossCorrelation(a.array, b.array)),
-      after: clamp(maskedNcc(a.array, warped)),
-      chance: transformChanceLevel(a.array, b.array, matrix, isAffineModel(model) ? 'affine' : model),
-    };
-  } catch (error) {
-    if (isMetdbError(error) && error.kind === 'permanent') return { before: null, after: null };
-    throw error;
-  }
-}
-
-function clamp(value: number): number | null {
-  return Number.isFinite(value) ? Math.min(1, Math.max(-1, value)) : null;
 }

@@ -180,6 +180,7 @@ export interface Database {
   mosaic_tiles: MosaicTilesTable;
   series: SeriesTable;
   series_frames: SeriesFramesTable;
+  section_matrices: SectionMatricesTable;
 }
 
 /** A time series read from one multi-page file, one row per series job version (migration 0006). */
@@ -201,6 +202,30 @@ export interface SeriesTable {
   failure_reason: string | null;
   created_at: string;
   updated_at: string;
+}
+
+/**
+ * One section of a stack aligned frame to frame (migration 0013): its transform onto section 0,
+ * the homogeneous matrix's first two rows (moving -> reference, (x, y) pixels), and its step.
+ */
+export interface SectionMatricesTable {
+  series_id: string;
+  frame_index: number;
+  m00: number;
+  m01: number;
+  m02: number;
+  m10: number;
+  m11: number;
+  m12: number;
+  /** JSON text: the measured step onto the section before (a 3 x 3 matrix); null for section 0. */
+  step: string | null;
+  /** The model the step was fitted with (a shift when flagged); null for section 0. */
+  model: string | null;
+  tiles: number | null;
+  inliers: number | null;
+  residual_rms: number | null;
+  /** 'too-few-points' | 'no-points' when the step was bridged; null otherwise. */
+  flagged: string | null;
 }
 
 /** One frame of a series: its drift (content position minus the reference frame's), pixels. */
@@ -298,4 +323,5 @@ export type RegistrationRow = Omit<
 };
 export type SeriesRow = Omit<Selectable<SeriesTable>, 'trajectory'> & { trajectory: unknown };
 export type SeriesFrameRow = Selectable<SeriesFramesTable>;
+export type SectionMatrixRow = Selectable<SectionMatricesTable>;
 export type ProcessedEventRow = Selectable<ProcessedEventsTable>;

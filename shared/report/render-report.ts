@@ -3,6 +3,7 @@ import type { PixelSize } from '../imaging/pixel-size.js';
 import { lengthUm, shiftUm } from '../outputs/physical-units.js';
 import { escapeHtml } from './escape-html.js';
 import { nccChart } from './ncc-chart.js';
+import { BASE_STYLE, reportPage } from './report-page.js';
 import type { ImageThumbnails } from './report-thumbnails.js';
 import { GALLERY_STYLE, thumbnailSection } from './thumbnail-gallery.js';
 import { tileFieldsSection } from './tile-fields-section.js';
@@ -55,26 +56,21 @@ export function renderReport(input: ReportInput): string {
   );
   const fields = tileFieldsSection(results, maxTileFields);
   const low = registered.filter((r) => r.quality === 'low');
-  const factRows = Object.entries({
-    images: String(results.length),
-    reference: String(results.filter((r) => r.role === 'reference').length),
-    registered: String(registered.length),
-    'of low quality': String(low.length),
-    failed: String(failed.length),
-    ...facts,
-  })
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
-    .join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Met-db QC report: ${escapeHtml(dataset)}</title>
-<style>${REPORT_STYLE}${GALLERY_STYLE}</style></head>
-<body>
-<h1>Met-db QC report: ${escapeHtml(dataset)}</h1>
-<p class="muted">Finished ${escapeHtml(finishedAt.toISOString())}. Shifts register each image onto the reference (pixels, axis order ${axes.join(', ')}; micrometres where the file states its pixel size).</p>
-<table class="facts">${factRows}</table>
-<h2>Shift trajectory</h2>
+  return reportPage({
+    kind: 'QC report',
+    name: dataset,
+    finishedAt,
+    conventions: `Shifts register each image onto the reference (pixels, axis order ${axes.join(', ')}; micrometres where the file states its pixel size).`,
+    facts: {
+      images: String(results.length),
+      reference: String(results.filter((r) => r.role === 'reference').length),
+      registered: String(registered.length),
+      'of low quality': String(low.length),
+      failed: String(failed.length),
+      ...facts,
+    },
+    style: `${REPORT_STYLE}${GALLERY_STYLE}`,
+    body: `<h2>Shift trajectory</h2>
 <figure>${trajectory}</figure>
 ${seriesDriftSection(input.series ?? [])}
 ${sectionQualitySection(input.stacks ?? [])}
@@ -85,9 +81,8 @@ ${sectionQualitySection(input.stacks ?? [])}
 <div class="fields">${fields.length > 0 ? fields.join('') : '<p>No tile results.</p>'}</div>
 ${thumbnailSection(results, thumbnails)}
 <h2>Summary</h2>
-${summaryTable(results, axes)}
-</body></html>
-`;
+${summaryTable(results, axes)}`,
+  });
 }
 
 function summaryTable(results: readonly ImageResult[], axes: readonly string[]): string {
@@ -170,11 +165,7 @@ export function pixelSizeText(size: PixelSize | null): string {
     : `${values.join(' x ')} ${size.unit}`;
 }
 
-export const REPORT_STYLE = `
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
-.muted{color:#666;font-size:.9em}figure{margin:0}
-table{border-collapse:collapse;font-size:.85em}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}
+export const REPORT_STYLE = `${BASE_STYLE}
 .summary td:nth-child(n+5){text-align:right;font-variant-numeric:tabular-nums}
 .summary td:nth-child(4){font-weight:600}tr.quality-good td:nth-child(4){color:#1b7a2e}
 tr.quality-low td:nth-child(4){color:#b36b00}tr.quality-low td:nth-child(4)::before{content:"\\26A0 "}

@@ -1,7 +1,7 @@
 import type { Matrix3 } from '../registration/similarity/transform-matrix.js';
-import { escapeHtml } from './escape-html.js';
 import { metricChart } from './metric-chart.js';
 import { REPORT_STYLE } from './render-report.js';
+import { reportPage } from './report-page.js';
 import { sectionQualitySection, type StackQuality } from './section-quality-section.js';
 
 export interface StackReportInput {
@@ -50,26 +50,20 @@ export function renderStackReport(input: StackReportInput): string {
     ],
   });
   const bridged = flagged.flatMap((f, k) => (f === null ? [] : [`${k + 1} (${f})`]));
-  const factRows = Object.entries({
-    sections: String(transforms.length),
-    'bridged by a shift': bridged.length === 0 ? 'none' : bridged.join(', '),
-    ...facts,
-  })
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
-    .join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Met-db stack report: ${escapeHtml(name)}</title>
-<style>${REPORT_STYLE}</style></head>
-<body>
-<h1>Met-db stack report: ${escapeHtml(name)}</h1>
-<p class="muted">Finished ${escapeHtml(finishedAt.toISOString())}. Transforms map each section's pixels (x, y) onto section 0's.</p>
-<table class="facts">${factRows}</table>
-<h2>Cumulative transforms</h2>
+  return reportPage({
+    kind: 'stack report',
+    name,
+    finishedAt,
+    conventions: "Transforms map each section's pixels (x, y) onto section 0's.",
+    facts: {
+      sections: String(transforms.length),
+      'bridged by a shift': bridged.length === 0 ? 'none' : bridged.join(', '),
+      ...facts,
+    },
+    style: REPORT_STYLE,
+    body: `<h2>Cumulative transforms</h2>
 <div class="fields"><figure>${shifts}</figure><figure>${linear}</figure></div>
 <p class="muted">The linear part of each transform minus the identity, in thousandths: Sxx - 1 and Syy - 1 the scale, Sxy and Syx the shear and rotation.</p>
-${sectionQualitySection([input.quality])}
-</body></html>
-`;
+${sectionQualitySection([input.quality])}`,
+  });
 }

@@ -1,6 +1,7 @@
 import type { StitchResult } from '../stitching/stitch-result.js';
 import { alignmentMap } from './alignment-map.js';
 import { escapeHtml } from './escape-html.js';
+import { BASE_STYLE, reportPage } from './report-page.js';
 
 export interface StitchReportInput {
   /** The tiles' folder name. */
@@ -22,16 +23,6 @@ export function renderStitchReport(input: StitchReportInput): string {
   const accepted = edges.filter((e) => e.status === 'accepted').length;
   const stageTiles = tiles.filter((t) => t.status === 'stage');
   const num = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : '');
-  const factRows = Object.entries({
-    tiles: String(tiles.length),
-    'tile size': `${result.width} x ${result.height} px`,
-    edges: `${edges.length} (${accepted} accepted)`,
-    'NCC threshold': `${num(threshold.threshold)} (${Math.round((1 - threshold.alpha) * 100)}th percentile of ${threshold.nulls.length} non-overlapping pairs)`,
-    'tiles at stage position': stageTiles.length === 0 ? 'none' : stageTiles.map((t) => t.name).join(', '),
-    ...facts,
-  })
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`)
-    .join('');
   const stageRows = stage
     .map(
       (c) =>
@@ -44,32 +35,32 @@ export function renderStitchReport(input: StitchReportInput): string {
         `<tr class="${e.status}"><td>${escapeHtml(tiles[e.i]!.name)}</td><td>${escapeHtml(tiles[e.j]!.name)}</td><td>${num(e.nominalDx, 1)}</td><td>${num(e.nominalDy, 1)}</td><td>${num(e.dx, 2)}</td><td>${num(e.dy, 2)}</td><td>${num(e.ncc)}</td><td>${num(e.runnerUp)}</td><td>${e.method}</td><td>${e.status}</td><td>${num(e.residual, 2)}</td></tr>`,
     )
     .join('');
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Met-db stitching report: ${escapeHtml(dataset)}</title>
-<style>${STYLE}</style></head>
-<body>
-<h1>Met-db stitching report: ${escapeHtml(dataset)}</h1>
-<p class="muted">Finished ${escapeHtml(finishedAt.toISOString())}. Positions are tile top-left corners, pixels, x right and y down, in the layout's frame.</p>
-<table class="facts">${factRows}</table>
-<h2>Alignment map</h2>
+  return reportPage({
+    kind: 'stitching report',
+    name: dataset,
+    finishedAt,
+    conventions: "Positions are tile top-left corners, pixels, x right and y down, in the layout's frame.",
+    facts: {
+      tiles: String(tiles.length),
+      'tile size': `${result.width} x ${result.height} px`,
+      edges: `${edges.length} (${accepted} accepted)`,
+      'NCC threshold': `${num(threshold.threshold)} (${Math.round((1 - threshold.alpha) * 100)}th percentile of ${threshold.nulls.length} non-overlapping pairs)`,
+      'tiles at stage position': stageTiles.length === 0 ? 'none' : stageTiles.map((t) => t.name).join(', '),
+      ...facts,
+    },
+    style: STYLE,
+    body: `<h2>Alignment map</h2>
 <p class="muted">Tiles at their registered positions (dashed: kept at the stage position). Lines join registered pairs, coloured by NCC from red (at the threshold) to green (1); grey dashed: rejected. Hover for details.</p>
 <figure>${alignmentMap(result)}</figure>
 <h2>Stage model</h2>
 <p class="muted">Per nominal step: median deviation of the accepted edges from the layout (backlash, overlap error) and the repeatability (half-width of the inlying deviations), pixels (x, y).</p>
 <table class="summary"><thead><tr><th>nominal step</th><th>edges</th><th>backlash</th><th>repeatability</th></tr></thead><tbody>${stageRows}</tbody></table>
 <h2>Edges</h2>
-<table class="summary"><thead><tr><th>tile i</th><th>tile j</th><th>nominal dx</th><th>nominal dy</th><th>dx</th><th>dy</th><th>NCC</th><th>runner-up NCC</th><th>method</th><th>status</th><th>residual px</th></tr></thead><tbody>${edgeRows}</tbody></table>
-</body></html>
-`;
+<table class="summary"><thead><tr><th>tile i</th><th>tile j</th><th>nominal dx</th><th>nominal dy</th><th>dx</th><th>dy</th><th>NCC</th><th>runner-up NCC</th><th>method</th><th>status</th><th>residual px</th></tr></thead><tbody>${edgeRows}</tbody></table>`,
+  });
 }
 
-const STYLE = `
-body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px auto;max-width:1000px;color:#222;padding:0 16px}
-h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.6em;border-bottom:1px solid #ddd}
-.muted{color:#666;font-size:.9em}figure{margin:0}
-table{border-collapse:collapse;font-size:.85em}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}
+const STYLE = `${BASE_STYLE}
 .summary td:nth-child(n+3){text-align:right;font-variant-numeric:tabular-nums}
 tr.low-ncc td,tr.no-candidate td,tr.residual-outlier td{color:#b00020}
 svg .mosaic-tile{fill:#f4f6f8;stroke:#667;stroke-width:1}svg .stage-tile{fill:#fff3f3;stroke:#b00020;stroke-dasharray:4 3}

@@ -3,15 +3,11 @@ import {
   type CumulativeTransformsOptions,
 } from '../aggregation/cumulative-transforms.js';
 import { MetdbError } from '../errors/metdb-error.js';
-import { ndarray, pixelTypeOf, type NdArray } from '../ndarray/ndarray.js';
+import { ndarray, type NdArray } from '../ndarray/ndarray.js';
 import type { OutputFrame } from '../messages/stack-alignment-settings.js';
-import {
-  multiplyMatrices,
-  translationMatrix,
-  type Matrix3,
-} from '../registration/similarity/transform-matrix.js';
-import { warpToReference } from '../registration/warp-to-reference.js';
-import { outputFrameBox, type FrameBox } from './output-frame-box.js';
+import type { Matrix3 } from '../registration/similarity/transform-matrix.js';
+import type { FrameBox } from './output-frame-box.js';
+import { resampleSections } from './resample-sections.js';
 import {
   sectionPairTransform,
   type SectionPairTransformOptions,
@@ -67,23 +63,6 @@ export function alignStack<T extends Uint8Array | Uint16Array | Float32Array>(
     ...(smoothing !== undefined && { smoothing }),
     ...(subtractLinearTrend !== undefined && { subtractLinearTrend }),
   });
-  const frame = outputFrameBox(transforms, [h, w], outputFrame);
-  const outPlane = frame.width * frame.height;
-  const out = new (data.constructor as new (length: number) => T)(n * outPlane);
-  const toFrame = translationMatrix([-frame.y, -frame.x]);
-  for (let z = 0; z < n; z++) {
-    const warped = warpToReference(section(z), multiplyMatrices(toFrame, transforms[z]!), {
-      order,
-      outputShape: [frame.height, frame.width],
-      dtype: 'float32',
-    });
-    const max = pixelTypeOf(data) === 'uint8' ? 255 : 65535;
-    const integer = pixelTypeOf(data) !== 'float32';
-    const values = warped.data;
-    for (let i = 0; i < outPlane; i++) {
-      const v = values[i]!;
-      out[z * outPlane + i] = integer ? Math.min(max, Math.max(0, Math.round(v))) : v;
-    }
-  }
-  return { aligned: ndarray(out, [n, frame.height, frame.width]), frame, transforms, steps };
+  const { aligned, frame } = resampleSections(stack, transforms, { order, outputFrame });
+  return { aligned, frame, transforms, steps };
 }

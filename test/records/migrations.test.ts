@@ -14,6 +14,7 @@ const TABLES = [
   'mosaics',
   'processed_events',
   'registrations',
+  'section_matrices',
   'series',
   'series_frames',
   'tile_results',
