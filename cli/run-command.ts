@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { defaultOutputFolder } from '../local/local-runner.js';
 import { runFolder, type RunSummary } from '../local/run-folder.js';
-import { stitchFolder, type LayoutSource } from '../local/stitch-folder.js';
+import { stitchFolder } from '../local/stitch-folder.js';
+import type { LayoutSource } from '../shared/stitching/layout-source.js';
 import { DatasetSettingsSchema, SETTINGS_FILE } from '../shared/pipeline/dataset-settings.js';
 import { datasetLayoutOf, LAYOUT_FILE, type StitchSettings } from '../shared/pipeline/stitch-settings.js';
 import { axisNames } from '../shared/outputs/image-result.js';
@@ -121,7 +122,7 @@ async function mosaicOf(
   if (stitch === undefined) return undefined;
   const layout = datasetLayoutOf(stitch);
   return {
-    layout: layout.kind === 'file' ? { kind: 'file', path: join(folder, layout.file) } : layout,
+    layout: layout.kind === 'file' ? { kind: 'file', path: join(folder, layout.path) } : layout,
     settings: stitch,
   };
 }

@@ -1,4 +1,6 @@
-import { stitchFolder, type LayoutSource, type StitchFolderResult } from '../local/stitch-folder.js';
+import { stitchFolder, type StitchFolderResult } from '../local/stitch-folder.js';
+import { isMetdbError } from '../shared/errors/metdb-error.js';
+import { parseGridSource, type LayoutSource } from '../shared/stitching/layout-source.js';
 import { UsageError } from './usage-error.js';
 import { parseCommandArgs } from './parse-command-args.js';
 
@@ -101,25 +103,12 @@ function layoutSource(values: {
   if (values.layout !== undefined && values.grid !== undefined) {
     throw new UsageError('give either --layout FILE or --grid ROWSxCOLS, not both', STITCH_USAGE);
   }
-  if (values.layout === undefined && values.grid === undefined) return { kind: 'ome' };
   if (values.layout !== undefined) return { kind: 'file', path: values.layout };
-  const grid = /^(\d+)x(\d+)$/i.exec(values.grid!);
-  if (!grid || Number(grid[1]) < 1 || Number(grid[2]) < 1) {
-    throw new UsageError(`--grid must be ROWSxCOLS (e.g. 5x4), got "${values.grid}"`, STITCH_USAGE);
+  if (values.grid === undefined) return { kind: 'ome' };
+  try {
+    return parseGridSource({ ...values, grid: values.grid }, (option) => `--${option}`);
+  } catch (error) {
+    if (isMetdbError(error, 'invalid-argument')) throw new UsageError(error.message, STITCH_USAGE);
+    throw error;
   }
-  if (values.overlap === undefined) throw new UsageError('--grid needs --overlap (e.g. 10%)', STITCH_USAGE);
-  const overlaps = values.overlap.split(',').map((p) => /^(\d+(?:\.\d+)?)%?$/.exec(p.trim()));
-  if (overlaps.length > 2 || overlaps.some((m) => m === null || !(Number(m[1]) < 100))) {
-    throw new UsageError(
-      `--overlap must be a percentage below 100 (10% or 10%,8%), got "${values.overlap}"`,
-      STITCH_USAGE,
-    );
-  }
-  const overlapX = Number(overlaps[0]![1]) / 100;
-  const overlapY = Number((overlaps[1] ?? overlaps[0])![1]) / 100;
-  const order = values.order;
-  if (order !== 'row' && order !== 'column' && order !== 'snake') {
-    throw new UsageError(`--order must be row, column or snake, got "${order}"`, STITCH_USAGE);
-  }
-  return { kind: 'grid', rows: Number(grid[1]), columns: Number(grid[2]), overlapX, overlapY, order };
 }

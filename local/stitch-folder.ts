@@ -6,7 +6,8 @@ import { readImageFile } from '../shared/imaging/read-image-file.js';
 import { toMicrometres } from '../shared/imaging/pixel-size.js';
 import { readTiffStructure } from '../shared/imaging/tiff-structure.js';
 import { omeStagePosition } from '../shared/stitching/ome-stage-position.js';
-import { gridLayout, type GridOrder } from '../shared/stitching/grid-layout.js';
+import { gridLayout } from '../shared/stitching/grid-layout.js';
+import type { LayoutSource } from '../shared/stitching/layout-source.js';
 import { parseTileConfiguration } from '../shared/stitching/parse-tile-configuration.js';
 import { folderSink } from '../shared/outputs/output-sink.js';
 import {
@@ -17,22 +18,6 @@ import {
 import { stitchTiles, type StitchResult, type StitchTilesOptions } from '../shared/stitching/stitch-tiles.js';
 import type { TileLayout } from '../shared/stitching/tile-layout.js';
 import { IMAGE_EXTENSIONS } from './run-folder.js';
-
-/**
- * Where the tiles are expected: a Fiji TileConfiguration file, a regular grid, or the stage
- * positions in the tiles' OME-XML.
- */
-export type LayoutSource =
-  | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'ome' }
-  | {
-      readonly kind: 'grid';
-      readonly rows: number;
-      readonly columns: number;
-      readonly overlapX: number;
-      readonly overlapY: number;
-      readonly order: GridOrder;
-    };
 
 export interface StitchFolderOptions extends StitchTilesOptions {
   readonly dir: string;

@@ -60,7 +60,7 @@ export async function planStitching(
   let wanted: string[];
   let source: string;
   if (layoutSource.kind === 'file') {
-    source = `${dataset.name}/${layoutSource.file}`;
+    source = `${dataset.name}/${layoutSource.path}`;
     const text = await uploads.get(source);
     if (text === undefined) return { mosaic: true, waiting: `the layout ${source} is not uploaded yet` };
     try {

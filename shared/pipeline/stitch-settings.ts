@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { GridOrder } from '../stitching/grid-layout.js';
+import { parseGridSource, type LayoutSource } from '../stitching/layout-source.js';
 
 /** Fiji's default layout file name: in a dataset folder, it makes the dataset a mosaic. */
 export const LAYOUT_FILE = 'TileConfiguration.txt';
@@ -43,25 +43,11 @@ export const StitchSettingsSchema = z
   .refine((s) => s.grid === undefined || s.overlap !== undefined, '"grid" needs "overlap" (e.g. "10%")');
 export type StitchSettings = z.output<typeof StitchSettingsSchema>;
 
-/** Where a dataset's tiles are expected: its layout file, or a grid of its images. */
-export type DatasetLayout =
-  | { readonly kind: 'file'; readonly file: string }
-  | {
-      readonly kind: 'grid';
-      readonly rows: number;
-      readonly columns: number;
-      readonly overlapX: number;
-      readonly overlapY: number;
-      readonly order: GridOrder;
-    };
+/** Where a dataset's tiles are expected: its layout file (relative to the dataset folder), or a grid of its images. */
+export type DatasetLayout = Exclude<LayoutSource, { kind: 'ome' }>;
 
 /** The layout the settings describe (validated by `StitchSettingsSchema`). */
 export function datasetLayoutOf(settings: StitchSettings): DatasetLayout {
-  if (settings.grid === undefined) return { kind: 'file', file: settings.layout ?? LAYOUT_FILE };
-  const [rows, columns] = settings.grid.toLowerCase().split('x').map(Number) as [number, number];
-  const [x, y = x] = settings.overlap!.split(',').map((p) => Number(p.replace('%', '')) / 100) as [
-    number,
-    number?,
-  ];
-  return { kind: 'grid', rows, columns, overlapX: x, overlapY: y, order: settings.order ?? 'row' };
+  if (settings.grid === undefined) return { kind: 'file', path: settings.layout ?? LAYOUT_FILE };
+  return parseGridSource({ grid: settings.grid, overlap: settings.overlap, order: settings.order });
 }

@@ -10,6 +10,7 @@ export type { TileLayout, TilePosition } from './tile-layout.js';
 export { parseTileConfiguration } from './parse-tile-configuration.js';
 export { formatTileConfiguration } from './format-tile-configuration.js';
 export { gridLayout, type GridLayoutOptions, type GridOrder } from './grid-layout.js';
+export { parseGridSource, type GridOption, type GridSource, type LayoutSource } from './layout-source.js';
 export { omeStagePosition } from './ome-stage-position.js';
 export { planMosaic, type MosaicPlan, type PlanMosaicOptions } from './plan-mosaic.js';
 export { registerEdge, type EdgeMeasurement, type RegisterEdgeOptions } from './register-edge.js';
