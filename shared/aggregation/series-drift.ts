@@ -1,5 +1,6 @@
 import { isMetdbError, MetdbError } from '../errors/metdb-error.js';
 import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
+import { judgeSeries, type SeriesPairEvidence, type SeriesVerdict } from '../quality/judge-series.js';
 import { judgeTile } from '../quality/judge-tile.js';
 import type { PreprocessOptions } from '../registration/preprocess/validate-preprocess-options.js';
 import { DEFAULT_WINDOW } from '../registration/preprocess/window-option.js';
@@ -58,6 +59,8 @@ export interface SeriesDriftResult extends BinnedDriftResult {
    * tiles' summed weights); a bin none of them reaches is bridged (`bridged`).
    */
   pairs: PairShift[];
+  /** The verdict per frame and on the trajectory (`judgeSeries`), as the pipeline gives it. */
+  verdict: SeriesVerdict;
 }
 
 /**
@@ -148,6 +151,7 @@ export function seriesDrift(frames: readonly NdArray[], options: SeriesDriftOpti
     return p;
   };
   const pairs: PairShift[] = [];
+  const evidence: (SeriesPairEvidence & { pair?: number })[] = [];
   pairIndices.forEach(([i, j], k) => {
     const reference = referenceTiles(i);
     const moving = binOf(j);
@@ -163,10 +167,12 @@ export function seriesDrift(frames: readonly NdArray[], options: SeriesDriftOpti
       summed.delete(b);
     }
     try {
-      const { shift, weight } = pairShiftOfTiles(measured);
+      const { shift, weight, good } = pairShiftOfTiles(measured);
+      evidence.push({ i, j, aboveChance: good, failed: false, rejected: false, pair: pairs.length });
       pairs.push({ i, j, shift, weight });
     } catch (error) {
       if (!isMetdbError(error, 'insufficient-data')) throw error;
+      evidence.push({ i, j, aboveChance: false, failed: true, rejected: false });
     }
   });
   const times = frames.map((_, f) => f);
@@ -175,7 +181,16 @@ export function seriesDrift(frames: readonly NdArray[], options: SeriesDriftOpti
       ? single(shape.length, frames.length)
       : binnedDrift(pairs, bins, times, { referenceTime: referenceFrame, interpolation, maxResidual });
   const shifts = solved.drift.map((d) => d.map((v) => (v === 0 ? 0 : -v)));
-  return { ...solved, shifts, bins, pairs };
+  const dropped = new Set(solved.solve.rejected);
+  const verdict = judgeSeries({
+    bins,
+    pairs: evidence.map((e) => ({ ...e, rejected: e.pair !== undefined && dropped.has(e.pair) })),
+    bridged: solved.bridged,
+    errors: solved.errors,
+    maxResidual,
+    referenceFrame,
+  });
+  return { ...solved, shifts, bins, pairs, verdict };
 }
 
 /** One bin: nothing to register, zero drift. */
