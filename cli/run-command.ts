@@ -243,8 +243,13 @@ function printSummary(
       ...(w.corrected === null ? [] : [w.corrected]),
       ...(w.quality === null ? [] : [w.quality.csv, w.quality.json]),
     ].map(rel);
+    const verdict = series?.verdict;
+    const trust =
+      verdict == null
+        ? ''
+        : `, quality ${verdict.quality}${verdict.reasons.length === 0 ? '' : ` (${verdict.reasons.join('; ')})`}`;
     out(
-      `series ${w.file}: ${series?.frames ?? '?'} frames, mode ${series?.mode ?? '?'}, drift up to ${largest.toFixed(2)} px; wrote ${written.join(', ')}`,
+      `series ${w.file}: ${series?.frames ?? '?'} frames, mode ${series?.mode ?? '?'}, drift up to ${largest.toFixed(2)} px${trust}; wrote ${written.join(', ')}`,
     );
   }
   if (truth !== undefined) {

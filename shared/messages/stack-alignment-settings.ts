@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { CumulativeTransformsOptions } from '../aggregation/cumulative-transforms.js';
 
 /**
- * How a stack's sections are chained and written (`metdb.json`, read by `metdb align`), with the
+ * How a stack's sections are chained and written (`metdb.json`, read by `metdb align` and by the
+ * pipeline for a stack with an affine `model`), with the
  * FIB-SEM registration toolkit's names (`preserve_scales`, `fit_params`, `subtract_linear_fit`) in
  * camel case. Every field optional; see docs/fibsem.md.
  */

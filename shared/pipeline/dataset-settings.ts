@@ -22,9 +22,10 @@ export const SETTINGS_FILE = 'metdb.json';
  * reprocess message) plus `reference`, the object name (relative to the dataset folder) of the
  * reference image or `"middle"`, `stitch` (a mosaic, stitch-settings.ts), and the series
  * settings (`series`, `rccWindow`, `binFrames`, `interpolation`, `stackAxis`:
- * `SeriesSettingsSchema`), and how `metdb align` chains and writes a stack (`preserveScales`,
- * `fitParams`, `subtractLinearFit`, `outputFrame`: `StackAlignmentSettingsSchema`). Unknown keys
- * are rejected.
+ * `SeriesSettingsSchema`), and how a stack of sections is chained and written, by `metdb align`
+ * and, with an affine `model`, by the pipeline (`preserveScales`, `fitParams`,
+ * `subtractLinearFit`, `outputFrame`: `StackAlignmentSettingsSchema`, section-chain.ts). Unknown
+ * keys are rejected.
  */
 export const DatasetSettingsSchema = z.strictObject({
   ...RegistrationParamsPatchSchema.shape,
