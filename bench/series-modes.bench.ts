@@ -196,8 +196,9 @@ try {
       let pipelineRcc: number[][] | undefined;
       if (withPipeline) {
         for (const mode of SERIES_MODES) {
-          const { drift, cpu } = await pipelineDrift(series.stack, mode);
+          const { drift, cpu, verdict } = await pipelineDrift(series.stack, mode);
           report({ case: label, method: `pipeline ${mode}`, ...errors(drift, series.truth), cpu });
+          console.log(`  pipeline ${mode}: ${verdict}`);
           if (mode === 'rcc') pipelineRcc = drift;
         }
       }
@@ -273,6 +274,7 @@ async function asIs(first: number): Promise<void> {
   };
   const label = `migration as-is, ${frames} x ${stack.shape[1]}²`;
   const metdb = await pipelineDrift(stack, undefined);
+  console.log(`Met-db's verdict: ${metdb.verdict}`);
   const extent = (d: number[][]) => Math.max(...d.map((v) => Math.hypot(v[0]!, v[1]!)));
   console.log('');
   console.log(`${label}: Met-db pipeline (default series settings) against each peer`);
@@ -311,7 +313,7 @@ async function asIs(first: number): Promise<void> {
 async function pipelineDrift(
   stack: NdArray<Uint16Array>,
   mode: SeriesMode | undefined,
-): Promise<{ drift: number[][]; cpu: number }> {
+): Promise<{ drift: number[][]; cpu: number; verdict: string }> {
   const folder = join(work, `run-${mode ?? 'default'}-${Date.now()}`);
   mkdirSync(folder);
   writeFileSync(
@@ -337,6 +339,9 @@ async function pipelineDrift(
     return r?.shift == null ? [Number.NaN, Number.NaN] : r.shift.map((v) => -v);
   });
   rmSync(folder, { recursive: true, force: true });
+  const series = summary.series[0];
+  const low = series?.quality.filter((q) => q !== 'good').length ?? 0;
+  const verdict = `series ${series?.verdict?.quality ?? series?.state ?? 'missing'}, ${low} of ${series?.frames ?? 0} frames low${series?.verdict?.reasons.length ? ` (${series.verdict.reasons.join('; ')})` : ''}`;
   // Workers are threads of this process: their CPU counts in process.cpuUsage.
-  return { drift, cpu: (used.user + used.system) / 1e6 };
+  return { drift, cpu: (used.user + used.system) / 1e6, verdict };
 }

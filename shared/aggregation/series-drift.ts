@@ -131,6 +131,7 @@ function single(ndim: number, frames: number): BinnedDriftResult {
     centres: [(frames - 1) / 2],
     binDrift: [new Array<number>(ndim).fill(0)],
     solve: { shifts: zeros().slice(0, 1), errors: zeros().slice(0, 1), rejected: [], residuals: [], rms: 0 },
+    bridged: [],
   };
 }
 

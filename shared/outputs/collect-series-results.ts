@@ -36,6 +36,7 @@ export async function collectSeries(
   const quality = rows.map((f) => qualityOf(f.quality));
   const trajectory = (row.trajectory ?? null) as Record<string, unknown> | null;
   const referenceFrame = Number(trajectory?.referenceFrame ?? 0);
+  const frameReasons = stringLists(trajectory?.frameReasons);
   const chain = seriesJobOf(job.parameters)?.sections;
   const solved = chain !== undefined && rows.length > 0 ? await listSectionMatrices(db, row.id) : [];
   const series: SeriesResult = {
@@ -53,6 +54,7 @@ export async function collectSeries(
     drift,
     errors,
     quality,
+    verdict: verdictOf(trajectory),
     trajectory,
     ...(chain !== undefined && solved.length === row.frames && { sections: { chain, solved } }),
   };
@@ -89,11 +91,13 @@ export async function collectSeries(
       failureReason: null,
       quality: isReference ? null : quality[frame]!,
       qualityReasons:
-        quality[frame] !== 'low'
+        frameReasons?.[frame] ??
+        (quality[frame] !== 'low'
           ? []
           : series.sections === undefined
-            ? ['the frame is held by no good pair, or its drift error exceeds 0.5 px']
-            : [`bridged: its step had ${series.sections.solved[frame]?.flagged ?? 'too little evidence'}`],
+            ? // Solved before the reasons were recorded.
+              ['the frame is held by no good pair, or its drift error exceeds 0.5 px']
+            : [`bridged: its step had ${series.sections.solved[frame]?.flagged ?? 'too little evidence'}`]),
       shift,
       model: series.sections === undefined ? 'translation' : series.sections.chain.model,
       matrix: series.sections?.solved[frame]?.matrix ?? shiftMatrix(shift),
@@ -104,6 +108,24 @@ export async function collectSeries(
 
 function withZ(z: number | null, y: number, x: number): number[] {
   return z === null ? [y, x] : [z, y, x];
+}
+
+/** The verdict on the trajectory as a whole (`judgeSeries`), null when solved before it existed. */
+function verdictOf(trajectory: Record<string, unknown> | null): SeriesResult['verdict'] {
+  const quality = qualityOf(typeof trajectory?.quality === 'string' ? trajectory.quality : null);
+  if (quality === null) return null;
+  return { quality, reasons: stringLists([trajectory?.qualityReasons])?.[0] ?? [] };
+}
+
+/** A list of lists of strings, or undefined when `value` is not one. */
+function stringLists(value: unknown): string[][] | undefined {
+  return isStringLists(value) ? value : undefined;
+}
+
+function isStringLists(value: unknown): value is string[][] {
+  return (
+    Array.isArray(value) && value.every((v) => Array.isArray(v) && v.every((r) => typeof r === 'string'))
+  );
 }
 
 function qualityOf(value: string | null): Quality | null {

@@ -1,6 +1,6 @@
 import type { PixelSize } from '../imaging/pixel-size.js';
 import type { SectionChain } from '../pipeline/section-chain.js';
-import type { Quality } from '../quality/quality-verdict.js';
+import type { Quality, QualityVerdict } from '../quality/quality-verdict.js';
 import type { SolvedSection } from '../records/section-matrices-repository.js';
 
 /** A stack of sections' chain and solved sections (migration 0013), as its outputs write them. */
@@ -29,6 +29,11 @@ export interface SeriesResult {
   readonly drift: readonly (readonly number[])[];
   readonly errors: readonly (readonly (number | null)[])[];
   readonly quality: readonly (Quality | null)[];
+  /**
+   * The verdict on the trajectory as a whole (`judgeSeries`): `failed` when it is not trustworthy
+   * (its pairs disagree, most frames low); null until solved.
+   */
+  readonly verdict: QualityVerdict | null;
   /** The stored trajectory document (drift.json without pixel sizes), null until solved. */
   readonly trajectory: Record<string, unknown> | null;
   /** A stack of sections aligned frame to frame (an affine `model`): its chain and matrices, once solved. */

@@ -3,6 +3,7 @@ import type { PairShift } from '../aggregation/redundant-cross-correlation.js';
 import { aggregateTileShifts } from '../aggregation/robust-shift.js';
 import { seriesDriftJson } from '../drift/drift-json.js';
 import { isMetdbError, MetdbError } from '../errors/metdb-error.js';
+import { judgeSeries } from '../quality/judge-series.js';
 import type { TileResultRow } from '../records/database-schema.js';
 import type { SolvedSection } from '../records/section-matrices-repository.js';
 import type { SolvedFrame } from '../records/series-repository.js';
@@ -28,11 +29,10 @@ const MAX_PAIR_RESIDUAL = 0.5;
  * Solves a series job from its tile results (the series solve, the job's aggregation): per pair
  * of time bins, the robust shift of its tiles (`aggregateTileShifts`, weight the sum of the used
  * tiles' weights); then the bins' positions by weighted least squares over the pairs, outlier
- * pairs dropped (`binnedDrift`, RCC), interpolated onto every frame. A frame is `good` when its
- * bin is held by a kept pair with a good tile and its error is under half a pixel, else `low`.
- * Pure: no IO.
+ * pairs dropped (`binnedDrift`, RCC), interpolated onto every frame (bins no usable pair reaches
+ * are bridged); the verdict per frame and on the trajectory (`judgeSeries`). Pure: no IO.
  *
- * @throws MetdbError 'insufficient-data' when the usable pairs leave a bin unconnected
+ * @throws MetdbError 'insufficient-data' when no pair of frames had a usable tile
  */
 export function solveSeries(
   tiles: readonly TileResultRow[],
@@ -46,8 +46,9 @@ export function solveSeries(
   const perPair = layout.tiles.length;
   const byUnit = new Map(tiles.map((t) => [t.tile_index, t]));
   const pairs: PairShift[] = [];
-  const pairTiles: { i: number; j: number; used: number; good: boolean; failed?: string }[] = [];
-  const goodPair: boolean[] = [];
+  // Per pair of the layout; `pair`: its index among the solved pairs, when it had a usable tile.
+  const pairTiles: { i: number; j: number; used: number; good: boolean; failed?: string; pair?: number }[] =
+    [];
   layout.pairs.forEach(([i, j], p) => {
     const own = layout.tiles.map((_, t) => byUnit.get(p * perPair + t)).filter((t) => t !== undefined);
     try {
@@ -57,9 +58,8 @@ export function solveSeries(
         0,
       );
       const good = own.some((t) => t.quality === 'good');
+      pairTiles.push({ i, j, used: solved.used, good, pair: pairs.length });
       pairs.push({ i, j, shift: solved.shift, weight: Math.max(weight, 1e-6) });
-      goodPair.push(good);
-      pairTiles.push({ i, j, used: solved.used, good });
     } catch (error) {
       if (!isMetdbError(error, 'insufficient-data')) throw error;
       pairTiles.push({ i, j, used: 0, good: false, failed: error.message });
@@ -91,18 +91,39 @@ export function solveSeries(
       },
     ),
   ) as Record<string, unknown>;
-  const rejected = new Set(solved.solve.rejected);
-  const binGood = layout.bins.map((_, b) =>
-    pairs.some((p, k) => !rejected.has(k) && goodPair[k] && (p.i === b || p.j === b)),
-  );
-  const frames: SolvedFrame[] = solved.drift.map((drift, f) => {
-    const error = solved.errors[f]!;
-    const bin = Math.min(layout.bins.length - 1, Math.floor(f / series.binFrames));
-    const precise = error.every((e) => !Number.isFinite(e) || e < 0.5);
-    return { drift, error, quality: binGood[bin] && precise ? 'good' : 'low' };
+  const dropped = new Set(solved.solve.rejected);
+  const verdict = judgeSeries({
+    bins: layout.bins,
+    pairs: pairTiles.map((p) => ({
+      i: p.i,
+      j: p.j,
+      aboveChance: p.good,
+      failed: p.failed !== undefined,
+      rejected: p.pair !== undefined && dropped.has(p.pair),
+    })),
+    bridged: solved.bridged,
+    errors: solved.errors,
+    maxResidual: MAX_PAIR_RESIDUAL,
+    referenceFrame: series.referenceFrame,
   });
+  const frames: SolvedFrame[] = solved.drift.map((drift, f) => ({
+    drift,
+    error: solved.errors[f]!,
+    quality: verdict.frames[f]!.quality,
+  }));
   return {
-    trajectory: { ...document, pairTiles, frameQuality: frames.map((f) => f.quality) },
+    trajectory: {
+      ...document,
+      quality: verdict.series.quality,
+      qualityReasons: verdict.series.reasons,
+      pairTiles: pairTiles.map(({ pair, ...p }) => ({
+        ...p,
+        rejected: pair !== undefined && dropped.has(pair),
+      })),
+      bridgedBins: solved.bridged,
+      frameQuality: frames.map((f) => f.quality),
+      frameReasons: verdict.frames.map((v) => v.reasons),
+    },
     frames,
     pairsFailed: pairTiles.filter((p) => p.failed !== undefined).length,
   };

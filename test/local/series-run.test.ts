@@ -63,6 +63,7 @@ describe('run on a lone multi-page file without axis metadata', () => {
       r.shift!.forEach((s, a) => expect(Math.abs(-s - series.drift[k]![a]!)).toBeLessThan(0.1));
     });
     expect(summary.results.slice(1).every((r) => r.role === 'registered' && r.quality === 'good')).toBe(true);
+    expect(summary.series[0]!.verdict).toEqual({ quality: 'good', reasons: [] });
   });
 
   it('writes shifts.json per frame, drift.csv/json and one corrected stack', async () => {
