@@ -3,6 +3,7 @@ import { affineTransform } from '../shared/registration/affine-transform.js';
 import {
   applyMatrix,
   imageCentre,
+  imageCorners,
   similarityMatrix,
   type Matrix3,
 } from '../shared/registration/similarity/transform-matrix.js';
@@ -64,15 +65,9 @@ export function cornerErrors(
   truth: Matrix3,
   shape: readonly number[],
 ): { mean: number; max: number } {
-  const [h, w] = shape as [number, number];
   let sum = 0;
   let max = 0;
-  for (const [x, y] of [
-    [0, 0],
-    [w - 1, 0],
-    [0, h - 1],
-    [w - 1, h - 1],
-  ] as const) {
+  for (const [x, y] of imageCorners(shape)) {
     const [ex, ey] = applyMatrix(estimate, x, y);
     const [tx, ty] = applyMatrix(truth, x, y);
     const d = Math.hypot(ex - tx, ey - ty);

@@ -241,6 +241,7 @@ function printSummary(
       w.driftCsv,
       w.driftJson,
       ...(w.corrected === null ? [] : [w.corrected]),
+      ...(w.transformsCsv === undefined ? [] : [w.transformsCsv, w.transformsJson!]),
       ...(w.quality === null ? [] : [w.quality.csv, w.quality.json]),
     ].map(rel);
     const verdict = series?.verdict;
@@ -248,8 +249,12 @@ function printSummary(
       verdict == null
         ? ''
         : `, quality ${verdict.quality}${verdict.reasons.length === 0 ? '' : ` (${verdict.reasons.join('; ')})`}`;
+    const sections = series?.sections;
+    const flagged = sections?.solved.filter((x) => x.flagged !== null).length ?? 0;
     out(
-      `series ${w.file}: ${series?.frames ?? '?'} frames, mode ${series?.mode ?? '?'}, drift up to ${largest.toFixed(2)} px${trust}; wrote ${written.join(', ')}`,
+      sections === undefined
+        ? `series ${w.file}: ${series?.frames ?? '?'} frames, mode ${series?.mode ?? '?'}, drift up to ${largest.toFixed(2)} px${trust}; wrote ${written.join(', ')}`
+        : `stack ${w.file}: ${sections.solved.length} sections chained (${sections.chain.model}), ${flagged} flagged and bridged${trust}; wrote ${written.join(', ')}`,
     );
   }
   if (truth !== undefined) {

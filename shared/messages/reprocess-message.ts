@@ -4,16 +4,19 @@ import type { MessageAttributes } from '../ports/bus.js';
 import { parseMessage, SCHEMA_VERSION } from './parse-message.js';
 import { RegistrationParamsPatchSchema } from './registration-params.js';
 import { SeriesSettingsSchema } from './series-settings.js';
+import { StackAlignmentSettingsSchema } from './stack-alignment-settings.js';
 
 const common = {
   schemaVersion: z.literal(SCHEMA_VERSION),
   /**
    * Parameters overriding the dataset's `metdb.json` and the defaults; any subset, series settings
-   * (`series`, `rccWindow`, `binFrames`, `interpolation`) included. @default {}
+   * (`series`, `rccWindow`, `binFrames`, `interpolation`) and a stack of sections' chain
+   * (`preserveScales`, `fitParams`, `subtractLinearFit`, `outputFrame`) included. @default {}
    */
-  params: RegistrationParamsPatchSchema.extend(SeriesSettingsSchema.omit({ stackAxis: true }).shape).default(
-    {},
-  ),
+  params: RegistrationParamsPatchSchema.extend({
+    ...SeriesSettingsSchema.omit({ stackAxis: true }).shape,
+    ...StackAlignmentSettingsSchema.shape,
+  }).default({}),
   /**
    * Idempotency key of the request: redeliveries and republishes with the same `requestId` plan
    * the new jobs once. Absent: the Pub/Sub message id is used (redeliveries only).

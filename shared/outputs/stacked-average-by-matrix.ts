@@ -1,6 +1,11 @@
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
-import { applyMatrix, invertMatrix, type Matrix3 } from '../registration/similarity/transform-matrix.js';
+import {
+  applyMatrix,
+  imageCorners,
+  invertMatrix,
+  type Matrix3,
+} from '../registration/similarity/transform-matrix.js';
 import type { StackedAverage, StackedAverageOptions } from './stacked-average.js';
 
 /**
@@ -27,13 +32,7 @@ export function stackedAverageByMatrix(
   let x1 = -Infinity;
   let y1 = -Infinity;
   for (const { image, matrix } of frames) {
-    const [h, w] = image.shape as [number, number];
-    for (const [x, y] of [
-      [0, 0],
-      [w - 1, 0],
-      [0, h - 1],
-      [w - 1, h - 1],
-    ] as const) {
+    for (const [x, y] of imageCorners(image.shape)) {
       const [rx, ry] = applyMatrix(matrix, x, y);
       x0 = Math.min(x0, rx);
       y0 = Math.min(y0, ry);

@@ -16,7 +16,7 @@ import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js'
 import { chanceLevel } from '../quality/chance-level.js';
 import type { Quality, QualityVerdict } from '../quality/quality-verdict.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { clampNcc, pairNcc } from './pair-ncc.js';
+import { nccColumns, pairNcc } from './pair-ncc.js';
 import { registrationVerdict } from './registration-verdict.js';
 import { plannedTransformOf, transformRegistration } from './transform-registration.js';
 
@@ -159,13 +159,11 @@ export async function aggregateJob(
       used: !solved.rejected.includes(i) && !solved.ignored.includes(i),
       rejected: solved.rejected.includes(i),
     })),
-    ncc_before: ncc.before,
-    ncc_after: ncc.after,
+    ...nccColumns(ncc),
     tiles_used: solved.used,
     tiles_rejected: solved.rejected.length,
     quality: verdict.quality,
     quality_reasons: verdict.reasons.map((r) => r.slice(0, 1024)),
-    ncc_chance: ncc.chance === undefined ? null : clampNcc(ncc.chance.nccChance),
   };
   const wrote = await finish(deps, jobId, async (trx) => {
     await upsertRegistration(trx, registration);

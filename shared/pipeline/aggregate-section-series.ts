@@ -88,6 +88,15 @@ export function solveSectionSeries(
   const flagged = solved.flatMap((s, section) =>
     s.flagged === null ? [] : [{ section, flagged: s.flagged }],
   );
+  // The verdicts as judgeSeries records them: per frame, and on the stack as a whole.
+  const frameReasons = solved.map((s) =>
+    s.flagged === null
+      ? []
+      : [
+          `bridged: its step had ${s.flagged} (${s.flagged === 'no-points' ? 'the identity' : 'fitted as a shift'})`,
+        ],
+  );
+  const bridged = `${flagged.length} of ${steps.length} steps bridged (sections ${flagged.map((f) => f.section).join(', ')})`;
   const trajectory = {
     mode: 'consecutive',
     referenceFrame: 0,
@@ -98,6 +107,9 @@ export function solveSectionSeries(
     outputFrame: chain.outputFrame,
     flagged,
     frameQuality: frames.map((f) => f.quality),
+    frameReasons,
+    quality: flagged.length === 0 ? 'good' : 'low',
+    qualityReasons: flagged.length === 0 ? [] : [bridged],
   };
   return {
     trajectory,

@@ -3,6 +3,7 @@ import type { DecodedImage } from '../imaging/image-info.js';
 import type { ChanceLevel } from '../quality/chance-level.js';
 import type { JobRow } from '../records/database-schema.js';
 import { getImage } from '../records/images-repository.js';
+import type { NewRegistration } from '../records/registrations-repository.js';
 import type { DecodedImageCache } from './decoded-image-cache.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 
@@ -48,6 +49,15 @@ export async function pairNcc(
     }
     throw error;
   }
+}
+
+/** The registration row's NCC columns. */
+export function nccColumns(ncc: PairNcc): Pick<NewRegistration, 'ncc_before' | 'ncc_after' | 'ncc_chance'> {
+  return {
+    ncc_before: ncc.before,
+    ncc_after: ncc.after,
+    ncc_chance: ncc.chance === undefined ? null : clampNcc(ncc.chance.nccChance),
+  };
 }
 
 /** An NCC in [-1, 1], null when not finite. */

@@ -1,8 +1,6 @@
-import { isMetdbError } from '../errors/metdb-error.js';
-import type { FinalizedObject } from '../messages/storage-event.js';
-import { ingestUpload } from './ingest-upload.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { sweepUnrecordedUploads, type SweptUpload } from './sweep-unrecorded-uploads.js';
+import { reingestUpload, type SweptUpload, type UploadObject } from './reingest-upload.js';
+import { sweepUnrecordedUploads } from './sweep-unrecorded-uploads.js';
 
 export interface SweepUploadsOptions {
   /** An image row still `received` this long after its last change is stalled. @default 600_000 (10 min) */
@@ -43,8 +41,13 @@ export async function sweepStalledUploads(
     .orderBy('updated_at')
     .limit(limit)
     .execute();
-  const uploads: { object: FinalizedObject; cause: SweptUpload['cause'] }[] = received.map((r) => ({
-    object: finalized(r.source_bucket, r.source_object, r.source_generation, r.byte_size ?? 0),
+  const uploads: { object: UploadObject; cause: SweptUpload['cause'] }[] = received.map((r) => ({
+    object: {
+      bucket: r.source_bucket,
+      name: r.source_object,
+      generation: r.source_generation,
+      size: r.byte_size ?? 0,
+    },
     cause: 'received',
   }));
   const letters = await deps.db
@@ -69,48 +72,14 @@ export async function sweepStalledUploads(
     if (row === undefined) uploads.push({ object, cause: 'dead-lettered' });
   }
   const swept: SweptUpload[] = [];
-  for (const { object, cause } of uploads) {
-    const upload = `${object.bucket}/${object.name}#${object.generation}`;
-    try {
-      const result = await ingestUpload(deps, object);
-      deps.logger.warn(`sweep: upload ${upload} ingested again (${cause}): ${result.outcome}`, {
-        upload,
-        outcome: result.outcome,
-      });
-      swept.push({
-        upload,
-        cause,
-        outcome: result.outcome,
-        ...(result.reason ? { reason: result.reason } : {}),
-      });
-    } catch (error) {
-      if (isMetdbError(error) && error.code === 'unavailable') throw error; // the database: the whole sweep retries
-      swept.push({
-        upload,
-        cause,
-        outcome: 'error',
-        reason: error instanceof Error ? error.message : String(error),
-      });
-    }
-  }
+  for (const { object, cause } of uploads) swept.push(await reingestUpload(deps, object, cause));
   if (uploadBucket !== undefined)
     swept.push(...(await sweepUnrecordedUploads(deps, { bucket: uploadBucket, stalledAfterMs, limit })));
   return swept;
 }
 
-function finalized(bucket: string, name: string, generation: string, size: number): FinalizedObject {
-  return {
-    kind: 'finalized',
-    bucket,
-    name,
-    generation,
-    size,
-    idempotencyKey: `gcs:${bucket}/${name}#${generation}`,
-  };
-}
-
 /** The upload a dead-lettered GCS notification (its JSON_API_V1 object resource) was about. */
-function objectOf(payload: string): FinalizedObject | undefined {
+function objectOf(payload: string): UploadObject | undefined {
   try {
     const r = JSON.parse(payload) as {
       bucket?: unknown;
@@ -120,7 +89,7 @@ function objectOf(payload: string): FinalizedObject | undefined {
     };
     if (typeof r.bucket !== 'string' || typeof r.name !== 'string') return undefined;
     if (typeof r.generation !== 'string' && typeof r.generation !== 'number') return undefined;
-    return finalized(r.bucket, r.name, String(r.generation), Number(r.size) || 0);
+    return { bucket: r.bucket, name: r.name, generation: String(r.generation), size: Number(r.size) || 0 };
   } catch {
     return undefined;
   }

@@ -1,12 +1,12 @@
-import { isMetdbError } from '../errors/metdb-error.js';
 import type { BlobInfo } from '../ports/blob-store.js';
 import { imageSourceKey } from '../records/images-repository.js';
 import { storedObjectName } from '../records/upload-names.js';
 import { SETTINGS_FILE } from './dataset-settings.js';
-import { CANONICAL_PREFIX, ingestUpload, type IngestResult } from './ingest-upload.js';
+import { CANONICAL_PREFIX } from './ingest-upload.js';
 import { storeOf, type PipelineDeps } from './pipeline-deps.js';
 import { OUTPUTS_PREFIX } from './publish-outputs.js';
 import { LAYOUT_FILE } from './stitch-settings.js';
+import { reingestUpload, type SweptUpload } from './reingest-upload.js';
 
 export interface SweepUnrecordedOptions {
   /** The upload bucket to list. @default the canonical store's bucket (one bucket for everything) */
@@ -17,19 +17,6 @@ export interface SweepUnrecordedOptions {
   windowMs?: number;
   /** Uploads ingested per sweep, oldest first; the next sweep takes the rest. @default 100 */
   limit?: number;
-}
-
-/** An upload the sweep ingested again, and why. */
-export interface SweptUpload {
-  /** `<bucket>/<object>#<generation>` */
-  readonly upload: string;
-  /**
-   * Why it was picked: its row stayed `received`; its notification was dead-lettered with no row
-   * made; or the object is in the bucket with no row at all (`sweepUnrecordedUploads`).
-   */
-  readonly cause: 'received' | 'dead-lettered' | 'unrecorded';
-  readonly outcome: IngestResult['outcome'] | 'error';
-  readonly reason?: string;
 }
 
 /** Object names looked up in one query. */
@@ -82,35 +69,8 @@ export async function sweepUnrecordedUploads(
   }
   const swept: SweptUpload[] = [];
   for (const object of unrecorded.slice(0, limit)) {
-    const upload = `${bucket}/${object.key}#${object.generation}`;
-    try {
-      const result = await ingestUpload(deps, {
-        kind: 'finalized',
-        bucket,
-        name: object.key,
-        generation: object.generation,
-        size: object.size,
-        idempotencyKey: `gcs:${upload}`,
-      });
-      deps.logger.warn(`sweep: upload ${upload} had no image row, ingested: ${result.outcome}`, {
-        upload,
-        outcome: result.outcome,
-      });
-      swept.push({
-        upload,
-        cause: 'unrecorded',
-        outcome: result.outcome,
-        ...(result.reason ? { reason: result.reason } : {}),
-      });
-    } catch (error) {
-      if (isMetdbError(error) && error.code === 'unavailable') throw error; // the database: the whole sweep retries
-      swept.push({
-        upload,
-        cause: 'unrecorded',
-        outcome: 'error',
-        reason: error instanceof Error ? error.message : String(error),
-      });
-    }
+    const { key: name, generation, size } = object;
+    swept.push(await reingestUpload(deps, { bucket, name, generation, size }, 'unrecorded'));
   }
   return swept;
 }

@@ -21,7 +21,7 @@ import {
 import { warpBilinear } from '../registration/similarity/warp-bilinear.js';
 import type { DecodedImageCache } from './decoded-image-cache.js';
 import type { PipelineDeps } from './pipeline-deps.js';
-import { clampNcc, pairNcc } from './pair-ncc.js';
+import { nccColumns, pairNcc } from './pair-ncc.js';
 import { registrationVerdict } from './registration-verdict.js';
 import { shapeOf } from './plan-registration.js';
 
@@ -132,13 +132,11 @@ export async function transformRegistration(
       used: fitted.residuals[i] !== null,
       rejected: fitted.rejected.includes(i),
     })),
-    ncc_before: ncc.before,
-    ncc_after: ncc.after,
+    ...nccColumns(ncc),
     tiles_used: fitted.used,
     tiles_rejected: fitted.rejected.length,
     quality: verdict.quality,
     quality_reasons: verdict.reasons.map((r) => r.slice(0, 1024)),
-    ncc_chance: ncc.chance === undefined ? null : clampNcc(ncc.chance.nccChance),
   };
 }
 

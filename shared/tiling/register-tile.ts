@@ -1,12 +1,8 @@
 import { normalizedCrossCorrelation } from '../aggregation/ncc.js';
 import { MetdbError } from '../errors/metdb-error.js';
 import type { NdArray } from '../ndarray/ndarray.js';
-import { sizeOf } from '../ndarray/ndarray.js';
-import { chooseSmoothing, SMOOTHING_CANDIDATES } from '../registration/choose-smoothing.js';
-import { halfShape, rfftn } from '../registration/fft/fftn.js';
-import { HeapBuffer } from '../registration/fft/pffft-module.js';
 import { realFourierShift } from '../registration/real-fourier-shift.js';
-import { directMargin, refineShiftDirect } from '../registration/refine-shift-direct.js';
+import { refineShiftSmoothed } from '../registration/refine-shift-smoothed.js';
 import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
 import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
 import { hannWindow } from '../registration/preprocess/hann-window.js';
@@ -55,7 +51,7 @@ export interface RegisterTileParams {
   refinements?: number;
   /**
    * After the correlation, align the tiles' pixels directly over their valid overlap
-   * (`refineShiftDirect`: Newton's method on the squared difference of the two tiles, both
+   * (`refineShiftSmoothed`: Broyden's method on the squared difference of the two tiles, both
    * smoothed by a Gaussian whose width `chooseSmoothing` picks against the noise). The
    * correlation's window discards the content near the tile's borders and its frequency weights
    * are fixed; here every pixel of the overlap counts once and the weighting suits the noise.
@@ -249,13 +245,18 @@ export function registerTile(
   // A tile without a peak above chance (weight 0) is not used: nothing to refine.
   if ((params.direct ?? upsampleFactor > 1) && weight > 0 && result.shift.every(Number.isFinite)) {
     const energy = windowEnergy(window, shape);
-    const direct = directShift(reference, moving, result.shift, {
-      referenceSpectrum: prepared.spectrum.spectrum,
-      movingWindowed: centredWindowed(moving, window, workspace),
-      referenceNoise: prepared.noise ** 2 * energy,
-      movingNoise: (movingSignal.noise * noiseGain(options, shape.length)) ** 2 * energy,
-      workspace,
-    });
+    const direct = refineShiftSmoothed(
+      reference,
+      moving,
+      result.shift,
+      {
+        referenceSpectrum: prepared.spectrum.spectrum,
+        movingWindowed: centredWindowed(moving, window, workspace),
+        referenceNoise: prepared.noise ** 2 * energy,
+        movingNoise: (movingSignal.noise * noiseGain(options, shape.length)) ** 2 * energy,
+      },
+      workspace.direct,
+    );
     if (direct !== undefined) result = { ...result, shift: direct };
   }
   const peakRatio = result.peakRatio ?? 0;
@@ -347,46 +348,6 @@ function windowOf(
     windows.set(key, w);
   }
   return w;
-}
-
-/**
- * `refineShiftDirect` from `start`, smoothed as `chooseSmoothing` picks from the two tiles'
- * windowed spectra; undefined when it does not converge near `start`.
- */
-function directShift(
-  reference: NdArray,
-  moving: NdArray,
-  start: readonly number[],
-  spectra: {
-    referenceSpectrum: Float32Array;
-    movingWindowed: NdArray<Float64Array>;
-    referenceNoise: number;
-    movingNoise: number;
-    workspace: TileWorkspace;
-  },
-): number[] | undefined {
-  const { shape } = reference;
-  // The smoothings whose margins leave at least half of every axis.
-  const shortest = Math.min(...shape.filter((n) => n > 1));
-  const candidates = SMOOTHING_CANDIDATES.filter((s) => directMargin(s) <= shortest / 4).length;
-  if (candidates === 0) return undefined;
-  const buffer = new HeapBuffer(2 * sizeOf(halfShape(shape)));
-  let sigma: number;
-  try {
-    rfftn(spectra.movingWindowed.data, shape, buffer);
-    sigma = chooseSmoothing({
-      shape,
-      reference: spectra.referenceSpectrum,
-      moving: buffer.view,
-      shift: start,
-      referenceNoise: spectra.referenceNoise,
-      movingNoise: spectra.movingNoise,
-      candidates,
-    });
-  } finally {
-    buffer.free();
-  }
-  return refineShiftDirect(reference, moving, start, { sigma }, spectra.workspace.direct)?.shift;
 }
 
 /** Upsampling of a pass that a refinement pass follows. */

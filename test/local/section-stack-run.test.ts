@@ -6,6 +6,7 @@ import { alignCommand } from '../../cli/align-command.js';
 import { runFolder, type RunSummary } from '../../local/run-folder.js';
 import { connectDatabase } from '../../shared/adapters/open-database.js';
 import { encodeMrc } from '../../shared/imaging/encode-mrc.js';
+import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { readImageFile } from '../../shared/imaging/read-image-file.js';
 import type { Matrix3 } from '../../shared/registration/similarity/transform-matrix.js';
 import { cornerError, sectionStack, type SectionStack } from '../series/section-stack.js';
@@ -98,4 +99,27 @@ describe('metdb run on an MRC stack with "model": "affine"', () => {
     const read = await readImageFile(written!.corrected!);
     expect(read.info.pixelSize).toMatchObject({ x: 80, y: 80, unit: 'Å' });
   });
+});
+
+describe('metdb run on a multi-page TIFF stack with "model": "scale-shift", padded', () => {
+  it('writes the multi-page TIFF and quality table metdb align writes, scale and shift only', async () => {
+    const tiff = join(parent, 'tiff');
+    mkdirSync(tiff);
+    const small = await sectionStack({ n: 4, h: 256, w: 320 });
+    writeFileSync(join(tiff, 'stack.tif'), encodeTiff(small.stack));
+    const settings = { model: 'scale-shift', tileSize: 64, outputFrame: 'pad' };
+    writeFileSync(join(tiff, 'metdb.json'), JSON.stringify(settings));
+    const run = await runFolder(tiff, { workers: 1, out: join(parent, 'tiff-out'), average: false });
+    const [written] = run.seriesOutputs;
+    expect(written!.corrected).toMatch(/stack_corrected\.tif$/);
+    await alignCommand([join(tiff, 'stack.tif'), join(parent, 'tiff-aligned.tif')], () => undefined);
+    expect(
+      Buffer.compare(readFileSync(written!.corrected!), readFileSync(join(parent, 'tiff-aligned.tif'))),
+    ).toBe(0);
+    expect(readFileSync(written!.quality!.json, 'utf8')).toBe(
+      readFileSync(join(parent, 'tiff-aligned.quality.json'), 'utf8'),
+    );
+    const json = JSON.parse(readFileSync(written!.transformsJson!, 'utf8')) as TransformsJson;
+    expect(json.sections.every((s) => s.matrix[0][1] === 0 && s.matrix[1][0] === 0)).toBe(true);
+  }, 120_000);
 });

@@ -182,6 +182,14 @@ describe('reprocess message', () => {
     });
   });
 
+  it("takes a stack of sections' model and chain settings", () => {
+    const params = { model: 'scale-shift', preserveScales: true, fitParams: ['LF'], outputFrame: 'crop' };
+    expect(parseReprocessMessage({ schemaVersion: 1, datasetId: DATASET_ID, params }).params).toEqual(params);
+    expect(() =>
+      parseReprocessMessage({ schemaVersion: 1, datasetId: DATASET_ID, params: { outputFrame: 'wide' } }),
+    ).toThrow(/outputFrame/);
+  });
+
   it('rejects both targets, no target, an empty image list and unknown params', () => {
     expect(
       failure(() => parseReprocessMessage({ schemaVersion: 1, datasetId: DATASET_ID, imageIds: [MOVING_ID] }))

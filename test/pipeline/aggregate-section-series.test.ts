@@ -95,6 +95,8 @@ describe('solveSectionSeries', () => {
         { section: 2, flagged: 'too-few-points' },
         { section: 3, flagged: 'no-points' },
       ],
+      quality: 'low',
+      qualityReasons: ['2 of 3 steps bridged (sections 2, 3)'],
     });
     expect(solved.pairsFailed).toBe(1);
   });

@@ -261,6 +261,9 @@ export async function startGcsDouble(options: { port?: number } = {}): Promise<G
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => sendError(res, 500, 'backendError', String(error)));
   });
+  // Node closes an idle keep-alive socket after 5 s, racing a client that reuses it (ECONNRESET on
+  // an upload the client does not retry); Google's front ends keep idle connections for minutes.
+  server.keepAliveTimeout = 600_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://127.0.0.1:${port}`;

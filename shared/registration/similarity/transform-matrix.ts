@@ -76,6 +76,18 @@ export function imageCentre(shape: readonly number[]): [number, number] {
   return [(w - 1) / 2, (h - 1) / 2];
 }
 
+/** The pixel centres of an image's four corners, (x, y): top-left, top-right, bottom-left, bottom-right. */
+export function imageCorners(shape: readonly number[]): [number, number][] {
+  const h = shape[shape.length - 2] ?? 1;
+  const w = shape[shape.length - 1] ?? 1;
+  return [
+    [0, 0],
+    [w - 1, 0],
+    [0, h - 1],
+    [w - 1, h - 1],
+  ];
+}
+
 /** a · b: first b, then a. */
 export function multiplyMatrices(a: Matrix3, b: Matrix3): Matrix3 {
   const out = identityMatrix();
