@@ -2,6 +2,9 @@ import { isMetdbError, MetdbError } from '../errors/metdb-error.js';
 import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import { judgeSeries, type SeriesPairEvidence, type SeriesVerdict } from '../quality/judge-series.js';
 import { judgeTile } from '../quality/judge-tile.js';
+import { phaseCrossCorrelation } from '../registration/phase-cross-correlation.js';
+import { prepareReference, type PreparedReference } from '../registration/prepared-reference.js';
+import { preprocess } from '../registration/preprocess/preprocess.js';
 import type { PreprocessOptions } from '../registration/preprocess/validate-preprocess-options.js';
 import { DEFAULT_WINDOW } from '../registration/preprocess/window-option.js';
 import { extractRegion } from '../tiling/extract-region.js';
@@ -16,7 +19,7 @@ import { registerTileAt } from '../tiling/register-tile-at.js';
 import { TileWorkspace } from '../tiling/tile-workspace.js';
 import { binnedDrift, type BinnedDriftResult, type TimeBin } from './binned-drift.js';
 import type { TrajectoryInterpolation } from './interpolate-trajectory.js';
-import { pairShiftOfTiles } from './pair-shift.js';
+import { pairShiftOfTiles, type PairTile } from './pair-shift.js';
 import type { PairShift } from './redundant-cross-correlation.js';
 import { seriesPairs, type SeriesMode } from './series-pairs.js';
 
@@ -47,6 +50,14 @@ export interface SeriesDriftOptions {
   tileOverlap?: number;
   /** Outlier threshold on a pair's residual, pixels (`rcc`). @default 0.5 */
   maxResidual?: number;
+  /**
+   * How a pair is registered: `tiles`, as the pipeline (`registerTileAt` per tile, the direct
+   * refinement included; its accuracy, at tens of times the cost); `spectra`, each bin's windowed
+   * spectrum computed once and reused by all its pairs, one phase correlation per pair (fast, less
+   * accurate on noisy or sparse frames: docs/accuracy.md, *Series drift*).
+   * @default 'tiles'
+   */
+  method?: 'tiles' | 'spectra';
 }
 
 export interface SeriesDriftResult extends BinnedDriftResult {
@@ -89,6 +100,7 @@ export function seriesDrift(frames: readonly NdArray[], options: SeriesDriftOpti
     upsampleFactor = 100,
     normalization = 'phase',
     maxResidual = 0.5,
+    method = 'tiles',
   } = options;
   const { window = DEFAULT_WINDOW, ...prep }: PreprocessOptions = options.preprocess ?? {};
   if (prep.bin !== undefined && prep.bin !== false) {
@@ -133,10 +145,15 @@ export function seriesDrift(frames: readonly NdArray[], options: SeriesDriftOpti
     return bin;
   };
   // Each bin's coarse shift onto the first: the pairs' tiles are cut at their difference.
-  const first = bins.length > 1 ? binOf(0) : undefined;
-  const predicted = bins.map((_, b) =>
-    b === 0 || first === undefined ? shape.map(() => 0) : predictShift(first, binOf(b), workspace).shift,
-  );
+  const first = bins.length > 1 && method === 'tiles' ? binOf(0) : undefined;
+  const predicted =
+    method === 'spectra'
+      ? undefined
+      : bins.map((_, b) =>
+          b === 0 || first === undefined
+            ? shape.map(() => 0)
+            : predictShift(first, binOf(b), workspace).shift,
+        );
   // Each bin's reference tiles are prepared once and kept while a later pair still needs them.
   const lastUse = new Map<number, number>();
   pairIndices.forEach(([i, j], k) => (lastUse.set(i, k), lastUse.set(j, k)));
@@ -150,21 +167,40 @@ export function seriesDrift(frames: readonly NdArray[], options: SeriesDriftOpti
     }
     return p;
   };
-  const pairs: PairShift[] = [];
-  const evidence: (SeriesPairEvidence & { pair?: number })[] = [];
-  pairIndices.forEach(([i, j], k) => {
+  // `spectra`: each bin's windowed spectrum, kept while a later pair needs it.
+  const spectra = new Map<number, PreparedReference>();
+  const spectrum = (b: number): PreparedReference => {
+    const p = spectra.get(b) ?? prepareReference(preprocess(binOf(b), { ...prep, window, dtype: 'float32' }));
+    spectra.set(b, p);
+    return p;
+  };
+  const correlation = { upsampleFactor, normalization, returnPeakRatio: true };
+  const measure = (i: number, j: number): PairTile[] => {
+    if (method === 'spectra') {
+      const r = phaseCrossCorrelation(spectrum(i), spectrum(j), correlation, workspace.correlation);
+      const peak = { peakRatio: r.peakRatio ?? 0, samples: sizeOf(shape) };
+      return [
+        { shift: r.shift, weight: Math.max(peak.peakRatio, 1e-6), good: judgeTile(peak).quality === 'good' },
+      ];
+    }
     const reference = referenceTiles(i);
     const moving = binOf(j);
-    const offset = predicted[j]!.map((s, a) => Math.round(s - predicted[i]![a]!) + 0);
-    const measured = tiles.map((region, t) => {
+    const offset = predicted![j]!.map((s, a) => Math.round(s - predicted![i]![a]!) + 0);
+    return tiles.map((region, t) => {
       const r = registerTileAt({ reference: reference[t]!, moving, region, offset }, params, workspace);
       const peak = { peakRatio: r.peakRatio, samples: sizeOf(region.size), skipped: r.skipped ?? null };
       return { ...r, good: judgeTile(peak).quality === 'good', skipped: r.skipped !== undefined };
     });
+  };
+  const pairs: PairShift[] = [];
+  const evidence: (SeriesPairEvidence & { pair?: number })[] = [];
+  pairIndices.forEach(([i, j], k) => {
+    const measured = measure(i, j);
     for (const b of [i, j]) {
       if (lastUse.get(b) !== k) continue;
       prepared.delete(b);
       summed.delete(b);
+      spectra.delete(b);
     }
     try {
       const { shift, weight, good } = pairShiftOfTiles(measured);

@@ -55,6 +55,14 @@ describe('seriesDrift', () => {
     expect(r.errors[0]).toEqual([0, 0]);
     expect(r.errors.slice(1).every((e) => e.every((v) => v > 0 && v < 0.1))).toBe(true);
     r.drift.forEach((d, k) => d.forEach((v, a) => expect(v).toBeCloseTo(-r.shifts[k]![a]!, 12)));
+    // The pipeline's registration and its verdict: every frame good.
+    expect(r.verdict.series).toEqual({ quality: 'good', reasons: [] });
+    expect(r.verdict.frames.every((f) => f.quality === 'good')).toBe(true);
+    // `spectra`: one phase correlation per pair on spectra prepared once, less accurate.
+    const fast = seriesDrift(frames, { mode: 'rcc', rccWindow: 10, method: 'spectra' });
+    expect(fast.pairs).toHaveLength(r.pairs.length);
+    expect(maxError(fast.shifts)).toBeLessThan(0.15);
+    expect(maxError(fast.shifts)).toBeGreaterThan(maxError(r.shifts));
   });
 
   it('reference and consecutive modes (less accurate: no averaging, or a random walk), another reference frame', () => {
