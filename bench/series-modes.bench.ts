@@ -12,7 +12,7 @@
  * Fourier-shifted from the same canvas, then Gaussian noise of 3 % of the canvas' range, then
  * rounded to uint16 (what a camera writes). Every method gets the same uint16 frames.
  *
- * Methods: Met-db's library (`seriesDrift`: Tukey window, phase correlation, upsample 100) and
+ * Methods: Met-db's library (`seriesDrift`: the pipeline's tile registration, upsample 100) and
  * Met-db's pipeline (`runFolder` on the stack as one multi-page file, `metdb.json` `series`: the
  * tiles through `registerTile`, the series solve of the job's aggregation) in each mode (rcc:
  * window 10); scikit-image's `phase_cross_correlation` pair by pair (each frame against frame 0,
@@ -190,8 +190,20 @@ try {
         shape: [side, side],
       }));
       for (const mode of SERIES_MODES) {
-        const [result, cpu] = cpuSeconds(() => seriesDrift(asFloat, { mode, rccWindow: WINDOW }));
+        let solved: [ReturnType<typeof seriesDrift>, number];
+        try {
+          solved = cpuSeconds(() => seriesDrift(asFloat, { mode, rccWindow: WINDOW }));
+        } catch (error) {
+          console.log(`  library ${mode}: not solved: ${(error as Error).message}`);
+          continue;
+        }
+        const [result, cpu] = solved;
         report({ case: label, method: `library ${mode}`, ...errors(result.drift, series.truth), cpu });
+        const low = result.verdict.frames.filter((f) => f.quality !== 'good');
+        const why = [...new Set(low.map((f) => f.reasons[0]!.split(':')[0]))].join(', ');
+        console.log(
+          `  library ${mode}: series ${result.verdict.series.quality}, ${low.length} of ${frames} frames low${why ? ` (${why})` : ''}`,
+        );
       }
       let pipelineRcc: number[][] | undefined;
       if (withPipeline) {

@@ -18,7 +18,10 @@ export interface SeriesDriftJsonSettings extends Pick<
  * (z,) y, x), the shift that registers it onto the reference (minus the drift) and the error
  * estimate (null where no pair was redundant).
  */
-export function seriesDriftJson(result: SeriesDriftResult, settings: SeriesDriftJsonSettings = {}): string {
+export function seriesDriftJson(
+  result: Omit<SeriesDriftResult, 'verdict'>,
+  settings: SeriesDriftJsonSettings = {},
+): string {
   const ndim = result.drift[0]?.length ?? 2;
   const { pixelSizeUm, files, ...solve } = settings;
   const round = (v: number, digits: number): number | null =>

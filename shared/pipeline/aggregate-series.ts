@@ -1,6 +1,6 @@
 import { binnedDrift } from '../aggregation/binned-drift.js';
 import type { PairShift } from '../aggregation/redundant-cross-correlation.js';
-import { aggregateTileShifts } from '../aggregation/robust-shift.js';
+import { pairShiftOfTiles, type PairTile } from '../aggregation/pair-shift.js';
 import { seriesDriftJson } from '../drift/drift-json.js';
 import { isMetdbError, MetdbError } from '../errors/metdb-error.js';
 import { judgeSeries } from '../quality/judge-series.js';
@@ -52,14 +52,9 @@ export function solveSeries(
   layout.pairs.forEach(([i, j], p) => {
     const own = layout.tiles.map((_, t) => byUnit.get(p * perPair + t)).filter((t) => t !== undefined);
     try {
-      const solved = aggregateTileShifts(own.map(tileShiftOf));
-      const weight = own.reduce(
-        (w, t, k) => w + (solved.rejected.includes(k) || solved.ignored.includes(k) ? 0 : (t.weight ?? 0)),
-        0,
-      );
-      const good = own.some((t) => t.quality === 'good');
-      pairTiles.push({ i, j, used: solved.used, good, pair: pairs.length });
-      pairs.push({ i, j, shift: solved.shift, weight: Math.max(weight, 1e-6) });
+      const { shift, weight, used, good } = pairShiftOfTiles(own.map(tileShiftOf));
+      pairTiles.push({ i, j, used, good, pair: pairs.length });
+      pairs.push({ i, j, shift, weight });
     } catch (error) {
       if (!isMetdbError(error, 'insufficient-data')) throw error;
       pairTiles.push({ i, j, used: 0, good: false, failed: error.message });
@@ -129,7 +124,12 @@ export function solveSeries(
   };
 }
 
-function tileShiftOf(t: TileResultRow): { shift: number[]; weight: number; skipped: boolean } {
+function tileShiftOf(t: TileResultRow): PairTile {
   const shift = t.region.start.length === 3 ? [t.shift_z, t.shift_y, t.shift_x] : [t.shift_y, t.shift_x];
-  return { shift: shift.map((s) => s ?? Number.NaN), weight: t.weight ?? 0, skipped: t.skipped };
+  return {
+    shift: shift.map((s) => s ?? Number.NaN),
+    weight: t.weight ?? 0,
+    skipped: t.skipped,
+    good: t.quality === 'good',
+  };
 }

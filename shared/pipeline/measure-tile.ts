@@ -5,8 +5,8 @@ import { sizeOf, type NdArray } from '../ndarray/ndarray.js';
 import { frameOf } from '../series/frame-of.js';
 import { extractRegion } from '../tiling/extract-region.js';
 import { warpTile } from '../tiling/warp-tile.js';
-import { offsetRegion } from '../tiling/predict-shift.js';
 import { registerTile, type RegisterTileParams } from '../tiling/register-tile.js';
+import { registerTileAt } from '../tiling/register-tile-at.js';
 import { TileWorkspace } from '../tiling/tile-workspace.js';
 import { decodedImages, type DecodedImageCache } from './decoded-image-cache.js';
 import { preparedTiles } from './prepared-tile-cache.js';
@@ -113,22 +113,17 @@ async function measure(
       workspace,
     );
     // The moving tile is cut where the reference tile's content went, by the pair's predicted
-    // shift (the planner's `offset`), and the offset actually applied is added back; or, for a
-    // rigid or similarity job, resampled through the planned transform (its shift is the residual).
-    const movingRegion =
-      m.matrix === undefined ? offsetRegion(m.region, m.offset ?? [], movingArray.shape) : m.region;
-    const movingTile =
+    // shift (the planner's `offset`, added back: `registerTileAt`); or, for a rigid or similarity
+    // job, resampled through the planned transform (its shift is the residual).
+    const result =
       m.matrix === undefined
-        ? extractRegion(movingArray, movingRegion, workspace.tileBuffer(movingArray.data, m.region.size))
-        : warpTile(movingArray, m.matrix, m.region);
-    const result = registerTile(preparedReference, movingTile, params, workspace);
-    // Typed copies of the two starts: the arrays come from the message and from `offsetRegion`,
-    // and V8's optimised code meets them with different element kinds (small integers or
-    // doubles), which deoptimised this function, with all it inlines, once or twice per worker.
-    const cut = Int32Array.from(m.region.start);
-    const moved = Int32Array.from(movingRegion.start);
-    const shift =
-      result.skipped === undefined ? result.shift.map((s, k) => s + cut[k]! - moved[k]!) : result.shift;
+        ? registerTileAt(
+            { reference: preparedReference, moving: movingArray, region: m.region, offset: m.offset ?? [] },
+            params,
+            workspace,
+          )
+        : registerTile(preparedReference, warpTile(movingArray, m.matrix, m.region), params, workspace);
+    const { shift } = result;
     const ndim = shift.length;
     return {
       shift_z: ndim === 3 ? shift[0]! : null,
