@@ -123,3 +123,29 @@ describe('metdb run on a multi-page TIFF stack with "model": "scale-shift", padd
     expect(json.sections.every((s) => s.matrix[0][1] === 0 && s.matrix[1][0] === 0)).toBe(true);
   }, 120_000);
 });
+
+describe('metdb run on a stack with a blank section (charging: no signal)', () => {
+  it('flags and bridges the steps around it, records why, and keeps the stack low', async () => {
+    const folder = join(parent, 'blank');
+    mkdirSync(folder);
+    const made = await sectionStack({ n: 5, h: 256, w: 320 });
+    const plane = 256 * 320;
+    made.stack.data.fill(128, 2 * plane, 3 * plane); // section 2 is flat
+    writeFileSync(join(folder, 'stack.tif'), encodeTiff(made.stack));
+    writeFileSync(join(folder, 'metdb.json'), JSON.stringify({ model: 'affine', tileSize: 64 }));
+    const run = await runFolder(folder, { workers: 1, out: join(parent, 'blank-out'), average: false });
+    const json = JSON.parse(readFileSync(run.seriesOutputs[0]!.transformsJson!, 'utf8')) as TransformsJson;
+    expect(json.sections.map((s) => s.flagged)).toEqual([null, null, 'no-points', 'no-points', null]);
+    // Section 1 is measured as it is; the steps around the blank section are the identity.
+    expect(cornerError(json.sections[1]!.matrix, made.truth[1]!, [256, 320])).toBeLessThan(0.5);
+    expect(json.sections[3]!.matrix).toEqual(json.sections[1]!.matrix);
+    const [series] = run.series;
+    expect(series!.verdict).toMatchObject({
+      quality: 'low',
+      reasons: ['2 of 4 steps bridged (sections 2, 3)'],
+    });
+    const frames = run.results.filter((r) => r.file === 'stack.tif');
+    expect(frames.map((r) => r.quality)).toEqual([null, 'good', 'low', 'low', 'good']);
+    expect(frames[2]!.qualityReasons).toEqual(['bridged: its step had no-points (the identity)']);
+  }, 120_000);
+});
