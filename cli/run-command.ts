@@ -130,11 +130,15 @@ async function mosaicOf(
 /**
  * 0 when at least one image registered with quality good (or, with nothing to register, the
  * reference alone is in), 1 otherwise: a run whose every registration is low or failed is not a
- * success.
+ * success. The frames of a series whose trajectory is not trustworthy (verdict `failed`) count as
+ * not good.
  */
 export function exitCodeOf(summary: RunSummary): number {
+  const untrusted = new Set(summary.series.filter((s) => s.verdict?.quality === 'failed').map((s) => s.file));
   const moving = summary.results.filter((r) => r.role !== 'reference');
-  if (moving.some((r) => r.role === 'registered' && r.quality === 'good')) return 0;
+  const good = (r: (typeof moving)[number]) =>
+    r.role === 'registered' && r.quality === 'good' && !(r.frame !== undefined && untrusted.has(r.file));
+  if (moving.some(good)) return 0;
   return moving.length === 0 && summary.registered > 0 ? 0 : 1;
 }
 

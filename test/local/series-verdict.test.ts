@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitCodeOf } from '../../cli/run-command.js';
 import { runFolder } from '../../local/run-folder.js';
 import { encodeTiff } from '../../shared/imaging/encode-tiff.js';
 import { driftSeries } from '../series/drift-series.js';
@@ -48,6 +49,9 @@ describe('the verdict on a series trajectory', () => {
       unknown
     >;
     expect(drift.quality).toBe('failed');
+    // Frames judged good on their own do not make an untrustworthy series a success.
+    expect(low.length).toBeLessThan(47);
+    expect(exitCodeOf(summary)).toBe(1);
     expect((drift.frameReasons as string[][]).filter((r) => r.length > 0)).toHaveLength(low.length);
   }, 180_000);
 
