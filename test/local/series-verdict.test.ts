@@ -52,6 +52,8 @@ describe('the verdict on a series trajectory', () => {
     // Frames judged good on their own do not make an untrustworthy series a success.
     expect(low.length).toBeLessThan(47);
     expect(exitCodeOf(summary)).toBe(1);
+    const report = readFileSync(join(summary.out, 'report.html'), 'utf8');
+    expect(report).toMatch(/Trajectory verdict <strong>failed<\/strong>: [^<]*not trustworthy/);
     expect((drift.frameReasons as string[][]).filter((r) => r.length > 0)).toHaveLength(low.length);
   }, 180_000);
 
