@@ -10,7 +10,9 @@ import {
   type Matrix3,
 } from '../../shared/registration/similarity/transform-matrix.js';
 import { warpToReference } from '../../shared/registration/warp-to-reference.js';
+import { frameOf } from '../../shared/series/frame-of.js';
 import { sectionPairTransform } from '../../shared/tiling/section-pair-transform.js';
+import { cornerError, sectionStack } from '../series/section-stack.js';
 import { gaussian, withNoise } from '../tiling/pixels.js';
 
 const apply = (m: Matrix3, pts: number[][]) => pts.map(([x, y]) => applyMatrix(m, x!, y!));
@@ -157,50 +159,17 @@ describe('frame-to-frame affine alignment of a real image with slowly varying di
 
 describe('a stack of an SEM-like tissue section with slowly varying affine distortion and 3 % noise', () => {
   it('puts every section onto section 0 within 0.5 px at its corners on average', async () => {
-    // test/fixtures/accuracy/ihc_sem_like.png: a real tissue section, membranes bright on dark.
-    const base = (
-      await readImageFile(new URL('../fixtures/accuracy/ihc_sem_like.png', import.meta.url).pathname)
-    ).array;
     const [n, h, w] = [10, 320, 400];
-    const jitter = gaussian(19);
-    const truths = Array.from({ length: n }, (_, k): Matrix3 => {
-      const sx = 1 + 0.004 * Math.sin(k / 3);
-      const sy = 1 - 0.0008 * k;
-      const shear = 0.002 * Math.cos(k / 4);
-      const turn = 0.0006 * k;
-      const [ox, oy] = [(w - 1) / 2 + 1.3 * k + 0.5 * jitter(), (h - 1) / 2 - 0.9 * k + 0.5 * jitter()];
-      const [cx, cy] = [255.5, 255.5];
-      const a = [
-        [sx, shear + turn],
-        [-turn, sy],
-      ];
-      return [
-        [a[0]![0]!, a[0]![1]!, ox - a[0]![0]! * cx - a[0]![1]! * cy],
-        [a[1]![0]!, a[1]![1]!, oy - a[1]![0]! * cx - a[1]![1]! * cy],
-        [0, 0, 1],
-      ];
-    }); // base -> section k
-    const sections = truths.map((m, k) =>
-      withNoise(warpToReference(base, m, { outputShape: [h, w] }), 0.03 * 255, 500 + k),
-    );
+    const { stack, truth } = await sectionStack({ n, h, w });
+    const sections = Array.from({ length: n }, (_, k) => frameOf(stack, [h, w], { start: k, count: 1 }));
     const steps = sections.slice(1).map((s, k) => {
       const fit = sectionPairTransform(sections[k]!, s, { model: 'affine', tileSize: 64 });
       expect(fit.flagged).toBeNull();
       return fit;
     });
-    const cumulative = cumulativeTransforms(steps);
-    const corners = [
-      [0, 0],
-      [w - 1, 0],
-      [0, h - 1],
-      [w - 1, h - 1],
-    ];
-    const perSection = cumulative.slice(1).map((m, i) => {
-      const truth = multiplyMatrices(truths[0]!, invertMatrix(truths[i + 1]!)); // section k -> section 0
-      const got = apply(m, corners);
-      const errors = apply(truth, corners).map(([x, y], c) => Math.hypot(got[c]![0] - x, got[c]![1] - y));
-      return errors.reduce((s, e) => s + e, 0) / errors.length;
-    });
+    const perSection = cumulativeTransforms(steps)
+      .slice(1)
+      .map((m, i) => cornerError(m, truth[i + 1]!, [h, w]));
     for (const e of perSection) expect(e).toBeLessThan(0.5);
     expect(perSection.reduce((s, e) => s + e, 0) / perSection.length).toBeLessThan(0.3);
   });
